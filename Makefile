@@ -1,0 +1,51 @@
+# evidence: the two commands a newcomer needs are `make report` and `make test`.
+# Both set up the virtual environment first (once; again when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SAMPLE := data/raw/sample/workforce_survey_2025_synthetic.csv
+PROCESSED := data/processed/survey.parquet
+CONFIG ?= config/annual_report.yml
+
+.DEFAULT_GOAL := help
+.PHONY: help setup ingest report test lint lab bench sample clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "evidence needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name evidence --display-name "Python (evidence)" >/dev/null
+	touch $@
+
+setup: $(STAMP) ## Make .venv with the package, its dev tools and the Jupyter kernel "evidence"
+
+$(PROCESSED): $(SAMPLE) $(STAMP) $(wildcard src/evidence/*.py src/evidence/data/*)
+	$(BIN)/evidence ingest survey $(SAMPLE) --out data/processed
+
+ingest: $(PROCESSED) ## Ingest the shipped sample data into data/processed
+
+report: setup ingest ## Produce the annual report on the sample data: reports/<year>/index.html
+	$(BIN)/evidence run $(CONFIG)
+
+test: setup ingest ## Run every test (unit, ingest, notebook under nbval, end-to-end batch)
+	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest --nbval-lax notebooks
+	$(BIN)/ruff check src tests notebooks
+
+lint: setup ## ruff on the code and notebooks
+	$(BIN)/ruff check src tests notebooks
+
+lab: setup ingest ## Open JupyterLab on the notebooks with the project's kernel
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/workforce_survey.ipynb
+
+sample: setup ## Regenerate the synthetic sample data (identical bytes unless the generator changed)
+	$(BIN)/evidence sample --out data/raw/sample
+
+clean: ## Remove the environment and everything generated
+	rm -rf $(VENV) data/processed/* reports/* .pytest_cache

@@ -1,0 +1,117 @@
+"""Figures for reports: one theme, a colour-blind-safe palette, and alt text on every figure.
+
+Each function takes results (never raw records) and returns a :class:`Chart`: a matplotlib
+Figure plus the alt text that describes it for screen-reader users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+#: ColorBrewer BrBG (5 classes), marked colour-blind safe by colorbrewer2.org; the centre is a
+#: mid grey so "neither" stays visible on white.
+DIVERGING_5 = ["#a6611a", "#dfc27d", "#bdbdbd", "#80cdc1", "#018571"]
+#: Okabe & Ito (2008) colour-blind-safe qualitative palette.
+QUALITATIVE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+THEME = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e0e0e0",
+    "axes.axisbelow": True,
+}
+
+
+@dataclass
+class Chart:
+    """A figure and its alt text (what a sighted reader would take from it, in words)."""
+
+    figure: Figure
+    alt: str
+
+
+def likert_chart(distribution: pd.DataFrame, questions: dict[str, str], title: str) -> Chart:
+    """Diverging stacked bars: one bar per question, disagreement left of zero, agreement
+    right, the neutral answer split across zero (Robbins & Heiberger 2011, JSM).
+
+    ``distribution``: rows are questions (index matches ``questions``), columns the five
+    answers in scale order, values counts (already disclosure-rounded by the caller).
+    """
+    counts = distribution.astype(float)
+    shares = counts.div(counts.sum(axis=1), axis=0) * 100
+    levels = list(shares.columns)
+    if len(levels) != 5:
+        raise ValueError(f"likert_chart needs five answer levels, got {levels}")
+    with plt.rc_context(THEME):
+        fig, ax = plt.subplots(figsize=(8, 1.1 + 0.75 * len(shares)))
+        y = np.arange(len(shares))[::-1]
+        left = -(shares.iloc[:, 0] + shares.iloc[:, 1] + shares.iloc[:, 2] / 2).to_numpy()
+        for level, colour in zip(levels, DIVERGING_5, strict=True):
+            width = shares[level].to_numpy()
+            ax.barh(y, width, left=left, color=colour, edgecolor="white", height=0.6, label=level)
+            for yi, xi, wi in zip(y, left, width, strict=True):
+                if wi >= 6:
+                    ax.text(xi + wi / 2, yi, f"{wi:.0f}%", ha="center", va="center", fontsize=8,
+                            color="white" if colour in (DIVERGING_5[0], DIVERGING_5[4]) else "black")
+            left = left + width
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_yticks(y, [questions[q] for q in shares.index])
+        ax.set_xlim(-100, 100)
+        ax.set_xticks(range(-100, 101, 25), [f"{abs(t)}%" for t in range(-100, 101, 25)])
+        ax.set_xlabel("Share of valid answers")
+        ax.set_title(title, loc="left")
+        ax.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(shares) < 3 else -0.2),
+                  frameon=False, fontsize=8)
+        fig.tight_layout()
+    agree = (shares.iloc[:, 3] + shares.iloc[:, 4]).round().astype(int)
+    disagree = (shares.iloc[:, 0] + shares.iloc[:, 1]).round().astype(int)
+    parts = [f"{questions[q]}: {agree[q]}% agree or strongly agree, {disagree[q]}% disagree or "
+             f"strongly disagree" for q in shares.index]
+    return Chart(fig, f"Diverging bar chart. {title}. " + "; ".join(parts) + ".")
+
+
+def proportion_dot_chart(
+    estimates: pd.DataFrame, label: str, title: str, xlabel: str, reference: float | None = None,
+    reference_label: str = "",
+) -> Chart:
+    """Point estimates with interval bars, one row per group (groups with no published
+    estimate are listed as suppressed). ``estimates`` has columns ``label``, ``proportion``,
+    ``ci_low``, ``ci_high`` (proportions in [0, 1])."""
+    shown = estimates.dropna(subset=["proportion"])
+    hidden = estimates.loc[estimates["proportion"].isna(), label].astype(str).tolist()
+    with plt.rc_context(THEME):
+        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.42 * max(len(shown), 1)))
+        y = np.arange(len(shown))[::-1]
+        p = shown["proportion"].to_numpy() * 100
+        err = np.vstack([p - shown["ci_low"].to_numpy() * 100, shown["ci_high"].to_numpy() * 100 - p])
+        ax.errorbar(p, y, xerr=err, fmt="o", color=QUALITATIVE[0], ecolor="#555555", capsize=3)
+        if reference is not None:
+            ax.axvline(reference * 100, color=QUALITATIVE[5], linestyle="--", linewidth=1,
+                       label=reference_label)
+            ax.legend(frameon=False, fontsize=8, loc="lower right")
+        ax.set_yticks(y, shown[label].astype(str))
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(xlabel)
+        ax.set_title(title, loc="left")
+        if hidden:
+            fig.text(0.01, 0.01, "Not shown (too few responses): " + ", ".join(hidden), fontsize=8)
+        fig.tight_layout(rect=(0, 0.05 if hidden else 0, 1, 1))
+    parts = [f"{row[label]}: {row['proportion'] * 100:.0f}% (interval {row['ci_low'] * 100:.0f}% to "
+             f"{row['ci_high'] * 100:.0f}%)" for _, row in shown.iterrows()]
+    alt = f"Dot chart with interval bars. {title}. " + "; ".join(parts) + "."
+    if hidden:
+        alt += " Not shown because of too few responses: " + ", ".join(hidden) + "."
+    return Chart(fig, alt)

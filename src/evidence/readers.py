@@ -1,0 +1,174 @@
+"""Readers: turn a raw file (CSV, Excel .xlsx, SPSS .sav) into a table of text cells.
+
+Every reader returns a :class:`RawTable`: all cells as strings (missing as ``<NA>``), the
+column names from the file's first row, and for every data row the row number a person sees
+when opening the file (a spreadsheet row for CSV and Excel, the case number plus one for SPSS,
+so that the header is row 1 everywhere). Typing and validation happen later, against a
+definition; readers only decide whether the file can be read at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evidence.errors import InputFileError
+
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".sav")
+
+
+@dataclass
+class RawTable:
+    """A raw file as text: ``data`` (all ``string`` dtype), ``row_numbers`` aligned with it."""
+
+    path: Path
+    data: pd.DataFrame
+    row_numbers: pd.Series
+    encoding: str | None = None
+    column_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+
+def read_raw(path: str | Path) -> RawTable:
+    """Read ``path`` by its suffix (.csv, .xlsx, .sav). The file is opened read-only."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path}: the file is empty (0 bytes); export it again")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table = _read_csv(path)
+    elif suffix == ".xlsx":
+        table = _read_xlsx(path)
+    elif suffix == ".sav":
+        table = _read_sav(path)
+    else:
+        raise InputFileError(
+            f"{path}: unsupported file type {suffix!r}; export as one of "
+            f"{', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    _check_header(table)
+    return table
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    if b"\x00" in raw[:4096]:
+        raise InputFileError(
+            f"{path}: the file contains NUL bytes, so it is not a text CSV (is it a spreadsheet "
+            "or a UTF-16 file without a byte-order mark?); export it as CSV in UTF-8"
+        )
+    for encoding in CSV_ENCODINGS:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as error:
+            last = error
+    raise InputFileError(
+        f"{path}: byte {last.start} cannot be decoded as UTF-8 or Windows-1252; export as UTF-8"
+    )
+
+
+def _read_csv(path: Path) -> RawTable:
+    text, encoding = _decode(path)
+    first_line = text.split("\n", 1)[0]
+    if "," not in first_line:
+        guess = next((d for d in (";", "\t", "|") if d in first_line), None)
+        hint = f" it looks {'tab' if guess == chr(9) else repr(guess)}-separated;" if guess else ""
+        raise InputFileError(
+            f"{path}, row 1: the header has no commas;{hint} export the file as comma-separated CSV"
+        )
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as error:
+        raise InputFileError(f"{path}: not a well-formed CSV file ({error})") from None
+    numbered = [(n, r) for n, r in enumerate(records, start=1) if any(c.strip() for c in r)]
+    if not numbered:
+        raise InputFileError(f"{path}: the file has no header row")
+    (_, header), body = numbered[0], numbered[1:]
+    width = len(header)
+    for number, record in body:
+        if len(record) != width:
+            raise InputFileError(
+                f"{path}, row {number}: {len(record)} fields where the header has {width}; "
+                "a quote or comma is probably out of place in this row"
+            )
+    data = pd.DataFrame([r for _, r in body], columns=header, dtype="string")
+    data = data.replace("", pd.NA)
+    row_numbers = pd.Series([n for n, _ in body], dtype="int64")
+    return RawTable(path, data, row_numbers, encoding)
+
+
+def _read_xlsx(path: Path) -> RawTable:
+    if not zipfile.is_zipfile(path):
+        raise InputFileError(f"{path}: not a valid .xlsx workbook (it is not a zip archive)")
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
+    except Exception as error:  # openpyxl raises many types for a damaged workbook
+        raise InputFileError(f"{path}: the workbook cannot be read ({error})") from None
+    if len(sheets) != 1:
+        raise InputFileError(
+            f"{path}: the workbook has {len(sheets)} sheets ({', '.join(sheets)}); "
+            "export the survey as a workbook with one sheet"
+        )
+    (sheet,) = sheets.values()
+    if sheet.empty:
+        raise InputFileError(f"{path}: the sheet is empty")
+    header = [str(c) if pd.notna(c) else "" for c in sheet.iloc[0]]
+    data = sheet.iloc[1:].set_axis(header, axis=1).astype("string").reset_index(drop=True)
+    return RawTable(path, data, pd.Series(range(2, len(data) + 2)))
+
+
+def _read_sav(path: Path) -> RawTable:
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
+    except Exception as error:  # pyreadstat raises its own ReadstatError and others
+        raise InputFileError(f"{path}: not a readable SPSS .sav file ({error})") from None
+    data = pd.DataFrame(
+        {column: _as_text(frame[column]) for column in frame.columns}, index=frame.index
+    )
+    labels = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
+    return RawTable(
+        path,
+        data.reset_index(drop=True),
+        pd.Series(range(2, len(data) + 2)),
+        column_labels={k: v for k, v in labels.items() if v},
+    )
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """Numbers as they were typed (12.0 -> "12"), text unchanged, missing as <NA>."""
+    if pd.api.types.is_float_dtype(column):
+        whole = column.notna() & (column % 1 == 0)
+        text = column.astype("string")
+        text[whole] = column[whole].astype("Int64").astype("string")
+        return text
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
+    return column.astype("string").replace("", pd.NA)
+
+
+def _check_header(table: RawTable) -> None:
+    names = [str(c).strip() for c in table.data.columns]
+    blanks = [i + 1 for i, n in enumerate(names) if not n]
+    if blanks:
+        raise InputFileError(f"{table.path}, row 1: column(s) {blanks} have no name in the header")
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputFileError(f"{table.path}, row 1: column name {name!r} appears twice")
+        seen.add(name)
+    table.data.columns = names
