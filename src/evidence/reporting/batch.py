@@ -109,8 +109,9 @@ def _run_job(job: Job, config: BatchConfig, out: Path) -> JobResult:
     started = time.perf_counter()
     html_path, json_path = out / f"{job.name}.html", out / f"{job.name}.json"
     executed_path = out / "notebooks" / f"{job.name}.ipynb"
+    declared = read_parameters(job.notebook)
     parameters = dict(job.parameters)
-    if RESULTS_PARAMETER in read_parameters(job.notebook):
+    if RESULTS_PARAMETER in declared:
         parameters[RESULTS_PARAMETER] = str(json_path)
     for stale in (html_path, json_path):
         stale.unlink(missing_ok=True)
@@ -123,7 +124,8 @@ def _run_job(job: Job, config: BatchConfig, out: Path) -> JobResult:
             executed = nbformat.read(temp, as_version=4)
         context = ReportContext(title=job.title, series=config.title, year=config.year,
                                 notebook=display_path(job.notebook),
-                                parameters=job.parameters)
+                                parameters={**{n: p.default for n, p in declared.items()
+                                               if n != RESULTS_PARAMETER}, **job.parameters})
         write_text_atomic(html_path, render_html(executed, context))
     except PapermillExecutionError as error:
         json_path.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from IPython.display import Markdown, display
 
 from evidence.disclosure import PublishedTable
 from evidence.files import write_text_atomic
-from evidence.plots import Chart
+from evidence.plots.theme import Chart
 
 INPUTS_MIMETYPE = "application/vnd.evidence.inputs+json"
 TABLE_MIMETYPE = "text/html"

@@ -1,46 +1,12 @@
-"""Figures for reports: one theme, a colour-blind-safe palette, and alt text on every figure.
-
-Each function takes results (never raw records) and returns a :class:`Chart`: a matplotlib
-Figure plus the alt text that describes it for screen-reader users.
-"""
+"""Survey figures: diverging Likert bars and proportions with intervals."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-#: ColorBrewer BrBG (5 classes), marked colour-blind safe by colorbrewer2.org; the centre is a
-#: mid grey so "neither" stays visible on white.
-DIVERGING_5 = ["#a6611a", "#dfc27d", "#bdbdbd", "#80cdc1", "#018571"]
-#: Okabe & Ito (2008) colour-blind-safe qualitative palette.
-QUALITATIVE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-
-THEME = {
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#e0e0e0",
-    "axes.axisbelow": True,
-}
-
-
-@dataclass
-class Chart:
-    """A figure and its alt text (what a sighted reader would take from it, in words)."""
-
-    figure: Figure
-    alt: str
+from evidence.plots.theme import DIVERGING_5, QUALITATIVE, THEME, Chart
 
 
 def likert_chart(distribution: pd.DataFrame, questions: dict[str, str], title: str) -> Chart:
@@ -101,7 +67,7 @@ def proportion_dot_chart(
         if reference is not None:
             ax.axvline(reference * 100, color=QUALITATIVE[5], linestyle="--", linewidth=1,
                        label=reference_label)
-            ax.legend(frameon=False, fontsize=8, loc="lower right")
+            ax.legend(frameon=False, fontsize=8, loc="upper right", bbox_to_anchor=(1.0, -0.12 - 0.5 / max(len(shown), 1)))
         ax.set_yticks(y, shown[label].astype(str))
         ax.set_xlim(0, 100)
         ax.set_xlabel(xlabel)
