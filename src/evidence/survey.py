@@ -9,9 +9,8 @@ redacted free text, and no direct identifiers.
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +24,16 @@ from evidence import privacy, stats
 from evidence.errors import ConfigError, Problem, ValidationError
 from evidence.paths import resolve
 from evidence.readers import RawTable
+from evidence.validation import (
+    answer_labels,
+    check_required_columns,
+    normalise_text,
+    problems_at,
+    scale_categories,
+    to_category,
+    to_datetime,
+    to_integer,
+)
 
 IMPORT_ID_PREFIX = '{"ImportId"'
 
@@ -44,19 +53,18 @@ class SurveyDefinition:
     duplicate_keys: tuple[str, ...]
     columns: tuple[dict[str, Any], ...]
     headlines: tuple[dict[str, Any], ...]
-    labels: pd.DataFrame = field(repr=False, compare=False, hash=False)
 
     def column(self, name: str) -> dict[str, Any]:
         return next(c for c in self.columns if c["name"] == name)
 
     def scale(self, scale: str) -> pd.DataFrame:
         """The mapping rows (label, code, canonical) of one answer scale."""
-        return self.labels[self.labels["scale"] == scale]
+        labels = answer_labels()
+        return labels[labels["scale"] == scale]
 
     def categories(self, scale: str) -> list[str]:
         """Canonical answers of a scale in code order."""
-        rows = self.scale(scale).drop_duplicates("canonical").sort_values("code")
-        return rows["canonical"].tolist()
+        return scale_categories(scale)
 
     def labels_for_codes(self, column: str, codes: list[int]) -> list[str]:
         rows = self.scale(self.column(column)["scale"])
@@ -68,8 +76,6 @@ def workforce_survey() -> SurveyDefinition:
     """The packaged workforce-survey definition."""
     package = resources.files("evidence") / "data"
     spec = yaml.safe_load((package / "workforce_survey.yml").read_text(encoding="utf-8"))
-    with (package / "answer_labels.csv").open("r", encoding="utf-8") as handle:
-        labels = pd.read_csv(handle, dtype={"label": str, "canonical": str}, keep_default_na=False)
     return SurveyDefinition(
         name=spec["name"],
         title=spec["title"],
@@ -82,7 +88,6 @@ def workforce_survey() -> SurveyDefinition:
         duplicate_keys=tuple(spec["duplicate_keys"]),
         columns=tuple(spec["columns"]),
         headlines=tuple(spec["headlines"]),
-        labels=labels,
     )
 
 
@@ -100,18 +105,6 @@ class CleanSurvey:
     dropped_identifier_columns: list[str]
     ignored_columns: list[str]
     key_origin: str
-
-
-def normalise_text(values: pd.Series) -> pd.Series:
-    """Trim, collapse inner whitespace and case-fold; the form labels are matched in."""
-    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
-
-
-def _problem(raw: RawTable, rows: pd.Index, column: str, values: pd.Series, rule: str) -> list[Problem]:
-    return [
-        Problem(raw.name, int(raw.row_numbers.iloc[i]), column, values.iloc[i], rule)
-        for i in rows
-    ]
 
 
 def _strip_header_rows(raw: RawTable, definition: SurveyDefinition) -> int:
@@ -143,19 +136,7 @@ def _strip_header_rows(raw: RawTable, definition: SurveyDefinition) -> int:
 def _check_columns(raw: RawTable, definition: SurveyDefinition) -> None:
     needed = [definition.id_column, *(c["source"] for c in definition.columns)]
     needed += [e["column"] for e in definition.exclusions]
-    present = list(raw.data.columns)
-    problems = []
-    unexpected = [c for c in present if c not in needed]
-    for column in needed:
-        if column not in present:
-            near = [c for c in unexpected if column.casefold() in c.casefold()] or \
-                difflib.get_close_matches(column, unexpected, n=1, cutoff=0.6)
-            hint = f" (is {near[0]!r} the same column renamed?)" if near else ""
-            problems.append(
-                Problem(raw.name, 1, column, None, f"required column is missing from the header{hint}")
-            )
-    if problems:
-        raise ValidationError(problems, "Export the survey again with every question included.")
+    check_required_columns(raw, needed, "Export the survey again with every question included.")
 
 
 def _validate_and_convert(
@@ -171,23 +152,11 @@ def _validate_and_convert(
         normal = normalise_text(values)
         missing = normal.isna() | normal.isin(definition.missing_codes)
         if spec.get("required"):
-            bad = positions[missing.to_numpy()]
-            problems += _problem(raw, bad, source, values, "an answer is required here")
+            problems += problems_at(raw, missing, source, values, "an answer is required here")
         if kind == "category":
-            mapping = definition.scale(spec["scale"])
-            lookup = dict(zip(mapping["label"], mapping["canonical"], strict=True))
-            canonical = normal.map(lookup)
-            bad = positions[(~missing & canonical.isna()).to_numpy()]
-            allowed = ", ".join(definition.categories(spec["scale"]))
-            problems += _problem(
-                raw, bad, source, values,
-                f"not a recognised answer; expected one of: {allowed} (or a missing code); "
-                f"add new wordings to answer_labels.csv under scale {spec['scale']!r}",
-            )
-            out[name] = pd.Categorical(
-                canonical.where(~missing), categories=definition.categories(spec["scale"]),
-                ordered=spec["scale"] in ("agree5", "afc_band"),
-            )
+            out[name], found = to_category(raw, source, values, missing, spec["scale"],
+                                           ordered=spec["scale"] in ("agree5", "afc_band"))
+            problems += found
         elif kind == "multiselect":
             mapping = definition.scale(spec["scale"])
             lookup = dict(zip(mapping["label"], mapping["canonical"], strict=True))
@@ -195,8 +164,8 @@ def _validate_and_convert(
             parts = parts.str.strip()
             canonical = parts.map(lookup)
             unknown = parts.notna() & canonical.isna()
-            bad_rows = pd.Index(sorted(set(parts.index[unknown])))
-            problems += _problem(
+            bad_rows = positions.isin(parts.index[unknown])
+            problems += problems_at(
                 raw, bad_rows, source, values,
                 f"contains an option that is not recognised; options are: "
                 f"{', '.join(definition.categories(spec['scale']))}",
@@ -209,21 +178,12 @@ def _validate_and_convert(
                 flag[missing.to_numpy()] = pd.NA
                 out[f"{name}__{_slug(option)}"] = pd.Series(flag)
         elif kind == "integer":
-            number = pd.to_numeric(normal.where(~missing), errors="coerce")
-            not_number = ~missing & (number.isna() | (number % 1 != 0))
-            problems += _problem(raw, positions[not_number.to_numpy()], source, values,
-                                 "must be a whole number")
-            lo, hi = spec["min"], spec["max"]
-            out_of_range = ~missing & ~not_number & ((number < lo) | (number > hi))
-            problems += _problem(raw, positions[out_of_range.to_numpy()], source, values,
-                                 f"must be between {lo} and {hi}")
-            out[name] = number.astype("Int64")
+            out[name], found = to_integer(raw, source, values, missing, spec["min"], spec["max"])
+            problems += found
         elif kind == "datetime":
-            stamp = pd.to_datetime(values.where(~missing), format="%Y-%m-%d %H:%M:%S", errors="coerce")
-            bad = ~missing & stamp.isna()
-            problems += _problem(raw, positions[bad.to_numpy()], source, values,
-                                 "must be a date and time written YYYY-MM-DD HH:MM:SS")
-            out[name] = stamp
+            out[name], found = to_datetime(raw, source, values, missing, "%Y-%m-%d %H:%M:%S",
+                                           "YYYY-MM-DD HH:MM:SS")
+            problems += found
         elif kind == "free_text":
             out[name] = values.where(~missing)
         else:  # a definition error, not a data error
@@ -267,11 +227,10 @@ def clean_export(
     raw.row_numbers = raw.row_numbers[keep.to_numpy()].reset_index(drop=True)
 
     ids = raw.data[definition.id_column].astype("string").str.strip()
-    problems = _problem(raw, pd.Index(np.flatnonzero(ids.isna().to_numpy())), definition.id_column,
-                        ids, "every response needs an ID")
+    problems = problems_at(raw, ids.isna(), definition.id_column, ids, "every response needs an ID")
     repeated = ids.duplicated(keep=False) & ids.notna()
-    problems += _problem(raw, pd.Index(np.flatnonzero(repeated.to_numpy())), definition.id_column,
-                         ids, "response IDs must be unique; the same ID appears on another row")
+    problems += problems_at(raw, repeated, definition.id_column, ids,
+                            "response IDs must be unique; the same ID appears on another row")
 
     typed, column_problems = _validate_and_convert(raw, raw.data, definition)
     problems += column_problems
