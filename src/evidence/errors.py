@@ -51,7 +51,8 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
-        value = "" if self.value is None else f": value {self.value!r}"
+        plain = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalar
+        value = "" if plain is None else f": value {plain!r}"
         return f"{', '.join(where)}{value}: {self.rule}"
 
 
