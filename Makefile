@@ -6,7 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := data/raw/sample/workforce_survey_2025_synthetic.csv
-PROCESSED := data/processed/survey.parquet
+OUTCOMES_SAMPLE := data/raw/sample/outcomes_2025_synthetic
+PROCESSED := data/processed/survey.parquet data/processed/outcomes.manifest.json
 CONFIG ?= config/annual_report.yml
 
 .DEFAULT_GOAL := help
@@ -25,8 +26,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Make .venv with the package, its dev tools and the Jupyter kernel "evidence"
 
-$(PROCESSED): $(SAMPLE) $(STAMP) $(wildcard src/evidence/*.py src/evidence/data/*)
+INGEST_CODE := $(wildcard src/evidence/*.py src/evidence/instruments/*.py src/evidence/data/*)
+
+data/processed/survey.parquet: $(SAMPLE) $(STAMP) $(INGEST_CODE)
 	$(BIN)/evidence ingest survey $(SAMPLE) --out data/processed
+
+data/processed/outcomes.manifest.json: $(wildcard $(OUTCOMES_SAMPLE)/*) $(STAMP) $(INGEST_CODE)
+	$(BIN)/evidence ingest outcomes $(OUTCOMES_SAMPLE) --out data/processed
 
 ingest: $(PROCESSED) ## Ingest the shipped sample data into data/processed
 

@@ -18,8 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="validate and de-identify a raw export")
-    ingest.add_argument("kind", choices=["survey"], help="what the file is")
-    ingest.add_argument("path", type=Path, help="raw file (.csv, .xlsx or .sav)")
+    ingest.add_argument("kind", choices=["survey", "outcomes"],
+                        help="survey: one export file; outcomes: a folder of episodes, assessments, prems")
+    ingest.add_argument("path", type=Path, help="raw file (.csv, .xlsx or .sav), or folder for outcomes")
     ingest.add_argument("--out", type=Path, default=Path("data/processed"),
                         help="folder for the parquet table and manifest (default: data/processed)")
 
@@ -33,16 +34,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _counts(rows: int | dict[str, int]) -> str:
+    if isinstance(rows, dict):
+        return ", ".join(f"{name} {count:,}" for name, count in rows.items())
+    return f"{rows:,}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "ingest":
-            from evidence.ingest import ingest_survey
+            from evidence.ingest import ingest_outcomes, ingest_survey
 
-            manifest = ingest_survey(args.path, args.out)
+            ingest = ingest_survey if args.kind == "survey" else ingest_outcomes
+            manifest = ingest(args.path, args.out)
             rows = manifest["rows"]
-            print(f"ingested {manifest['input']['path']}: {rows['in']} rows in, "
-                  f"{rows['rejected_total']} excluded, {rows['out']} written to {args.out}"
+            print(f"ingested {manifest['input']['path']}: rows in: {_counts(rows['in'])}; "
+                  f"excluded: {rows['rejected_total']}; written to {args.out}: {_counts(rows['out'])}"
                   f"{' (synthetic sample data)' if manifest['synthetic'] else ''}")
             return 0
         if args.command == "run":
@@ -51,9 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_batch(args.config, args.out)
             return 0 if outcome.succeeded else 1
         if args.command == "sample":
-            from evidence.synthetic import write_sample
+            from evidence import synthetic, synthetic_outcomes
 
-            print(f"wrote {write_sample(args.out)}")
+            print(f"wrote {synthetic.write_sample(args.out)}")
+            print(f"wrote {synthetic_outcomes.write_sample(args.out)}")
             return 0
     except EvidenceError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -202,3 +202,42 @@ def publish_proportion_grid(
     note = (f"Each cell: percentage and {level:.0%} interval. " + rule.describe()
             + (" Percentages and intervals are weighted; counts are unweighted." if weighted else ""))
     return PublishedTable(wide, caption, note)
+
+
+def publish_summary(
+    table: pd.DataFrame,
+    label_columns: list[str],
+    base: str,
+    values: dict[str, str],
+    caption: str,
+    rule: DisclosureRule = DisclosureRule(),
+    headers: dict[str, str] | None = None,
+) -> PublishedTable:
+    """Summary statistics (means, medians, effect sizes) per group: the base count is
+    suppressed or rounded like any count, and every statistic is shown only where the base is
+    at least ``min_base`` - a mean over a handful of children can disclose one child's score.
+    ``values`` maps a column to its format, e.g. ``{"mean_change": "{:+.1f}"}``; a format may
+    name two columns joined by ``|`` to show an interval, e.g.
+    ``{"change_ci_low|change_ci_high": "{:+.1f} to {:+.1f}"}``."""
+    n = table[base].to_numpy(dtype=float)
+    shown = n >= rule.min_base
+    headers = headers or {}
+    out = table[label_columns].astype(str).rename(columns=headers)
+    out[headers.get(base, "Children")] = _count_text(round_counts(n, rule))
+    for columns, fmt in values.items():
+        names = columns.split("|")
+        cells = []
+        for position, ok in enumerate(shown):
+            numbers = [table[c].iloc[position] for c in names]
+            cells.append(fmt.format(*numbers) if ok and not any(pd.isna(x) for x in numbers) else SUPPRESSED)
+        out[headers.get(columns, columns)] = cells
+    return PublishedTable(out.reset_index(drop=True), caption,
+                          rule.describe() + f" Statistics are shown only for groups of at least {rule.min_base}.")
+
+
+def publish_estimates(frame: pd.DataFrame, caption: str, note: str) -> PublishedTable:
+    """A table of model estimates or study-level results that holds no counts of people (for
+    example regression coefficients or published study effects), so no suppression applies.
+    Use :func:`publish_counts`, :func:`publish_proportions` or :func:`publish_summary` for
+    anything derived from people's records."""
+    return PublishedTable(frame.astype(str).reset_index(drop=True), caption, note)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evidence import provenance, survey
+from evidence import outcome_records, provenance, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, write_all_atomic
 from evidence.paths import display_path, resolve
@@ -21,15 +21,21 @@ from evidence.readers import read_raw
 DEFAULT_OUT = Path("data/processed")
 
 
-def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
-                  environ: dict[str, str] | None = None) -> dict:
-    """Ingest a workforce-survey export; write ``OUT/survey.parquet`` and
-    ``OUT/survey.manifest.json``; return the manifest."""
-    source, out = Path(path), Path(out)
+def _checked_out(out: str | Path) -> Path:
+    """The output folder, refused when it lies under data/raw (inputs exactly as received)."""
+    out = Path(out)
     target = out.resolve()
     if any(p.name == "raw" and p.parent.name == "data" for p in (target, *target.parents)):
         raise ConfigError(f"{out}: outputs may not be written under data/raw, which holds inputs "
                           "exactly as received; choose another --out folder")
+    return out
+
+
+def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
+                  environ: dict[str, str] | None = None) -> dict:
+    """Ingest a workforce-survey export; write ``OUT/survey.parquet`` and
+    ``OUT/survey.manifest.json``; return the manifest."""
+    source, out = Path(path), _checked_out(out)
     raw = read_raw(source)
     clean = survey.clean_export(raw, environ=environ)
     table = clean.table
@@ -62,6 +68,71 @@ def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
                                                              encoding="utf-8"),
     })
     return manifest
+
+
+OUTCOME_TABLES = ("episodes", "assessments", "scores", "prems")
+
+
+def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
+                    environ: dict[str, str] | None = None) -> dict:
+    """Ingest an outcomes extract folder (episodes, assessments, prems); write
+    ``OUT/outcomes_<table>.parquet`` for episodes, assessments, scores and prems, and
+    ``OUT/outcomes.manifest.json``; return the manifest."""
+    out = _checked_out(out)
+    clean = outcome_records.clean_extract(folder, environ)
+    tables = {"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
+              "prems": clean.prems}
+    manifest = {
+        "dataset": "outcomes",
+        "description": "Children's OT episodes of care, questionnaires (PROMs) and experience (PREMs)",
+        "synthetic": clean.synthetic,
+        "input": {"path": display_path(folder), "sha256": _combined_sha256(clean.raw),
+                  "files": {name: {"path": display_path(raw.path), "sha256": sha256_file(raw.path),
+                                   "rows": len(raw.data), "encoding": raw.encoding}
+                            for name, raw in clean.raw.items()}},
+        "rows": {"in": {name: len(raw.data) for name, raw in clean.raw.items()},
+                 "rejected": {}, "rejected_total": 0,
+                 "out": {name: len(table) for name, table in tables.items()}},
+        "duplicates": clean.duplicates,
+        "de_identification": {
+            "identifier_columns_dropped": list(outcome_records.DIRECT_IDENTIFIERS),
+            "kept_instead": "age at referral in whole years",
+            "free_text_redactions": clean.redactions,
+            "child_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
+            "episode_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
+            "pseudonym_key": clean.key_origin,
+        },
+        "output": {name: f"outcomes_{name}.parquet" for name in tables},
+        "package_version": provenance.package_version(),
+        "git_revision": provenance.git_revision(),
+        "created_utc": provenance.utc_now(),
+    }
+    writers = {out / f"outcomes_{name}.parquet": (lambda p, t=table: t.to_parquet(p, index=False))
+               for name, table in tables.items()}
+    writers[out / "outcomes.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
+                                                                     encoding="utf-8")
+    write_all_atomic(writers)
+    return manifest
+
+
+def _combined_sha256(raw: dict) -> str:
+    """One hash for a multi-file input: SHA-256 over the sorted per-file hashes."""
+    import hashlib
+
+    joined = "".join(f"{name}:{sha256_file(r.path)}\n" for name, r in sorted(raw.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def load_outcomes(folder: str | Path = DEFAULT_OUT) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The processed outcome tables (episodes, assessments, scores, prems) and their manifest."""
+    base = resolve(folder)
+    manifest_path = base / "outcomes.manifest.json"
+    paths = {name: base / f"outcomes_{name}.parquet" for name in OUTCOME_TABLES}
+    if not manifest_path.is_file() or not all(p.is_file() for p in paths.values()):
+        raise InputFileError(f"{base}: processed outcome tables are missing; ingest the extract first "
+                             "(`make ingest`, or `evidence ingest outcomes FOLDER`)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return {name: pd.read_parquet(p) for name, p in paths.items()}, manifest
 
 
 def load_processed(path: str | Path) -> tuple[pd.DataFrame, dict]:

@@ -8,8 +8,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-REPORTED_PACKAGES = ("evidence", "numpy", "pandas", "scipy", "matplotlib", "seaborn",
-                     "pyarrow", "papermill", "nbconvert")
+REPORTED_PACKAGES = ("evidence", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn",
+                     "matplotlib", "pyarrow", "papermill", "nbconvert")
 
 
 def package_version() -> str:

@@ -1,0 +1,101 @@
+"""Outcome figures: estimates with intervals, the case-mix funnel plot, and waiting times with
+an interrupted time series."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from evidence.plots.theme import QUALITATIVE, THEME, Chart
+
+
+def estimate_chart(table: pd.DataFrame, label: str, estimate: str, low: str, high: str, title: str,
+                   xlabel: str, unit: str = "", reference: float | None = 0.0) -> Chart:
+    """Point estimates with interval bars, one row per group (rows with no estimate are listed
+    as not shown)."""
+    shown = table.dropna(subset=[estimate])
+    hidden = table.loc[table[estimate].isna(), label].astype(str).tolist()
+    with plt.rc_context(THEME):
+        fig, ax = plt.subplots(figsize=(8, 1.3 + 0.45 * max(len(shown), 1)))
+        y = np.arange(len(shown))[::-1]
+        e = shown[estimate].to_numpy(float)
+        err = np.vstack([e - shown[low].to_numpy(float), shown[high].to_numpy(float) - e])
+        ax.errorbar(e, y, xerr=err, fmt="o", color=QUALITATIVE[0], ecolor="#555555", capsize=3)
+        if reference is not None:
+            ax.axvline(reference, color="#333333", linewidth=0.8)
+        ax.set_yticks(y, shown[label].astype(str))
+        ax.set_xlabel(xlabel)
+        ax.set_title(title, loc="left")
+        if hidden:
+            fig.text(0.01, 0.01, "Not shown (too few children): " + ", ".join(hidden), fontsize=8)
+        fig.tight_layout(rect=(0, 0.05 if hidden else 0, 1, 1))
+    parts = [f"{row[label]}: {row[estimate]:+.2f}{unit} (interval {row[low]:+.2f} to {row[high]:+.2f})"
+             for _, row in shown.iterrows()]
+    alt = f"Dot chart with interval bars. {title}. " + "; ".join(parts) + "."
+    if hidden:
+        alt += " Not shown because of too few children: " + ", ".join(hidden) + "."
+    return Chart(fig, alt)
+
+
+def funnel_plot(table: pd.DataFrame, label: str, p0: float, limits: dict[float, tuple], n_grid: np.ndarray,
+                title: str, phi: float) -> Chart:
+    """Adjusted proportions of units against their size, with control limits around ``p0``
+    (``limits`` from :func:`evidence.outcomes.funnel_limits` over ``n_grid``)."""
+    with plt.rc_context(THEME):
+        fig, ax = plt.subplots(figsize=(8, 4.8))
+        styles = {0.95: ("--", "95% limits"), 0.998: (":", "99.8% limits")}
+        for level, (lo, hi) in limits.items():
+            style, name = styles.get(level, ("-.", f"{level:.1%} limits"))
+            ax.plot(n_grid, lo * 100, style, color="#555555", linewidth=1, label=name)
+            ax.plot(n_grid, hi * 100, style, color="#555555", linewidth=1)
+        ax.axhline(p0 * 100, color=QUALITATIVE[5], linewidth=1, label=f"All services {p0:.0%}")
+        ax.scatter(table["n"], table["adjusted_proportion"] * 100, color=QUALITATIVE[0], zorder=3)
+        for rank, (_, row) in enumerate(table.sort_values("n").iterrows()):
+            ax.annotate(str(row[label]), (row["n"], row["adjusted_proportion"] * 100), fontsize=8,
+                        xytext=(-6, 8 + 11 * (rank % 3)), textcoords="offset points", ha="right",
+                        arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.5})
+        ax.set_xlabel("Children with a follow-up (n)")
+        ax.set_ylabel("Case-mix-adjusted share reaching the MIC (%)")
+        ax.set_title(title, loc="left")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+        fig.tight_layout()
+    (lo95, hi95) = limits[min(limits)]
+    grid = np.asarray(n_grid)
+    outside = []
+    for _, row in table.iterrows():
+        i = int(np.argmin(np.abs(grid - row["n"])))
+        if not lo95[i] <= row["adjusted_proportion"] <= hi95[i]:
+            outside.append(str(row[label]))
+    parts = [f"{row[label]}: {row['adjusted_proportion']:.0%} of {int(row['n'])}" for _, row in table.iterrows()]
+    alt = (f"Funnel plot. {title}. Target {p0:.0%}; overdispersion factor {phi:.2f}. " + "; ".join(parts) + ". "
+           + ("Outside the 95% limits: " + ", ".join(outside) + "." if outside else "All services within the 95% limits."))
+    return Chart(fig, alt)
+
+
+def waits_chart(monthly: pd.DataFrame, fitted: pd.Series | None, intervention: pd.Timestamp, title: str) -> Chart:
+    """Monthly median waits with interquartile range, the intervention date, and the
+    segmented-regression fit."""
+    data = monthly.dropna(subset=["median_weeks"])
+    with plt.rc_context(THEME):
+        fig, ax = plt.subplots(figsize=(8, 4))
+        ax.fill_between(data["month"], data["q1_weeks"], data["q3_weeks"], color=QUALITATIVE[4], alpha=0.3,
+                        label="Interquartile range")
+        ax.plot(data["month"], data["median_weeks"], "o", color=QUALITATIVE[0], label="Median wait")
+        if fitted is not None:
+            before = fitted.index < intervention
+            ax.plot(fitted.index[before], fitted[before], "-", color=QUALITATIVE[5], label="Segmented regression")
+            ax.plot(fitted.index[~before], fitted[~before], "-", color=QUALITATIVE[5])
+        ax.axvline(intervention, color="#333333", linestyle="--", linewidth=1, label="Redesign")
+        ax.set_ylabel("Weeks from referral to assessment")
+        ax.set_ylim(bottom=0)
+        ax.set_title(title, loc="left")
+        ax.legend(frameon=False, fontsize=8)
+        fig.autofmt_xdate()
+        fig.tight_layout()
+    before = data[data["month"] < intervention]["median_weeks"]
+    after = data[data["month"] >= intervention]["median_weeks"]
+    alt = (f"Line chart. {title}. Median wait averaged {before.mean():.0f} weeks over {len(before)} months "
+           f"before the redesign and {after.tail(6).mean():.0f} weeks over the last {min(6, len(after))} months "
+           f"after it.")
+    return Chart(fig, alt)
