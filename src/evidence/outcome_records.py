@@ -161,7 +161,7 @@ def _clean_assessments(raw: RawTable, episode_ids: set[str]) -> tuple[pd.DataFra
         definition = get_instrument(name)
         rows = (instrument_names == name).fillna(False).to_numpy()
         subset = items[rows]
-        problems += definition.validate(subset, raw.name, raw.row_numbers[rows])
+        problems += definition.validate(subset, raw.name, raw.row_numbers[rows], source_prefix="Item")
         extra = subset.iloc[:, definition.n_items:].notna().any(axis=1)
         for position in np.flatnonzero(extra.to_numpy()):
             column = subset.columns[definition.n_items:][subset.iloc[position, definition.n_items:].notna().to_numpy()][0]
@@ -186,7 +186,7 @@ def _clean_prems(raw: RawTable, episode_ids: set[str]) -> tuple[pd.DataFrame, li
                               DATE_FORMAT, DATE_WORDS)
     problems += found
     items = _items(data, "Exp", 5)
-    problems += EXPERIENCE.validate(items, raw.name, raw.row_numbers)
+    problems += EXPERIENCE.validate(items, raw.name, raw.row_numbers, source_prefix="Exp")
     numeric = items.apply(pd.to_numeric, errors="coerce")
     out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "completed_date": date, "fft": fft},
                        index=data.index)

@@ -53,10 +53,11 @@ class Instrument:
     def item_columns(self) -> list[str]:
         return [f"item_{i}" for i in range(1, self.n_items + 1)]
 
-    def validate(self, items: pd.DataFrame, file: str = "<items>",
-                 rows: pd.Series | None = None) -> list[Problem]:
+    def validate(self, items: pd.DataFrame, file: str = "<items>", rows: pd.Series | None = None,
+                 source_prefix: str = "item_") -> list[Problem]:
         """Problems with codes in ``items`` (columns ``item_1``..): non-numbers, non-integers
-        and codes outside each item's range. ``rows`` gives the file row of each record."""
+        and codes outside each item's range. ``rows`` gives the file row of each record and
+        ``source_prefix`` the item columns' names in the file (``Item`` for ``Item1``..)."""
         problems: list[Problem] = []
         row_numbers = rows if rows is not None else pd.Series(np.arange(1, len(items) + 1), index=items.index)
         for number, (low, high) in self.item_ranges.items():
@@ -67,7 +68,8 @@ class Instrument:
             values = pd.to_numeric(raw, errors="coerce")
             bad = raw.notna() & (values.isna() | (values % 1 != 0) | (values < low) | (values > high))
             for position in np.flatnonzero(bad.to_numpy()):
-                problems.append(Problem(file, int(row_numbers.iloc[position]), column, raw.iloc[position],
+                problems.append(Problem(file, int(row_numbers.iloc[position]), f"{source_prefix}{number}",
+                                        raw.iloc[position],
                                         f"{self.name} item {number} must be a whole number from {low} to {high}"))
         return problems
 
