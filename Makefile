@@ -50,6 +50,9 @@ lint: setup ## ruff on the code and notebooks
 lab: setup ingest ## Open JupyterLab on the notebooks with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=. notebooks/workforce_survey.ipynb
 
+bench: setup ## Benchmarks against named baselines; JSON in benchmarks/results/ (about 15 minutes)
+	$(BIN)/python benchmarks/bench_scoring.py --rows 1000000
+
 sample: setup ## Regenerate the synthetic sample data (identical bytes unless the generator changed)
 	$(BIN)/evidence sample --out data/raw/sample
 
