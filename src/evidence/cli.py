@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("config", type=Path, help="e.g. config/annual_report.yml")
     run.add_argument("--out", type=Path, default=None,
                      help="reports folder (default: reports/<year> under the project root)")
+    run.add_argument("--workers", type=int, default=None, help="parallel jobs (default: the number of cores)")
+    run.add_argument("--force", action="store_true", help="run every report, even those unchanged")
+    run.add_argument("--scheduler", default=None,
+                     help="dask.distributed scheduler address (e.g. tcp://host:8786); workers must share "
+                          "this project's folder and environment")
+    run.add_argument("--timeout", type=float, default=1800, help="seconds before a job is stopped (default 1800)")
 
     sample = commands.add_parser("sample", help="regenerate the synthetic sample data")
     sample.add_argument("--out", type=Path, default=Path("data/raw/sample"))
@@ -56,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from evidence.reporting.batch import run_batch
 
-            outcome = run_batch(args.config, args.out)
+            outcome = run_batch(args.config, args.out, workers=args.workers, force=args.force,
+                                scheduler=args.scheduler, timeout=args.timeout)
             return 0 if outcome.succeeded else 1
         if args.command == "sample":
             from evidence import synthetic, synthetic_outcomes

@@ -20,8 +20,8 @@ from IPython.display import Markdown, display
 from evidence.disclosure import PublishedTable
 from evidence.files import write_text_atomic
 from evidence.plots.theme import Chart
+from evidence.reporting.render import INPUTS_MIMETYPE
 
-INPUTS_MIMETYPE = "application/vnd.evidence.inputs+json"
 TABLE_MIMETYPE = "text/html"
 MIN_ALT_LENGTH = 20
 

@@ -14,12 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from nbconvert import HTMLExporter
-
 from evidence import provenance
-from evidence.reporting.notebook import INPUTS_MIMETYPE
 
+#: The mimetype under which a notebook declares its inputs (see evidence.reporting.notebook).
+INPUTS_MIMETYPE = "application/vnd.evidence.inputs+json"
 TEMPLATES = Path(str(resources.files("evidence") / "templates"))
 HEADING = re.compile(r"<h([23])(?: id=\"[^\"]*\")?>(.*?)</h\1>", re.DOTALL)
 EXTERNAL_REFERENCE = re.compile(
@@ -45,7 +43,7 @@ class ReportContext:
     created_utc: str = field(default_factory=provenance.utc_now)
 
 
-def declared_inputs(notebook: nbformat.NotebookNode) -> list[dict[str, Any]]:
+def declared_inputs(notebook: dict) -> list[dict[str, Any]]:
     """Inputs the notebook declared with :func:`evidence.reporting.notebook.declare_inputs`."""
     found: list[dict[str, Any]] = []
     for cell in notebook.cells:
@@ -87,8 +85,10 @@ def add_contents(page: str) -> str:
     return head + nav + main + footer_marker + footer
 
 
-def render_html(executed: nbformat.NotebookNode, context: ReportContext) -> str:
-    """The report page for an executed notebook."""
+def render_html(executed, context: ReportContext) -> str:
+    """The report page for an executed notebook (an nbformat NotebookNode)."""
+    from nbconvert import HTMLExporter
+
     inputs = declared_inputs(executed)
     report = {
         **context.__dict__,
@@ -115,6 +115,6 @@ def render_index(title: str, year: int, jobs: list[dict[str, Any]]) -> str:
     return environment.get_template("index.html.j2").render(
         title=title, year=year, jobs=jobs, css=stylesheet(),
         synthetic=any(j.get("synthetic") for j in jobs),
-        succeeded=sum(j["status"] == "succeeded" for j in jobs),
+        succeeded=sum(j["status"] != "failed" for j in jobs),
         created_utc=provenance.utc_now(), git_revision=provenance.git_revision(),
     )

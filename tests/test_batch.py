@@ -1,0 +1,143 @@
+"""The batch runner: parallel workers, incremental runs, retries, timeouts, dask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from evidence.reporting import batch
+
+KERNEL = {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}
+
+
+def _notebook(path: Path, body: str) -> Path:
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Tiny report\n\n## Result"),
+        nbformat.v4.new_code_cell("value: int = 1  # a number\nresults_path: str = \"\"  # set by the batch",
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(body),
+    ], metadata={"kernelspec": KERNEL})
+    nbformat.write(notebook, path)
+    return path
+
+
+def _config(folder: Path, reports: list[dict]) -> Path:
+    path = folder / "batch.yml"
+    path.write_text(yaml.safe_dump({"year": 2025, "title": "Tiny batch", "kernel": "evidence", "reports": reports}))
+    return path
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    notebook = _notebook(tmp_path / "tiny.ipynb", "from IPython.display import Markdown, display\n"
+                                                   "display(Markdown(f'value is {value * 2}'))")
+    config = _config(tmp_path, [{"name": f"r{i}", "notebook": str(notebook), "parameters": {"value": i}}
+                                for i in range(3)])
+    return tmp_path, notebook, config
+
+
+def test_parallel_then_incremental_then_forced(tiny):
+    folder, notebook, config = tiny
+    out = folder / "reports"
+    first = batch.run_batch(config, out, show_progress=False, workers=2)
+    assert [r.status for r in first.results] == ["succeeded"] * 3
+    assert "value is 4" in (out / "r2.html").read_text()
+    assert all(r.reason == "no earlier success recorded" for r in first.results)
+
+    second = batch.run_batch(config, out, show_progress=False, workers=2)
+    assert [r.status for r in second.results] == ["skipped"] * 3
+    assert second.succeeded
+    log = json.loads((out / "run.json").read_text())
+    assert all(j["reason"].startswith("unchanged since") for j in log["jobs"])
+
+    reports = yaml.safe_load(config.read_text())
+    reports["reports"][1]["parameters"]["value"] = 10
+    config.write_text(yaml.safe_dump(reports))
+    third = batch.run_batch(config, out, show_progress=False, workers=2)
+    assert [r.status for r in third.results] == ["skipped", "succeeded", "skipped"]
+    assert third.results[1].reason == "changed since the last success: parameters"
+    assert "value is 20" in (out / "r1.html").read_text()
+
+    (out / "r0.html").unlink()
+    fourth = batch.run_batch(config, out, show_progress=False)
+    assert fourth.results[0].reason.startswith("output missing")
+
+    forced = batch.run_batch(config, out, show_progress=False, force=True)
+    assert [r.reason for r in forced.results] == ["forced (--force)"] * 3
+
+
+def test_changed_notebook_or_inputs_rerun(tiny, tmp_path):
+    folder, notebook, config = tiny
+    out = folder / "reports"
+    batch.run_batch(config, out, show_progress=False)
+    job = batch.load_config(config).jobs[0]
+    cfg = batch.load_config(config)
+    _notebook(notebook, "print('different code')")
+    reason, _, _ = batch.why_run(job, cfg, out, force=False)
+    assert reason == "changed since the last success: notebook"
+
+
+def test_a_failed_job_is_rerun_next_time_and_others_are_not(tmp_path):
+    good = _notebook(tmp_path / "good.ipynb", "x = value")
+    bad = _notebook(tmp_path / "bad.ipynb", "raise ValueError('broken on purpose')")
+    config = _config(tmp_path, [{"name": "good", "notebook": str(good)}, {"name": "bad", "notebook": str(bad)}])
+    out = tmp_path / "reports"
+    first = batch.run_batch(config, out, show_progress=False)
+    assert [r.status for r in first.results] == ["succeeded", "failed"]
+    assert "ValueError: broken on purpose" in first.results[1].error
+    second = batch.run_batch(config, out, show_progress=False)
+    assert [r.status for r in second.results] == ["skipped", "failed"]
+    assert not second.succeeded
+
+
+def test_a_job_past_its_timeout_is_stopped(tmp_path):
+    slow = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(120)")
+    config = _config(tmp_path, [{"name": "slow", "notebook": str(slow)}])
+    outcome = batch.run_batch(config, tmp_path / "reports", show_progress=False, timeout=20)
+    assert outcome.results[0].status == "failed"
+    assert "timed out after 20 s" in outcome.results[0].error
+    assert outcome.results[0].seconds < 60
+
+
+def test_kernel_start_failures_are_retried(tmp_path, monkeypatch):
+    import papermill
+
+    notebook = _notebook(tmp_path / "n.ipynb", "x = 1")
+    real = papermill.execute_notebook
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    config = batch.load_config(_config(tmp_path, [{"name": "n", "notebook": str(notebook)}]))
+    spec = batch.job_spec(config.jobs[0], config, tmp_path / "reports", timeout=300, retries=2)
+    result = batch.execute_job(spec)
+    assert result["status"] == "succeeded" and result["attempts"] == 2
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(papermill, "execute_notebook", broken)
+    result = batch.execute_job(spec)
+    assert result["status"] == "failed" and result["attempts"] == 3
+    assert batch._is_kernel_start_error(OSError("zmq.error.ZMQError: Address already in use"))
+    assert not batch._is_kernel_start_error(ValueError("bad value"))
+
+
+def test_runs_on_a_dask_cluster(tiny):
+    from dask.distributed import LocalCluster
+
+    folder, _, config = tiny
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        outcome = batch.run_batch(config, folder / "dask-reports", show_progress=False, scheduler=address)
+    assert [r.status for r in outcome.results] == ["succeeded"] * 3
+    assert json.loads((folder / "dask-reports" / "run.json").read_text())["scheduler"] == address
