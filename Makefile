@@ -11,7 +11,7 @@ PROCESSED := data/processed/survey.parquet data/processed/outcomes.manifest.json
 CONFIG ?= config/annual_report.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help setup ingest report test lint lab bench sample clean
+.PHONY: help setup ingest report test lint lab bench sample clean chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,7 +39,11 @@ ingest: $(PROCESSED) ## Ingest the shipped sample data into data/processed
 report: setup ingest ## Produce the annual report on the sample data: reports/<year>/index.html
 	$(BIN)/evidence run $(CONFIG)
 
-test: setup ingest ## Run every test (unit, ingest, notebook under nbval, end-to-end batch)
+chromium: ## Install Debian's Chromium for the browser test, if missing (needs root or sudo)
+	@command -v chromium >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: setup ingest chromium ## Run every test (unit, ingest, notebooks under nbval, batch, browser)
 	$(BIN)/python -m pytest -n 2 tests
 	$(BIN)/python -m pytest --nbval-lax notebooks
 	$(BIN)/ruff check src tests notebooks
