@@ -208,7 +208,7 @@ def test_cli_run_exit_code_reflects_failure(batch, tmp_path):
     result = subprocess.run([sys.executable, "-m", "evidence.cli", "run", str(batch["config"]),
                              "--out", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 1
-    assert "FAILED broken" in result.stdout
+    assert re.search(r"FAILED +broken", result.stdout)
     bad = subprocess.run([sys.executable, "-m", "evidence.cli", "run", str(tmp_path / "nope.yml")],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "no such config file" in bad.stderr and "Traceback" not in bad.stderr
