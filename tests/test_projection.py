@@ -545,10 +545,12 @@ def test_assumption_tables_show_every_assumption_and_flag_the_illustrative(assum
     assert set(scenarios["Scenario"]) == set(runs["mc"].labels)
     assert scenarios.loc[scenarios["Value"] == "6.9%", "Source"].item().startswith("Published")
     notice = summary.illustrative_notice(assumptions, runs["scenarios"])
-    for quantity in summary.illustrative_inputs(assumptions, runs["scenarios"]):
-        if quantity.illustrative:
-            assert quantity.description in notice
-    assert "not as forecasts" in notice
+    named = summary.illustrative_names(assumptions, runs["scenarios"])
+    assert named["values"][:2] == ["children_share", "wte_per_person"] and "leaver_rate" not in named["values"]
+    assert "better_retention.leaver_rate_by" in named["values"] and "leaver_rate" in named["ranges"]
+    for quantity in assumptions.parameters.values():
+        assert (quantity.description in notice) == quantity.illustrative, quantity.name
+    assert f"{len(named['values'])} of the 27 inputs" in notice and "not as forecasts" in notice
     derived = summary.derived_table(runs["central"], assumptions)
     assert derived["Status"].str.startswith("ILLUSTRATIVE").all()  # every one rests on an illustrative input
     assert derived.loc[derived["Derived quantity"] == "Referrals", "Value"].item() == "38,140"  # 19,070 x 12 / 6

@@ -288,7 +288,7 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: _Prob
             quoted = f"; the page quotes {quoted}" if quoted and quoted != "not named on the page" else ""
             detail = (f"{row.get('statement', '')} ({row_nation or 'nation not stated'}{period}; as "
                       f"published: {row['value']} {row.get('unit', '')}{quoted})")
-    elif not _number(value):
+    elif (status or "value" in entry) and not _number(value):
         problems.add((*where, "value"), value, "a number is required")
     elif status == "source":
         cited = str(entry["source"])

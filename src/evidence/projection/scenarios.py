@@ -87,8 +87,9 @@ def central_values(assumptions: Assumptions) -> dict[str, np.ndarray]:
 def sample_values(assumptions: Assumptions, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """``draws`` Monte Carlo draws of every baseline quantity: quantities with a distribution
     are sampled (triangular with its mode at the central value, or uniform), the others
-    repeat their value. Sampling follows the order of the quantities in the nation file's
-    specification, so a seed gives the same draws every time."""
+    repeat their value. Quantities are sampled in the fixed order of
+    :data:`~evidence.projection.assumptions.BASELINE_SPECS` (whatever the order in the file),
+    so a seed gives the same draws every time."""
     if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
         raise ConfigError(f"the number of Monte Carlo draws must be a whole number of at least 1, got {draws!r}")
     if not isinstance(rng, np.random.Generator):

@@ -127,7 +127,7 @@ def horizon_table(summary: pd.DataFrame, list_base: float = 100, wte_base: float
             zip(summary["weeks_median"], summary["weeks_low"], summary["weeks_high"], strict=True)],
         "Simulations in which the list clears": [f"{v:.0%}" for v in summary["cleared"]],
         "Median time to clear": [_years(v) for v in summary["clear_median"]],
-        f"Capacity / referrals, {end - 1}/{str(end)[-2:]}": [f"{v:.2f}" for v in summary["capacity_per_referral"]],
+        f"Capacity / referrals, year to July {end}": [f"{v:.2f}" for v in summary["capacity_per_referral"]],
     })
 
 
@@ -173,9 +173,9 @@ def describe_headlines(summary: pd.DataFrame, reference: str = "baseline", list_
             f"**{worst['label']}** (medians of {draws:,} simulations).")
     if reference in set(summary["scenario"]):
         ref = summary.set_index("scenario").loc[reference]
-        grows = ref["waiting_median"] > first
-        lead += (f" In the {ref['label'].lower()} the list {'grows' if grows else 'shrinks'} because "
-                 f"capacity is {ref['capacity_per_referral']:.2f} times referrals by the last year.")
+        ends = "longer" if ref["waiting_median"] > first else "shorter"
+        lead += (f" In the {ref['label'].lower()} scenario the list ends {ends} than it started, and capacity "
+                 f"in the last year is {ref['capacity_per_referral']:.2f} times referrals.")
     return lead + "\n\n" + "\n".join(lines)
 
 
@@ -279,7 +279,7 @@ def derived_table(central: Projection, assumptions: Assumptions, reference: str 
     leaver_rates = central.workforce.leavers[s, 0, 0] / stock
     joiners = central.workforce.joiners[s, 0, 0]
     referrals, capacity = central.waiting.referrals[s, 0, 0], central.waiting.capacity[s, 0, 0]
-    year = f"{central.years[0]}/{str(central.years[1])[-2:]}"
+    year = f"year from July {central.years[0]}"
     joiner_inputs = (*_WORKFORCE_INPUTS, *_LEAVER_INPUTS, "returner_share", "apprenticeship_share_start")
     capacity_inputs = (*_DEMAND_INPUTS, "demand_capacity_ratio")
     rows = [("Children's OT workforce at the start", _whole(stock.sum()), f"WTE, July {central.years[0]}",
@@ -311,11 +311,15 @@ def reference_scenario(scenarios: list[Scenario]) -> str:
     return REFERENCE_SCENARIO if REFERENCE_SCENARIO in names else names[0]
 
 
-def illustrative_inputs(assumptions: Assumptions, scenarios: list[Scenario]) -> list[Quantity]:
-    """The quantities behind a projection that are illustrative (no published source), and
-    those whose Monte Carlo range is illustrative."""
-    used = [*assumptions.parameters.values(), *(q for s in scenarios for q in s.changes.values())]
-    return [q for q in used if q.illustrative or (q.distribution is not None and q.distribution.source is None)]
+def illustrative_names(assumptions: Assumptions, scenarios: list[Scenario]) -> dict[str, list[str]]:
+    """What is illustrative in a projection: ``values`` (quantities with no published source;
+    scenario settings as ``<scenario>.<setting>``) and ``ranges`` (uncertain quantities whose
+    Monte Carlo range has no source)."""
+    values = [name for name, q in assumptions.parameters.items() if q.illustrative]
+    values += [f"{s.name}.{name}" for s in scenarios for name, q in s.changes.items() if q.illustrative]
+    ranges = [name for name, q in assumptions.parameters.items()
+              if q.distribution is not None and q.distribution.source is None]
+    return {"values": values, "ranges": ranges}
 
 
 def illustrative_notice(assumptions: Assumptions, scenarios: list[Scenario]) -> str:
@@ -324,8 +328,7 @@ def illustrative_notice(assumptions: Assumptions, scenarios: list[Scenario]) -> 
     that every input is published."""
     baseline = [q for q in assumptions.parameters.values() if q.illustrative]
     changes = [(s, q) for s in scenarios for q in s.changes.values() if q.illustrative]
-    ranges = [q for q in illustrative_inputs(assumptions, scenarios) if q.distribution is not None
-              and q.distribution.source is None]
+    ranges = illustrative_names(assumptions, scenarios)["ranges"]
     used = len(assumptions.parameters) + sum(len(s.changes) for s in scenarios)
     if not baseline and not changes and not ranges:
         return "**Every input to this projection has a published source** (see Assumptions)."
