@@ -119,6 +119,12 @@ def test_time_to_clear_when_never_and_when_already_empty():
     np.testing.assert_allclose(both, [0.5, 1.5])
 
 
+def test_time_to_clear_does_not_divide_where_the_list_never_empties():
+    # capacity a whisker above zero against a long list: no clearing, and no overflow on the way
+    with np.errstate(all="raise"):
+        assert np.isnan(time_to_clear(np.array([1e5]), np.array([0.0]), np.array([1e-310])))
+
+
 def test_leaver_rates_split_to_average_the_overall_rate():
     # 8% overall, 10% international, turnover 19.8% against 12.8%: domestic = 0.08 / (0.9 +
     # 0.1 * 19.8 / 12.8) = 0.0758519..., international = 0.1173334...

@@ -225,8 +225,9 @@ def time_to_clear(waiting_start: np.ndarray, referrals: np.ndarray, capacity: np
     ever = empties.any(axis=-1)
     w = np.take_along_axis(waiting_start, first[..., None], axis=-1)[..., 0]
     net = np.take_along_axis(capacity - referrals, first[..., None], axis=-1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.where(w <= 0, 0.0, w / np.where(net > 0, net, 1.0))
+    # Only where the list empties is w <= net, so the fraction lies in [0, 1]; elsewhere it is
+    # not computed (it could overflow) and the result is NaN.
+    fraction = np.divide(w, net, out=np.zeros_like(w), where=ever & (w > 0) & (net > 0))
     return np.where(ever, first + fraction, np.nan)
 
 
