@@ -236,8 +236,15 @@ def publish_summary(
 
 
 def publish_estimates(frame: pd.DataFrame, caption: str, note: str) -> PublishedTable:
-    """A table of model estimates or study-level results that holds no counts of people (for
-    example regression coefficients or published study effects), so no suppression applies.
-    Use :func:`publish_counts`, :func:`publish_proportions` or :func:`publish_summary` for
-    anything derived from people's records."""
+    """A table with no counts of people in it, published as it is: model estimates and
+    projections (e.g. a national waiting list projected under scenarios), assumptions, or
+    figures quoted from public documents. No small-number suppression is applied, so use this
+    only when no cell is a count of real people in a group that could be small; counts go
+    through :func:`publish_counts` or :func:`publish_proportions`. ``frame`` should hold
+    display-ready values (they are shown as text); ``note`` should say what the figures are
+    (e.g. "model estimates, not counts of people")."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"publish_estimates takes a DataFrame, got {type(frame).__name__}")
+    if not note.strip():
+        raise ValueError("say in the note what the estimates are, e.g. 'model projections, not counts of people'")
     return PublishedTable(frame.astype(str).reset_index(drop=True), caption, note)
