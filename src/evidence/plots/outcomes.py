@@ -7,35 +7,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from evidence.plots.intervals import interval_chart
 from evidence.plots.theme import QUALITATIVE, THEME, Chart
 
 
 def estimate_chart(table: pd.DataFrame, label: str, estimate: str, low: str, high: str, title: str,
-                   xlabel: str, unit: str = "", reference: float | None = 0.0) -> Chart:
-    """Point estimates with interval bars, one row per group (rows with no estimate are listed
-    as not shown)."""
-    shown = table.dropna(subset=[estimate])
-    hidden = table.loc[table[estimate].isna(), label].astype(str).tolist()
-    with plt.rc_context(THEME):
-        fig, ax = plt.subplots(figsize=(8, 1.3 + 0.45 * max(len(shown), 1)))
-        y = np.arange(len(shown))[::-1]
-        e = shown[estimate].to_numpy(float)
-        err = np.vstack([e - shown[low].to_numpy(float), shown[high].to_numpy(float) - e])
-        ax.errorbar(e, y, xerr=err, fmt="o", color=QUALITATIVE[0], ecolor="#555555", capsize=3)
-        if reference is not None:
-            ax.axvline(reference, color="#333333", linewidth=0.8)
-        ax.set_yticks(y, shown[label].astype(str))
-        ax.set_xlabel(xlabel)
-        ax.set_title(title, loc="left")
-        if hidden:
-            fig.text(0.01, 0.01, "Not shown (too few children): " + ", ".join(hidden), fontsize=8)
-        fig.tight_layout(rect=(0, 0.05 if hidden else 0, 1, 1))
-    parts = [f"{row[label]}: {row[estimate]:+.2f}{unit} (interval {row[low]:+.2f} to {row[high]:+.2f})"
-             for _, row in shown.iterrows()]
-    alt = f"Dot chart with interval bars. {title}. " + "; ".join(parts) + "."
-    if hidden:
-        alt += " Not shown because of too few children: " + ", ".join(hidden) + "."
-    return Chart(fig, alt)
+                   xlabel: str) -> Chart:
+    """Effect estimates with intervals by group, with a line at zero (no change)."""
+    return interval_chart(table, label, estimate, low, high, title, xlabel, reference=0.0, who="children")
 
 
 def funnel_plot(table: pd.DataFrame, label: str, p0: float, limits: dict[float, tuple], n_grid: np.ndarray,

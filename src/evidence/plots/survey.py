@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from evidence.plots.theme import DIVERGING_5, QUALITATIVE, THEME, Chart
+from evidence.plots.intervals import interval_chart
+from evidence.plots.theme import DIVERGING_5, THEME, Chart
 
 
 def likert_chart(distribution: pd.DataFrame, questions: dict[str, str], title: str) -> Chart:
@@ -53,31 +54,9 @@ def proportion_dot_chart(
     estimates: pd.DataFrame, label: str, title: str, xlabel: str, reference: float | None = None,
     reference_label: str = "",
 ) -> Chart:
-    """Point estimates with interval bars, one row per group (groups with no published
-    estimate are listed as suppressed). ``estimates`` has columns ``label``, ``proportion``,
-    ``ci_low``, ``ci_high`` (proportions in [0, 1])."""
-    shown = estimates.dropna(subset=["proportion"])
-    hidden = estimates.loc[estimates["proportion"].isna(), label].astype(str).tolist()
-    with plt.rc_context(THEME):
-        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.42 * max(len(shown), 1)))
-        y = np.arange(len(shown))[::-1]
-        p = shown["proportion"].to_numpy() * 100
-        err = np.vstack([p - shown["ci_low"].to_numpy() * 100, shown["ci_high"].to_numpy() * 100 - p])
-        ax.errorbar(p, y, xerr=err, fmt="o", color=QUALITATIVE[0], ecolor="#555555", capsize=3)
-        if reference is not None:
-            ax.axvline(reference * 100, color=QUALITATIVE[5], linestyle="--", linewidth=1,
-                       label=reference_label)
-            ax.legend(frameon=False, fontsize=8, loc="upper right", bbox_to_anchor=(1.0, -0.12 - 0.5 / max(len(shown), 1)))
-        ax.set_yticks(y, shown[label].astype(str))
-        ax.set_xlim(0, 100)
-        ax.set_xlabel(xlabel)
-        ax.set_title(title, loc="left")
-        if hidden:
-            fig.text(0.01, 0.01, "Not shown (too few responses): " + ", ".join(hidden), fontsize=8)
-        fig.tight_layout(rect=(0, 0.05 if hidden else 0, 1, 1))
-    parts = [f"{row[label]}: {row['proportion'] * 100:.0f}% (interval {row['ci_low'] * 100:.0f}% to "
-             f"{row['ci_high'] * 100:.0f}%)" for _, row in shown.iterrows()]
-    alt = f"Dot chart with interval bars. {title}. " + "; ".join(parts) + "."
-    if hidden:
-        alt += " Not shown because of too few responses: " + ", ".join(hidden) + "."
-    return Chart(fig, alt)
+    """Proportions with interval bars, one row per group, on a 0-100% axis (groups with no
+    published estimate are listed as suppressed). ``estimates`` has columns ``label``,
+    ``proportion``, ``ci_low``, ``ci_high`` (proportions in [0, 1])."""
+    return interval_chart(estimates, label, "proportion", "ci_low", "ci_high", title, xlabel, scale=100,
+                          fmt="{:.0f}%", xlim=(0, 100), reference=reference, reference_label=reference_label,
+                          who="responses")
