@@ -52,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if outcome.succeeded else 1
         if args.command == "sample":
             from evidence.synthetic import write_sample
+            from evidence.synthetic_services import write_service_effects
 
             print(f"wrote {write_sample(args.out)}")
+            print(f"wrote {write_service_effects(args.out)}")
             return 0
     except EvidenceError as error:
         print(f"error: {error}", file=sys.stderr)

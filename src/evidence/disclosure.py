@@ -202,3 +202,23 @@ def publish_proportion_grid(
     note = (f"Each cell: percentage and {level:.0%} interval. " + rule.describe()
             + (" Percentages and intervals are weighted; counts are unweighted." if weighted else ""))
     return PublishedTable(wide, caption, note)
+
+
+def publish_estimates(
+    frame: pd.DataFrame,
+    caption: str,
+    note: str = "",
+    count_columns: list[str] | tuple[str, ...] = (),
+    rule: DisclosureRule = DisclosureRule(),
+) -> PublishedTable:
+    """A table of estimates (effect sizes, intervals, weights, test statistics), for tables
+    that hold no counts of people: values are shown as given, so format them first. Any
+    column that does count people must be named in ``count_columns``; those are suppressed
+    and rounded by ``rule`` like every other published count, and the rule joins the note."""
+    out = frame.copy()
+    for column in count_columns:
+        out[column] = _count_text(round_counts(frame[column].to_numpy(dtype=float), rule))
+    out = out.astype(str).reset_index(drop=True)
+    if count_columns:
+        note = f"{note} {', '.join(count_columns)}: {rule.describe()}".strip()
+    return PublishedTable(out, caption, note)

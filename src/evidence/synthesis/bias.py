@@ -9,7 +9,7 @@ than 10 studies (Sterne et al. 2011, BMJ 343:d4002). Report them as checks, not 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -18,6 +18,7 @@ from evidence.synthesis import _engine
 from evidence.synthesis.models import (
     MetaAnalysisResult,
     _check_options,
+    _plain,
     check_effects,
     meta_analysis,
 )
@@ -45,6 +46,9 @@ class EggerTest:
                 f"predictor: standard error): {stat} = {self.statistic:.4f}, p = {self.pvalue:.4f}; "
                 f"limit estimate {self.limit_estimate:.4f} ({self.limit_ci[0]:.4f} to "
                 f"{self.limit_ci[1]:.4f})")
+
+    def to_dict(self) -> dict:
+        return _plain(asdict(self))
 
 
 def egger_test(yi, vi, method: str = "REML", test: str = "z", model: str = "rma",
@@ -83,6 +87,9 @@ class RankCorrelationTest:
     def summary(self) -> str:
         kind = "exact" if self.exact else "normal approximation"
         return f"Rank correlation test: Kendall's tau = {self.tau:.4f}, p = {self.pvalue:.4f} ({kind})"
+
+    def to_dict(self) -> dict:
+        return _plain(asdict(self))
 
 
 def rank_correlation_test(yi, vi) -> RankCorrelationTest:
@@ -124,6 +131,12 @@ class TrimFillResult:
                 f"{self.side} (SE {self.se_k0:.2f}); adjusted estimate {self.adjusted.estimate:.4f} "
                 f"({self.adjusted.ci_low:.4f} to {self.adjusted.ci_high:.4f}) against "
                 f"{self.original.estimate:.4f} observed")
+
+    def to_dict(self) -> dict:
+        return _plain({"k0": self.k0, "se_k0": self.se_k0, "side": self.side,
+                       "estimator": self.estimator, "p_k0": self.p_k0,
+                       "filled_yi": list(self.filled_yi), "filled_vi": list(self.filled_vi),
+                       "adjusted": self.adjusted.to_dict()})
 
 
 def trim_and_fill(yi, vi, method: str = "REML", test: str = "z", level: float = 0.95,

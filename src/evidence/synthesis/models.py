@@ -182,6 +182,9 @@ class MetaAnalysisResult:
 
 
 def _plain(value):
+    """JSON-ready: NumPy scalars as Python numbers, NaN and infinity as None."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):
@@ -556,3 +559,16 @@ def leave_one_out(yi, vi, method: str = "REML", test: str = "z", level: float = 
         "ci_high": estimate + critical * se, "q": fit.q, "q_pvalue": fit.q_pvalue,
         "tau2": fit.tau2, "i2": fit.i2, "h2": fit.h2,
     })
+
+
+def compare_estimators(yi, vi, methods: Sequence[str] = ("FE", "DL", "PM", "REML"), test: str = "z",
+                       level: float = 0.95, labels: Sequence[str] | None = None) -> pd.DataFrame:
+    """The pooled estimate under several tau^2 estimators, a sensitivity analysis: one row per
+    method with estimate, ci_low, ci_high, pi_low, pi_high, tau2 and i2."""
+    rows = []
+    for method in methods:
+        r = meta_analysis(yi, vi, method, test if method != "FE" else "z", level, labels)
+        rows.append({"method": r.method, "estimate": r.estimate, "ci_low": r.ci_low,
+                     "ci_high": r.ci_high, "pi_low": r.pi_low, "pi_high": r.pi_high,
+                     "tau2": r.tau2, "i2": r.i2})
+    return pd.DataFrame(rows)
