@@ -533,3 +533,15 @@ def test_synthetic_service_effects_regenerate_identically_and_read_as_synthetic(
     assert table.synthetic and table.layout == "estimate_se"
     assert table.manifest()["synthetic"] is True
     assert (table.effects["children"] >= 10).all()
+
+
+def test_interval_level_is_the_published_one_not_the_analysis_level(tmp_path):
+    z90, z95 = 1.6448536269514722, 1.959963984540054
+    path = _write(tmp_path, f"study,estimate,ci_low,ci_high,ci_level\nA,1,{1 - z90},{1 + z90},0.90\n"
+                            f"B,2,{2 - z95},{2 + z95},0.95\nC,3,2,4,95\n")
+    (problem,) = _problems(path, "GEN")
+    assert (problem.row, problem.column) == (4, "ci_level")
+    path.write_text(path.read_text().replace(",95\n", ",0.95\n"))
+    table = synthesis.read_evidence_table(path, "GEN", level=0.5)
+    assert table.effects["vi"].tolist()[:2] == pytest.approx([1.0, 1.0])
+    assert "ci_level" not in table.effects

@@ -97,6 +97,8 @@ def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
     of subgroup differences. ``effects`` has ``study``, ``yi``, ``vi`` in the order of
     ``result.labels`` (and ``subgroup_column`` with subgroups); ``favours`` labels the two
     sides of the line of no effect."""
+    if favours is not None and len(favours) != 2:
+        raise ValueError(f"favours needs two labels (left, right of no effect), got {favours!r}")
     level = result.level
     low, high = confidence_limits(effects["yi"], effects["vi"], level)
     weights = np.asarray(result.weights, dtype=float)

@@ -18,8 +18,8 @@ from evidence.synthesis import _engine
 from evidence.synthesis.models import (
     MetaAnalysisResult,
     _check_options,
-    _plain,
     check_effects,
+    json_ready,
     meta_analysis,
 )
 
@@ -48,7 +48,7 @@ class EggerTest:
                 f"{self.limit_ci[1]:.4f})")
 
     def to_dict(self) -> dict:
-        return _plain(asdict(self))
+        return json_ready(asdict(self))
 
 
 def egger_test(yi, vi, method: str = "REML", test: str = "z", model: str = "rma",
@@ -89,7 +89,7 @@ class RankCorrelationTest:
         return f"Rank correlation test: Kendall's tau = {self.tau:.4f}, p = {self.pvalue:.4f} ({kind})"
 
     def to_dict(self) -> dict:
-        return _plain(asdict(self))
+        return json_ready(asdict(self))
 
 
 def rank_correlation_test(yi, vi) -> RankCorrelationTest:
@@ -133,7 +133,7 @@ class TrimFillResult:
                 f"{self.original.estimate:.4f} observed")
 
     def to_dict(self) -> dict:
-        return _plain({"k0": self.k0, "se_k0": self.se_k0, "side": self.side,
+        return json_ready({"k0": self.k0, "se_k0": self.se_k0, "side": self.side,
                        "estimator": self.estimator, "p_k0": self.p_k0,
                        "filled_yi": list(self.filled_yi), "filled_vi": list(self.filled_vi),
                        "adjusted": self.adjusted.to_dict()})

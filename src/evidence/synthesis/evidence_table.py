@@ -15,7 +15,7 @@ read directly, like :mod:`evidence.published`. Columns:
   two_by_two     events_1, n_1, events_2, n_2                                RR, OR, RD
   yi_vi          yi, vi (analysis scale: log for ratios)                     any
   estimate_se    estimate, se                                                any but ratios
-  estimate_ci    estimate, ci_low, ci_high (ratios as ratios)                any
+  estimate_ci    estimate, ci_low, ci_high [, ci_level] (ratios as ratios)   any
   ============== =========================================================== ==================
 
 * anything else (``subgroup``, moderators such as ``year``, ``author``) is carried along.
@@ -127,7 +127,9 @@ def read_evidence_table(path: str | Path, measure: str = "GEN", correlation: flo
     compute each study's effect size for ``measure`` (see :data:`evidence.synthesis.MEASURES`).
 
     ``correlation`` is the pre-post correlation assumed for rows without a ``correlation``
-    column (pre_post layout only); ``level`` the confidence level of ``ci_low``/``ci_high``.
+    column (pre_post layout only); ``level`` the confidence level of ``ci_low``/``ci_high``
+    where the table has no ``ci_level`` column (it is the level the studies published, not
+    the level of the analysis).
     Every broken rule is reported at once, naming file, row (the CSV line), column and value;
     nothing is returned from a table with a problem."""
     chosen = fx.measure(measure)
@@ -172,7 +174,8 @@ def read_evidence_table(path: str | Path, measure: str = "GEN", correlation: flo
     if problems:
         raise ValidationError(problems, ADVICE)
 
-    carried = [c for c in raw.columns if c not in ("study", *needed, *CITATION_COLUMNS, "data_label")]
+    carried = [c for c in raw.columns
+               if c not in ("study", *needed, *CITATION_COLUMNS, "data_label", "ci_level")]
     effects = pd.DataFrame({"study": study, "yi": yi, "vi": vi})
     for column in carried:
         effects[column] = _typed(raw[column])
@@ -262,8 +265,12 @@ def _effect_sizes(measure: Measure, layout: str, values: pd.DataFrame, raw: pd.D
         if layout == "estimate_se":
             _rule(problems, file, raw, v["se"] <= 0, "se", "a standard error must be greater than 0")
             return fx.from_standard_error(v["estimate"], v["se"])
-        # estimate_ci
+        # estimate_ci: at each row's ci_level if the table gives one, else at ``level``
         low, high, estimate = v["ci_low"], v["ci_high"], v["estimate"]
+        if "ci_level" in raw:
+            level = _numbers(raw, ["ci_level"], file, problems)["ci_level"].to_numpy()
+            _rule(problems, file, raw, ~((level > 0) & (level < 1)), "ci_level",
+                  "a confidence level must lie between 0 and 1 (e.g. 0.95)")
         _rule(problems, file, raw, low >= high, "ci_low", "the lower limit must be below the upper limit")
         _rule(problems, file, raw, (estimate < low) | (estimate > high), "estimate",
               "the estimate must lie inside its interval (ci_low to ci_high)")

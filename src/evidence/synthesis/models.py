@@ -178,15 +178,15 @@ class MetaAnalysisResult:
         out = asdict(self)
         out["weights"] = [float(w) for w in self.weights]
         out["labels"] = list(self.labels)
-        return {key: _plain(value) for key, value in out.items()}
+        return {key: json_ready(value) for key, value in out.items()}
 
 
-def _plain(value):
+def json_ready(value):
     """JSON-ready: NumPy scalars as Python numbers, NaN and infinity as None."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):
@@ -296,9 +296,9 @@ class MetaRegressionResult:
         return self.summary()
 
     def to_dict(self) -> dict:
-        out = {key: _plain(value) for key, value in asdict(self).items()
+        out = {key: json_ready(value) for key, value in asdict(self).items()
                if key not in ("coefficients", "weights")}
-        out["coefficients"] = self.coefficients.to_dict(orient="records")
+        out["coefficients"] = json_ready(self.coefficients.to_dict(orient="records"))
         return out
 
 
@@ -382,7 +382,7 @@ def _fixed_effect_r2(yi, vi, X) -> float:
     if tss == 0:
         return 0.0
     n, p = X.shape
-    return max(0.0, 100 * (1 - (1 - (1 - rss / tss)) * (n - 1) / (n - p)))
+    return max(0.0, 100 * (1 - (rss / tss) * (n - 1) / (n - p)))
 
 
 # ---- subgroups ------------------------------------------------------------------------------
@@ -424,10 +424,10 @@ class SubgroupResult:
         return self.summary()
 
     def to_dict(self) -> dict:
-        return {"table": self.table.to_dict(orient="records"),
+        return {"table": json_ready(self.table.to_dict(orient="records")),
                 "q_between": self.q_between, "q_between_df": self.q_between_df,
                 "q_between_pvalue": self.q_between_pvalue, "common_tau2": self.common_tau2,
-                "tau2": _plain(self.tau2), "method": self.method, "test": self.test,
+                "tau2": json_ready(self.tau2), "method": self.method, "test": self.test,
                 "level": self.level, "column": self.column,
                 "subgroups": {k: v.to_dict() for k, v in self.results.items()}}
 

@@ -19,10 +19,16 @@ from evidence.synthesis.models import (
     MetaAnalysisResult,
     MetaRegressionResult,
     SubgroupResult,
+    json_ready,
 )
 
 #: Fewer studies than this and funnel-plot tests have too little power (Sterne et al. 2011).
 SMALL_STUDY_MINIMUM = 10
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A table as JSON-ready records (missing values as null)."""
+    return json_ready(frame.to_dict(orient="records"))
 
 
 def number(value: float, digits: int = 2) -> str:
