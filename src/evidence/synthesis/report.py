@@ -114,12 +114,13 @@ def heterogeneity_table(result: MetaAnalysisResult, caption: str) -> PublishedTa
     return publish_estimates(frame, caption, note)
 
 
-def subgroup_table(subgroups: SubgroupResult, measure: Measure, caption: str) -> PublishedTable:
+def subgroup_table(subgroups: SubgroupResult, measure: Measure, caption: str,
+                   study_header: str = "Study") -> PublishedTable:
     ci = _percent_ci(subgroups.level)
     t = subgroups.table
     frame = pd.DataFrame({
         "Subgroup": t["subgroup"].astype(str),
-        "Studies": t["k"].astype(int).astype(str),
+        units(study_header).capitalize(): t["k"].astype(int).astype(str),
         f"Estimate ({ci})": [estimate_with_interval(measure, e, lo, hi)
                              for e, lo, hi in zip(t["estimate"], t["ci_low"], t["ci_high"], strict=True)],
         "Prediction interval": [interval(measure, lo, hi) if np.isfinite(lo) else "\u2013"
@@ -127,11 +128,11 @@ def subgroup_table(subgroups: SubgroupResult, measure: Measure, caption: str) ->
         "\u03c4\u00b2": [number(x, 4) for x in t["tau2"]],
         "I\u00b2": ["\u2013" if not np.isfinite(x) else f"{x:.0f}%" for x in t["i2"]],
     })
-    kind = ("one \u03c4\u00b2 common to all subgroups (meta-regression on subgroup)"
-            if subgroups.common_tau2 else "a separate \u03c4\u00b2 in each subgroup")
-    note = (f"Each subgroup pooled with {kind}. Test for subgroup differences: "
+    kind = ("with one \u03c4\u00b2 common to all subgroups (a meta-regression on subgroup)"
+            if subgroups.common_tau2 else "separately, each with its own \u03c4\u00b2")
+    note = (f"Subgroups were pooled {kind}. Test for subgroup differences: "
             f"Q({subgroups.q_between_df}) = {number(subgroups.q_between)}, {p_text(subgroups.q_between_pvalue)}. "
-            "A subgroup of one study shows that study.")
+            f"A subgroup of one {study_header.lower()} shows that {study_header.lower()}.")
     return publish_estimates(frame, caption, note)
 
 
@@ -231,14 +232,17 @@ def describe_pooled(result: MetaAnalysisResult, measure: Measure, study_header: 
     return text
 
 
-def describe_subgroups(subgroups: SubgroupResult, measure: Measure) -> str:
+def describe_subgroups(subgroups: SubgroupResult, measure: Measure, study_header: str = "Study") -> str:
+    """Each subgroup's estimate and the test of differences, in words."""
     parts = [f"{row.subgroup}: {estimate_with_interval(measure, row.estimate, row.ci_low, row.ci_high)} "
-             f"({int(row.k)} {'study' if row.k == 1 else 'studies'})" for row in subgroups.table.itertuples()]
+             f"({int(row.k)} {study_header.lower() if row.k == 1 else units(study_header)})"
+             for row in subgroups.table.itertuples()]
     verdict = ("the subgroups differ by more than chance would suggest"
                if subgroups.q_between_pvalue < 0.05 else
                "the differences between subgroups are compatible with chance")
     return ("; ".join(parts) + f". Test for subgroup differences: {p_text(subgroups.q_between_pvalue)}; "
-            f"{verdict}. Subgroup comparisons are observational: studies differ in more than this one respect.")
+            f"{verdict}. Subgroup comparisons are observational: {units(study_header)} differ in more than "
+            "this one respect.")
 
 
 def describe_small_studies(egger: EggerTest, rank: RankCorrelationTest, trimfill: TrimFillResult,
