@@ -66,10 +66,11 @@ def main(argv: list[str] | None = None) -> int:
                                 scheduler=args.scheduler, timeout=args.timeout)
             return 0 if outcome.succeeded else 1
         if args.command == "sample":
-            from evidence import synthetic, synthetic_outcomes
+            from evidence import synthetic, synthetic_outcomes, synthetic_services
 
             print(f"wrote {synthetic.write_sample(args.out)}")
             print(f"wrote {synthetic_outcomes.write_sample(args.out)}")
+            print(f"wrote {synthetic_services.write_service_effects(args.out)}")
             return 0
     except EvidenceError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -235,16 +235,28 @@ def publish_summary(
                           rule.describe() + f" Statistics are shown only for groups of at least {rule.min_base}.")
 
 
-def publish_estimates(frame: pd.DataFrame, caption: str, note: str) -> PublishedTable:
-    """A table with no counts of people in it, published as it is: model estimates and
-    projections (e.g. a national waiting list projected under scenarios), assumptions, or
-    figures quoted from public documents. No small-number suppression is applied, so use this
-    only when no cell is a count of real people in a group that could be small; counts go
-    through :func:`publish_counts` or :func:`publish_proportions`. ``frame`` should hold
-    display-ready values (they are shown as text); ``note`` should say what the figures are
-    (e.g. "model estimates, not counts of people")."""
+def publish_estimates(
+    frame: pd.DataFrame,
+    caption: str,
+    note: str,
+    count_columns: list[str] | tuple[str, ...] = (),
+    rule: DisclosureRule = DisclosureRule(),
+) -> PublishedTable:
+    """A table of estimates with no counts of people in it, published as it is: model
+    estimates and projections, effect sizes, intervals, weights, test statistics, assumptions,
+    or figures quoted from public documents. Values are shown as given (as text), so format
+    them first. Any column that does count people must be named in ``count_columns``: those
+    are suppressed and rounded by ``rule`` like every other published count, and the rule joins
+    the note. ``note`` says what the figures are (e.g. "model estimates, not counts of people");
+    counts of people in groups go through :func:`publish_counts`, :func:`publish_proportions`
+    or :func:`publish_summary` instead."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"publish_estimates takes a DataFrame, got {type(frame).__name__}")
+    out = frame.copy()
+    for column in count_columns:
+        out[column] = _count_text(round_counts(frame[column].to_numpy(dtype=float), rule))
+    if count_columns:
+        note = f"{note} {', '.join(count_columns)}: {rule.describe()}".strip()
     if not note.strip():
         raise ValueError("say in the note what the estimates are, e.g. 'model projections, not counts of people'")
-    return PublishedTable(frame.astype(str).reset_index(drop=True), caption, note)
+    return PublishedTable(out.astype(str).reset_index(drop=True), caption, note)

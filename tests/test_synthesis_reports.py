@@ -1,0 +1,71 @@
+"""The two synthesis reports of the annual batch, run end to end as `make report` runs them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+
+from evidence import synthesis
+from evidence.reporting.batch import run_batch
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    config = yaml.safe_load((ROOT / "config" / "annual_report.yml").read_text())
+    config["reports"] = [r for r in config["reports"] if r["name"].startswith("evidence_synthesis")]
+    assert [r["name"] for r in config["reports"]] == ["evidence_synthesis_services",
+                                                      "evidence_synthesis_literature"]
+    work = tmp_path_factory.mktemp("synthesis")
+    path = work / "batch.yml"
+    path.write_text(yaml.safe_dump(config))
+    outcome = run_batch(path, work / "reports", show_progress=False)
+    return {"outcome": outcome, "folder": work / "reports", "config": config}
+
+
+def _page(reports, name: str) -> str:
+    return (reports["folder"] / f"{name}.html").read_text(encoding="utf-8")
+
+
+def test_both_synthesis_reports_succeed(reports):
+    assert reports["outcome"].succeeded, [r.error for r in reports["outcome"].results]
+
+
+def test_service_report_is_marked_synthetic_and_rounds_its_counts(reports):
+    page = _page(reports, "evidence_synthesis_services")
+    assert "Sample data." in page and "Synthetic data." in page
+    table = page[page.index("Study estimates and weights"):]
+    table = table[:table.index("</table>")]
+    children = re.findall(r"<td>Service [A-Z]</td>\s*<td>([^<]+)</td>", table)
+    assert len(children) == 16
+    assert all(c == "*" or int(c.replace(",", "")) % 5 == 0 for c in children)
+    results = json.loads((reports["folder"] / "evidence_synthesis_services.json").read_text())
+    assert results["synthetic"] is True and results["subgroups"]["column"] == "nation"
+
+
+def test_literature_report_cites_its_source_and_matches_the_analysis(reports):
+    page = _page(reports, "evidence_synthesis_literature")
+    assert "Sample data." not in page
+    assert "Raudenbush SW. Journal of Educational Psychology 76(1):85-97" in page
+    assert "doi:10.1037/0022-0663.76.1.85" in page
+    for heading in ("Summary", "Heterogeneity", "Subgroups", "Small-study effects", "Methods"):
+        assert f'href="#{heading.lower().replace(" ", "-")}"' in page
+    parameters = reports["config"]["reports"][1]["parameters"]
+    table = synthesis.read_evidence_table(parameters["evidence_path"], parameters["measure"])
+    expected = synthesis.meta_analysis(table.effects["yi"], table.effects["vi"], parameters["method"],
+                                       parameters["test"])
+    results = json.loads((reports["folder"] / "evidence_synthesis_literature.json").read_text())
+    assert results["pooled"]["estimate"] == pytest.approx(expected.estimate)
+    assert results["pooled"]["i2_ci"] == pytest.approx(list(expected.i2_ci))
+    assert results["meta_regression"]["coefficients"][1]["term"] == "weeks"
+
+
+def test_synthesis_figures_carry_alt_text_with_numbers(reports):
+    for name in ("evidence_synthesis_services", "evidence_synthesis_literature"):
+        alts = re.findall(r'<img[^>]*alt="([^"]*)"', _page(reports, name))
+        assert len(alts) == 3  # forest, forest by subgroup, funnel
+        assert all(len(a) >= 20 and re.search(r"\d", a) for a in alts)
