@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
                           "this project's folder and environment")
     run.add_argument("--timeout", type=float, default=1800, help="seconds before a job is stopped (default 1800)")
 
+    check = commands.add_parser("audit", help="scan processed data and reports for identifiers")
+    check.add_argument("--processed", type=Path, default=Path("data/processed"))
+    check.add_argument("--reports", type=Path, default=Path("reports"))
+
     sample = commands.add_parser("sample", help="regenerate the synthetic sample data")
     sample.add_argument("--out", type=Path, default=Path("data/raw/sample"))
     return parser
@@ -65,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_batch(args.config, args.out, workers=args.workers, force=args.force,
                                 scheduler=args.scheduler, timeout=args.timeout)
             return 0 if outcome.succeeded else 1
+        if args.command == "audit":
+            from evidence.audit import audit
+
+            audit(args.processed, args.reports)
+            print(f"audit: no identifiers found in {args.processed} or {args.reports}")
+            return 0
         if args.command == "sample":
             from evidence import synthetic, synthetic_outcomes, synthetic_services
 

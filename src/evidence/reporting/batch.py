@@ -77,10 +77,11 @@ class BatchOutcome:
     results: list[JobResult]
     index: Path
     seconds: float = 0.0
+    leaks: list[str] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
-        return all(r.status in ("succeeded", "skipped") for r in self.results)
+        return not self.leaks and all(r.status in ("succeeded", "skipped") for r in self.results)
 
 
 def load_config(path: str | Path) -> BatchConfig:
@@ -348,6 +349,10 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
     else:
         pool.shutdown()
 
+    from evidence import audit
+
+    processed = project_root() / "data" / "processed"
+    leaks = [str(f) for f in audit.scan([processed, out_dir], audit.raw_identifier_values(processed))]
     ordered = [results[job.name] for job in config.jobs]
     entries = [{"name": r.job.name, "title": r.job.title, "status": r.status, "reason": r.reason,
                 "seconds": round(r.seconds, 2), "attempts": r.attempts, "parameters": r.job.parameters,
@@ -357,7 +362,9 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
     write_text_atomic(out_dir / "run.json", json.dumps(
         {"config": display_path(config.path), "year": config.year, "created_utc": provenance.utc_now(),
          "git_revision": provenance.git_revision(), "workers": workers, "scheduler": scheduler,
-         "seconds": round(time.perf_counter() - started, 2), "jobs": entries}, indent=2) + "\n")
+         "seconds": round(time.perf_counter() - started, 2),
+         "audit": {"scanned": [display_path(processed), display_path(out_dir)], "findings": leaks},
+         "jobs": entries}, indent=2) + "\n")
     index = out_dir / "index.html"
     write_text_atomic(index, render_index(config.title, config.year, entries))
     labels = {"succeeded": "ok     ", "skipped": "skipped", "failed": "FAILED "}
@@ -365,4 +372,6 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
         print(f"{labels[entry['status']]} {entry['name']} ({entry['seconds']:.1f} s): {entry['reason']}"
               + (f"\n        {entry['error'].splitlines()[-1]}" if entry["error"] else ""))
     print(f"index: {index}")
-    return BatchOutcome(ordered, index, time.perf_counter() - started)
+    if leaks:
+        print(f"AUDIT FAILED: {len(leaks)} possible identifier(s) in outputs:\n  - " + "\n  - ".join(leaks[:25]))
+    return BatchOutcome(ordered, index, time.perf_counter() - started, leaks)

@@ -1,0 +1,59 @@
+"""The leak check finds planted identifiers and stays quiet on clean outputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from evidence import audit
+
+
+@pytest.mark.parametrize(("planted", "kind"), [
+    ("contact jo.bloggs@example.com today", "email"),
+    ("ring 07700 900123 after six", "phone"),
+    ("NHS 943 476 5919 was on the letter", "nhs_number"),
+    ("lives at CF10 3NQ", "postcode"),
+])
+def test_patterns_are_found(tmp_path, planted, kind):
+    (tmp_path / "report.html").write_text(f"<p>{planted}</p>")
+    findings = audit.scan([tmp_path])
+    assert [f.kind for f in findings] == [kind]
+
+
+def test_clean_numbers_are_not_mistaken_for_identifiers(tmp_path):
+    text = ("score 84.0909090909091; id 010144262bc6b5a8; sha 42cb809af68f7 1234567890 is not a "
+            "valid NHS number; 2025-09-30; 19,070 children; interval 0.6743 to 0.7426")
+    (tmp_path / "r.json").write_text(text)
+    pd.DataFrame({"a": [84.09090909, 0.0101442628]}).to_parquet(tmp_path / "t.parquet")
+    assert audit.scan([tmp_path]) == []
+
+
+def test_raw_values_are_found_in_tables_and_text(tmp_path):
+    pd.DataFrame({"comment": ["seen by Jasmine Ahmed"]}).to_parquet(tmp_path / "t.parquet")
+    (tmp_path / "n.ipynb").write_text('{"text": "R_CkSnvPc0wDNrK1B"}')
+    (tmp_path / ".state").mkdir()
+    (tmp_path / ".state" / "s.json").write_text("Jasmine Ahmed")  # hidden folders are skipped
+    findings = audit.scan([tmp_path], {"Jasmine Ahmed", "R_CkSnvPc0wDNrK1B", "Bo"})
+    assert sorted(f.excerpt for f in findings) == ["Jasmine Ahmed", "R_CkSnvPc0wDNrK1B"]
+
+
+def test_embedded_images_are_not_scanned(tmp_path):
+    (tmp_path / "r.html").write_text('<img src="data:image/png;base64,AAAA07700900123BBBB+943 476 5919/">')
+    assert audit.scan([tmp_path]) == []
+
+
+def test_audit_command(tmp_path, ingested):
+    processed, _ = ingested
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    run = [sys.executable, "-m", "evidence.cli", "audit", "--processed", str(processed), "--reports", str(reports)]
+    clean = subprocess.run(run, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stderr
+    (reports / "leak.html").write_text("<p>Jasmine Ahmed</p><p>call 07700 900489</p>")
+    leaked = subprocess.run(run, capture_output=True, text=True)
+    assert leaked.returncode == 2 and "Traceback" not in leaked.stderr
+    assert "07700 900489" in leaked.stderr
+    assert "raw identifier value: ...Jasmine Ahmed" in leaked.stderr  # a respondent's name in the raw export
