@@ -475,7 +475,8 @@ def _parameter(name: str, spec: ParameterSpec, raw: Any, where: str, price_year:
         problems.append(f"{where}.value: value {value!r}: must be a number")
         return None
     value = float(value)
-    if not _within(spec.kind, value):
+    valid_value = _within(spec.kind, value)
+    if not valid_value:
         problems.append(f"{where}.value: value {value:g}: {KIND_RULES[spec.kind]}")
     unit = str(raw["unit"] or "")
     if spec.kind == "cost" and not unit.startswith("GBP"):
@@ -491,9 +492,10 @@ def _parameter(name: str, spec: ParameterSpec, raw: Any, where: str, price_year:
     elif year is not None and (not isinstance(year, int) or isinstance(year, bool)):
         problems.append(f"{where}.price_year: value {year!r}: a year, or null for a value that is not money")
     source, illustrative, note = _provenance(raw, where, problems)
-    distribution = _distribution(raw["distribution"], spec.kind, value, where, problems)
+    # a distribution around an invalid value would only repeat the problem
+    distribution = _distribution(raw["distribution"], spec.kind, value, where, problems) if valid_value else None
     spread = None
-    if "range" in raw:
+    if "range" in raw and valid_value:
         r = raw["range"]
         if not (isinstance(r, list) and len(r) == 2 and all(_is_number(x) for x in r)):
             problems.append(f"{where}.range: value {r!r}: give [low, high]")

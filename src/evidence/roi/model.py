@@ -171,16 +171,27 @@ class ModelSettings:
         return years if self.discount_first_year else years - 1
 
 
+def _persistence(drop_off, horizon_years: int) -> np.ndarray:
+    """(1 - drop_off) ** (t - 1) for t = 1..H, shape drop_off.shape + (H,), as a running
+    product year by year (a loop over years, not draws; cheaper than a power on every element)."""
+    keep = 1.0 - np.asarray(drop_off, dtype=float)
+    out = np.empty((*keep.shape, horizon_years))
+    out[..., 0] = 1.0
+    for year in range(1, horizon_years):
+        np.multiply(out[..., year - 1], keep, out=out[..., year])
+    return out
+
+
 def qaly_profile(years_to_follow_up, drop_off, horizon_years: int) -> np.ndarray:
     """QALYs in each model year per unit of utility gain, shape (n, H): year 1 is the area
     under a linear rise from 0 at the start of care to 1 at follow-up (``years_to_follow_up``,
     clipped to [0, 1]) and flat to the end of the year, 1 - f/2; year t > 1 is
     (1 - drop_off) ** (t - 1)."""
-    f = np.clip(np.asarray(years_to_follow_up, dtype=float), 0.0, 1.0)[..., None]
-    d = np.asarray(drop_off, dtype=float)[..., None]
-    t = np.arange(1, horizon_years + 1, dtype=float)
-    persistence = (1.0 - d) ** (t - 1)
-    return np.where(t == 1, 1.0 - f / 2.0, persistence)
+    f = np.clip(np.asarray(years_to_follow_up, dtype=float), 0.0, 1.0)
+    d = np.asarray(drop_off, dtype=float)
+    profile = _persistence(np.broadcast_to(d, np.broadcast_shapes(f.shape, d.shape)), horizon_years)
+    profile[..., 0] = 1.0 - f / 2.0
+    return profile
 
 
 def sroi_yearly_values(quantity, unit_value, deadweight, attribution, displacement, drop_off,
@@ -194,7 +205,7 @@ def sroi_yearly_values(quantity, unit_value, deadweight, attribution, displaceme
               * (1 - np.asarray(attribution, float)) * (1 - np.asarray(displacement, float)))[..., None]
     t = np.arange(1, horizon_years + 1, dtype=float)
     lasting = np.clip(np.asarray(duration_years, float)[..., None] - (t - 1), 0.0, 1.0)
-    return impact * (1 - np.asarray(drop_off, float)[..., None]) ** (t - 1) * lasting
+    return impact * _persistence(drop_off, horizon_years) * lasting
 
 
 def sroi_present_value(quantity, unit_value, deadweight, attribution, displacement, drop_off, duration_years,
@@ -288,12 +299,14 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.where(denominator > 0, numerator / safe, np.nan)
 
 
-def _column(values: Mapping[str, np.ndarray], name: str, n: int) -> np.ndarray:
+def _column(values: Mapping[str, np.ndarray], name: str) -> np.ndarray:
+    """A parameter's draws as a 1-D array; a parameter with the same value on every draw (a
+    fixed one) is kept as length 1, so the model does its arithmetic once, not n times."""
     try:
-        value = np.asarray(values[name], dtype=float)
+        value = np.asarray(values[name], dtype=float).reshape(-1)
     except KeyError:
         raise KeyError(f"model parameter {name!r} is missing") from None
-    return np.broadcast_to(value, (n,)) if value.ndim == 0 or value.shape == (1,) else value
+    return value[:1] if value.size > 1 and np.all(value == value[0]) else value
 
 
 def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> ModelResults:
@@ -305,7 +318,7 @@ def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> Model
     n = max(lengths or {1})
     if lengths - {1, n}:
         raise ValueError(f"parameter draws must all have one length (or 1), got lengths {sorted(lengths)}")
-    p = {name: _column(values, name, n) for name in settings.parameter_names()}
+    p = {name: _column(values, name) for name in settings.parameter_names()}
     horizon = settings.horizon_years
     exponent = settings.discount_years()
 
@@ -328,19 +341,19 @@ def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> Model
     threshold = p["qaly.value"]
 
     standard_factors = discount_factor(exponent, p["discount.standard_rate"][:, None], settings.standard_schedule)
-    avoided_by_year = np.zeros((n, horizon))
-    by_stream = np.zeros((n, len(settings.streams)))
-    in_perspective = np.zeros(n)
-    for column, stream in enumerate(settings.streams):  # a loop over streams, not draws
+    avoided_by_year = np.zeros((1, horizon))
+    by_stream = []
+    in_perspective = np.zeros(1)
+    for stream in settings.streams:  # a loop over streams, not draws
         q = {name: p[stream_parameter(stream, name)] for name in STREAM_PARAMETERS}
         yearly = sroi_yearly_values(q["quantity"], q["unit_value"], q["deadweight"], q["attribution"],
                                     q["displacement"], q["drop_off"], q["duration_years"], horizon)
         discounted = yearly * standard_factors
-        avoided_by_year += discounted
-        by_stream[:, column] = discounted.sum(axis=1)
+        avoided_by_year = avoided_by_year + discounted
+        by_stream.append(discounted.sum(axis=1))
         if stream in settings.perspective_streams:
-            in_perspective += by_stream[:, column]
-    avoided = by_stream.sum(axis=1)
+            in_perspective = in_perspective + by_stream[-1]
+    avoided = sum(by_stream) if by_stream else np.zeros(1)
 
     benefits_by_year = threshold[:, None] * qalys_by_year + avoided_by_year
     benefits = benefits_by_year.sum(axis=1)
@@ -350,15 +363,23 @@ def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> Model
     reached = cumulative >= incremental[:, None]
     payback = np.where(incremental <= 0, 0.0,
                        np.where(reached.any(axis=1), np.argmax(reached, axis=1) + 1.0, np.nan))
+
+    def full(x: np.ndarray) -> np.ndarray:
+        """Every output with one value per draw, whatever was constant across draws."""
+        x = np.asarray(x, dtype=float)
+        return np.ascontiguousarray(np.broadcast_to(x, (n, *x.shape[1:])))
+
+    by_stream_matrix = (np.column_stack([full(b) for b in by_stream]) if by_stream else np.zeros((n, 0)))
     return ModelResults(
-        streams=tuple(settings.streams), staff_cost=staff, overhead_cost=overhead, training_cost=training,
-        equipment_cost=equipment, optimism_bias_cost=bias, intervention_cost=intervention,
-        comparator_cost=comparator, incremental_cost=incremental, utility_gain=utility_gain, qalys=qalys,
-        qaly_value=threshold * qalys, avoided_by_stream=by_stream, avoided_costs=avoided,
-        avoided_in_perspective=in_perspective, benefits=benefits, benefits_by_year=benefits_by_year, npv=npv,
-        bcr=_ratio(benefits, incremental), roi=_ratio(npv, incremental),
-        cost_per_qaly=_per_qaly(incremental, qalys),
-        icer=_per_qaly(net_cost, qalys), nmb=threshold * qalys - net_cost, payback_year=payback)
+        streams=tuple(settings.streams), staff_cost=full(staff), overhead_cost=full(overhead),
+        training_cost=full(training), equipment_cost=full(equipment), optimism_bias_cost=full(bias),
+        intervention_cost=full(intervention), comparator_cost=full(comparator), incremental_cost=full(incremental),
+        utility_gain=full(utility_gain), qalys=full(qalys), qaly_value=full(threshold * qalys),
+        avoided_by_stream=by_stream_matrix, avoided_costs=full(avoided), avoided_in_perspective=full(in_perspective),
+        benefits=full(benefits), benefits_by_year=full(benefits_by_year), npv=full(npv),
+        bcr=full(_ratio(benefits, incremental)), roi=full(_ratio(npv, incremental)),
+        cost_per_qaly=full(_per_qaly(incremental, qalys)), icer=full(_per_qaly(net_cost, qalys)),
+        nmb=full(threshold * qalys - net_cost), payback_year=full(payback))
 
 
 def _per_qaly(cost: np.ndarray, qalys: np.ndarray) -> np.ndarray:
