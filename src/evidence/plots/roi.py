@@ -51,23 +51,36 @@ def tornado_chart(table: pd.DataFrame, title: str, output_label: str, top: int =
     return Chart(fig, alt)
 
 
+def _padded(x: np.ndarray) -> tuple[float, float]:
+    """Axis limits that hold every value and zero, with a margin."""
+    low, high = min(float(np.min(x)), 0.0), max(float(np.max(x)), 0.0)
+    margin = 0.08 * (high - low or 1.0)
+    return low - margin, high + margin
+
+
 def ce_plane_chart(qalys: np.ndarray, net_costs: np.ndarray, thresholds: list[float], title: str,
                    max_points: int = 2000) -> Chart:
     """Cost-effectiveness plane: each simulation's QALYs gained against its net incremental
-    cost per child, with lines of constant cost per QALY at each threshold. Only the first
-    ``max_points`` simulations are drawn (they are a random sample of all of them); the shares
-    in the alt text use every simulation."""
+    cost per child, with lines of constant cost per QALY at each threshold (axes fitted to the
+    simulations, so steep lines leave the frame). Only the first ``max_points`` simulations are
+    drawn (they are a random sample of all of them); the shares in the alt text use every
+    simulation."""
     q, c = np.asarray(qalys, float), np.asarray(net_costs, float)
     with plt.rc_context(THEME):
         fig, ax = plt.subplots(figsize=(8, 5.5))
         ax.scatter(q[:max_points], c[:max_points], s=6, alpha=0.35, color=QUALITATIVE[0], linewidths=0,
                    label=f"Simulations (first {min(max_points, q.size):,} of {q.size:,})")
-        span = np.array([min(q.min(), 0.0), max(q.max(), 0.0)])
+        x_low, x_high = _padded(q)
+        y_low, y_high = _padded(c)
+        span = np.array([x_low, x_high])
+        styles = ["--", ":", "-.", (0, (1, 3))]
         for i, threshold in enumerate(thresholds):
-            ax.plot(span, threshold * span, linestyle=["--", ":", "-.", (0, (5, 1))][i % 4], color="#333333",
-                    linewidth=1, label=f"{_pounds(threshold)} per QALY")
+            ax.plot(span, threshold * span, linestyle=styles[i % 4], color=["#333333", "#777777"][i // 4 % 2],
+                    linewidth=1.2, label=f"{_pounds(threshold)} per QALY")
         ax.axhline(0, color="#999999", linewidth=0.8)
         ax.axvline(0, color="#999999", linewidth=0.8)
+        ax.set_xlim(x_low, x_high)
+        ax.set_ylim(y_low, y_high)
         ax.set_xlabel("QALYs gained per child")
         ax.set_ylabel("Net incremental cost per child")
         _axis_pounds(ax.yaxis)
@@ -122,6 +135,7 @@ def payback_chart(cumulative: np.ndarray, low: np.ndarray, high: np.ndarray, cos
         ax.plot(years, cumulative, "o-", color=QUALITATIVE[0], label="Cumulative benefits (base case)")
         ax.axhline(cost, color=QUALITATIVE[5], linestyle="--", linewidth=1.2, label=f"Cost per child {_pounds(cost)}")
         ax.set_xticks(years)
+        ax.set_ylim(bottom=min(0.0, float(np.min(low)), cost) * 1.05)
         ax.set_xlabel("Year")
         ax.set_ylabel("Present value per child")
         _axis_pounds(ax.yaxis)

@@ -38,12 +38,17 @@ def format_output(name: str, x: float) -> str:
     return f"{x:,.3g}"
 
 
-def children_text(count: int | None, rule: DisclosureRule) -> str:
-    """A count of children rounded by the disclosure rule (or 'fewer than 8')."""
-    if count is None:
-        return "an illustrative child"
-    value = round_counts([count], rule)[0]
-    return f"fewer than {rule.small_count_max + 1}" if np.isnan(value) else f"{value:,.0f}"
+def cohort_total(children: int | None, per_child: float, rule: DisclosureRule) -> str:
+    """'; for the N children ..., about £X' with N rounded by the disclosure rule and the total
+    from the rounded N, to two significant figures (an exact total would give away the exact
+    count); empty without records or when N is suppressed."""
+    if children is None:
+        return ""
+    rounded = round_counts([children], rule)[0]
+    if np.isnan(rounded) or rounded == 0:
+        return ""
+    total = float(f"{per_child * rounded:.2g}")
+    return f"; for the {rounded:,.0f} children whose care was completed, about {money(total)}"
 
 
 def _intervention_name(prepared: Prepared) -> str:
@@ -67,18 +72,18 @@ def headline(analysis: Analysis, rule: DisclosureRule, level: float = 0.95) -> s
     lines = []
     if base.incremental_cost[0] > 0:
         lines.append(
-            f"- For every **£1** spent on {who}, compared with {assumptions.comparator.lower()}, an estimated "
+            f"- For every **£1** spent on {who} rather than the comparator ({assumptions.comparator.lower()}), "
+            "an estimated "
             f"**{money(base.bcr[0], 2)}** comes back in health gains and avoided costs over {years} "
             f"({level:.0%} interval {money(bcr_low, 2)} to {money(bcr_high, 2)}, from {analysis.n_draws:,} "
             "simulations).")
     else:
-        lines.append(f"- {who[0].upper() + who[1:]} costs less than {assumptions.comparator.lower()} in the base case.")
+        lines.append(f"- {who[0].upper() + who[1:]} costs less than the comparator ({assumptions.comparator.lower()}) "
+                     "in the base case, so it has no cost to return.")
     lines.append(f"- The chance that it returns more than it costs is **{100 * chance['npv_positive']:.0f}%**.")
-    cohort = prepared.children
     lines.append(
         f"- Net present value: **{money(base.npv[0])} per child** ({level:.0%} interval {money(npv_low)} to "
-        f"{money(npv_high)})" + (f"; for the {children_text(cohort, rule)} children whose care was completed, "
-                                 f"{money(base.npv[0] * cohort)}." if cohort else "."))
+        f"{money(npv_high)}){cohort_total(prepared.children, base.npv[0], rule)}.")
     qaly_line = (f"- Health gain: {base.qalys[0]:.3f} QALYs per child; cost per QALY gained "
                  f"{format_output('cost_per_qaly', base.cost_per_qaly[0])}")
     payback = base.payback_year[0]
@@ -163,7 +168,8 @@ def stream_adjustment_table(assumptions: AssumptionSet) -> pd.DataFrame:
                      "Attribution": f"{100 * value('attribution').value:.0f}%",
                      "Displacement": f"{100 * value('displacement').value:.0f}%",
                      "Drop-off": f"{100 * value('drop_off').value:.0f}% a year",
-                     "Duration": f"{value('duration_years').value:g} years"})
+                     "Duration": f"{value('duration_years').value:g} year"
+                                 + ("" if value("duration_years").value == 1 else "s")})
     return pd.DataFrame(rows)
 
 
@@ -272,3 +278,29 @@ def horizon_display(table: pd.DataFrame) -> pd.DataFrame:
         "Net present value per child": [money(x) for x in table["npv"]],
         "Chance benefits exceed costs": [f"{100 * p:.0f}%" for p in table["p_npv_positive"]],
     })
+
+
+def context_markdown(published: pd.DataFrame) -> str:
+    """Published return-on-investment figures quoted for context (``data/raw/published``),
+    each with its source, and a warning that they are about other interventions."""
+    lines = []
+    for row in published.itertuples():
+        lines.append(f"- For context, not comparison: {row.statement}, **£{float(row.value):.2f}** per £1 "
+                     f"({row.publisher}, {row.published}, \u201c{row.source_title}\u201d, quoted in {row.quoted_in}). "
+                     "That figure is about education, not occupational therapy.")
+    return "\n".join(lines)
+
+
+def results_record(analysis: Analysis, level: float = 0.95) -> dict:
+    """The headline numbers as plain values for the tidy results file."""
+    base, psa = analysis.base, analysis.psa
+    illustrative, total = analysis.prepared.assumptions.illustrative_count()
+    return {
+        "bcr": float(base.bcr[0]), "bcr_interval": list(interval(psa.bcr, level)),
+        "npv_per_child": float(base.npv[0]), "npv_interval": list(interval(psa.npv, level)),
+        "qalys_per_child": float(base.qalys[0]), "cost_per_qaly": float(base.cost_per_qaly[0]),
+        "icer": float(base.icer[0]), "payback_year": float(base.payback_year[0]),
+        "probabilities": probabilities(analysis), "draws": analysis.n_draws,
+        "illustrative_assumptions": illustrative, "assumptions_from_the_set": total,
+    }
+
