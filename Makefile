@@ -52,6 +52,7 @@ lab: setup ingest ## Open JupyterLab on the notebooks with the project's kernel
 
 bench: setup ## Benchmarks against named baselines; JSON in benchmarks/results/ (about 15 minutes)
 	$(BIN)/python benchmarks/bench_scoring.py --rows 1000000
+	$(BIN)/python benchmarks/bench_roi.py --draws 100000
 
 sample: setup ## Regenerate the synthetic sample data (identical bytes unless the generator changed)
 	$(BIN)/evidence sample --out data/raw/sample
