@@ -80,7 +80,9 @@ def headline(analysis: Analysis, rule: DisclosureRule, level: float = 0.95) -> s
     else:
         lines.append(f"- {who[0].upper() + who[1:]} costs less than the comparator ({assumptions.comparator.lower()}) "
                      "in the base case, so it has no cost to return.")
-    lines.append(f"- The chance that it returns more than it costs is **{100 * chance['npv_positive']:.0f}%**.")
+    lines.append(f"- The chance that it returns more than it costs (a benefit-cost ratio above 1) is "
+                 f"**{100 * chance['npv_positive']:.0f}%**; the chance of a net return above £1 per £1 spent "
+                 f"(return on investment above 1) is {100 * chance['roi_above_1']:.0f}%.")
     lines.append(
         f"- Net present value: **{money(base.npv[0])} per child** ({level:.0%} interval {money(npv_low)} to "
         f"{money(npv_high)}){cohort_total(prepared.children, base.npv[0], rule)}.")
