@@ -246,6 +246,28 @@ def test_draws_are_reproducible_and_follow_their_distributions(specialist):
     assert (many[fixed.name] == fixed.value).all()
 
 
+@pytest.mark.parametrize("kind, value, se", [("beta", 0.3, 0.1), ("gamma", 45.0, 4.5), ("lognormal", 150.0, 45.0),
+                                              ("normal", 2.0, 1.0)])
+def test_one_way_ranges_come_from_distributions_with_the_stated_mean_and_se(kind, value, se):
+    from scipy import stats as scipy_stats
+
+    distribution = roi.Distribution(kind, se=se)
+    low, high = distribution.quantile(value, [0.025, 0.975])
+    # the same distribution rebuilt independently from its moments
+    if kind == "beta":
+        k = value * (1 - value) / se**2 - 1
+        reference = scipy_stats.beta(value * k, (1 - value) * k)
+    elif kind == "gamma":
+        reference = scipy_stats.gamma(value**2 / se**2, scale=se**2 / value)
+    elif kind == "lognormal":
+        s2 = math.log(1 + se**2 / value**2)
+        reference = scipy_stats.lognorm(math.sqrt(s2), scale=value * math.exp(-s2 / 2))
+    else:
+        reference = scipy_stats.norm(value, se)
+    assert reference.mean() == pytest.approx(value) and reference.std() == pytest.approx(se)
+    assert (low, high) == pytest.approx(tuple(reference.ppf([0.025, 0.975])))
+
+
 def test_lognormal_triangular_and_uniform_distributions():
     rng = np.random.default_rng(3)
     lognormal = roi.Distribution("lognormal", se=30)
@@ -359,6 +381,10 @@ def test_report_values_replace_and_are_marked(specialist):
     assert "Set by the report producer" in rate.describe_source()
     with pytest.raises(ConfigError, match=r"\[0, 1\)"):
         assumptions.with_values({"discount.health_rate": 1.5}, "report")
+    with pytest.raises(ConfigError, match="at least 1 year"):
+        assumptions.settings(-2)
+    with pytest.raises(ConfigError, match="at least 1"):
+        assumptions.draw(0, np.random.default_rng(1))
 
 
 # --- sensitivity analyses ------------------------------------------------------------------------

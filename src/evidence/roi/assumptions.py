@@ -253,6 +253,8 @@ class AssumptionSet:
     def settings(self, horizon_years: int | None = None, higher_is_better: bool = True) -> ModelSettings:
         """The model structure for this set (optionally another horizon)."""
         names = tuple(self.streams)
+        if horizon_years is not None and horizon_years < 1:
+            raise ConfigError(f"horizon: {horizon_years} years; the horizon must be at least 1 year")
         return ModelSettings(
             horizon_years=int(horizon_years or self.horizon_years), streams=names,
             perspective_streams=tuple(s for s in names if self.streams[s].perspective in self.icer_perspective),
@@ -296,7 +298,8 @@ class AssumptionSet:
         """``n`` independent draws of every parameter from its distribution, in the set's order
         (so a seed reproduces them exactly)."""
         if n < 1:
-            raise ValueError(f"the number of draws must be positive, got {n}")
+            raise ConfigError(f"draws: {n}; the number of simulations must be at least 1 (10,000 or more for a "
+                              "published report)")
         return {name: p.distribution.draw(p.value, n, rng) for name, p in self.parameters.items()}
 
     def illustrative_count(self) -> tuple[int, int]:
