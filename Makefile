@@ -46,17 +46,18 @@ chromium: ## Install Debian's Chromium for the browser test, if missing (needs r
 test: setup ingest chromium ## Run every test (unit, ingest, notebooks under nbval, batch, browser)
 	$(BIN)/python -m pytest -n 2 tests
 	$(BIN)/python -m pytest --nbval-lax notebooks
-	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff check src tests notebooks benchmarks
 
 lint: setup ## ruff on the code and notebooks
-	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff check src tests notebooks benchmarks
 
 lab: setup ingest ## Open JupyterLab on the notebooks with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=. notebooks/workforce_survey.ipynb
 
-bench: setup ## Benchmarks against named baselines; JSON in benchmarks/results/ (about 15 minutes)
+bench: setup ## Benchmarks against named baselines; JSON in benchmarks/results/ (about an hour: baselines are slow)
 	$(BIN)/python benchmarks/bench_scoring.py --rows 1000000
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_roi.py --draws 100000
 
 sample: setup ## Regenerate the synthetic sample data (identical bytes unless the generator changed)
 	$(BIN)/evidence sample --out data/raw/sample
