@@ -12,9 +12,10 @@ from evidence.plots.theme import QUALITATIVE, THEME, Chart
 
 
 def estimate_chart(table: pd.DataFrame, label: str, estimate: str, low: str, high: str, title: str,
-                   xlabel: str) -> Chart:
-    """Effect estimates with intervals by group, with a line at zero (no change)."""
-    return interval_chart(table, label, estimate, low, high, title, xlabel, reference=0.0, who="children")
+                   xlabel: str, reference: float | None = 0.0) -> Chart:
+    """Estimates with intervals by group, with a line at ``reference`` (0: no change; 1 for
+    ratios such as £ returned per £1)."""
+    return interval_chart(table, label, estimate, low, high, title, xlabel, reference=reference, who="children")
 
 
 def funnel_plot(table: pd.DataFrame, label: str, p0: float, limits: dict[float, tuple], n_grid: np.ndarray,
