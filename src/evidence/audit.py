@@ -82,15 +82,22 @@ def raw_identifier_values(processed: Path) -> set[str]:
     return values
 
 
-def _token_runs(text: str) -> set[str]:
-    """Every run of 1 to MAX_TOKENS consecutive tokens, joined by single spaces and case-folded:
-    raw values are looked up in this set, which is linear in the text (a regular expression of
-    thousands of alternatives is not)."""
+def _raw_value_hits(text: str, wanted: dict[str, str]) -> set[str]:
+    """Normalised raw values that occur in ``text`` as whole runs of tokens. Only positions
+    whose token starts some wanted value are examined, so the cost is one dictionary lookup
+    per token (a regular expression of thousands of alternatives is far slower)."""
     tokens = [t.strip(".,;:'\"()").casefold() for t in TOKEN.findall(text)]
-    runs: set[str] = set()
-    for width in range(1, MAX_TOKENS + 1):
-        runs.update(" ".join(tokens[i:i + width]) for i in range(len(tokens) - width + 1))
-    return runs
+    lengths_by_first: dict[str, set[int]] = {}
+    for key in wanted:
+        parts = key.split(" ")
+        lengths_by_first.setdefault(parts[0], set()).add(len(parts))
+    hits = set()
+    for i, token in enumerate(tokens):
+        for length in lengths_by_first.get(token, ()):
+            run = " ".join(tokens[i:i + length])
+            if run in wanted:
+                hits.add(run)
+    return hits
 
 
 def _normalise_value(value: str) -> str:
@@ -118,7 +125,7 @@ def scan(folders: list[Path], raw_values: set[str] = frozenset()) -> list[Findin
                     start = max(match.start() - 30, 0)
                     findings.append(Finding(str(path), kind, text[start:match.end() + 30].replace("\n", " ")))
             if wanted:
-                for hit in sorted(_token_runs(text) & wanted.keys()):
+                for hit in sorted(_raw_value_hits(text, wanted)):
                     findings.append(Finding(str(path), "raw identifier value", wanted[hit]))
     return findings
 
