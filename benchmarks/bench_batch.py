@@ -4,7 +4,8 @@
    offline HTML render) against the same notebook's code run as a plain Python script
    (``python script.py``, parameters inlined, outputs discarded). Goal: at most 1.5x.
 2. Parallel speed-up: the same 8 reports (the workforce-survey notebook for 4 nations x
-   weighting on/off) with 2 workers against 1 worker, every job forced. Goal: at least 1.7x.
+   weighting on/off; weighting by nation within one nation leaves every weight equal) with 2
+   workers against 1 worker, every job forced. Goal: at least 1.7x.
 
     python benchmarks/bench_batch.py [--out benchmarks/results/batch.json] [--repeats 3]
 

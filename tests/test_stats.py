@@ -88,3 +88,17 @@ def test_raking_errors_are_clear():
     with_missing.loc[0, "nation"] = None
     with pytest.raises(EvidenceError, match="have no answer"):
         stats.rake(with_missing, {"nation": targets["nation"]})
+
+
+def test_survey_raking_drops_margins_that_one_nation_cannot_carry():
+    from evidence.survey import raking_weights
+
+    responses, targets = _fixture_data()
+    wales = responses[responses["nation"] == "Wales"]
+    assert raking_weights(wales, {"nation": targets["nation"]}) is None  # one nation: nothing to weight
+    weights = raking_weights(wales, {"nation": targets["nation"], "sector": targets["sector"]})
+    present = targets["sector"][targets["sector"].index.isin(wales["sector"].unique())]
+    achieved = weights.groupby(wales["sector"]).sum()
+    expected = present / present.sum() * targets["nation"].sum()
+    pd.testing.assert_series_equal(achieved.sort_index(), expected.astype(float).sort_index(),
+                                   check_names=False, rtol=1e-9)

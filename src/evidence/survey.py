@@ -299,6 +299,21 @@ def load_margins(path: str | Path) -> tuple[dict[str, pd.Series], dict[str, Any]
     return margins, about
 
 
+def raking_weights(responses: pd.DataFrame, margins: dict[str, pd.Series]) -> pd.Series | None:
+    """Raking weights for ``responses`` (see :func:`evidence.stats.rake`). A margin on a column
+    that takes a single value in these responses (e.g. nation, when one nation is reported)
+    carries no information and is left out; with no margin left, there is nothing to weight
+    and ``None`` is returned (every response counts equally)."""
+    usable = {column: target for column, target in margins.items() if responses[column].nunique() > 1}
+    if not usable:
+        return None
+    present = {column: target[target.index.isin(responses[column].dropna().unique())]
+               for column, target in usable.items()}
+    total = next(iter(present.values())).sum()
+    scaled = {column: target / target.sum() * total for column, target in present.items()}
+    return stats.rake(responses, scaled).weights
+
+
 def analysable(table: pd.DataFrame, nation: str | None = None) -> pd.DataFrame:
     """Responses used in analysis: later duplicate responses left out, optionally one nation."""
     kept = table[~table["duplicate_of_earlier_response"]]
