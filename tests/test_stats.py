@@ -99,6 +99,6 @@ def test_survey_raking_drops_margins_that_one_nation_cannot_carry():
     weights = raking_weights(wales, {"nation": targets["nation"], "sector": targets["sector"]})
     present = targets["sector"][targets["sector"].index.isin(wales["sector"].unique())]
     achieved = weights.groupby(wales["sector"]).sum()
-    expected = present / present.sum() * targets["nation"].sum()
-    pd.testing.assert_series_equal(achieved.sort_index(), expected.astype(float).sort_index(),
+    # the Wales sample has no Charity respondents, so the weights carry the other sectors' totals
+    pd.testing.assert_series_equal(achieved.sort_index(), present.astype(float).sort_index(),
                                    check_names=False, rtol=1e-9)
