@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
 from scipy import stats as scipy_stats
 
 from evidence.errors import EvidenceError
 from evidence.stats import effective_sample_size, wilson_interval
+from evidence.synthesis.effects import hedges_correction
 
 COVARIATES = ["baseline", "age_years", "imd_decile", "primary_need"]
 
@@ -38,13 +38,6 @@ def paired_scores(scores: pd.DataFrame, episodes: pd.DataFrame, instrument: str,
     wide["change"] = wide["follow_up"] - wide["baseline"]
     wide["followed_up"] = wide["follow_up"].notna()
     return episodes.merge(wide, left_on="episode_id", right_index=True, how="inner")
-
-
-def hedges_correction(df) -> np.ndarray:
-    """Exact small-sample correction J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)) (Hedges 1981),
-    computed on the log scale so large m does not overflow."""
-    m = np.asarray(df, dtype=float)
-    return np.exp(special.gammaln(m / 2) - 0.5 * np.log(m / 2) - special.gammaln((m - 1) / 2))
 
 
 @dataclass(frozen=True)
