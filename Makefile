@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := data/raw/sample/workforce_survey_2025_synthetic.csv
 OUTCOMES_SAMPLE := data/raw/sample/outcomes_2025_synthetic
-PROCESSED := data/processed/survey.parquet data/processed/outcomes.manifest.json
+PROCESSED := data/processed/survey.parquet data/processed/outcomes.manifest.json \
+             data/processed/outcomes_service_effects.csv
 CONFIG ?= config/annual_report.yml
 
 .DEFAULT_GOAL := help
@@ -33,6 +34,9 @@ data/processed/survey.parquet: $(SAMPLE) $(STAMP) $(INGEST_CODE)
 
 data/processed/outcomes.manifest.json: $(wildcard $(OUTCOMES_SAMPLE)/*) $(STAMP) $(INGEST_CODE)
 	$(BIN)/evidence ingest outcomes $(OUTCOMES_SAMPLE) --out data/processed
+
+data/processed/outcomes_service_effects.csv: data/processed/outcomes.manifest.json
+	$(BIN)/evidence derive service-effects --processed data/processed
 
 ingest: $(PROCESSED) ## Ingest the shipped sample data into data/processed
 

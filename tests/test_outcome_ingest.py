@@ -125,3 +125,23 @@ def test_structural_problems(tmp_path, frames):
         ingest_outcomes(_write(tmp_path / "dup", duplicate), tmp_path / "out", environ={})
     with pytest.raises(InputFileError, match="is a folder holding"):
         ingest_outcomes(tmp_path / "nowhere", tmp_path / "out", environ={})
+
+
+def test_service_effects_become_an_evidence_table(ingested_outcomes):
+    import subprocess
+    import sys
+
+    from evidence import outcomes, synthesis
+
+    out, _ = ingested_outcomes
+    result = subprocess.run([sys.executable, "-m", "evidence.cli", "derive", "service-effects", "--processed",
+                             str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    table = synthesis.read_evidence_table(out / "outcomes_service_effects.csv", "GEN")
+    assert table.synthetic and table.layout == "estimate_se"
+    tables, _ = load_outcomes(out)
+    paired = outcomes.paired_scores(tables["scores"], tables["episodes"], "pedsql", "total")
+    direct = outcomes.change_table(paired, "service").set_index("service")
+    for row in table.effects.itertuples():
+        assert row.yi == pytest.approx(direct.loc[row.study, "hedges_g"], abs=1e-6)
+        assert row.children == direct.loc[row.study, "n"]

@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
                           "this project's folder and environment")
     run.add_argument("--timeout", type=float, default=1800, help="seconds before a job is stopped (default 1800)")
 
+    derive = commands.add_parser("derive", help="derive a table from processed data")
+    derive.add_argument("what", choices=["service-effects"],
+                        help="service-effects: each service's pre-post effect, as an evidence table")
+    derive.add_argument("--processed", type=Path, default=Path("data/processed"))
+    derive.add_argument("--instrument", default="pedsql")
+    derive.add_argument("--scale", default="total")
+
     check = commands.add_parser("audit", help="scan processed data and reports for identifiers")
     check.add_argument("--processed", type=Path, default=Path("data/processed"))
     check.add_argument("--reports", type=Path, default=Path("reports"))
@@ -69,6 +76,18 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_batch(args.config, args.out, workers=args.workers, force=args.force,
                                 scheduler=args.scheduler, timeout=args.timeout)
             return 0 if outcome.succeeded else 1
+        if args.command == "derive":
+            from evidence.files import write_text_atomic
+            from evidence.ingest import load_outcomes
+            from evidence.outcomes import service_effects_table
+            from evidence.paths import resolve
+
+            tables, manifest = load_outcomes(args.processed)
+            table = service_effects_table(tables, manifest["synthetic"], args.instrument, args.scale)
+            target = resolve(args.processed) / "outcomes_service_effects.csv"
+            write_text_atomic(target, table.to_csv(index=False))
+            print(f"wrote {target} ({len(table)} services)")
+            return 0
         if args.command == "audit":
             from evidence.audit import audit
 

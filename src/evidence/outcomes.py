@@ -398,6 +398,19 @@ def effects_for_synthesis(paired: pd.DataFrame, by: str = "service", min_base: i
                          "se": (table["g_ci_high"] - table["g_ci_low"]) / (2 * z), "n": table["n"]})
 
 
+def service_effects_table(tables: dict[str, pd.DataFrame], synthetic: bool, instrument: str = "pedsql",
+                          scale: str = "total", min_base: int = 10) -> pd.DataFrame:
+    """An evidence table (``evidence.synthesis`` "estimate, se" layout) of each service's pre-post
+    Hedges' g on ``instrument``/``scale``: study, estimate, se, children, data_label. Services
+    with fewer than ``min_base`` children with both questionnaires are left out; the children
+    count is published later through disclosure control."""
+    paired = paired_scores(tables["scores"], tables["episodes"], instrument, scale)
+    effects = effects_for_synthesis(paired, "service", min_base)
+    return pd.DataFrame({"study": effects["label"], "estimate": effects["estimate"].round(6),
+                         "se": effects["se"].round(6), "children": effects["n"],
+                         "data_label": "SYNTHETIC" if synthetic else ""})
+
+
 # --- plain-language text ------------------------------------------------------------------------
 
 
