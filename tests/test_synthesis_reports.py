@@ -1,4 +1,4 @@
-"""The two synthesis reports of the annual batch, run end to end as `make report` runs them."""
+"""The synthesis reports of the annual batch, run end to end as `make report` runs them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .conftest import ROOT
 def reports(tmp_path_factory):
     config = yaml.safe_load((ROOT / "config" / "annual_report.yml").read_text())
     config["reports"] = [r for r in config["reports"] if r["name"].startswith("evidence_synthesis")]
-    assert [r["name"] for r in config["reports"]] == ["evidence_synthesis_services",
+    assert [r["name"] for r in config["reports"]] == ["evidence_synthesis_services", "evidence_synthesis_outcomes",
                                                       "evidence_synthesis_literature"]
     work = tmp_path_factory.mktemp("synthesis")
     path = work / "batch.yml"
@@ -27,12 +27,23 @@ def reports(tmp_path_factory):
     return {"outcome": outcome, "folder": work / "reports", "config": config}
 
 
+def _job(reports, name: str) -> dict:
+    return next(r for r in reports["config"]["reports"] if r["name"] == name)
+
+
 def _page(reports, name: str) -> str:
     return (reports["folder"] / f"{name}.html").read_text(encoding="utf-8")
 
 
 def test_both_synthesis_reports_succeed(reports):
     assert reports["outcome"].succeeded, [r.error for r in reports["outcome"].results]
+
+
+def test_own_services_report_pools_the_processed_outcomes(reports):
+    page = _page(reports, "evidence_synthesis_outcomes")
+    assert "Sample data." in page  # the outcome data are the synthetic sample
+    results = json.loads((reports["folder"] / "evidence_synthesis_outcomes.json").read_text())
+    assert results["synthetic"] is True
 
 
 def test_service_report_is_marked_synthetic_and_rounds_its_counts(reports):
@@ -54,7 +65,7 @@ def test_literature_report_cites_its_source_and_matches_the_analysis(reports):
     assert "doi:10.1037/0022-0663.76.1.85" in page
     for heading in ("Summary", "Heterogeneity", "Subgroups", "Small-study effects", "Methods"):
         assert f'href="#{heading.lower().replace(" ", "-")}"' in page
-    parameters = reports["config"]["reports"][1]["parameters"]
+    parameters = _job(reports, "evidence_synthesis_literature")["parameters"]
     table = synthesis.read_evidence_table(parameters["evidence_path"], parameters["measure"])
     expected = synthesis.meta_analysis(table.effects["yi"], table.effects["vi"], parameters["method"],
                                        parameters["test"])
