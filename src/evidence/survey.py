@@ -414,3 +414,16 @@ def describe_headlines(estimates: pd.DataFrame, published: pd.DataFrame | None =
             line += f" The published survey reported {quoted[row.id]}%."
         lines.append(line)
     return "\n".join(lines)
+
+
+def describe_weighting(about: dict[str, Any], weights: pd.Series | None) -> str:
+    """What weighting did, in words, and whether its population margins are published figures
+    (``about`` from :func:`load_margins`)."""
+    if weights is None:
+        return ("Weighting was asked for, but these responses come from one group of every margin "
+                "(for example one nation), so every response counts equally.")
+    source = ("The margins are **illustrative**, not published figures: read weighted results as a "
+              "demonstration." if about["illustrative"] else f"Margins: {about['source']}.")
+    return (f"Results are weighted by raking to population margins (Kish design effect "
+            f"{stats.kish_design_effect(weights):.2f}, effective sample size "
+            f"{stats.effective_sample_size(weights):,.0f}). {source}")
