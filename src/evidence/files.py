@@ -20,19 +20,30 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _temp_beside(target: Path) -> Path:
+    """An empty temporary file in ``target``'s folder (so the final rename is atomic)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    os.close(handle)
+    return Path(temp)
+
+
 @contextmanager
 def staged(path: str | os.PathLike[str]):
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically,
     on error it is removed and ``path`` is left as it was."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-    os.close(handle)
+    temp = _temp_beside(target)
     try:
-        yield Path(temp)
+        yield temp
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 
@@ -47,11 +58,8 @@ def write_all_atomic(writers: dict[Path, Callable[[Path], None]]) -> None:
     temps: dict[Path, Path] = {}
     try:
         for target, write in writers.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-            os.close(handle)
-            temps[target] = Path(temp)
-            write(Path(temp))
+            temps[target] = _temp_beside(target)
+            write(temps[target])
     except BaseException:
         for temp in temps.values():
             temp.unlink(missing_ok=True)

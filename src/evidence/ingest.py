@@ -14,7 +14,7 @@ import pandas as pd
 
 from evidence import outcome_records, provenance, survey
 from evidence.errors import ConfigError, InputFileError
-from evidence.files import sha256_file, write_all_atomic
+from evidence.files import sha256_file, sha256_text, write_all_atomic
 from evidence.paths import display_path, resolve
 from evidence.readers import read_raw
 
@@ -117,10 +117,7 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
 
 def _combined_sha256(raw: dict) -> str:
     """One hash for a multi-file input: SHA-256 over the sorted per-file hashes."""
-    import hashlib
-
-    joined = "".join(f"{name}:{sha256_file(r.path)}\n" for name, r in sorted(raw.items()))
-    return hashlib.sha256(joined.encode()).hexdigest()
+    return sha256_text("".join(f"{name}:{sha256_file(r.path)}\n" for name, r in sorted(raw.items())))
 
 
 def load_outcomes(folder: str | Path = DEFAULT_OUT) -> tuple[dict[str, pd.DataFrame], dict]:

@@ -175,9 +175,8 @@ def outcome_frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     # a few questionnaires entered twice, as happens in real records
     assessments = pd.concat([assessments, assessments.iloc[rng.choice(len(assessments), 3, replace=False)]],
                             ignore_index=True)
-    text = assessments.filter(like="Item").apply(
-        lambda column: column.map(lambda v: "" if pd.isna(v) else str(int(v))))
-    assessments[text.columns] = text
+    items = assessments.filter(like="Item").columns
+    assessments[items] = assessments[items].astype("Int64").astype("string").fillna("")
     assessments = assessments.sort_values(["EpisodeID", "Instrument", "Timepoint"], kind="stable")
 
     prem_idx = np.flatnonzero(discharged & (rng.random(n) < 0.55))

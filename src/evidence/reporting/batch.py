@@ -16,7 +16,6 @@ says why each job ran or was skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -33,7 +32,7 @@ import yaml
 
 from evidence import provenance
 from evidence.errors import ConfigError
-from evidence.files import sha256_file, staged, write_text_atomic
+from evidence.files import sha256_file, sha256_text, staged, write_text_atomic
 from evidence.paths import display_path, project_root, resolve
 from evidence.reporting.parameters import read_parameters, validate_parameters
 from evidence.reporting.render import ReportContext, declared_inputs, render_html, render_index
@@ -127,15 +126,11 @@ KERNEL_START_ERRORS = ("address already in use", "kernel didn't respond", "kerne
 STATE_FOLDER = ".state"
 
 
-def _sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _tree_digest(paths: list[Path], root: Path) -> str:
     """One hash over files (names relative to ``root`` and contents), order independent."""
     lines = sorted(f"{p.relative_to(root) if p.is_relative_to(root) else p}:{sha256_file(p)}"
                    for p in paths if p.is_file())
-    return _sha256_bytes("\n".join(lines).encode())
+    return sha256_text("\n".join(lines))
 
 
 def package_code_digest() -> str:
@@ -169,11 +164,11 @@ def job_fingerprint(job: Job, config: BatchConfig) -> dict[str, str]:
     published = list((root / "data" / "raw" / "published").glob("*"))
     return {
         "notebook": sha256_file(job.notebook),
-        "parameters": _sha256_bytes(json.dumps(parameters, sort_keys=True, default=str).encode()),
+        "parameters": sha256_text(json.dumps(parameters, sort_keys=True, default=str)),
         "inputs": _tree_digest(named, root),
         "configuration": _tree_digest(config_files + published, root),
         "code": package_code_digest(),
-        "kernel": _sha256_bytes(config.kernel.encode()),
+        "kernel": sha256_text(config.kernel),
     }
 
 
