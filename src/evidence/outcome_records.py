@@ -31,6 +31,7 @@ from evidence.instruments import get_instrument
 from evidence.instruments.prem import EXPERIENCE
 from evidence.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
 from evidence.validation import (
+    as_numbers,
     check_required_columns,
     problems_at,
     to_category,
@@ -168,7 +169,7 @@ def _clean_assessments(raw: RawTable, episode_ids: set[str]) -> tuple[pd.DataFra
             problems.append(Problem(raw.name, int(raw.row_numbers[rows].iloc[position]),
                                     column.replace("item_", "Item"), subset.iloc[position][column],
                                     f"{name} has {definition.n_items} items; this item must be blank"))
-    numeric = items.apply(pd.to_numeric, errors="coerce")
+    numeric = items.apply(as_numbers)
     out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "instrument": instrument,
                         "timepoint": timepoint, "assessment_date": date}, index=data.index)
     out = pd.concat([out, numeric], axis=1)
@@ -187,7 +188,7 @@ def _clean_prems(raw: RawTable, episode_ids: set[str]) -> tuple[pd.DataFrame, li
     problems += found
     items = _items(data, "Exp", 5)
     problems += EXPERIENCE.validate(items, raw.name, raw.row_numbers, source_prefix="Exp")
-    numeric = items.apply(pd.to_numeric, errors="coerce")
+    numeric = items.apply(as_numbers)
     out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "completed_date": date, "fft": fft},
                        index=data.index)
     out = pd.concat([out, numeric], axis=1)

@@ -11,6 +11,8 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evidence.errors import Problem, ValidationError
 from evidence.readers import RawTable
@@ -19,6 +21,23 @@ from evidence.readers import RawTable
 def normalise_text(values: pd.Series) -> pd.Series:
     """Trim, collapse inner whitespace and case-fold; the form labels are matched in."""
     return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+
+
+def as_numbers(values: pd.Series) -> pd.Series:
+    """Text cells as float64 numbers, surrounding whitespace ignored; missing, and anything
+    that is not a number ("1,200", "£40", "n/a"), as NaN. Numeric input passes through.
+
+    Arrow's cast parses a whole column at C speed; only a column holding something that is not
+    a number takes the slower element-wise ``pandas.to_numeric`` (whose rules are the same for
+    the decimal numbers that reach it)."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("float64")
+    text = pa.array(values.astype("string"))
+    try:
+        numbers = pc.cast(pc.utf8_trim_whitespace(text), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_numeric(values.astype("string").str.strip(), errors="coerce").astype("float64")
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=values.index, dtype="float64")
 
 
 def problems_at(raw: RawTable, mask, column: str, values: pd.Series, rule: str) -> list[Problem]:
@@ -72,7 +91,11 @@ def to_category(raw: RawTable, column: str, values: pd.Series, missing: pd.Serie
     """Map answer wordings through the mapping table to canonical categories."""
     rows = answer_labels()
     rows = rows[rows["scale"] == scale]
-    canonical = normalise_text(values).map(dict(zip(rows["label"], rows["canonical"], strict=True)))
+    labels = dict(zip(rows["label"], rows["canonical"], strict=True))
+    wordings = pd.Categorical(values)  # few distinct wordings, many rows: normalise each once
+    per_wording = normalise_text(pd.Series(wordings.categories, dtype="string")).map(labels)
+    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), None)[wordings.codes],
+                          index=values.index, dtype="string")
     categories = scale_categories(scale)
     problems = problems_at(
         raw, ~missing & canonical.isna(), column, values,
@@ -84,7 +107,7 @@ def to_category(raw: RawTable, column: str, values: pd.Series, missing: pd.Serie
 def to_integer(raw: RawTable, column: str, values: pd.Series, missing: pd.Series,
                low: float, high: float) -> tuple[pd.Series, list[Problem]]:
     """Whole numbers within [low, high]; "1,200" and "£40" are refused, not guessed at."""
-    number = pd.to_numeric(values.where(~missing).str.strip(), errors="coerce")
+    number = as_numbers(values.where(~missing))
     not_number = ~missing & (number.isna() | (number % 1 != 0))
     problems = problems_at(raw, not_number, column, values, "must be a whole number")
     outside = ~missing & ~not_number & ((number < low) | (number > high))

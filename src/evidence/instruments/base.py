@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evidence.errors import Problem, ValidationError
+from evidence.validation import as_numbers
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Instrument:
             if column not in items:
                 continue
             raw = items[column]
-            values = pd.to_numeric(raw, errors="coerce")
+            values = as_numbers(raw)
             bad = raw.notna() & (values.isna() | (values % 1 != 0) | (values < low) | (values > high))
             for position in np.flatnonzero(bad.to_numpy()):
                 problems.append(Problem(file, int(row_numbers.iloc[position]), f"{source_prefix}{number}",
@@ -80,7 +81,7 @@ class Instrument:
         if problems:
             raise ValidationError(problems)
         matrix = (items.reindex(columns=self.item_columns())
-                  .apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float))
+                  .apply(as_numbers).to_numpy(dtype=float))
         return pd.DataFrame(self.scorer(matrix), index=items.index)
 
     def band(self, scores: pd.DataFrame) -> pd.DataFrame:
