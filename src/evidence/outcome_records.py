@@ -140,7 +140,7 @@ def _items(data: pd.DataFrame, prefix: str, count: int) -> pd.DataFrame:
         [f"item_{i}" for i in range(1, count + 1)], axis=1)
 
 
-def _clean_assessments(raw: RawTable, episode_ids: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
+def _clean_assessments(raw: RawTable, episode_ids) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
     problems: list[Problem] = []
     unknown = ~data["EpisodeID"].isin(episode_ids)
@@ -177,7 +177,7 @@ def _clean_assessments(raw: RawTable, episode_ids: set[str]) -> tuple[pd.DataFra
     return out, problems
 
 
-def _clean_prems(raw: RawTable, episode_ids: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
+def _clean_prems(raw: RawTable, episode_ids) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
     problems = problems_at(raw, ~data["EpisodeID"].isin(episode_ids), "EpisodeID", data["EpisodeID"],
                            "no episode with this ID in the episodes table")
@@ -205,7 +205,7 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None) -> 
         if table.data.empty:
             raise ValidationError([Problem(table.name, None, None, None, "the table has a header but no rows")])
     episodes, problems = _clean_episodes(raw["episodes"])
-    ids = set(raw["episodes"].data["EpisodeID"].dropna())
+    ids = raw["episodes"].data["EpisodeID"].dropna().unique()
     assessments, found = _clean_assessments(raw["assessments"], ids)
     problems += found
     prems, found = _clean_prems(raw["prems"], ids)

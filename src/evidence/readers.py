@@ -145,12 +145,26 @@ def _read_csv_arrow(path: Path) -> RawTable | None:
     raw = np.memmap(path, dtype=np.uint8, mode="r")
     if not _plainly_well_formed(raw):
         return None
+    table = _arrow_text(pa_csv.read_csv, path, _header_width(raw))
+    if table is None or table.num_rows == 0:
+        return None
+    header = [value if value is not None else "" for value in table.slice(0, 1).to_pylist()[0].values()]
+    data, row_numbers = _text_frame(table.slice(1), header, first_row=2)
+    return RawTable(path, data, row_numbers, CSV_ENCODINGS[0])
+
+
+def _header_width(raw: np.ndarray) -> int:
     first = raw[: 1 << 20].tobytes().decode("utf-8-sig", errors="replace")
-    width = len(next(csv.reader(io.StringIO(first, newline=""))))
+    return len(next(csv.reader(io.StringIO(first, newline=""))))
+
+
+def _arrow_text(read, source, width: int) -> pa.Table | None:
+    """``read`` (pyarrow's ``read_csv``) of ``source`` with every one of ``width`` columns as
+    text, names ``f0``..; ``None`` when pyarrow refuses the bytes (bad UTF-8, ragged rows)."""
     try:
-        table = pa_csv.read_csv(
-            path,
-            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+        return read(
+            source,
+            read_options=pa_csv.ReadOptions(column_names=[f"f{i}" for i in range(width)], block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(check_utf8=True, strings_can_be_null=True,
                                                   null_values=[""], quoted_strings_can_be_null=True,
@@ -158,19 +172,94 @@ def _read_csv_arrow(path: Path) -> RawTable | None:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    if table.num_rows == 0:
-        return None
-    header = [value if value is not None else "" for value in table.slice(0, 1).to_pylist()[0].values()]
-    body = table.slice(1)
+
+
+def _text_frame(body: pa.Table, header: list[str], first_row: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Arrow text rows as a ``string`` DataFrame named by ``header``, with their file row
+    numbers counted from ``first_row``; blank rows dropped (their numbers are skipped)."""
     data = body.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     data.columns = header
-    row_numbers = pd.Series(np.arange(2, len(data) + 2), dtype="int64")
-    blank = _blank(body.column(0))
+    row_numbers = pd.Series(np.arange(first_row, first_row + len(data)), dtype="int64")
+    blank = _blank(body.column(0)) if body.num_columns else np.zeros(0, dtype=bool)
     for column in body.columns[1:] if blank.any() else ():
         blank &= _blank(column)
     if blank.any():
         data, row_numbers = data[~blank].reset_index(drop=True), row_numbers[~blank].reset_index(drop=True)
-    return RawTable(path, data, row_numbers, CSV_ENCODINGS[0])
+    return data, row_numbers
+
+
+@dataclass(frozen=True)
+class CsvBlock:
+    """A run of whole records of a CSV file: bytes ``start``..``end`` (exclusive), whose first
+    record is file row ``first_row``; ``header`` is the file's header."""
+
+    path: Path
+    start: int
+    end: int
+    first_row: int
+    header: tuple[str, ...]
+
+
+def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] | None:
+    """Split a CSV file into blocks of whole records of about ``block_bytes`` each, for
+    reading in parallel or one at a time (:func:`read_csv_block`); ``None`` when the file is
+    not plainly well formed (:func:`_plainly_well_formed`) and must be read whole by
+    :func:`read_raw`, which gives the precise error or reads it the careful way.
+
+    Record ends are the newlines outside quotes; the file is scanned in windows of
+    ``block_bytes`` (memory-mapped, never loaded whole), counting quotes so that a newline
+    inside a quoted value does not end a record, and counting records so that every block
+    knows its first row number."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    if not _plainly_well_formed(raw):
+        return None
+    size, blocks = len(raw), []
+    header_row, parity, records_before, start, rows_before = None, 0, 0, 0, 0
+    target = 0
+    for window in range(0, size, block_bytes):
+        chunk = np.asarray(raw[window:window + block_bytes])
+        quotes, newlines = np.flatnonzero(chunk == ord('"')), np.flatnonzero(chunk == ord("\n"))
+        inside = (parity + np.searchsorted(quotes, newlines)) % 2 == 1
+        ends = newlines[~inside] + window + 1
+        parity = (parity + len(quotes)) % 2
+        while True:
+            if header_row is None:
+                if not len(ends):
+                    break
+                header_row = tuple(next(csv.reader(io.StringIO(
+                    raw[: ends[0]].tobytes().decode("utf-8-sig"), newline=""))))
+                start, rows_before, target = int(ends[0]), 1, int(ends[0]) + block_bytes
+            j = int(np.searchsorted(ends, target))
+            if j >= len(ends):
+                break
+            end, rows = int(ends[j]), records_before + j + 1
+            blocks.append(CsvBlock(path, start, end, rows_before + 1, header_row))
+            start, rows_before, target = end, rows, end + block_bytes
+        records_before += len(ends)
+    if header_row is None:
+        return None
+    if start < size:
+        blocks.append(CsvBlock(path, start, size, rows_before + 1, header_row))
+    return blocks
+
+
+def read_csv_block(block: CsvBlock) -> RawTable:
+    """One block of a CSV file (see :func:`csv_blocks`) as a :class:`RawTable` whose row
+    numbers are the rows of the whole file; the same table the whole-file reader gives for
+    these rows."""
+    raw = np.memmap(block.path, dtype=np.uint8, mode="r")
+    source = pa.BufferReader(pa.py_buffer(np.asarray(raw[block.start:block.end])))
+    table = _arrow_text(pa_csv.read_csv, source, len(block.header))
+    if table is None:
+        raise InputFileError(f"{block.path}, rows from {block.first_row}: not well-formed CSV; "
+                             "ingest the file whole for the exact row")
+    data, row_numbers = _text_frame(table, list(block.header), block.first_row)
+    result = RawTable(block.path, data, row_numbers, CSV_ENCODINGS[0])
+    _check_header(result)
+    return result
 
 
 def _blank(column: pa.ChunkedArray) -> np.ndarray:
