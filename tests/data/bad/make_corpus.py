@@ -197,6 +197,9 @@ def survey_cases() -> dict[str, bytes]:
         "ragged_row_long.csv": utf8([*base[:9], base[9] + ["extra"], *base[10:]]),
         "ragged_row_short.csv": utf8([*base[:9], base[9][:-3], *base[10:]]),
         "nul_byte_in_text.csv": utf8(setcell(base, 13, "Q11", "before\x00after")),
+        "all_responses_excluded.csv": utf8([r if i < 3 else [("No" if name == "Consent" else value)
+                                                             for name, value in zip(base[0], r, strict=True)]
+                                            for i, r in enumerate(base)]),
         "real_data_without_key.csv": utf8([r if i < 3 else r[:-1] + ["LIVE"] for i, r in enumerate(base)]),
         "formula_in_free_text_ok.csv": utf8(
             setcell(setcell(setcell(setcell(base, 4, "Q11", FORMULA), 8, "Q11", "+cmd|' /C calc'!A0"),
