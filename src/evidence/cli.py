@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                                 scheduler=args.scheduler, timeout=args.timeout)
             return 0 if outcome.succeeded else 1
         if args.command == "derive":
-            from evidence.files import write_text_atomic
+            from evidence.files import write_csv_safe
             from evidence.ingest import load_outcomes
             from evidence.outcomes import service_effects_table
             from evidence.paths import resolve
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             tables, manifest = load_outcomes(args.processed)
             table = service_effects_table(tables, manifest["synthetic"], args.instrument, args.scale)
             target = resolve(args.processed) / "outcomes_service_effects.csv"
-            write_text_atomic(target, table.to_csv(index=False))
+            write_csv_safe(table, target)
             print(f"wrote {target} ({len(table)} services)")
             return 0
         if args.command == "audit":

@@ -1,5 +1,6 @@
-"""File helpers: content hashes and atomic writes (temp file in the same folder, then rename),
-so a failed run never leaves a half-written output behind."""
+"""File helpers: content hashes, atomic writes (temp file in the same folder, then rename, so a
+failed run never leaves a half-written output behind), and the one way tables are written as
+CSV or Excel for people to open (:func:`write_csv_safe`, :func:`neutralise_formulas`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -66,3 +71,53 @@ def write_all_atomic(writers: dict[Path, Callable[[Path], None]]) -> None:
         raise
     for target, temp in temps.items():
         os.replace(temp, target)
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` in which every text cell that a spreadsheet would run as a formula
+    starts with a single quote (``'=HYPERLINK(...)`` is shown as text, not followed).
+
+    Text cells beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return are prefixed
+    with ``'``, as the OWASP guidance on CSV injection says
+    (https://owasp.org/www-community/attacks/CSV_Injection). Only text is touched: numbers
+    (including negative ones such as an effect size of -0.42) stay numbers, and a column of
+    numbers is never turned into text. Column names are treated like cells.
+
+    Every table written as CSV or Excel for people to open goes through here (see
+    :func:`write_csv_safe`). Processed parquet tables keep free text as it was typed: parquet
+    is not opened in a spreadsheet. The synthetic sample generators (``evidence.synthetic``,
+    ``synthetic_outcomes``) are deliberately not routed here: they write stand-ins for raw
+    exports, in which codes such as ``-1`` (a Goal Attainment Scaling level) are text.
+    """
+    import pandas as pd
+
+    def escape(value: object) -> object:
+        if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+            return "'" + value
+        return value
+
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values) \
+                or isinstance(values.dtype, pd.CategoricalDtype):
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.astype(object)
+            out[column] = values.map(escape, na_action="ignore")
+    out.columns = [escape(c) for c in out.columns]
+    return out
+
+
+def write_csv_safe(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``frame`` as UTF-8 CSV (no index, ``\\n`` line ends), atomically, as the OWASP
+    guidance says: formulas neutralised (:func:`neutralise_formulas`), every text cell wrapped in
+    double quotes and inner quotes doubled, so that neither a separator (``,`` or, in some
+    locales, ``;``) nor a bare carriage return inside text can start a new cell."""
+    import csv
+
+    text = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+    with staged(path) as temp:
+        temp.write_bytes(text.encode("utf-8"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,8 +61,9 @@ def read_raw(path: str | Path) -> RawTable:
     elif suffix == ".sav":
         table = _read_sav(path)
     else:
+        older = " (an Excel 97-2003 workbook: open it and save as .xlsx)" if suffix == ".xls" else ""
         raise InputFileError(
-            f"{path}: unsupported file type {suffix!r}; export as one of "
+            f"{path}: unsupported file type {suffix!r}{older}; export as one of "
             f"{', '.join(SUPPORTED_SUFFIXES)}"
         )
     _check_header(table)
@@ -72,19 +74,51 @@ def _decode(path: Path) -> tuple[str, str]:
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
-    if b"\x00" in raw[:4096]:
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        row = raw.count(b"\n", 0, nul) + 1
+        if raw.count(b"\x00", 0, 4096) > 16:
+            raise InputFileError(
+                f"{path}: the file contains NUL bytes, so it is not a text CSV (is it a spreadsheet "
+                "or a UTF-16 file without a byte-order mark?); export it as CSV in UTF-8"
+            )
         raise InputFileError(
-            f"{path}: the file contains NUL bytes, so it is not a text CSV (is it a spreadsheet "
-            "or a UTF-16 file without a byte-order mark?); export it as CSV in UTF-8"
+            f"{path}, row {row}: contains NUL bytes (character code 0; the first at byte {nul}), "
+            "which no text holds, so the file is damaged; export it again as CSV in UTF-8"
         )
     for encoding in CSV_ENCODINGS:
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError as error:
             last = error
+    row = raw.count(b"\n", 0, last.start) + 1
+    line_start = raw.rfind(b"\n", 0, last.start) + 1
+    before = raw[max(line_start, last.start - 30):last.start].decode("cp1252", "replace")
     raise InputFileError(
-        f"{path}: byte {last.start} cannot be decoded as UTF-8 or Windows-1252; export as UTF-8"
+        f"{path}, row {row}: byte 0x{raw[last.start]:02X} (byte {last.start} of the file, after "
+        f"{before!r}) cannot be decoded as UTF-8 or Windows-1252; export the file as CSV in UTF-8"
     )
+
+
+def _csv_error(path: Path, text: str, error: csv.Error) -> InputFileError:
+    """Explain a csv-module error: the row where the broken record starts, and a likely cause."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    reason = str(error)
+    if "field larger than field limit" in reason:
+        advice = (f"a field is longer than {csv.field_size_limit():,} characters, which no answer is; "
+                  "a quote left open there swallows the rest of the file, or this is not the export")
+    elif "expected after" in reason or "unexpected end of data" in reason:
+        advice = ("a quoted field opened on this row is not closed properly: look for a stray "
+                  "double quote (\") in this row and correct it, or export the file again")
+    else:
+        advice = "export the file again as comma-separated CSV"
+    return InputFileError(f"{path}, row {start}: not a well-formed CSV file ({reason}); {advice}")
 
 
 def _read_csv(path: Path) -> RawTable:
@@ -99,7 +133,7 @@ def _read_csv(path: Path) -> RawTable:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as error:
-        raise InputFileError(f"{path}: not a well-formed CSV file ({error})") from None
+        raise _csv_error(path, text, error) from None
     numbered = [(n, r) for n, r in enumerate(records, start=1) if any(c.strip() for c in r)]
     if not numbered:
         raise InputFileError(f"{path}: the file has no header row")
@@ -284,8 +318,33 @@ def _read_xlsx(path: Path) -> RawTable:
     if sheet.empty:
         raise InputFileError(f"{path}: the sheet is empty")
     header = [str(c) if pd.notna(c) else "" for c in sheet.iloc[0]]
+    _refuse_formulas(path, header)
     data = sheet.iloc[1:].set_axis(header, axis=1).astype("string").reset_index(drop=True)
     return RawTable(path, data, pd.Series(range(2, len(data) + 2)))
+
+
+def _refuse_formulas(path: Path, header: list[str]) -> None:
+    """Refuse a workbook holding formulas. The reader takes the value Excel saved with a formula,
+    which a workbook written by other software does not have (the cell then reads as blank, and
+    an answer is silently lost); and a raw export holds values, not formulas, so a formula means
+    the file was edited by hand. Free text that begins with ``=`` is stored as a formula too."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        found = [cell for row in book.worksheets[0].iter_rows() for cell in row
+                 if getattr(cell, "data_type", None) == "f"]
+    finally:
+        book.close()
+    if found:
+        cells = "; ".join(
+            f"row {c.row}, column {header[c.column - 1] if c.column <= len(header) else c.column!r}"
+            f" (cell {c.coordinate}): {str(c.value)[:60]!r}" for c in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise InputFileError(
+            f"{path}: {len(found)} cell(s) hold a formula rather than a value: {cells}{more}. "
+            "Ingest reads values exactly as received and does not calculate formulas: replace them "
+            "with their values (Copy, then Paste Special > Values) or export the data again")
 
 
 def _read_sav(path: Path) -> RawTable:
@@ -321,12 +380,32 @@ def _as_text(column: pd.Series) -> pd.Series:
 
 def _check_header(table: RawTable) -> None:
     names = [str(c).strip() for c in table.data.columns]
+    for number, name in enumerate(names, start=1):
+        hidden = next((ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf")), None)
+        if hidden is not None:
+            raise InputFileError(
+                f"{table.path}, row 1, column {number}: the name {name!r} contains an invisible "
+                f"character (U+{ord(hidden):04X} {unicodedata.name(hidden, 'control character')}); "
+                + ("a second byte-order mark usually means two exports were joined - " if hidden == "\ufeff" else "")
+                + "remove it and save the file again")
     blanks = [i + 1 for i, n in enumerate(names) if not n]
     if blanks:
-        raise InputFileError(f"{table.path}, row 1: column(s) {blanks} have no name in the header")
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise InputFileError(f"{table.path}, row 1: column name {name!r} appears twice")
-        seen.add(name)
+        first = table.data.iloc[0] if len(table.data) else None
+        if len(blanks) > len(names) / 2 and first is not None and first.notna().all():
+            raise InputFileError(
+                f"{table.path}, row 1: {len(blanks)} of {len(names)} columns have no name, and row "
+                f"{table.row_numbers.iloc[0]} looks like the column names: remove the title or "
+                "grouping row(s) above the column names (and unmerge header cells), then save again")
+        where = ", ".join(f"{n} (after {names[n - 2]!r})" if n > 1 and names[n - 2] else str(n)
+                          for n in blanks[:10])
+        raise InputFileError(f"{table.path}, row 1: column(s) {where} have no name in the header; "
+                             "name them or delete the empty columns")
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        positions.setdefault(name, []).append(number)
+    for name, numbers in positions.items():
+        if len(numbers) > 1:
+            raise InputFileError(
+                f"{table.path}, row 1: column name {name!r} appears twice (columns "
+                f"{' and '.join(map(str, numbers))}); rename or remove the extra column")
     table.data.columns = names

@@ -223,6 +223,11 @@ def clean_export(
         if newly.any():
             rejected[rule["reason"]] = int(newly.sum())
         keep &= accepted
+    if not keep.any():  # an empty table would pass here and fail later, far from its cause
+        reasons = "; ".join(f"{reason}: {count}" for reason, count in rejected.items())
+        raise ValidationError([Problem(raw.name, None, None, None,
+                                       f"every response is excluded by design ({reasons}), so there "
+                                       "is nothing to ingest; is this the right export?")])
     raw.data = raw.data[keep.to_numpy()].reset_index(drop=True)
     raw.row_numbers = raw.row_numbers[keep.to_numpy()].reset_index(drop=True)
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evidence.files import neutralise_formulas
+
 SERVICE_SEED = 20250401
 SERVICE_FILE = "service_outcome_effects_synthetic.csv"
 #: Services per nation (invented).
@@ -55,5 +57,8 @@ def write_service_effects(folder: str | Path, seed: int = SERVICE_SEED) -> Path:
     """Write the synthetic per-service effects CSV into ``folder``; return its path."""
     path = Path(folder) / SERVICE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(service_effects_frame(seed).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    # A stand-in for a received evidence table (an input, as written by hand or a spreadsheet):
+    # formulas neutralised, but quoted only where needed, so its bytes stay as they were.
+    table = neutralise_formulas(service_effects_frame(seed))
+    path.write_bytes(table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return path

@@ -109,7 +109,9 @@ def to_integer(raw: RawTable, column: str, values: pd.Series, missing: pd.Series
     """Whole numbers within [low, high]; "1,200" and "£40" are refused, not guessed at."""
     number = as_numbers(values.where(~missing))
     not_number = ~missing & (number.isna() | (number % 1 != 0))
-    problems = problems_at(raw, not_number, column, values, "must be a whole number")
+    problems = problems_at(raw, not_number, column, values,
+                           "must be a whole number written in digits only (no thousands commas, "
+                           "£ signs, units or decimals); such values are refused, not guessed at")
     outside = ~missing & ~not_number & ((number < low) | (number > high))
     problems += problems_at(raw, outside, column, values, f"must be between {low} and {high}")
     return number.where(~not_number & ~outside).astype("Int64"), problems
