@@ -215,3 +215,12 @@ def test_property_groups_never_have_exactly_one_hidden_base_or_count(pairs):
         assert hidden != 1
         assert safe[column].isna()[table[column].between(1, 7)].all()
     assert not safe.loc[safe["shown"], ["n", "positive"]].isna().any().any()
+
+
+def test_chart_counts_hide_what_the_table_hides():
+    distribution = pd.DataFrame({"Agree": [120, 60], "Disagree": [3, 40]}, index=["s1", "s2"])
+    chart = disclosure.round_count_table(distribution, column_totals=False)
+    table = disclosure.publish_counts(distribution.rename_axis("s").reset_index(), ["s"], ["Agree", "Disagree"], "t",
+                                      column_totals=False)
+    assert chart.to_numpy().tolist() == [[0, 0], [60, 40]]
+    assert [r["Agree"] for r in table.to_records()] == ["*", "60"]

@@ -82,11 +82,16 @@ def round_counts(counts, rule: DisclosureRule = DisclosureRule()) -> np.ndarray:
     return np.where((c >= 1) & (c <= rule.small_count_max), np.nan, rounded)
 
 
-def round_count_table(table: pd.DataFrame, rule: DisclosureRule = DisclosureRule()) -> pd.DataFrame:
+def round_count_table(table: pd.DataFrame, rule: DisclosureRule = DisclosureRule(), row_totals: bool = True,
+                      column_totals: bool = True) -> pd.DataFrame:
     """Every cell of a table of counts rounded, suppressed cells as 0 (for charts, which
-    cannot show ``*``; the matching published table shows the suppression)."""
-    return pd.DataFrame(np.nan_to_num(round_counts(table.to_numpy(), rule)),
-                        index=table.index, columns=table.columns)
+    cannot show ``*``; the matching published table shows the suppression). Secondary
+    suppression as in :func:`publish_counts` with the same ``row_totals`` and
+    ``column_totals``, so a chart never shows a count its table hides."""
+    counts = table.to_numpy(dtype=float)
+    hidden = suppression_pattern(counts, rule, row_totals, column_totals)[:counts.shape[0], :counts.shape[1]]
+    rounded = np.where(hidden, np.nan, round_counts(counts, rule))
+    return pd.DataFrame(np.nan_to_num(rounded), index=table.index, columns=table.columns)
 
 
 # --- secondary (complementary) suppression --------------------------------------------------------
