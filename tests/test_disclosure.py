@@ -87,16 +87,27 @@ def test_three_by_three_with_totals_hides_a_rectangle():
     ]
 
 
-def test_secondary_suppression_cascades():
-    # Worked by hand, lines visited rows first, then columns, until stable.
-    # Pass 1: r1 hides B=10 (after the primary A=2); column A hides r3/A=40 (< 50);
-    #         column B hides r2/B=60 (< 70); column C has none hidden.
-    # Pass 2: r2 has one (B): hides C=12; r3 has one (A): hides B=70 (< 80);
-    #         column C now has one (r2): hides r1/C=30 (< 80).
-    # Pass 3: every row and column has 0 or at least 2 hidden cells.
+def test_secondary_suppression_closes_a_rectangle_rather_than_cascading():
+    # Worked by hand. Primary r1/A = 2. Row r1: 10 and 30 each sit in a column with nothing
+    # hidden, so the smaller, r1/B = 10. Column A: 50 and 40 each sit in a row with nothing
+    # hidden: the smaller, r3/A = 40. Column B: r3/B = 70 closes the rectangle (row r3 already
+    # has a hidden cell), so it is preferred to the smaller r2/B = 60, which would leave row r2
+    # with one hidden cell and cascade. Four cells hidden; totals all shown.
     counts = np.array([[2, 10, 30], [50, 60, 12], [40, 70, 80]])
     pattern = disclosure.suppression_pattern(counts)
-    expected = np.array([[1, 1, 1, 0], [0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]], dtype=bool)
+    expected = np.array([[1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0]], dtype=bool)
+    np.testing.assert_array_equal(pattern, expected)
+
+
+def test_secondary_suppression_cascades_through_zeros():
+    # Worked by hand; zeros are never hidden, so no rectangle can close.
+    # Pass 1: row r1 hides B=20 (its only other non-zero cell); column A hides r3/A=30 (r2/A
+    #         is 0); column B hides r2/B=15 (r3/B is 0).
+    # Pass 2: row r2 has one hidden (B): hides C=25; row r3 has one (A): hides C=40.
+    # Pass 3: every row and column has two hidden cells: stable. Six cells hidden.
+    counts = np.array([[3, 20, 0], [0, 15, 25], [30, 0, 40]])
+    pattern = disclosure.suppression_pattern(counts)
+    expected = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [1, 0, 1, 0], [0, 0, 0, 0]], dtype=bool)
     np.testing.assert_array_equal(pattern, expected)
 
 

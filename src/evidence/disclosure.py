@@ -104,11 +104,13 @@ def complete_suppression(values, suppressed, lines) -> np.ndarray:
     ``lines`` is a sequence of ``(parts, total)`` pairs of flat indices into ``values``: the
     values at ``parts`` add up to the value at ``total``. A line with exactly one hidden cell
     could be solved by subtracting the shown cells from the total, so a second cell of that
-    line is hidden: the smallest non-zero shown part (ties: the first in reading order), or the
-    line's total when no part qualifies. Lines are visited in order, again and again, until
-    nothing changes, so a cell hidden to protect a row that then leaves its column with one
-    hidden cell is itself protected (cascading). A cell's value should be the true, unrounded
-    count; only the choice of which cell to hide depends on it.
+    line is hidden: a non-zero shown part, or the line's total when no part qualifies. Of the
+    parts, the one chosen is the one that leaves the fewest other lines with a single hidden
+    cell (a cell whose column already has a hidden cell closes a rectangle instead of starting
+    a cascade), then the smallest, then the first in reading order. Lines are visited in
+    order, again and again, until nothing changes, so a cell hidden to protect a row that then
+    leaves its column with one hidden cell is itself protected (cascading). A cell's value
+    should be the true, unrounded count; only the choice of which cell to hide depends on it.
 
     Zeros: a true zero is not disclosive and is shown, and hiding one protects nothing (a zero
     is usually known to be possible - a structural zero - and the published rule says ``*``
@@ -132,18 +134,30 @@ def complete_suppression(values, suppressed, lines) -> np.ndarray:
     # Flat copies in reading (C) order: the indices in ``lines`` are C-order positions.
     flat_values = np.ravel(values, order="C")
     flat_hidden = np.array(np.ravel(np.asarray(suppressed, dtype=bool), order="C"), copy=True)
+    members = [[*parts, total] for parts, total in lines]
+    lines_of: dict[int, list[int]] = {}
+    for number, cells in enumerate(members):
+        for cell in cells:
+            lines_of.setdefault(cell, []).append(number)
+
+    def protecting(number: int) -> int:
+        return sum(1 for m in members[number] if flat_hidden[m] and flat_values[m] > 0)
+
+    def opens(cell: int, number: int) -> int:
+        """Other lines through ``cell`` that would be left with one hidden cell."""
+        return sum(1 for other in lines_of[cell] if other != number and protecting(other) == 0)
+
     changed = True
     while changed:
         changed = False
-        for parts, total in lines:
-            members = [*parts, total]
-            if sum(1 for m in members if flat_hidden[m] and flat_values[m] > 0) != 1:
+        for number, (parts, total) in enumerate(lines):
+            if protecting(number) != 1:
                 continue
             candidates = [m for m in parts if not flat_hidden[m] and flat_values[m] > 0]
             if not candidates and not flat_hidden[total] and flat_values[total] > 0:
                 candidates = [total]
             if candidates:
-                flat_hidden[min(candidates, key=lambda m: (flat_values[m], m))] = True
+                flat_hidden[min(candidates, key=lambda m: (opens(m, number), flat_values[m], m))] = True
                 changed = True
     return flat_hidden.reshape(shape)
 
