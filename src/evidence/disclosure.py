@@ -14,7 +14,13 @@ gets a second one hidden, until every line has none or at least two (see
 for groups of at least ``min_base`` (:func:`suppress_statistic`, :func:`publish_summary`).
 
 Reports display tables only through :class:`PublishedTable`, which only this module makes, so a
-table cannot reach a report without passing through here.
+table cannot reach a report without passing through here (``tests/test_disclosure_reports.py``
+checks the notebooks statically and runs the reports' table and text functions on a group
+below the minimum). Exempt from counting rules, through :func:`publish_estimates` with a note
+saying why: study-level effects quoted from published literature (evidence synthesis), model
+assumptions, estimates and projections (ROI, workforce projection) - they are not statistics
+over this service's people; any column in them that does count people is named in
+``count_columns`` and suppressed and rounded like every other count.
 """
 
 from __future__ import annotations
