@@ -423,8 +423,12 @@ def _rounded(count: float, rule) -> str:
 
 def describe_change(summary: ChangeSummary, mic_row: pd.Series, scale_name: str, where: str, mic: float,
                     higher_is_better: bool, rule) -> str:
-    """Headline sentences about change, from publishable figures."""
-    if summary.n < rule.min_base:
+    """Headline sentences about change, from publishable figures: the mean change and effect
+    size only over at least ``rule.min_base`` children
+    (:func:`evidence.disclosure.suppress_statistic`)."""
+    from evidence.disclosure import suppress_statistic
+
+    if suppress_statistic(summary.mean_change, summary.n, rule) is None:
         return f"Too few children ({_rounded(summary.n, rule)}) had both questionnaires to report change in {where}."
     direction = "improvement" if (summary.mean_change > 0) == higher_is_better else "worsening"
     lines = [
@@ -451,13 +455,20 @@ def describe_measure_sources(defaults, reliability: float, mic: float, baseline_
 
 
 def describe_weighting(weighted: WeightedChange, rule) -> str:
-    """The loss-to-follow-up sensitivity analysis in words."""
+    """The loss-to-follow-up sensitivity analysis in words; the means only when at least
+    ``rule.min_base`` children were followed up (:func:`evidence.disclosure.suppress_statistic`)."""
+    from evidence.disclosure import suppress_statistic
+
+    counts = (f"Of {_rounded(weighted.n_baseline, rule)} children with a baseline questionnaire, "
+              f"{_rounded(weighted.n_complete, rule)} were followed up.")
+    complete = suppress_statistic(weighted.complete_case_mean, weighted.n_complete, rule, "{:+.1f}")
+    reweighted = suppress_statistic((weighted.weighted_mean, *weighted.weighted_ci), weighted.n_complete, rule,
+                                    "{:+.1f} (approximate 95% interval {:+.1f} to {:+.1f})")
+    if complete is None or reweighted is None:
+        return counts + " Too few were followed up to report their mean change."
     shift = weighted.weighted_mean - weighted.complete_case_mean
-    return (f"Of {_rounded(weighted.n_baseline, rule)} children with a baseline questionnaire, "
-            f"{_rounded(weighted.n_complete, rule)} were followed up. Their mean change was "
-            f"{weighted.complete_case_mean:+.1f} points; re-weighted for who was followed up, it is "
-            f"{weighted.weighted_mean:+.1f} (approximate 95% interval {weighted.weighted_ci[0]:+.1f} to "
-            f"{weighted.weighted_ci[1]:+.1f}), a shift of {shift:+.1f}. "
+    return (f"{counts} Their mean change was {complete} points; re-weighted for who was followed up, it is "
+            f"{reweighted}, a shift of {shift:+.1f}. "
             + ("Loss to follow-up changes the picture little." if abs(shift) < 1 else
                "Loss to follow-up matters here: read the change with care."))
 
@@ -471,13 +482,27 @@ def describe_its(its: SegmentedRegression, date: str) -> str:
 
 
 def describe_experience(fft: dict, experience: pd.Series, rule) -> str:
-    if fft["n"] < rule.min_base:
+    """The Friends and Family Test and the experience score in words, from publishable
+    figures: percentages from the rounded counts (as in the tables), shown only for a base of
+    at least ``rule.min_base`` with the count not suppressed, and the mean score only over at
+    least ``rule.min_base`` answers (:mod:`evidence.disclosure`)."""
+    from evidence.disclosure import disclosed_proportions, suppress_statistic
+
+    counts = pd.DataFrame({"answer": ["positive", "negative"], "n": [fft["n"], fft["n"]],
+                           "positive": [fft["positive"], fft["negative"]]})
+    safe = disclosed_proportions(counts, rule=rule, parts_of_total=False)
+    if not bool(safe["shown"].iloc[0]):
         return "Too few families answered the Friends and Family Test to report it."
+    good = safe.iloc[0]
+    text = (f"Of {_rounded(fft['n'], rule)} families who answered, **{100 * good['proportion']:.0f}%** said their "
+            f"experience was good or very good (95% interval {100 * good['ci_low']:.0f}% to "
+            f"{100 * good['ci_high']:.0f}%)")
+    poor = safe.iloc[1]
+    text += (f" and {100 * poor['proportion']:.0f}% poor or very poor" if bool(poor["shown"])
+             else "; too few said poor or very poor to give a percentage")
+    text += (f" (\"don't know\" {'included in' if fft['dont_know_in_denominator'] else 'left out of'} the base).")
     scores = experience.dropna()
-    text = (f"Of {_rounded(fft['n'], rule)} families who answered, **{100 * fft['p_positive']:.0f}%** said their "
-            f"experience was good or very good (95% interval {100 * fft['positive_ci_low']:.0f}% to "
-            f"{100 * fft['positive_ci_high']:.0f}%) and {100 * fft['p_negative']:.0f}% poor or very poor "
-            f"(\"don't know\" {'included in' if fft['dont_know_in_denominator'] else 'left out of'} the base).")
-    if len(scores) >= rule.min_base:
-        text += f" The mean experience score was {scores.mean():.0f} out of 100 (illustrative scale)."
+    mean = suppress_statistic(scores.mean() if len(scores) else np.nan, len(scores), rule, "{:.0f}")
+    if mean is not None:
+        text += f" The mean experience score was {mean} out of 100 (illustrative scale)."
     return text

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from evidence.disclosure import DisclosureRule, round_counts
 from evidence.plots.intervals import interval_chart
 from evidence.plots.theme import QUALITATIVE, THEME, Chart
 
@@ -19,9 +20,11 @@ def estimate_chart(table: pd.DataFrame, label: str, estimate: str, low: str, hig
 
 
 def funnel_plot(table: pd.DataFrame, label: str, p0: float, limits: dict[float, tuple], n_grid: np.ndarray,
-                title: str, phi: float) -> Chart:
+                title: str, phi: float, rule: DisclosureRule | None = None) -> Chart:
     """Adjusted proportions of units against their size, with control limits around ``p0``
-    (``limits`` from :func:`evidence.outcomes.funnel_limits` over ``n_grid``)."""
+    (``limits`` from :func:`evidence.outcomes.funnel_limits` over ``n_grid``). The caller
+    leaves out units smaller than ``rule.min_base``; the alt text gives each unit's size
+    rounded by ``rule``, as the published table does."""
     with plt.rc_context(THEME):
         fig, ax = plt.subplots(figsize=(8, 4.8))
         styles = {0.95: ("--", "95% limits"), 0.998: (":", "99.8% limits")}
@@ -47,7 +50,10 @@ def funnel_plot(table: pd.DataFrame, label: str, p0: float, limits: dict[float, 
         i = int(np.argmin(np.abs(grid - row["n"])))
         if not lo95[i] <= row["adjusted_proportion"] <= hi95[i]:
             outside.append(str(row[label]))
-    parts = [f"{row[label]}: {row['adjusted_proportion']:.0%} of {int(row['n'])}" for _, row in table.iterrows()]
+    rule = rule or DisclosureRule()
+    sizes = round_counts(table["n"].to_numpy(dtype=float), rule)
+    parts = [f"{row[label]}: {row['adjusted_proportion']:.0%} of {'fewer than ' + str(rule.small_count_max + 1) if np.isnan(size) else f'about {size:,.0f}'}"
+             for (_, row), size in zip(table.iterrows(), sizes, strict=True)]
     alt = (f"Funnel plot. {title}. Target {p0:.0%}; overdispersion factor {phi:.2f}. " + "; ".join(parts) + ". "
            + ("Outside the 95% limits: " + ", ".join(outside) + "." if outside else "All services within the 95% limits."))
     return Chart(fig, alt)
