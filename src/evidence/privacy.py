@@ -46,7 +46,7 @@ from evidence.errors import Problem, PseudonymKeyError
 
 KEY_ENVIRONMENT_VARIABLE = "EVIDENCE_PSEUDONYM_KEY"
 #: Published, so it protects nothing: used only for data marked synthetic.
-DEMO_KEY = "evidence-demo-key-PUBLISHED-for-synthetic-sample-data-only"
+DEMO_KEY = "evidence-demo-key-PUBLISHED-for-synthetic-sample-data-only"  # pragma: allowlist secret
 MIN_KEY_LENGTH = 16
 PSEUDONYM_HEX_CHARS = 16  # 64 bits: collision chance about n^2 / 2^65, negligible below 10^7 IDs
 
