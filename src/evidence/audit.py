@@ -6,7 +6,9 @@ Two kinds of hit:
 * a *pattern*: an e-mail address, a UK phone number, a valid NHS number (Modulus 11) or a UK
   postcode anywhere in the text (embedded images are skipped);
 * a *raw value*: any value of a direct-identifier column (names, e-mails, NHS numbers,
-  postcodes, dates of birth, raw IDs) of the raw inputs named in the processed manifests.
+  postcodes, dates of birth, raw IDs), declared or recognised by its header
+  (:func:`evidence.privacy.identifier_column_kind`), of the raw inputs named in the processed
+  manifests.
 
 The batch runs it at the end of every run and fails on a hit.
 """
@@ -23,7 +25,7 @@ import pandas as pd
 from evidence import outcome_records, survey
 from evidence.errors import EvidenceError
 from evidence.paths import resolve
-from evidence.privacy import nhs_number_is_valid
+from evidence.privacy import identifier_columns, nhs_number_is_valid
 from evidence.readers import read_raw
 
 PATTERNS = {
@@ -75,7 +77,7 @@ def raw_identifier_values(processed: Path) -> set[str]:
             if not file.is_file():
                 continue
             data = read_raw(file).data
-            for column in columns:
+            for column in [*columns, *identifier_columns(data.columns, columns)]:
                 if column in data:
                     cleaned = data[column].dropna().astype(str).str.strip()
                     values.update(v for v in cleaned if len(v) >= MIN_VALUE_LENGTH)

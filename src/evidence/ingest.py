@@ -96,6 +96,7 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
         "duplicates": clean.duplicates,
         "de_identification": {
             "identifier_columns_dropped": list(outcome_records.DIRECT_IDENTIFIERS),
+            "undeclared_identifier_columns_dropped": clean.identifier_columns_dropped,
             "kept_instead": "age at referral in whole years",
             "free_text_redactions": clean.redactions,
             "child_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",

@@ -13,13 +13,18 @@ An extract is a folder of three tables (each ``.csv``, ``.xlsx`` or ``.sav``):
 Every problem in all three tables is collected and reported together (file, row, column,
 value, rule). Child and episode IDs are pseudonymised; names, NHS numbers, postcodes and dates
 of birth are dropped (age at referral is kept, in whole years); identifiers in comments are
-redacted. Duplicate (episode, instrument, timepoint) questionnaires are kept, flagged and
-counted, never silently dropped.
+redacted. Columns not listed here are never carried; undeclared ones whose header names an
+identifier ("Parent_Name", "email address", ...) are listed in the manifest as identifier
+columns dropped, and names in them are redacted from comments as well. A service name holding
+an identifier (an NHS number, e-mail, phone number, postcode, date or a child's name) refuses
+the ingest, and no error message repeats an identifier in full (see :mod:`evidence.privacy`).
+Duplicate (episode, instrument, timepoint) questionnaires are kept, flagged and counted, never
+silently dropped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +71,7 @@ class CleanOutcomes:
     duplicates: dict[str, object]
     redactions: dict[str, int]
     key_origin: str
+    identifier_columns_dropped: dict[str, list[str]] = field(default_factory=dict)
 
 
 def find_tables(folder: str | Path) -> dict[str, Path]:
@@ -204,14 +210,22 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None) -> 
         check_required_columns(table, REQUIRED[name], f"Extract the {name} table again with every column.")
         if table.data.empty:
             raise ValidationError([Problem(table.name, None, None, None, "the table has a header but no rows")])
+    extra = {name: privacy.identifier_columns(table.data.columns, [*REQUIRED[name], SYNTHETIC_MARKER[0]])
+             for name, table in raw.items()}
+    names = pd.concat([raw["episodes"].data["ChildName"]]
+                      + [raw[name].data[c] for name, found in extra.items()
+                         for c, kind in found.items() if kind == "name"]).dropna()
     episodes, problems = _clean_episodes(raw["episodes"])
+    problems += privacy.identifier_problems(raw["episodes"].name, episodes["service"],
+                                            raw["episodes"].row_numbers, "Service", names)
     ids = raw["episodes"].data["EpisodeID"].dropna().unique()
     assessments, found = _clean_assessments(raw["assessments"], ids)
     problems += found
     prems, found = _clean_prems(raw["prems"], ids)
     problems += found
     if problems:
-        raise ValidationError(problems, "Correct the extract (the raw files are unchanged) and ingest again.")
+        raise ValidationError(privacy.masked_problems(problems, names),
+                              "Correct the extract (the raw files are unchanged) and ingest again.")
 
     column, value = SYNTHETIC_MARKER
     marker = raw["episodes"].data.get(column)
@@ -223,8 +237,7 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None) -> 
     episodes.insert(0, "episode_id", raw["episodes"].data["EpisodeID"].str.strip().map(episode_pseudonym))
     for table in (assessments, prems):
         table["episode_id"] = table["episode_id"].map(episode_pseudonym)
-    prems["comment"], redactions = privacy.redact_free_text(prems["comment"],
-                                                            raw["episodes"].data["ChildName"].dropna())
+    prems["comment"], redactions = privacy.redact_free_text(prems["comment"], names)
     prems["experience"] = EXPERIENCE.score(prems[[f"item_{i}" for i in range(1, 6)]])["experience"]
     episodes["synthetic"] = synthetic
 
@@ -233,7 +246,8 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None) -> 
     duplicates = {"rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
                   "flagged": int(len(flagged))}
     return CleanOutcomes(episodes.reset_index(drop=True), assessments.reset_index(drop=True), scores,
-                         prems.reset_index(drop=True), synthetic, raw, duplicates, redactions, key.origin)
+                         prems.reset_index(drop=True), synthetic, raw, duplicates, redactions, key.origin,
+                         {name: list(found) for name, found in extra.items() if found})
 
 
 def score_assessments(assessments: pd.DataFrame) -> pd.DataFrame:

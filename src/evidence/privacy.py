@@ -1,13 +1,34 @@
-"""De-identification: keyed pseudonyms for IDs and redaction of identifiers in free text.
+"""De-identification: keyed pseudonyms for IDs, redaction of identifiers in free text, and
+the guard that keeps identifiers out of every other published column.
 
-Nothing identifiable leaves ingest. Direct-identifier columns are dropped by the reader's
-caller; this module supplies the two operations that remain:
+Nothing identifiable leaves ingest. The rules, the same for every reader (CSV, .xlsx, .sav),
+since they act on the text table a reader returns:
 
-* :func:`pseudonymise` turns an ID into an HMAC-SHA256 pseudonym under a secret key, so the
-  same person gets the same pseudonym across files made with the same key, and nobody without
-  the key can reverse it or confirm a guess.
-* :func:`redact_free_text` replaces e-mail addresses, phone numbers, NHS numbers, postcodes,
-  dates (possible dates of birth), titled names and known names inside free text.
+* **Declared identifier columns** (the survey definition's ``direct_identifiers``, the outcome
+  extract's ``DIRECT_IDENTIFIERS``) are dropped; ID columns become keyed pseudonyms
+  (:func:`pseudonymise`, HMAC-SHA256: the same person gets the same pseudonym across files made
+  with the same key, and nobody without the key can reverse it or confirm a guess).
+* **Undeclared columns** are never carried: the clean tables are built only from declared
+  columns. An undeclared column whose *header* looks like an identifier
+  (:func:`identifier_column_kind`: "Child name", "Parent_Name", "email address", "DOB", "NHS
+  no", "Mobile", "Home postcode", ...) is listed in the manifest as an identifier column dropped,
+  and the values of name-like ones are treated as known names (below).
+* **Free text** (declared ``free_text`` columns, PREM comments) is redacted
+  (:func:`redact_free_text`): e-mail addresses, NHS numbers (10 digits with or without spaces or
+  dashes, valid check digit or not), UK phone numbers, dates (possible dates of birth),
+  postcodes, titled names, and every word of the file's known names; counts by kind go to the
+  manifest.
+* **Every other published text column** (e.g. an episode's service name) is checked
+  (:func:`identifier_problems`): a value holding an e-mail address, an NHS-number-shaped run of
+  digits, a phone number, a postcode, a date or a known name refuses the ingest. Silently
+  rewriting a column that analysis groups by would corrupt results, so refusing is the safe
+  choice; the file is corrected and ingested again. Answer columns validated against a fixed
+  list of answers (categories, whole numbers in range, item codes) cannot carry an identifier:
+  one typed there is already a validation error.
+* **Error messages never echo an identifier in full** (:func:`masked_problems`): a value in a
+  problem report that looks like an identifier, that is a known name, or that sits in a
+  date-of-birth column, is masked (``9** *** **19``), while the file, row, column and rule
+  broken are still named.
 """
 
 from __future__ import annotations
@@ -21,11 +42,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evidence.errors import PseudonymKeyError
+from evidence.errors import Problem, PseudonymKeyError
 
 KEY_ENVIRONMENT_VARIABLE = "EVIDENCE_PSEUDONYM_KEY"
 #: Published, so it protects nothing: used only for data marked synthetic.
-DEMO_KEY = "evidence-demo-key-PUBLISHED-for-synthetic-sample-data-only"
+DEMO_KEY = "evidence-demo-key-PUBLISHED-for-synthetic-sample-data-only"  # pragma: allowlist secret
 MIN_KEY_LENGTH = 16
 PSEUDONYM_HEX_CHARS = 16  # 64 bits: collision chance about n^2 / 2^65, negligible below 10^7 IDs
 
@@ -151,3 +172,119 @@ def redact_free_text(
         counts[kind] = int(out.str.count(pattern).fillna(0).sum())
         out = out.str.replace(pattern, REDACTION_TEXT.format(kind=kind.replace("_", " ")), regex=True)
     return out, counts
+
+
+# --- identifier columns, the published-column guard and masked error values ---------------
+
+#: Header words that make an undeclared column an identifier column, by kind. Headers are split
+#: into lower-case words first ("ParentName" -> parent name, "e-mail_address" -> e mail address).
+_IDENTIFIER_HEADERS: dict[str, re.Pattern[str]] = {
+    "name": re.compile(r"\b(?:(?:first|given|fore|sur|last|family|full|middle|maiden|nick)\s?names?|"
+                       r"forename|surname|names?)\b"),
+    "email": re.compile(r"\b(?:e\s?mail|email)\b"),
+    "phone": re.compile(r"\b(?:phone|telephone|tel|mobile|landline|contact number)\b"),
+    "date_of_birth": re.compile(r"\b(?:dob|date of birth|birth\s?date|born)\b"),
+    "postcode": re.compile(r"\b(?:post\s?code|postal code|zip|address)\b"),
+    "nhs_number": re.compile(r"\b(?:nhs\s?(?:number|no|num)?|chi\s?(?:number|no)|hcn)\b"),
+    "ip_address": re.compile(r"\b(?:ip\s?address|ip)\b"),
+}
+#: Words that make a "... name" header something other than a person's name.
+_NOT_A_PERSON = re.compile(r"\b(?:service|school|team|organisation|organization|org|site|trust|board|"
+                           r"file|instrument|clinic|hospital|practice|setting|ward|department|provider|"
+                           r"location|place|variable|scale|measure|test|question|sheet|product|user)\b")
+
+
+def _header_words(column: str) -> str:
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(column))  # ChildName -> Child Name
+    return " ".join(re.split(r"[^a-z0-9]+", spaced.casefold())).strip()
+
+
+def identifier_column_kind(column: str) -> str | None:
+    """The kind of identifier a column header names ("name", "email", "phone",
+    "date_of_birth", "postcode", "nhs_number", "ip_address"), or None."""
+    words = _header_words(column)
+    for kind, pattern in _IDENTIFIER_HEADERS.items():
+        if pattern.search(words):
+            if kind == "name" and _NOT_A_PERSON.search(words):
+                continue
+            return kind
+    return None
+
+
+def identifier_columns(columns: Iterable[str], declared: Iterable[str] = ()) -> dict[str, str]:
+    """Columns (other than ``declared`` ones) whose header names an identifier, with the kind."""
+    declared = set(declared)
+    return {c: kind for c in columns if c not in declared and (kind := identifier_column_kind(c))}
+
+
+#: Patterns that refuse a value in a published column that is not free text. Titled names are
+#: left out ("Dr Gray's Hospital" is a real hospital); NHS-number-shaped runs count whatever
+#: their check digit.
+GUARD_PATTERNS = {kind: FREE_TEXT_PATTERNS[kind]
+                  for kind in ("email", "nhs_number", "phone", "date", "postcode")}
+
+
+def mask(value: object) -> str:
+    """``value`` with its letters and digits hidden except the first and the last two:
+    ``943 476 5919`` -> ``9** *** **19``. Values of four characters or fewer are hidden whole."""
+    text = str(value)
+    chars = [i for i, c in enumerate(text) if c.isalnum()]
+    if len(chars) <= 4:
+        return re.sub(r"\w", "*", text)
+    hidden = set(chars[1:-2])
+    return "".join("*" if i in hidden else c for i, c in enumerate(text))
+
+
+def identifier_kind(value: object, known_names: Iterable[str] = ()) -> str | None:
+    """The kind of identifier ``value`` holds ("email", "nhs_number", "phone", "date",
+    "postcode" or "name" for a known full name), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    for kind, pattern in GUARD_PATTERNS.items():
+        if pattern.search(value):
+            return kind
+    folded = value.casefold()
+    for name in known_names:
+        if isinstance(name, str) and len(name.strip()) >= 3 and \
+                re.search(rf"\b{re.escape(name.strip().casefold())}\b", folded):
+            return "name"
+    return None
+
+
+def known_full_names(values: Iterable[object]) -> set[str]:
+    """Distinct non-blank names (whole values, trimmed) for :func:`identifier_kind`."""
+    return {str(v).strip() for v in values if isinstance(v, str) and len(v.strip()) >= 3}
+
+
+def identifier_problems(file: str, values: pd.Series, row_numbers: pd.Series, column: str,
+                        known_names: Iterable[str] = ()) -> list[Problem]:
+    """One problem (value masked) per value of a published, non-free-text column holding an
+    identifier. ``values`` and ``row_numbers`` are aligned by position. Distinct values are
+    examined once each, so the cost is the number of distinct values."""
+    names = known_full_names(known_names)
+    text = values.astype("string")
+    kinds = {v: identifier_kind(v, names) for v in text.dropna().unique()}
+    flagged = {v: k for v, k in kinds.items() if k}
+    if not flagged:
+        return []
+    found = text.map(flagged).to_numpy(dtype=object)
+    return [Problem(file, int(row_numbers.iloc[i]), column, mask(text.iloc[i]),
+                    f"looks like {'a known name' if found[i] == 'name' else 'a ' + found[i].replace('_', ' ')} "
+                    "(value masked here); identifiers may not reach a published column: remove it from "
+                    "this cell, or move it to a declared identifier or free-text column")
+            for i in range(len(text)) if isinstance(found[i], str)]
+
+
+def masked_problems(problems: list[Problem], known_names: Iterable[str] = ()) -> list[Problem]:
+    """``problems`` with every value that looks like an identifier, contains a known name, or
+    sits in a date-of-birth column masked, so that an error message never repeats one."""
+    names = known_full_names(known_names)
+    out = []
+    for problem in problems:
+        value = problem.value
+        if isinstance(value, str) and (identifier_kind(value, names)
+                                       or identifier_column_kind(problem.column or "") == "date_of_birth"):
+            problem = Problem(problem.file, problem.row, problem.column, mask(value),
+                              problem.rule + " (value masked: it may identify someone)")
+        out.append(problem)
+    return out

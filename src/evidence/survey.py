@@ -4,7 +4,10 @@ A raw export (see :mod:`evidence.readers`) is checked against the survey definit
 (``data/workforce_survey.yml``) and the answer-label mapping table (``data/answer_labels.csv``):
 every problem is collected and reported together, naming file, row, column, value and rule.
 A clean table has one row per response with typed columns, a pseudonymised respondent ID,
-redacted free text, and no direct identifiers.
+redacted free text, and no direct identifiers. Undeclared columns are not carried; those whose
+header names an identifier ("Child name", "email address", ...) are listed as identifier columns
+dropped, and their names are redacted from free text too. Problem values that look like
+identifiers are masked in error messages (see :mod:`evidence.privacy` for every rule).
 """
 
 from __future__ import annotations
@@ -237,11 +240,26 @@ def clean_export(
     problems += problems_at(raw, repeated, definition.id_column, ids,
                             "response IDs must be unique; the same ID appears on another row")
 
+    used = {definition.id_column, *(c["source"] for c in definition.columns),
+            *(e["column"] for e in definition.exclusions), marker["column"]}
+    extra_identifiers = privacy.identifier_columns(raw.data.columns, used | set(definition.direct_identifiers))
+    name_sources = [*definition.name_columns, *(c for c, kind in extra_identifiers.items() if kind == "name")]
+    names = pd.concat([raw.data[c] for c in name_sources if c in raw.data] or [pd.Series(dtype="string")])
+    names = names.dropna()
+
     typed, column_problems = _validate_and_convert(raw, raw.data, definition)
     problems += column_problems
+    free_text = {spec["name"] for spec in definition.columns if spec["kind"] == "free_text"}
+    sources = {spec["name"]: spec["source"] for spec in definition.columns}
+    for name in typed.columns:
+        if name not in free_text and pd.api.types.is_string_dtype(typed[name]) and \
+                not isinstance(typed[name].dtype, pd.CategoricalDtype):
+            problems += privacy.identifier_problems(raw.name, typed[name], raw.row_numbers,
+                                                    sources.get(name, name), names)
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        raise ValidationError(problems, "Correct the export (the raw file is unchanged) and ingest again.")
+        raise ValidationError(privacy.masked_problems(problems, names),
+                              "Correct the export (the raw file is unchanged) and ingest again.")
 
     key = privacy.pseudonym_key(synthetic, environ)
     typed.insert(0, "respondent_id", privacy.pseudonymise(ids, key))
@@ -258,17 +276,14 @@ def clean_export(
         "respondent_ids": typed.loc[repeat.to_numpy(), "respondent_id"].tolist(),
     }
 
-    names = pd.concat([raw.data[c] for c in definition.name_columns if c in raw.data])
     redactions: dict[str, int] = {}
     for spec in definition.columns:
         if spec["kind"] == "free_text":
-            typed[spec["name"]], counts = privacy.redact_free_text(typed[spec["name"]], names.dropna())
+            typed[spec["name"]], counts = privacy.redact_free_text(typed[spec["name"]], names)
             for kind, n in counts.items():
                 redactions[kind] = redactions.get(kind, 0) + n
 
     typed["synthetic"] = synthetic
-    used = {definition.id_column, *(c["source"] for c in definition.columns),
-            *(e["column"] for e in definition.exclusions), marker["column"]}
     return CleanSurvey(
         table=typed,
         synthetic=synthetic,
@@ -277,9 +292,11 @@ def clean_export(
         rejected=rejected,
         duplicates=duplicates,
         redactions=redactions,
-        dropped_identifier_columns=[c for c in definition.direct_identifiers if c in raw.data],
+        dropped_identifier_columns=[c for c in definition.direct_identifiers if c in raw.data]
+        + list(extra_identifiers),
         ignored_columns=[c for c in raw.data.columns
-                         if c not in used and c not in definition.direct_identifiers],
+                         if c not in used and c not in definition.direct_identifiers
+                         and c not in extra_identifiers],
         key_origin=key.origin,
     )
 
