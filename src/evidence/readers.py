@@ -151,23 +151,29 @@ def _read_csv(path: Path) -> RawTable:
     return RawTable(path, data, row_numbers, encoding)
 
 
-def _plainly_well_formed(raw: np.ndarray) -> bool:
+def _plainly_well_formed(raw: np.ndarray, window: int = 64 << 20) -> bool:
     """True when the CSV bytes ``raw`` are UTF-8 text (no UTF-16 mark, no NUL), comma-separated
     and every quote is balanced and stands at a field boundary - a cheap, vectorised check that
     lets the fast reader take the file. Anything doubtful goes to the strict csv-module reader,
-    which gives the precise error."""
+    which gives the precise error. Scanned in windows of ``window`` bytes, so a memory-mapped
+    file larger than memory is never loaded whole."""
     head = raw[:4096].tobytes()
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"," not in head.split(b"\n", 1)[0]:
         return False
-    if b"," not in head.split(b"\n", 1)[0]:
-        return False
-    quotes = np.flatnonzero(raw == ord('"'))
-    if len(quotes) % 2:
-        return False
-    before = np.where(quotes > 0, raw[np.maximum(quotes - 1, 0)], ord(","))
-    after = np.where(quotes < len(raw) - 1, raw[np.minimum(quotes + 1, len(raw) - 1)], ord(","))
-    at_boundary = np.isin(before, _QUOTE_NEIGHBOURS) | np.isin(after, _QUOTE_NEIGHBOURS)
-    return bool(at_boundary.all())
+    size, quotes = len(raw), 0
+    for start in range(0, size, window):
+        low, high = max(start - 1, 0), min(start + window + 1, size)
+        chunk = np.asarray(raw[low:high])  # one byte of overlap either side for the neighbours
+        if not chunk.all():  # a NUL byte
+            return False
+        at = np.flatnonzero(chunk == ord('"'))
+        at = at[(at + low >= start) & (at + low < start + window)]
+        quotes += len(at)
+        before = np.where(at + low > 0, chunk[np.maximum(at - 1, 0)], ord(","))
+        after = np.where(at + low < size - 1, chunk[np.minimum(at + 1, len(chunk) - 1)], ord(","))
+        if not (np.isin(before, _QUOTE_NEIGHBOURS) | np.isin(after, _QUOTE_NEIGHBOURS)).all():
+            return False
+    return quotes % 2 == 0
 
 
 def _read_csv_arrow(path: Path) -> RawTable | None:
