@@ -32,9 +32,17 @@ import pandas as pd
 
 from evidence import privacy
 from evidence.errors import InputFileError, Problem, ValidationError
+from evidence.files import sha256_file
 from evidence.instruments import get_instrument
 from evidence.instruments.prem import EXPERIENCE
-from evidence.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
+from evidence.readers import (
+    SUPPORTED_SUFFIXES,
+    CsvBlock,
+    RawTable,
+    csv_blocks,
+    read_csv_block,
+    read_raw,
+)
 from evidence.validation import (
     as_numbers,
     check_required_columns,
@@ -62,6 +70,10 @@ BANDS = {"Band5Minutes": "band5", "Band6Minutes": "band6", "Band7Minutes": "band
 
 @dataclass
 class CleanOutcomes:
+    """A cleaned extract. ``assessments`` and ``scores`` are dask DataFrames (computed when
+    written) when the extract was cleaned block by block, pandas DataFrames otherwise;
+    ``rows_in`` counts the raw rows of each table and ``sources`` names its file."""
+
     episodes: pd.DataFrame
     assessments: pd.DataFrame
     scores: pd.DataFrame
@@ -72,6 +84,8 @@ class CleanOutcomes:
     redactions: dict[str, int]
     key_origin: str
     identifier_columns_dropped: dict[str, list[str]] = field(default_factory=dict)
+    rows_in: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
 
 
 def find_tables(folder: str | Path) -> dict[str, Path]:
@@ -202,13 +216,26 @@ def _clean_prems(raw: RawTable, episode_ids) -> tuple[pd.DataFrame, list[Problem
     return out, problems
 
 
-def clean_extract(folder: str | Path, environ: dict[str, str] | None = None) -> CleanOutcomes:
-    """Validate, type, score and de-identify an outcomes extract folder."""
+def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
+                  block_bytes: int | None = None) -> CleanOutcomes:
+    """Validate, type, score and de-identify an outcomes extract folder.
+
+    With ``block_bytes``, the assessments table (the long one: one row per questionnaire) is
+    read and cleaned in blocks of about that many bytes through ``dask.dataframe`` rather
+    than loaded whole: every block is checked first (all problems reported together, file
+    row numbers as in the whole-file path), duplicates are found across blocks from their
+    keys, and ``assessments`` and ``scores`` come back as lazy dask DataFrames that a writer
+    computes block by block, so memory is bounded by the blocks in flight, not the file.
+    Episodes and experience questionnaires (one row per episode at most) are read whole.
+    A CSV that is not plainly well formed, and .xlsx/.sav, are read whole either way."""
     paths = find_tables(folder)
-    raw = {name: read_raw(path) for name, path in paths.items()}
+    blocks = csv_blocks(paths["assessments"], block_bytes) if block_bytes else None
+    raw = {name: read_raw(path) for name, path in paths.items() if not (blocks and name == "assessments")}
+    if blocks:
+        raw["assessments"] = _header_only(blocks[0])
     for name, table in raw.items():
         check_required_columns(table, REQUIRED[name], f"Extract the {name} table again with every column.")
-        if table.data.empty:
+        if table.data.empty and not (blocks and name == "assessments"):
             raise ValidationError([Problem(table.name, None, None, None, "the table has a header but no rows")])
     extra = {name: privacy.identifier_columns(table.data.columns, [*REQUIRED[name], SYNTHETIC_MARKER[0]])
              for name, table in raw.items()}
@@ -219,13 +246,22 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None) -> 
     problems += privacy.identifier_problems(raw["episodes"].name, episodes["service"],
                                             raw["episodes"].row_numbers, "Service", names)
     ids = raw["episodes"].data["EpisodeID"].dropna().unique()
-    assessments, found = _clean_assessments(raw["assessments"], ids)
-    problems += found
+    if blocks:
+        checked = _BlockwiseAssessments(blocks, _Shared(ids, sha256_file(paths["episodes"])))
+        problems += checked.problems
+        rows_in = {name: len(table.data) for name, table in raw.items()} | {"assessments": checked.rows}
+    else:
+        assessments, found = _clean_assessments(raw["assessments"], ids)
+        problems += found
+        rows_in = {name: len(table.data) for name, table in raw.items()}
     prems, found = _clean_prems(raw["prems"], ids)
     problems += found
     if problems:
         raise ValidationError(privacy.masked_problems(problems, names),
                               "Correct the extract (the raw files are unchanged) and ingest again.")
+    if not rows_in["assessments"]:
+        raise ValidationError([Problem(raw["assessments"].name, None, None, None,
+                                       "the table has a header but no rows")])
 
     column, value = SYNTHETIC_MARKER
     marker = raw["episodes"].data.get(column)
@@ -235,19 +271,81 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None) -> 
                                  privacy.pseudonymise(raw["episodes"].data["EpisodeID"], key), strict=True))
     episodes.insert(0, "child_id", privacy.pseudonymise(raw["episodes"].data["ChildID"], key))
     episodes.insert(0, "episode_id", raw["episodes"].data["EpisodeID"].str.strip().map(episode_pseudonym))
-    for table in (assessments, prems):
-        table["episode_id"] = table["episode_id"].map(episode_pseudonym)
+    prems["episode_id"] = prems["episode_id"].map(episode_pseudonym)
     prems["comment"], redactions = privacy.redact_free_text(prems["comment"], names)
     prems["experience"] = EXPERIENCE.score(prems[[f"item_{i}" for i in range(1, 6)]])["experience"]
     episodes["synthetic"] = synthetic
 
-    scores = score_assessments(assessments)
-    flagged = assessments[assessments["duplicate_of_earlier"]]
+    if blocks:
+        assessments, scores, flagged = checked.cleaned(key)
+    else:
+        assessments["episode_id"] = assessments["episode_id"].map(episode_pseudonym)
+        assessments = assessments.reset_index(drop=True)
+        scores = score_assessments(assessments)
+        flagged = int(assessments["duplicate_of_earlier"].sum())
     duplicates = {"rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
-                  "flagged": int(len(flagged))}
-    return CleanOutcomes(episodes.reset_index(drop=True), assessments.reset_index(drop=True), scores,
+                  "flagged": flagged}
+    return CleanOutcomes(episodes.reset_index(drop=True), assessments, scores,
                          prems.reset_index(drop=True), synthetic, raw, duplicates, redactions, key.origin,
-                         {name: list(found) for name, found in extra.items() if found})
+                         {name: list(found) for name, found in extra.items() if found}, rows_in, paths)
+
+
+def _header_only(block: CsvBlock) -> RawTable:
+    """A block's file as a table with its header and no rows (for the column checks)."""
+    return RawTable(block.path, pd.DataFrame(columns=list(block.header), dtype="string"),
+                    pd.Series([], dtype="int64"), "utf-8-sig")
+
+
+class _Shared:
+    """A large value every block needs (the episode IDs), with a cheap dask token (the
+    episodes file's hash) so that dask does not hash millions of IDs to name the tasks."""
+
+    def __init__(self, value, token: str):
+        self.value, self.token = value, token
+
+    def __dask_tokenize__(self) -> str:
+        return self.token
+
+
+class _BlockwiseAssessments:
+    """The assessments table of an extract, cleaned block by block (see :func:`clean_extract`).
+
+    Construction checks every block (in parallel through dask) and keeps only the problems,
+    the row count and the duplicate keys; :meth:`cleaned` returns the lazy cleaned and scored
+    tables, reading each block again when they are computed."""
+
+    def __init__(self, blocks: list[CsvBlock], ids: _Shared):
+        import dask
+
+        self.blocks, self.ids = blocks, ids
+        checked = dask.compute(*[dask.delayed(_check_block)(block, ids) for block in blocks])
+        self.problems = [problem for _, _, found in checked for problem in found]
+        self.rows = sum(rows for rows, _, _ in checked)
+        keys = pd.concat([k for _, k, _ in checked], ignore_index=True)
+        later = keys.duplicated(keep="first").to_numpy()
+        self.flags = np.split(later, np.cumsum([len(k) for _, k, _ in checked])[:-1])
+
+    def cleaned(self, key: privacy.PseudonymKey):
+        import dask.dataframe as dd
+
+        first = _clean_block(self.blocks[0], self.flags[0], self.ids, key)
+        assessments = dd.from_map(_clean_block, self.blocks, self.flags, args=(self.ids, key),
+                                  meta=first.iloc[:0], label="outcome-assessments", enforce_metadata=False)
+        scores = assessments.map_partitions(score_assessments, meta=score_assessments(first).iloc[:0])
+        return assessments, scores, int(sum(flags.sum() for flags in self.flags))
+
+
+def _check_block(block: CsvBlock, ids: _Shared) -> tuple[int, pd.DataFrame, list[Problem]]:
+    raw = read_csv_block(block)
+    cleaned, problems = _clean_assessments(raw, ids.value)
+    return len(raw.data), cleaned[["episode_id", "instrument", "timepoint"]], problems
+
+
+def _clean_block(block: CsvBlock, later: np.ndarray, ids: _Shared, key: privacy.PseudonymKey) -> pd.DataFrame:
+    cleaned, _ = _clean_assessments(read_csv_block(block), ids.value)
+    cleaned["duplicate_of_earlier"] = later
+    cleaned["episode_id"] = privacy.pseudonymise(cleaned["episode_id"], key)
+    return cleaned.reset_index(drop=True)
 
 
 def score_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
@@ -261,6 +359,9 @@ def score_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
         scored = definition.score(rows[definition.item_columns()])
         long = pd.concat([rows[keys], scored], axis=1).melt(id_vars=keys, var_name="scale", value_name="score")
         frames.append(long)
+    if not frames:  # no questionnaires (an empty block): the columns, no rows
+        frames.append(assessments[keys].assign(scale=pd.Series(dtype="string"), score=pd.Series(dtype="float64")))
     out = pd.concat(frames, ignore_index=True)
     out["instrument"] = out["instrument"].astype("string")
+    out["scale"] = out["scale"].astype("string")
     return out
