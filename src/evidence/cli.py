@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from evidence.errors import EvidenceError
+from evidence.errors import ConfigError, EvidenceError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("path", type=Path, help="raw file (.csv, .xlsx or .sav), or folder for outcomes")
     ingest.add_argument("--out", type=Path, default=Path("data/processed"),
                         help="folder for the parquet table and manifest (default: data/processed)")
+    ingest.add_argument("--block-mb", type=int, default=None,
+                        help="outcomes only: read, check and score the assessments table in blocks of about "
+                             "this many MiB through dask (for extracts larger than memory); same output")
 
     run = commands.add_parser("run", help="run the report batch described by a config file")
     run.add_argument("config", type=Path, help="e.g. config/annual_report.yml")
@@ -63,8 +66,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ingest":
             from evidence.ingest import ingest_outcomes, ingest_survey
 
-            ingest = ingest_survey if args.kind == "survey" else ingest_outcomes
-            manifest = ingest(args.path, args.out)
+            if args.block_mb is not None and args.block_mb < 1:
+                raise ConfigError(f"--block-mb {args.block_mb}: a block is at least 1 MiB")
+            if args.kind == "survey":
+                if args.block_mb:
+                    raise ConfigError("--block-mb applies to outcomes extracts only")
+                manifest = ingest_survey(args.path, args.out)
+            else:
+                manifest = ingest_outcomes(args.path, args.out,
+                                           block_bytes=args.block_mb << 20 if args.block_mb else None)
             rows = manifest["rows"]
             print(f"ingested {manifest['input']['path']}: rows in: {_counts(rows['in'])}; "
                   f"excluded: {rows['rejected_total']}; written to {args.out}: {_counts(rows['out'])}"

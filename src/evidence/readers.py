@@ -9,6 +9,7 @@ definition; readers only decide whether the file can be read at all.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import unicodedata
@@ -258,9 +259,13 @@ def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] 
         return None
     size, blocks = len(raw), []
     header_row, parity, records_before, start, rows_before = None, 0, 0, 0, 0
-    target = 0
+    target, utf8 = 0, codecs.getincrementaldecoder("utf-8")()
     for window in range(0, size, block_bytes):
         chunk = np.asarray(raw[window:window + block_bytes])
+        try:  # Arrow reads UTF-8 only; anything else is read whole, the careful way
+            utf8.decode(chunk.tobytes(), final=window + block_bytes >= size)
+        except UnicodeDecodeError:
+            return None
         quotes, newlines = np.flatnonzero(chunk == ord('"')), np.flatnonzero(chunk == ord("\n"))
         inside = (parity + np.searchsorted(quotes, newlines)) % 2 == 1
         ends = newlines[~inside] + window + 1

@@ -1,0 +1,128 @@
+"""Benchmark: ingest and scoring of a large outcomes extract - throughput and peak memory.
+
+The extract is the shipped synthetic sample tiled until the assessments table (one row per
+questionnaire, 34 columns) has ``--rows`` rows: every copy gets its own episode and child IDs,
+so the episodes table grows with it (about 2.1 million episodes and 1 million experience
+questionnaires at 10 million assessments). Synthetic data, as the sample is.
+
+Each engine runs in a fresh ``python`` process on the same files, timed from the command
+line to the last file written, with its peak resident memory (``ru_maxrss``):
+
+* ``memory``: ``evidence ingest outcomes`` as ``make ingest`` runs it (whole tables, Arrow
+  CSV reader);
+* ``blocks``: the same with ``--block-mb`` (assessments read, checked, cleaned and scored in
+  blocks through dask.dataframe; the route for extracts larger than memory);
+* ``baseline`` (named baseline): the ``memory`` engine with the strict csv-module reader
+  forced (the reader every CSV went through before the Arrow reader: Python lists of
+  strings), on the first ``--baseline-rows`` assessment rows' extract only, because at 10
+  million rows it needs more memory than the machine has. Ratios compare throughput
+  (assessment rows per second) and memory per row, so they hold across the two sizes.
+
+    python benchmarks/bench_ingest.py [--rows 10000000] [--baseline-rows 1000000]
+        [--block-mb 64] [--data DIR] [--out benchmarks/results/ingest.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evidence.paths import project_root
+
+SAMPLE = Path("data/raw/sample/outcomes_2025_synthetic")
+TABLES = ("episodes", "assessments", "prems")
+
+RUN = """
+import json, resource, sys, time
+start = time.perf_counter()
+from evidence import readers
+from evidence.ingest import ingest_outcomes
+engine, folder, out, block_mb = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+if engine == "baseline":
+    readers._read_csv_arrow = lambda path: None
+manifest = ingest_outcomes(folder, out, block_bytes=block_mb << 20 if engine == "blocks" else None)
+print(json.dumps({"seconds": time.perf_counter() - start,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rows_in": manifest["rows"]["in"], "rows_out": manifest["rows"]["out"]}))
+"""
+
+
+def tiled_extract(rows: int, folder: Path) -> Path:
+    """The sample extract tiled to ``rows`` assessment rows (IDs made unique per copy)."""
+    root = project_root()
+    frames = {name: pd.read_csv(root / SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
+              for name in TABLES}
+    copies = -(-rows // len(frames["assessments"]))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        copy = np.repeat(np.arange(copies).astype(str), len(frame))
+        big = pd.DataFrame({column: np.tile(frame[column].to_numpy(dtype=str), copies) for column in frame})
+        for column in ("EpisodeID", "ChildID"):
+            if column in big:
+                big[column] = np.char.add(np.char.add(big[column].to_numpy(dtype=str), "-"), copy)
+        if name == "assessments":
+            big = big.iloc[:rows]
+        big.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def run(engine: str, folder: Path, block_mb: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{engine}-") as out:
+        done = subprocess.run([sys.executable, "-c", RUN, engine, str(folder), out, str(block_mb)],
+                              check=True, capture_output=True, text=True, cwd=project_root())
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = result["rows_in"]["assessments"]
+    result.update(rows_per_second=round(rows / result["seconds"]),
+                  bytes_per_row=round(result["peak_mib"] * 2**20 / rows),
+                  seconds=round(result["seconds"], 1), peak_mib=round(result["peak_mib"]))
+    print(engine, json.dumps(result), flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--baseline-rows", type=int, default=1_000_000)
+    parser.add_argument("--block-mb", type=int, default=64)
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder to keep the generated extracts in (default: a temporary one)")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ingest.json"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-data-") as temporary:
+        data = args.data or Path(temporary)
+        big, small = data / f"extract_{args.rows}", data / f"extract_{args.baseline_rows}"
+        for rows, folder in ((args.rows, big), (args.baseline_rows, small)):
+            if not (folder / "prems.csv").is_file():
+                tiled_extract(rows, folder)
+        results = {"memory": run("memory", big, args.block_mb), "blocks": run("blocks", big, args.block_mb),
+                    "memory_at_baseline_rows": run("memory", small, args.block_mb),
+                    "baseline": run("baseline", small, args.block_mb)}
+    baseline = results["baseline"]
+    summary = {
+        "benchmark": "outcomes ingest and scoring (synthetic sample tiled)",
+        "assessment_rows": args.rows, "baseline_rows": args.baseline_rows, "block_mb": args.block_mb,
+        "baseline": "same ingest, strict csv-module reader forced (Python lists), at baseline_rows",
+        "results": results,
+        "throughput_vs_baseline": {engine: round(results[engine]["rows_per_second"] / baseline["rows_per_second"], 2)
+                                   for engine in ("memory", "blocks", "memory_at_baseline_rows")},
+        "memory_per_row_vs_baseline": {engine: round(results[engine]["bytes_per_row"] / baseline["bytes_per_row"], 2)
+                                       for engine in ("memory", "blocks", "memory_at_baseline_rows")},
+        "python": platform.python_version(), "machine": platform.machine(),
+        "measured": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
