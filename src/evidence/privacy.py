@@ -277,13 +277,16 @@ def identifier_problems(file: str, values: pd.Series, row_numbers: pd.Series, co
 
 def masked_problems(problems: list[Problem], known_names: Iterable[str] = ()) -> list[Problem]:
     """``problems`` with every value that looks like an identifier, contains a known name, or
-    sits in a date-of-birth column masked, so that an error message never repeats one."""
+    sits in a date-of-birth column masked, so that an error message never repeats one. A date
+    is an identifier only as a date of birth: a referral or submission date is shown, since
+    the person correcting the file needs to see it."""
     names = known_full_names(known_names)
     out = []
     for problem in problems:
         value = problem.value
-        if isinstance(value, str) and (identifier_kind(value, names)
-                                       or identifier_column_kind(problem.column or "") == "date_of_birth"):
+        kind = identifier_kind(value, names) if isinstance(value, str) else None
+        birth = identifier_column_kind(problem.column or "") == "date_of_birth"
+        if isinstance(value, str) and ((kind and kind != "date") or birth):
             problem = Problem(problem.file, problem.row, problem.column, mask(value),
                               problem.rule + " (value masked: it may identify someone)")
         out.append(problem)

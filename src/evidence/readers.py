@@ -201,9 +201,10 @@ def _header_width(raw: np.ndarray) -> int:
 
 def _arrow_text(read, source, width: int) -> pa.Table | None:
     """``read`` (pyarrow's ``read_csv``) of ``source`` with every one of ``width`` columns as
-    text, names ``f0``..; ``None`` when pyarrow refuses the bytes (bad UTF-8, ragged rows)."""
+    text, names ``f0``..; ``None`` when pyarrow refuses the bytes (bad UTF-8, ragged rows) or
+    a cell is longer than the csv module allows (``csv.field_size_limit()``, 131,072)."""
     try:
-        return read(
+        table = read(
             source,
             read_options=pa_csv.ReadOptions(column_names=[f"f{i}" for i in range(width)], block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
@@ -213,6 +214,10 @@ def _arrow_text(read, source, width: int) -> pa.Table | None:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
+    longest = max((pc.max(pc.binary_length(column)).as_py() or 0 for column in table.columns), default=0)
+    if longest > csv.field_size_limit():  # the strict reader's limit on one cell, kept here too
+        return None
+    return table
 
 
 def _text_frame(body: pa.Table, header: list[str], first_row: int) -> tuple[pd.DataFrame, pd.Series]:
