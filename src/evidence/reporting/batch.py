@@ -260,9 +260,9 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
         mark = time.perf_counter()
         try:
             km = kernels.take(spec["kernel"], spec["root"])
-            if spec.get("prestart"):
-                kernels.prestart(spec["kernel"], spec["root"])
             wait_until_ready(km, timeout=KERNEL_START_TIMEOUT)
+            if spec.get("prestart"):  # boots while this job runs (not while this job's kernel boots)
+                kernels.prestart(spec["kernel"], spec["root"])
             mark = lap("kernel_start", mark)
             with staged(executed_path) as temp:
                 papermill.execute_notebook(
@@ -456,6 +456,42 @@ class WorkerPool:
             worker.close()
 
 
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob("*") if p.is_file()} \
+        if folder.exists() else {}
+
+
+class ProcessedAudit(threading.Thread):
+    """The audit's reading of the raw identifier values and its scan of the processed data, in
+    a thread while the jobs run (neither depends on the jobs). :meth:`findings` adds the scan of
+    the outputs, and scans the processed data again if any of it changed meanwhile."""
+
+    def __init__(self, processed: Path) -> None:
+        super().__init__(daemon=True)
+        self.processed = processed
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from evidence import audit
+
+        try:
+            self.before = _snapshot(self.processed)
+            self.raw_values = audit.raw_identifier_values(self.processed)
+            self.processed_findings = audit.scan([self.processed], self.raw_values)
+        except BaseException as error:  # raised again by findings(), in the batch's thread
+            self.error = error
+
+    def findings(self, out_dir: Path) -> list:
+        from evidence import audit
+
+        if self.error is not None:
+            raise self.error
+        if _snapshot(self.processed) != self.before:
+            self.raw_values = audit.raw_identifier_values(self.processed)
+            self.processed_findings = audit.scan([self.processed], self.raw_values)
+        return self.processed_findings + audit.scan([out_dir], self.raw_values)
+
+
 def run_batch(config_path: str | Path, out: str | Path | None = None, show_progress: bool = True,
               workers: int | None = None, force: bool = False, scheduler: str | None = None,
               timeout: float = DEFAULT_TIMEOUT_SECONDS, retries: int = KERNEL_START_RETRIES,
@@ -480,6 +516,9 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
         else:
             pending.append((job, reason, fingerprint, job_spec(job, config, out_dir, timeout, retries)))
 
+    processed = project_root() / "data" / "processed"
+    processed_audit = ProcessedAudit(processed)
+    processed_audit.start()  # reads and scans the processed data while the jobs run
     bar = tqdm(total=len(pending), desc="reports", unit="report", disable=not show_progress or not pending)
     if scheduler:
         from dask.distributed import Client
@@ -515,10 +554,8 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
     else:
         pool.shutdown()
 
-    from evidence import audit
-
-    processed = project_root() / "data" / "processed"
-    leaks = [str(f) for f in audit.scan([processed, out_dir], audit.raw_identifier_values(processed))]
+    processed_audit.join()
+    leaks = [str(f) for f in processed_audit.findings(out_dir)]
     ordered = [results[job.name] for job in config.jobs]
     entries = [{"name": r.job.name, "title": r.job.title, "status": r.status, "reason": r.reason,
                 "seconds": round(r.seconds, 2), "attempts": r.attempts, "parameters": r.job.parameters,
