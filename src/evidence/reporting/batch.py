@@ -1,12 +1,13 @@
 """The report batch: ``evidence run config/annual_report.yml``.
 
 Every report is one job: a notebook and its parameters. Parameters are checked against the
-notebook's ``parameters`` cell before anything runs. Jobs run in parallel, each in its own
-worker process (``--workers``, default the number of cores) or on a dask.distributed cluster
-(``--scheduler``; a filesystem shared with the workers is assumed), through papermill, then are
-rendered to offline HTML. A kernel that fails to start (papermill's known "address already in
-use" and start-up timeout races under parallel runs) is retried; a job that runs past its
-timeout is killed. A failed job is recorded with its failing cell and error, its stale outputs
+notebook's ``parameters`` cell before anything runs. Jobs run in parallel on long-lived worker
+processes (``--workers``, default the number of cores; a worker imports papermill, nbconvert and
+the report template once), each job in a fresh kernel of its own, through papermill, then are
+rendered to offline HTML; on a dask.distributed cluster (``--scheduler``; a filesystem shared
+with the workers is assumed) each job runs in a fresh worker process. A kernel that fails to
+start (papermill's known "address already in use" and start-up timeout races under parallel
+runs) is retried; a job that runs past its timeout is killed, with its worker and kernels. A failed job is recorded with its failing cell and error, its stale outputs
 are removed, and the other jobs carry on; the index lists every job's status.
 
 Runs are incremental: a job whose notebook, parameters, inputs, configuration and package code

@@ -13,6 +13,7 @@ error cells and metadata are unchanged.
 from __future__ import annotations
 
 import contextlib
+from functools import cache
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -91,6 +92,7 @@ class KernelSource:
             self.stop(km)
 
 
+@cache
 def register_engine() -> str:
     """Register :class:`PrestartedKernelEngine` with papermill; returns its name."""
     from papermill.engines import NBClientEngine, papermill_engines
