@@ -169,9 +169,9 @@ def speedup(root: Path) -> dict:
             "goal": ">= 1.7", "cores": os.cpu_count(),
             "cpu_seconds": {label: round(t, 1) for label, t in cpu.items()},
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
-            "note": "CPU seconds (this process and every worker and kernel) show the work done; with the "
-                    "same work, a speed-up short of 2 on 2 cores means the cores were not both free "
-                    "(other processes on the machine: see the load average)"}
+            "note": "CPU seconds: this process, its workers and their kernels. A second worker adds its own "
+                    "start-up (imports, first kernel); a speed-up well short of 2 on 2 cores with similar CPU "
+                    "seconds means the cores were not both free (other processes: see the load average)"}
 
 
 def main() -> None:
