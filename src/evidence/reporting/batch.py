@@ -1,12 +1,13 @@
 """The report batch: ``evidence run config/annual_report.yml``.
 
 Every report is one job: a notebook and its parameters. Parameters are checked against the
-notebook's ``parameters`` cell before anything runs. Jobs run in parallel, each in its own
-worker process (``--workers``, default the number of cores) or on a dask.distributed cluster
-(``--scheduler``; a filesystem shared with the workers is assumed), through papermill, then are
-rendered to offline HTML. A kernel that fails to start (papermill's known "address already in
-use" and start-up timeout races under parallel runs) is retried; a job that runs past its
-timeout is killed. A failed job is recorded with its failing cell and error, its stale outputs
+notebook's ``parameters`` cell before anything runs. Jobs run in parallel on long-lived worker
+processes (``--workers``, default the number of cores; a worker imports papermill, nbconvert and
+the report template once), each job in a fresh kernel of its own, through papermill, then are
+rendered to offline HTML; on a dask.distributed cluster (``--scheduler``; a filesystem shared
+with the workers is assumed) each job runs in a fresh worker process. A kernel that fails to
+start (papermill's known "address already in use" and start-up timeout races under parallel
+runs) is retried; a job that runs past its timeout is killed, with its worker and kernels. A failed job is recorded with its failing cell and error, its stale outputs
 are removed, and the other jobs carry on; the index lists every job's status.
 
 Runs are incremental: a job whose notebook, parameters, inputs, configuration and package code
@@ -18,15 +19,18 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -36,6 +40,9 @@ from evidence.files import sha256_file, sha256_text, staged, write_text_atomic
 from evidence.paths import display_path, project_root, resolve
 from evidence.reporting.parameters import read_parameters, validate_parameters
 from evidence.reporting.render import ReportContext, declared_inputs, render_html, render_index
+
+if TYPE_CHECKING:
+    from evidence.reporting.kernels import KernelSource
 
 CONFIG_KEYS = {"year", "title", "kernel", "reports"}
 JOB_KEYS = {"name", "title", "notebook", "parameters"}
@@ -69,6 +76,7 @@ class JobResult:
     synthetic: bool = False
     attempts: int = 0
     files: dict[str, str] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds spent in each phase of the job
 
 
 @dataclass
@@ -124,6 +132,7 @@ KERNEL_START_RETRIES = 2
 KERNEL_START_ERRORS = ("address already in use", "kernel didn't respond", "kernel died before replying",
                        "timeout waiting for kernel", "kernel_info_reply", "zmqerror")
 STATE_FOLDER = ".state"
+KERNEL_START_TIMEOUT = 120
 
 
 def _tree_digest(paths: list[Path], root: Path) -> str:
@@ -207,14 +216,23 @@ def _is_kernel_start_error(error: BaseException) -> bool:
     return any(marker in text for marker in KERNEL_START_ERRORS)
 
 
-def execute_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one job in this process: papermill, then render. Retries a kernel that fails to
-    start; a failing cell is reported, never retried. Returns a result dict."""
+def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> dict[str, Any]:
+    """Run one job in this process: papermill on a fresh kernel, then render. Retries a kernel
+    that fails to start; a failing cell is reported, never retried. ``kernels`` is the worker's
+    :class:`~evidence.reporting.kernels.KernelSource` (one is made, and closed, if not given);
+    with ``spec["prestart"]`` the next job's kernel is started while this one runs. Returns a
+    result dict, with the seconds spent in each phase."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from evidence.reporting.kernels import KernelSource, register_engine, wait_until_ready
+
     started = time.perf_counter()
+    own_kernels = kernels is None
+    kernels = kernels or KernelSource()
+    engine = register_engine()
+    phases: dict[str, float] = {}
     out, notebook = Path(spec["out"]), Path(spec["notebook"])
     html_path, json_path = out / f"{spec['name']}.html", out / f"{spec['name']}.json"
     executed_path = out / "notebooks" / f"{spec['name']}.ipynb"
@@ -224,19 +242,34 @@ def execute_job(spec: dict[str, Any]) -> dict[str, Any]:
     for stale in (html_path, json_path):
         stale.unlink(missing_ok=True)
 
+    def lap(phase: str, since: float) -> float:
+        now = time.perf_counter()
+        phases[phase] = round(phases.get(phase, 0.0) + now - since, 3)
+        return now
+
     def failed(message: str, attempts: int) -> dict[str, Any]:
         json_path.unlink(missing_ok=True)
+        if own_kernels:
+            kernels.close()
         return {"status": "failed", "seconds": time.perf_counter() - started, "error": message,
-                "attempts": attempts}
+                "attempts": attempts, "phases": phases}
 
     attempt = 0
     while True:
         attempt += 1
+        km = None
+        mark = time.perf_counter()
         try:
+            km = kernels.take(spec["kernel"], spec["root"])
+            wait_until_ready(km, timeout=KERNEL_START_TIMEOUT)
+            if spec.get("prestart"):  # boots while this job runs (not while this job's kernel boots)
+                kernels.prestart(spec["kernel"], spec["root"])
+            mark = lap("kernel_start", mark)
             with staged(executed_path) as temp:
                 papermill.execute_notebook(
                     str(notebook), str(temp), parameters=parameters, kernel_name=spec["kernel"],
-                    cwd=spec["root"], progress_bar=False, log_output=False, start_timeout=120,
+                    cwd=spec["root"], progress_bar=False, log_output=False, start_timeout=KERNEL_START_TIMEOUT,
+                    request_save_on_cell_execute=False, engine_name=engine, km=km,
                 )
                 executed = nbformat.read(temp, as_version=4)
             break
@@ -250,46 +283,220 @@ def execute_job(spec: dict[str, Any]) -> dict[str, Any]:
                 time.sleep(1.5 * attempt)
                 continue
             return failed(f"{type(error).__name__}: {error}", attempt)
+        finally:
+            if km is not None:
+                kernels.stop(km)
+            lap("execute", mark)
+    if own_kernels:
+        kernels.close()
+    mark = time.perf_counter()
     try:
         context = ReportContext(title=spec["title"], series=spec["series"], year=spec["year"],
                                 notebook=display_path(notebook), parameters=spec["effective_parameters"])
         write_text_atomic(html_path, render_html(executed, context))
     except Exception as error:  # a rendering failure fails this job only
         return failed(f"rendering: {type(error).__name__}: {error}", attempt)
+    lap("render", mark)
     files = {"html": html_path.name, "notebook": f"notebooks/{executed_path.name}"}
     if json_path.exists():
         files["results"] = json_path.name
     return {"status": "succeeded", "seconds": time.perf_counter() - started, "error": "", "attempts": attempt,
-            "synthetic": any(i.get("synthetic") for i in declared_inputs(executed)), "files": files}
+            "synthetic": any(i.get("synthetic") for i in declared_inputs(executed)), "files": files,
+            "phases": phases}
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _kill_worker(process: subprocess.Popen, kernel_pids: Path) -> None:
+    """Kill a worker's process group and its kernels (each kernel runs in a session of its own)."""
+    _kill_group(process.pid)
+    if kernel_pids.is_file():
+        for pid in kernel_pids.read_text().split():
+            _kill_group(int(pid))
+    process.wait()
+
+
+def _timed_out(spec: dict[str, Any], started: float) -> dict[str, Any]:
+    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1,
+            "error": f"timed out after {spec['timeout']:.0f} s; the job was stopped"}
+
+
+def _died(code: int | None, stderr: str, started: float) -> dict[str, Any]:
+    tail = "\n".join(stderr.strip().splitlines()[-5:])
+    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1,
+            "error": f"worker exited with code {code} without a result:\n{tail}"}
 
 
 def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
     """Run :func:`execute_job` in a fresh Python process (its own kernel and memory), killing
-    it and its kernel after ``spec["timeout"]`` seconds. Used by local and dask workers."""
+    it and its kernel after ``spec["timeout"]`` seconds. Used by dask workers."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="evidence-job-") as folder:
         spec_path, result_path = Path(folder) / "spec.json", Path(folder) / "result.json"
-        spec_path.write_text(json.dumps({**spec, "result_path": str(result_path)}))
+        kernel_pids = Path(folder) / "kernel_pids"
+        spec_path.write_text(json.dumps({**spec, "result_path": str(result_path), "kernel_pids": str(kernel_pids)}))
         process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", str(spec_path)],
                                    cwd=spec["root"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    start_new_session=True, text=True)
         try:
             _, stderr = process.communicate(timeout=spec["timeout"])
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _kill_worker(process, kernel_pids)
             process.communicate()
-            return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1,
-                    "error": f"timed out after {spec['timeout']:.0f} s; the job was stopped"}
+            return _timed_out(spec, started)
         if result_path.is_file():
             return json.loads(result_path.read_text())
-        tail = "\n".join(stderr.strip().splitlines()[-5:])
-        return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1,
-                "error": f"worker exited with code {process.returncode} without a result:\n{tail}"}
+        return _died(process.returncode, stderr, started)
+
+
+class Worker:
+    """A long-lived worker process (``python -m evidence.reporting.worker --serve``) that runs
+    jobs one at a time, each in a fresh kernel. A job that times out kills the worker and its
+    kernels; a worker that dies fails its current job only. Either way the next job gets a new
+    worker."""
+
+    def __init__(self, root: str) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="evidence-worker-"))
+        self.kernel_pids = self.folder / "kernel_pids"
+        self.stderr = (self.folder / "stderr.log").open("w+")
+        self.process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", "--serve"], cwd=root,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                                        start_new_session=True, text=True, bufsize=1)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.killed = False
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def run(self, spec: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            self.process.stdin.write(json.dumps({**spec, "kernel_pids": str(self.kernel_pids)}) + "\n")
+            self.process.stdin.flush()
+            line = self.lines.get(timeout=spec["timeout"])
+        except queue.Empty:
+            self.kill()
+            return _timed_out(spec, started)
+        except (BrokenPipeError, OSError):
+            line = None
+        if line is None:
+            self.kill()
+            self.stderr.seek(0)
+            return _died(self.process.returncode, self.stderr.read(), started)
+        return json.loads(line)
+
+    def kill(self) -> None:
+        if not self.killed:
+            self.killed = True
+            _kill_worker(self.process, self.kernel_pids)
+
+    def close(self) -> None:
+        """Ask the worker to finish (it stops its kernels), killing it if it does not."""
+        if self.alive:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.alive or (self.kernel_pids.is_file() and self.kernel_pids.read_text().strip()):
+            self.kill()
+        self.stderr.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def prestart_kernels(workers: int) -> bool:
+    """Whether workers should start the next job's kernel while the current job runs: only
+    with a core to spare for it (booting a kernel is mostly imports, i.e. CPU)."""
+    return workers < (os.cpu_count() or 1)
+
+
+class WorkerPool:
+    """``size`` pool slots, each with one long-lived :class:`Worker` (started when the slot
+    takes its first job). ``prestart``: each worker starts the next job's kernel while the
+    current one runs (when jobs remain to be taken)."""
+
+    def __init__(self, size: int, prestart: bool) -> None:
+        self.threads = ThreadPoolExecutor(max_workers=size)
+        self.prestart = prestart
+        self.local = threading.local()
+        self.workers: list[Worker] = []
+        self.lock = threading.Lock()
+        self.waiting = 0
+
+    def submit_all(self, specs: list[dict[str, Any]]) -> list:
+        with self.lock:
+            self.waiting += len(specs)
+        return [self.threads.submit(self._run, spec) for spec in specs]
+
+    def _run(self, spec: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.waiting -= 1
+            more = self.waiting > 0
+        worker = getattr(self.local, "worker", None)
+        if worker is None or not worker.alive:
+            worker = self.local.worker = Worker(spec["root"])
+            with self.lock:
+                self.workers.append(worker)
+        return worker.run({**spec, "prestart": self.prestart and more})
+
+    def shutdown(self) -> None:
+        self.threads.shutdown()
+        for worker in self.workers:
+            worker.close()
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob("*") if p.is_file()} \
+        if folder.exists() else {}
+
+
+class ProcessedAudit(threading.Thread):
+    """The audit's reading of the raw identifier values and its scan of the processed data, in
+    a thread while the jobs run (neither depends on the jobs). :meth:`findings` adds the scan of
+    the outputs, and scans the processed data again if any of it changed meanwhile."""
+
+    def __init__(self, processed: Path) -> None:
+        super().__init__(daemon=True)
+        self.processed = processed
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from evidence import audit
+
+        try:
+            self.before = _snapshot(self.processed)
+            self.raw_values = audit.raw_identifier_values(self.processed)
+            self.processed_findings = audit.scan([self.processed], self.raw_values)
+        except BaseException as error:  # raised again by findings(), in the batch's thread
+            self.error = error
+
+    def findings(self, out_dir: Path) -> list:
+        from evidence import audit
+
+        if self.error is not None:
+            raise self.error
+        if _snapshot(self.processed) != self.before:
+            self.raw_values = audit.raw_identifier_values(self.processed)
+            self.processed_findings = audit.scan([self.processed], self.raw_values)
+        return self.processed_findings + audit.scan([out_dir], self.raw_values)
 
 
 def run_batch(config_path: str | Path, out: str | Path | None = None, show_progress: bool = True,
               workers: int | None = None, force: bool = False, scheduler: str | None = None,
-              timeout: float = DEFAULT_TIMEOUT_SECONDS, retries: int = KERNEL_START_RETRIES) -> BatchOutcome:
+              timeout: float = DEFAULT_TIMEOUT_SECONDS, retries: int = KERNEL_START_RETRIES,
+              prestart: bool | None = None) -> BatchOutcome:
     """Run the reports in the config that need running; write the reports, ``index.html`` and
     ``run.json`` (the run log)."""
     from tqdm import tqdm
@@ -310,6 +517,9 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
         else:
             pending.append((job, reason, fingerprint, job_spec(job, config, out_dir, timeout, retries)))
 
+    processed = project_root() / "data" / "processed"
+    processed_audit = ProcessedAudit(processed)
+    processed_audit.start()  # reads and scans the processed data while the jobs run
     bar = tqdm(total=len(pending), desc="reports", unit="report", disable=not show_progress or not pending)
     if scheduler:
         from dask.distributed import Client
@@ -320,14 +530,15 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
                    (job, reason, fingerprint) for job, reason, fingerprint, spec in pending}
         completed = ((futures[f], f.result()) for f in dask_completed(futures))
     else:
-        pool = ThreadPoolExecutor(max_workers=workers)
-        futures = {pool.submit(execute_job_isolated, spec): (job, reason, fingerprint)
-                   for job, reason, fingerprint, spec in pending}
+        pool = WorkerPool(workers, prestart=prestart_kernels(workers) if prestart is None else prestart)
+        submitted = pool.submit_all([spec for *_, spec in pending])
+        futures = {future: (job, reason, fingerprint)
+                   for future, (job, reason, fingerprint, _) in zip(submitted, pending, strict=True)}
         completed = ((futures[f], f.result()) for f in as_completed(futures))
     for (job, reason, fingerprint), outcome in completed:
         result = JobResult(job, outcome["status"], outcome["seconds"], reason=reason, error=outcome.get("error", ""),
                            synthetic=outcome.get("synthetic", False), attempts=outcome.get("attempts", 1),
-                           files=outcome.get("files", {}))
+                           files=outcome.get("files", {}), phases=outcome.get("phases", {}))
         results[job.name] = result
         state_path = _state_path(out_dir, job)
         if result.status == "succeeded":
@@ -344,15 +555,13 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
     else:
         pool.shutdown()
 
-    from evidence import audit
-
-    processed = project_root() / "data" / "processed"
-    leaks = [str(f) for f in audit.scan([processed, out_dir], audit.raw_identifier_values(processed))]
+    processed_audit.join()
+    leaks = [str(f) for f in processed_audit.findings(out_dir)]
     ordered = [results[job.name] for job in config.jobs]
     entries = [{"name": r.job.name, "title": r.job.title, "status": r.status, "reason": r.reason,
                 "seconds": round(r.seconds, 2), "attempts": r.attempts, "parameters": r.job.parameters,
                 "notebook": display_path(r.job.notebook), "error": r.error, "synthetic": r.synthetic,
-                "html": r.files.get("html"), "results": r.files.get("results")}
+                "html": r.files.get("html"), "results": r.files.get("results"), "phases": r.phases}
                for r in ordered]
     write_text_atomic(out_dir / "run.json", json.dumps(
         {"config": display_path(config.path), "year": config.year, "created_utc": provenance.utc_now(),

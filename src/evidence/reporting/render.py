@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -85,10 +87,30 @@ def add_contents(page: str) -> str:
     return head + nav + main + footer_marker + footer
 
 
-def render_html(executed, context: ReportContext) -> str:
-    """The report page for an executed notebook (an nbformat NotebookNode)."""
+_EXPORTER_LOCK = threading.Lock()
+
+
+@cache
+def _exporter():
+    """One exporter per process: building it and loading the template cost about a second,
+    and it keeps no state between notebooks (everything per page travels in ``resources``)."""
     from nbconvert import HTMLExporter
 
+    return HTMLExporter(template_name="evidence_report", extra_template_basedirs=[str(TEMPLATES)],
+                        exclude_anchor_links=True, exclude_input=True)
+
+
+def warm_up() -> None:
+    """Build the exporter and render a one-cell page, so that the first report renders fast."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Warm-up\n\nText.")])
+    render_html(notebook, ReportContext(title="warm-up", series="warm-up", year=2000, notebook="warm-up.ipynb",
+                                        parameters={}, git_revision="", created_utc=""))
+
+
+def render_html(executed, context: ReportContext) -> str:
+    """The report page for an executed notebook (an nbformat NotebookNode)."""
     inputs = declared_inputs(executed)
     report = {
         **context.__dict__,
@@ -97,9 +119,8 @@ def render_html(executed, context: ReportContext) -> str:
         "versions": provenance.package_versions(),
         "css": stylesheet(),
     }
-    exporter = HTMLExporter(template_name="evidence_report", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_anchor_links=True, exclude_input=True)
-    body, _ = exporter.from_notebook_node(executed, resources={"report": report})
+    with _EXPORTER_LOCK:
+        body, _ = _exporter().from_notebook_node(executed, resources={"report": report})
     page = add_contents(body)
     external = EXTERNAL_REFERENCE.search(page)
     if external:  # a notebook displayed HTML that loads from another host
