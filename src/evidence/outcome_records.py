@@ -320,25 +320,26 @@ class _BlockwiseAssessments:
         self.blocks, self.ids = blocks, ids
         checked = dask.compute(*[dask.delayed(_check_block)(block, ids) for block in blocks])
         self.problems = [problem for _, _, found in checked for problem in found]
-        self.rows = sum(rows for rows, _, _ in checked)
-        keys = pd.concat([k for _, k, _ in checked], ignore_index=True)
+        self.rows = sum(len(keys) for keys, _, _ in checked)
+        keys = pd.concat([keys for keys, _, _ in checked], ignore_index=True)
         later = keys.duplicated(keep="first").to_numpy()
-        self.flags = np.split(later, np.cumsum([len(k) for _, k, _ in checked])[:-1])
+        self.flags = np.split(later, np.cumsum([len(keys) for keys, _, _ in checked])[:-1])
+        self.example = checked[0][1]  # a few cleaned rows of the first block: the tables' shape
 
     def cleaned(self, key: privacy.PseudonymKey):
         import dask.dataframe as dd
 
-        first = _clean_block(self.blocks[0], self.flags[0], self.ids, key)
+        example = self.example.assign(episode_id=privacy.pseudonymise(self.example["episode_id"], key))
         assessments = dd.from_map(_clean_block, self.blocks, self.flags, args=(self.ids, key),
-                                  meta=first.iloc[:0], label="outcome-assessments", enforce_metadata=False)
-        scores = assessments.map_partitions(score_assessments, meta=score_assessments(first).iloc[:0])
+                                  meta=example.iloc[:0], label="outcome-assessments", enforce_metadata=False)
+        scores = assessments.map_partitions(score_assessments, meta=score_assessments(example).iloc[:0])
         return assessments, scores, int(sum(flags.sum() for flags in self.flags))
 
 
-def _check_block(block: CsvBlock, ids: _Shared) -> tuple[int, pd.DataFrame, list[Problem]]:
-    raw = read_csv_block(block)
-    cleaned, problems = _clean_assessments(raw, ids.value)
-    return len(raw.data), cleaned[["episode_id", "instrument", "timepoint"]], problems
+def _check_block(block: CsvBlock, ids: _Shared) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """A block's duplicate keys (one row per raw row), first cleaned rows, and problems."""
+    cleaned, problems = _clean_assessments(read_csv_block(block), ids.value)
+    return cleaned[["episode_id", "instrument", "timepoint"]], cleaned.head(100), problems
 
 
 def _clean_block(block: CsvBlock, later: np.ndarray, ids: _Shared, key: privacy.PseudonymKey) -> pd.DataFrame:
