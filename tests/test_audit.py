@@ -31,6 +31,29 @@ def test_clean_numbers_are_not_mistaken_for_identifiers(tmp_path):
     assert audit.scan([tmp_path]) == []
 
 
+def test_files_found_clean_are_not_read_again_until_they_or_the_scan_change(tmp_path, monkeypatch):
+    (tmp_path / "clean.html").write_text("<p>nothing to see</p>")
+    (tmp_path / "leaky.html").write_text("<p>ring 07700 900123</p>")
+    reads = []
+    scan_file = audit._file_findings
+    monkeypatch.setattr(audit, "_file_findings", lambda path, wanted: reads.append(path.name) or scan_file(path, wanted))
+    clean: dict = {}
+    assert [f.kind for f in audit.scan([tmp_path], set(), clean)] == ["phone"]
+    assert sorted(reads) == ["clean.html", "leaky.html"] and list(clean) == [str(tmp_path / "clean.html")]
+    reads.clear()
+    assert [f.kind for f in audit.scan([tmp_path], set(), clean)] == ["phone"]  # a finding is never remembered
+    assert reads == ["leaky.html"]
+    reads.clear()
+    (tmp_path / "clean.html").write_text("<p>now with jo.bloggs@example.com</p>")
+    assert sorted(f.kind for f in audit.scan([tmp_path], set(), clean)) == ["email", "phone"]
+    assert sorted(reads) == ["clean.html", "leaky.html"] and clean == {}
+    (tmp_path / "clean.html").write_text("<p>seen by Jasmine Ahmed</p>")
+    audit.scan([tmp_path], set(), clean)
+    reads.clear()
+    assert "Jasmine Ahmed" in [f.excerpt for f in audit.scan([tmp_path], {"Jasmine Ahmed"}, clean)]
+    assert "clean.html" in reads  # new raw values: every file is read again
+
+
 def test_raw_values_are_found_in_tables_and_text(tmp_path):
     pd.DataFrame({"comment": ["seen by Jasmine Ahmed"]}).to_parquet(tmp_path / "t.parquet")
     (tmp_path / "n.ipynb").write_text('{"text": "R_CkSnvPc0wDNrK1B"}')

@@ -24,6 +24,7 @@ import pandas as pd
 
 from evidence import outcome_records, survey
 from evidence.errors import EvidenceError
+from evidence.files import sha256_file, sha256_text
 from evidence.paths import resolve
 from evidence.privacy import identifier_columns, nhs_number_is_valid
 from evidence.readers import read_raw
@@ -106,12 +107,20 @@ def _normalise_value(value: str) -> str:
     return " ".join(t.strip(".,;:'\"()") for t in TOKEN.findall(value)).casefold()
 
 
-def scan(folders: list[Path], raw_values: set[str] = frozenset()) -> list[Finding]:
+def scan(folders: list[Path], raw_values: set[str] = frozenset(),
+         clean_files: dict[str, dict[str, str]] | None = None) -> list[Finding]:
     """Findings in every file under ``folders`` (text files and parquet tables); hidden
-    folders (the batch's ``.state``) are skipped."""
+    folders (the batch's ``.state``) are skipped.
+
+    ``clean_files``, if given, remembers files found clean: path -> the SHA-256 of its bytes
+    and of what it was scanned for (the patterns and the raw values). A file whose bytes and
+    scan are unchanged is not read again; the dictionary is updated in place. Only clean
+    files are remembered, so nothing found is ever stored."""
     findings: list[Finding] = []
     wanted = {_normalise_value(v): v for v in raw_values}
     wanted = {k: v for k, v in wanted.items() if len(k) >= MIN_VALUE_LENGTH and len(k.split()) <= MAX_TOKENS}
+    scanned_for = sha256_text(json.dumps([sorted(wanted), {k: p.pattern for k, p in PATTERNS.items()},
+                                          EMBEDDED.pattern]))
     for folder in folders:
         if not folder.exists():
             continue
@@ -119,16 +128,31 @@ def scan(folders: list[Path], raw_values: set[str] = frozenset()) -> list[Findin
             relative = path.relative_to(folder)
             if path.suffix not in SCANNED_SUFFIXES | {".parquet"} or any(part.startswith(".") for part in relative.parts):
                 continue
-            text = EMBEDDED.sub(" ", _texts(path))
-            for kind, pattern in PATTERNS.items():
-                for match in pattern.finditer(text):
-                    if kind == "nhs_number" and not nhs_number_is_valid(re.sub(r"\D", "", match.group())):
-                        continue
-                    start = max(match.start() - 30, 0)
-                    findings.append(Finding(str(path), kind, text[start:match.end() + 30].replace("\n", " ")))
-            if wanted:
-                for hit in sorted(_raw_value_hits(text, wanted)):
-                    findings.append(Finding(str(path), "raw identifier value", wanted[hit]))
+            seen = {"sha256": sha256_file(path), "scanned_for": scanned_for} if clean_files is not None else None
+            if seen and clean_files.get(str(path)) == seen:
+                continue
+            found = _file_findings(path, wanted)
+            findings += found
+            if seen:
+                if found:
+                    clean_files.pop(str(path), None)
+                else:
+                    clean_files[str(path)] = seen
+    return findings
+
+
+def _file_findings(path: Path, wanted: dict[str, str]) -> list[Finding]:
+    findings = []
+    text = EMBEDDED.sub(" ", _texts(path))
+    for kind, pattern in PATTERNS.items():
+        for match in pattern.finditer(text):
+            if kind == "nhs_number" and not nhs_number_is_valid(re.sub(r"\D", "", match.group())):
+                continue
+            start = max(match.start() - 30, 0)
+            findings.append(Finding(str(path), kind, text[start:match.end() + 30].replace("\n", " ")))
+    if wanted:
+        for hit in sorted(_raw_value_hits(text, wanted)):
+            findings.append(Finding(str(path), "raw identifier value", wanted[hit]))
     return findings
 
 

@@ -467,10 +467,12 @@ class ProcessedAudit(threading.Thread):
     a thread while the jobs run (neither depends on the jobs). :meth:`findings` adds the scan of
     the outputs, and scans the processed data again if any of it changed meanwhile."""
 
-    def __init__(self, processed: Path) -> None:
+    def __init__(self, processed: Path, out_dir: Path) -> None:
         super().__init__(daemon=True)
         self.processed = processed
         self.error: BaseException | None = None
+        self.memory = out_dir / ".state" / "audit_clean_files.json"
+        self.clean_files = json.loads(self.memory.read_text(encoding="utf-8")) if self.memory.is_file() else {}
 
     def run(self) -> None:
         from evidence import audit
@@ -478,19 +480,23 @@ class ProcessedAudit(threading.Thread):
         try:
             self.before = _snapshot(self.processed)
             self.raw_values = audit.raw_identifier_values(self.processed)
-            self.processed_findings = audit.scan([self.processed], self.raw_values)
+            self.processed_findings = audit.scan([self.processed], self.raw_values, self.clean_files)
         except BaseException as error:  # raised again by findings(), in the batch's thread
             self.error = error
 
     def findings(self, out_dir: Path) -> list:
+        """Every finding in the processed data and ``out_dir``; files found clean before and
+        unchanged since (same bytes, same scan) are not read again (see :func:`audit.scan`)."""
         from evidence import audit
 
         if self.error is not None:
             raise self.error
         if _snapshot(self.processed) != self.before:
             self.raw_values = audit.raw_identifier_values(self.processed)
-            self.processed_findings = audit.scan([self.processed], self.raw_values)
-        return self.processed_findings + audit.scan([out_dir], self.raw_values)
+            self.processed_findings = audit.scan([self.processed], self.raw_values, self.clean_files)
+        found = self.processed_findings + audit.scan([out_dir], self.raw_values, self.clean_files)
+        write_text_atomic(self.memory, json.dumps(self.clean_files, indent=1, sort_keys=True))
+        return found
 
 
 def run_batch(config_path: str | Path, out: str | Path | None = None, show_progress: bool = True,
@@ -518,7 +524,7 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
             pending.append((job, reason, fingerprint, job_spec(job, config, out_dir, timeout, retries)))
 
     processed = project_root() / "data" / "processed"
-    processed_audit = ProcessedAudit(processed)
+    processed_audit = ProcessedAudit(processed, out_dir)
     processed_audit.start()  # reads and scans the processed data while the jobs run
     bar = tqdm(total=len(pending), desc="reports", unit="report", disable=not show_progress or not pending)
     if scheduler:

@@ -1,0 +1,144 @@
+"""Leak check: ``evidence audit`` scans what the project publishes or keeps after ingest
+(processed tables, results JSON, executed notebooks, HTML reports) for identifiers.
+
+Two kinds of hit:
+
+* a *pattern*: an e-mail address, a UK phone number, a valid NHS number (Modulus 11) or a UK
+  postcode anywhere in the text (embedded images are skipped);
+* a *raw value*: any value of a direct-identifier column (names, e-mails, NHS numbers,
+  postcodes, dates of birth, raw IDs), declared or recognised by its header
+  (:func:`evidence.privacy.identifier_column_kind`), of the raw inputs named in the processed
+  manifests.
+
+The batch runs it at the end of every run and fails on a hit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from evidence import outcome_records, survey
+from evidence.errors import EvidenceError
+from evidence.paths import resolve
+from evidence.privacy import identifier_columns, nhs_number_is_valid
+from evidence.readers import read_raw
+
+PATTERNS = {
+    "email": re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE),
+    # a phone number starts a token: not inside a longer number such as 84.0909090909
+    "phone": re.compile(r"(?<![\w+.,/-])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w.])"),
+    "nhs_number": re.compile(r"(?<![\w.,/-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w.])"),
+    "postcode": re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b"),
+}
+EMBEDDED = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+|\"image/png\": \"[A-Za-z0-9+/=\\n]+\"")
+SCANNED_SUFFIXES = {".html", ".json", ".ipynb", ".csv", ".txt", ".md"}
+MIN_VALUE_LENGTH = 5  # shorter raw values (initials, "Yes") would match everywhere
+TOKEN = re.compile(r"[\w@.'+/-]+")
+MAX_TOKENS = 4  # raw values are matched as runs of up to this many tokens
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    kind: str
+    excerpt: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind}: ...{self.excerpt}..."
+
+
+class LeakError(EvidenceError):
+    """Identifiers were found in outputs."""
+
+
+def _texts(path: Path) -> str:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).to_csv(index=False)
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def raw_identifier_values(processed: Path) -> set[str]:
+    """Values of the direct-identifier columns in the raw inputs named by the manifests."""
+    values: set[str] = set()
+    for manifest_path in processed.glob("*.manifest.json"):
+        manifest = json.loads(manifest_path.read_text())
+        if manifest["dataset"] == "survey":
+            files = [resolve(manifest["input"]["path"])]
+            columns = list(survey.workforce_survey().direct_identifiers) + [survey.workforce_survey().id_column]
+        else:
+            files = [resolve(f["path"]) for f in manifest["input"]["files"].values()]
+            columns = list(outcome_records.DIRECT_IDENTIFIERS) + ["EpisodeID", "ChildID"]
+        for file in files:
+            if not file.is_file():
+                continue
+            data = read_raw(file).data
+            for column in [*columns, *identifier_columns(data.columns, columns)]:
+                if column in data:
+                    cleaned = data[column].dropna().astype(str).str.strip()
+                    values.update(v for v in cleaned if len(v) >= MIN_VALUE_LENGTH)
+    return values
+
+
+def _raw_value_hits(text: str, wanted: dict[str, str]) -> set[str]:
+    """Normalised raw values that occur in ``text`` as whole runs of tokens. Only positions
+    whose token starts some wanted value are examined, so the cost is one dictionary lookup
+    per token (a regular expression of thousands of alternatives is far slower)."""
+    tokens = [t.strip(".,;:'\"()").casefold() for t in TOKEN.findall(text)]
+    lengths_by_first: dict[str, set[int]] = {}
+    for key in wanted:
+        parts = key.split(" ")
+        lengths_by_first.setdefault(parts[0], set()).add(len(parts))
+    hits = set()
+    for i, token in enumerate(tokens):
+        for length in lengths_by_first.get(token, ()):
+            run = " ".join(tokens[i:i + length])
+            if run in wanted:
+                hits.add(run)
+    return hits
+
+
+def _normalise_value(value: str) -> str:
+    return " ".join(t.strip(".,;:'\"()") for t in TOKEN.findall(value)).casefold()
+
+
+def scan(folders: list[Path], raw_values: set[str] = frozenset()) -> list[Finding]:
+    """Findings in every file under ``folders`` (text files and parquet tables); hidden
+    folders (the batch's ``.state``) are skipped."""
+    findings: list[Finding] = []
+    wanted = {_normalise_value(v): v for v in raw_values}
+    wanted = {k: v for k, v in wanted.items() if len(k) >= MIN_VALUE_LENGTH and len(k.split()) <= MAX_TOKENS}
+    for folder in folders:
+        if not folder.exists():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            relative = path.relative_to(folder)
+            if path.suffix not in SCANNED_SUFFIXES | {".parquet"} or any(part.startswith(".") for part in relative.parts):
+                continue
+            text = EMBEDDED.sub(" ", _texts(path))
+            for kind, pattern in PATTERNS.items():
+                for match in pattern.finditer(text):
+                    if kind == "nhs_number" and not nhs_number_is_valid(re.sub(r"\D", "", match.group())):
+                        continue
+                    start = max(match.start() - 30, 0)
+                    findings.append(Finding(str(path), kind, text[start:match.end() + 30].replace("\n", " ")))
+            if wanted:
+                for hit in sorted(_raw_value_hits(text, wanted)):
+                    findings.append(Finding(str(path), "raw identifier value", wanted[hit]))
+    return findings
+
+
+def audit(processed: str | Path = "data/processed", reports: str | Path = "reports") -> list[Finding]:
+    """Scan processed data and reports; raise :class:`LeakError` listing hits."""
+    processed, reports = resolve(processed), resolve(reports)
+    findings = scan([processed, reports], raw_identifier_values(processed))
+    if findings:
+        listed = "\n".join(f"  - {f}" for f in findings[:25])
+        more = f"\n  ... and {len(findings) - 25} more" if len(findings) > 25 else ""
+        raise LeakError(f"{len(findings)} possible identifier(s) found in outputs:\n{listed}{more}\n"
+                        "Remove the outputs, fix their source, and run again.")
+    return findings

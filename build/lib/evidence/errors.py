@@ -1,0 +1,74 @@
+"""One exception family for the whole package.
+
+Every error a user can cause (a malformed file, a bad parameter, a missing key) is an
+:class:`EvidenceError`. The command-line interface prints these as plain messages without a
+traceback and exits non-zero; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EvidenceError(Exception):
+    """Base class: an error the user can fix, with a message that says how."""
+
+
+class InputFileError(EvidenceError):
+    """A raw input file cannot be read at all (missing, empty, wrong encoding, corrupt)."""
+
+
+class ConfigError(EvidenceError):
+    """A configuration file or a set of notebook parameters is invalid."""
+
+
+class PseudonymKeyError(EvidenceError):
+    """No pseudonymisation key is available for data that needs one."""
+
+
+class NotebookExecutionError(EvidenceError):
+    """A report notebook failed while running."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule at one place in an input file.
+
+    ``row`` is the 1-based row number as the user sees it in the file (the line number of a
+    CSV, the row number in Excel, the case number in SPSS); ``None`` when the problem concerns
+    the whole column or file.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: object
+    rule: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        plain = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalar
+        value = "" if plain is None else f": value {plain!r}"
+        return f"{', '.join(where)}{value}: {self.rule}"
+
+
+class ValidationError(EvidenceError):
+    """Input data break one or more rules; ``problems`` lists each one."""
+
+    max_listed = 25
+
+    def __init__(self, problems: list[Problem], advice: str = "") -> None:
+        if not problems:
+            raise ValueError("ValidationError needs at least one problem")
+        self.problems = list(problems)
+        lines = [f"{len(self.problems)} problem(s) found; nothing was written."]
+        lines += [f"  - {p}" for p in self.problems[: self.max_listed]]
+        if len(self.problems) > self.max_listed:
+            lines.append(f"  ... and {len(self.problems) - self.max_listed} more")
+        if advice:
+            lines.append(advice)
+        super().__init__("\n".join(lines))

@@ -1,0 +1,197 @@
+"""Ingest: the only door from ``data/raw`` to ``data/processed``.
+
+Read a raw export, validate it against its definition, de-identify it, and write a parquet
+table with a manifest saying what made it. Either both files are written or neither is; the
+raw file is only ever read.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from evidence import outcome_records, provenance, survey
+from evidence.errors import ConfigError, InputFileError
+from evidence.files import sha256_file, sha256_text, write_all_atomic
+from evidence.paths import display_path, resolve
+from evidence.readers import read_raw
+
+DEFAULT_OUT = Path("data/processed")
+
+
+def _checked_out(out: str | Path) -> Path:
+    """The output folder, refused when it lies under data/raw (inputs exactly as received)."""
+    out = Path(out)
+    target = out.resolve()
+    if any(p.name == "raw" and p.parent.name == "data" for p in (target, *target.parents)):
+        raise ConfigError(f"{out}: outputs may not be written under data/raw, which holds inputs "
+                          "exactly as received; choose another --out folder")
+    return out
+
+
+def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
+                  environ: dict[str, str] | None = None) -> dict:
+    """Ingest a workforce-survey export; write ``OUT/survey.parquet`` and
+    ``OUT/survey.manifest.json``; return the manifest."""
+    source, out = Path(path), _checked_out(out)
+    raw = read_raw(source)
+    clean = survey.clean_export(raw, environ=environ)
+    table = clean.table
+    manifest = {
+        "dataset": "survey",
+        "description": survey.workforce_survey().title,
+        "synthetic": clean.synthetic,
+        "input": {"path": display_path(source), "sha256": sha256_file(source),
+                  "bytes": source.stat().st_size, "format": source.suffix.lower().lstrip("."),
+                  "encoding": raw.encoding},
+        "rows": {"in": clean.rows_in, "header_rows_removed": clean.header_rows_removed,
+                 "rejected": clean.rejected, "rejected_total": sum(clean.rejected.values()),
+                 "out": len(table)},
+        "duplicates": clean.duplicates,
+        "de_identification": {
+            "identifier_columns_dropped": clean.dropped_identifier_columns,
+            "free_text_redactions": clean.redactions,
+            "respondent_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
+            "pseudonym_key": clean.key_origin,
+        },
+        "columns_not_carried": clean.ignored_columns,
+        "output": {"table": "survey.parquet", "columns": list(table.columns)},
+        "package_version": provenance.package_version(),
+        "git_revision": provenance.git_revision(),
+        "created_utc": provenance.utc_now(),
+    }
+    write_all_atomic({
+        out / "survey.parquet": lambda p: table.to_parquet(p, index=False),
+        out / "survey.manifest.json": lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
+                                                             encoding="utf-8"),
+    })
+    return manifest
+
+
+OUTCOME_TABLES = ("episodes", "assessments", "scores", "prems")
+
+
+def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
+                    environ: dict[str, str] | None = None, block_bytes: int | None = None) -> dict:
+    """Ingest an outcomes extract folder (episodes, assessments, prems); write
+    ``OUT/outcomes_<table>.parquet`` for episodes, assessments, scores and prems, and
+    ``OUT/outcomes.manifest.json``; return the manifest.
+
+    ``block_bytes`` (e.g. ``64 << 20``) cleans the assessments table in blocks through
+    dask.dataframe, for extracts larger than memory (see
+    :func:`evidence.outcome_records.clean_extract`); the files written are the same."""
+    out = _checked_out(out)
+    clean = outcome_records.clean_extract(folder, environ, block_bytes)
+    tables = {"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
+              "prems": clean.prems}
+    with _computed(tables, out) as tables:
+        manifest = {
+            "dataset": "outcomes",
+            "description": "Children's OT episodes of care, questionnaires (PROMs) and experience (PREMs)",
+            "synthetic": clean.synthetic,
+            "input": {"path": display_path(folder), "sha256": _combined_sha256(clean.sources),
+                      "files": {name: {"path": display_path(path), "sha256": sha256_file(path),
+                                       "rows": clean.rows_in[name], "encoding": clean.raw[name].encoding}
+                                for name, path in clean.sources.items()}},
+            "rows": {"in": clean.rows_in, "rejected": {}, "rejected_total": 0,
+                     "out": {name: _row_count(table) for name, table in tables.items()}},
+            "duplicates": clean.duplicates,
+            "de_identification": {
+                "identifier_columns_dropped": list(outcome_records.DIRECT_IDENTIFIERS),
+                "undeclared_identifier_columns_dropped": clean.identifier_columns_dropped,
+                "kept_instead": "age at referral in whole years",
+                "free_text_redactions": clean.redactions,
+                "child_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
+                "episode_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
+                "pseudonym_key": clean.key_origin,
+            },
+            "output": {name: f"outcomes_{name}.parquet" for name in tables},
+            "package_version": provenance.package_version(),
+            "git_revision": provenance.git_revision(),
+            "created_utc": provenance.utc_now(),
+        }
+        writers = {out / f"outcomes_{name}.parquet": (lambda p, t=table: _write_parquet(t, p))
+                   for name, table in tables.items()}
+        writers[out / "outcomes.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
+                                                                         encoding="utf-8")
+        write_all_atomic(writers)
+    return manifest
+
+
+@contextmanager
+def _computed(tables: dict, out: Path):
+    """The tables, with any dask DataFrame computed into a parquet dataset (a folder of
+    part files, in order) inside a temporary folder under ``out`` that is removed on exit.
+    All dask tables are computed together, so blocks they share are read once."""
+    lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
+    if not lazy:
+        yield tables
+        return
+    import dask
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".partitions-", dir=out) as staging:
+        folders = {name: Path(staging) / name for name in lazy}
+        dask.compute(*[table.to_parquet(folders[name], write_index=False, compute=False)
+                       for name, table in lazy.items()])
+        yield {name: folders.get(name, table) for name, table in tables.items()}
+
+
+def _parts(folder: Path) -> list[Path]:
+    """A dataset's part files in partition order (part.0, part.1, .., part.10)."""
+    return sorted(folder.glob("*.parquet"), key=lambda p: int("".join(filter(str.isdigit, p.stem)) or 0))
+
+
+def _row_count(table: pd.DataFrame | Path) -> int:
+    if isinstance(table, pd.DataFrame):
+        return len(table)
+    return sum(pq.read_metadata(part).num_rows for part in _parts(table))
+
+
+def _write_parquet(table: pd.DataFrame | Path, path: Path) -> None:
+    """A table, or a parquet dataset's parts one row group at a time, as one parquet file."""
+    if isinstance(table, pd.DataFrame):
+        table.to_parquet(path, index=False)
+        return
+    parts = _parts(table)
+    with pq.ParquetWriter(path, pq.read_schema(parts[0])) as writer:
+        for part in parts:
+            source = pq.ParquetFile(part)
+            for group in range(source.num_row_groups):
+                writer.write_table(source.read_row_group(group))
+
+
+def _combined_sha256(paths: dict[str, Path]) -> str:
+    """One hash for a multi-file input: SHA-256 over the sorted per-file hashes."""
+    return sha256_text("".join(f"{name}:{sha256_file(path)}\n" for name, path in sorted(paths.items())))
+
+
+def load_outcomes(folder: str | Path = DEFAULT_OUT) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The processed outcome tables (episodes, assessments, scores, prems) and their manifest."""
+    base = resolve(folder)
+    manifest_path = base / "outcomes.manifest.json"
+    paths = {name: base / f"outcomes_{name}.parquet" for name in OUTCOME_TABLES}
+    if not manifest_path.is_file() or not all(p.is_file() for p in paths.values()):
+        raise InputFileError(f"{base}: processed outcome tables are missing; ingest the extract first "
+                             "(`make ingest`, or `evidence ingest outcomes FOLDER`)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return {name: pd.read_parquet(p) for name, p in paths.items()}, manifest
+
+
+def load_processed(path: str | Path) -> tuple[pd.DataFrame, dict]:
+    """A processed table and its manifest (``X.parquet`` with ``X.manifest.json``).
+    Relative paths are taken from the project root."""
+    table_path = resolve(path)
+    manifest_path = table_path.with_suffix(".manifest.json")
+    if not table_path.is_file() or not manifest_path.is_file():
+        raise InputFileError(
+            f"{table_path}: processed table or its manifest is missing; ingest the raw export "
+            "first (`make ingest`, or `evidence ingest survey RAW_FILE`)"
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return pd.read_parquet(table_path), manifest

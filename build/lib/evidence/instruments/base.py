@@ -1,0 +1,113 @@
+"""What an instrument is: items, valid codes, reversed items, missing-data rule, bands with their
+source, and a vectorised scorer. Instruments are scored by item number; no item wording is
+shipped (several instruments are copyrighted)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from evidence.errors import Problem, ValidationError
+from evidence.validation import as_numbers
+
+
+@dataclass(frozen=True)
+class Band:
+    """A named score range ``low <= score <= high`` for one scale."""
+
+    scale: str
+    label: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """An instrument defined by data plus a scorer.
+
+    ``item_ranges`` maps item number (1-based) to its valid (lowest, highest) integer code;
+    ``scorer`` takes an items matrix (rows are questionnaires, columns item 1..n, NaN for a
+    missing answer) and returns one column per scale. ``higher_is_better`` says, per scale,
+    which direction is improvement.
+    """
+
+    name: str
+    title: str
+    item_ranges: dict[int, tuple[int, int]]
+    reversed_items: tuple[int, ...]
+    missing_rule: str
+    scales: dict[str, tuple[int, ...]]
+    higher_is_better: dict[str, bool]
+    scorer: Callable[[np.ndarray], dict[str, np.ndarray]]
+    reference: str
+    bands: tuple[Band, ...] = ()
+    bands_source: str = ""
+    optional_items: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def n_items(self) -> int:
+        return max(self.item_ranges)
+
+    def item_columns(self) -> list[str]:
+        return [f"item_{i}" for i in range(1, self.n_items + 1)]
+
+    def validate(self, items: pd.DataFrame, file: str = "<items>", rows: pd.Series | None = None,
+                 source_prefix: str = "item_") -> list[Problem]:
+        """Problems with codes in ``items`` (columns ``item_1``..): non-numbers, non-integers
+        and codes outside each item's range. ``rows`` gives the file row of each record and
+        ``source_prefix`` the item columns' names in the file (``Item`` for ``Item1``..)."""
+        problems: list[Problem] = []
+        row_numbers = rows if rows is not None else pd.Series(np.arange(1, len(items) + 1), index=items.index)
+        for number, (low, high) in self.item_ranges.items():
+            column = f"item_{number}"
+            if column not in items:
+                continue
+            raw = items[column]
+            values = as_numbers(raw)
+            bad = raw.notna() & (values.isna() | (values % 1 != 0) | (values < low) | (values > high))
+            for position in np.flatnonzero(bad.to_numpy()):
+                problems.append(Problem(file, int(row_numbers.iloc[position]), f"{source_prefix}{number}",
+                                        raw.iloc[position],
+                                        f"{self.name} item {number} must be a whole number from {low} to {high}"))
+        return problems
+
+    def score(self, items: pd.DataFrame) -> pd.DataFrame:
+        """Scale scores for each row of ``items`` (columns ``item_1``..``item_n``; missing
+        columns count as unanswered). Raises :class:`ValidationError` on invalid codes."""
+        problems = self.validate(items)
+        if problems:
+            raise ValidationError(problems)
+        matrix = (items.reindex(columns=self.item_columns())
+                  .apply(as_numbers).to_numpy(dtype=float))
+        return pd.DataFrame(self.scorer(matrix), index=items.index)
+
+    def band(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """The band label of each banded scale score (missing where the score is)."""
+        out = {}
+        for scale in dict.fromkeys(b.scale for b in self.bands):
+            bands = [b for b in self.bands if b.scale == scale]
+            values = scores[scale].to_numpy(dtype=float)
+            labels = np.full(values.shape, None, dtype=object)
+            for b in bands:
+                labels[(values >= b.low) & (values <= b.high)] = b.label
+            out[f"{scale}_band"] = pd.Categorical(labels, categories=[b.label for b in bands], ordered=True)
+        return pd.DataFrame(out, index=scores.index)
+
+
+def mean_if_enough(values: np.ndarray, max_missing: float) -> np.ndarray:
+    """Row means over answered items (NaN ignored); NaN where more than ``max_missing`` items
+    are missing."""
+    missing = np.isnan(values).sum(axis=1)
+    answered = values.shape[1] - missing
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.nansum(values, axis=1) / answered
+    return np.where((missing <= max_missing) & (answered > 0), means, np.nan)
+
+
+def round_half_up(values: np.ndarray) -> np.ndarray:
+    """Round to the nearest whole number, halves upwards (2.5 -> 3), unlike numpy's
+    round-half-to-even."""
+    return np.floor(values + 0.5)

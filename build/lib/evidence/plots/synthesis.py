@@ -1,0 +1,307 @@
+"""Figures for evidence synthesis: a forest plot in the manner of metafor's ``forest()`` and a
+contour-enhanced funnel plot (Peters et al. 2008, J Clin Epidemiol 61:991-996).
+
+Both take results (study effect sizes and fitted models), never records about people, and
+return a :class:`~evidence.plots.theme.Chart` whose alt text gives the numbers a sighted reader
+would take from the figure. Ratio measures are drawn on a log axis labelled in ratios.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch, Polygon
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from scipy import stats
+
+from evidence.plots.theme import QUALITATIVE, THEME, Chart
+from evidence.synthesis.effects import Measure, confidence_limits
+from evidence.synthesis.models import MetaAnalysisResult, SubgroupResult
+
+STUDY_COLOUR = QUALITATIVE[0]
+POOLED_COLOUR = "#000000"
+SUBGROUP_COLOUR = QUALITATIVE[2]
+FILLED_COLOUR = QUALITATIVE[5]
+#: Greys for the funnel plot's significance contours (p <= 0.01, 0.01-0.05, 0.05-0.10).
+CONTOUR_SHADES = ("#a3a3a3", "#c6c6c6", "#e4e4e4")
+_NICE_RATIOS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100)
+
+
+def _number(value: float, digits: int = 2) -> str:
+    return "NA" if not np.isfinite(value) else f"{value:.{digits}f}".replace("-", "\u2212")
+
+
+def _bracket(measure: Measure, low: float, high: float, digits: int = 2) -> str:
+    lo, hi = measure.display([low, high])
+    return f"[{_number(lo, digits)}, {_number(hi, digits)}]"
+
+
+def _interval(measure: Measure, estimate: float, low: float, high: float, digits: int = 2) -> str:
+    return f"{_number(float(measure.display(estimate)), digits)} {_bracket(measure, low, high, digits)}"
+
+
+def _p(value: float) -> str:
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+def heterogeneity_text(result: MetaAnalysisResult) -> str:
+    """One line in metafor's manner: tau^2, I^2 (with Q-profile intervals) and the Q test."""
+    if result.random_effects:
+        lo, hi = result.tau2_ci
+        i_lo, i_hi = result.i2_ci
+        return (f"Heterogeneity: \u03c4\u00b2 = {result.tau2:.3f} [{lo:.3f}, {hi:.3f}]; "
+                f"I\u00b2 = {result.i2:.0f}% [{i_lo:.0f}%, {i_hi:.0f}%]; "
+                f"Q({result.q_df}) = {result.q:.2f}, {_p(result.q_pvalue)}")
+    return f"Heterogeneity: I\u00b2 = {result.i2:.0f}%; Q({result.q_df}) = {result.q:.2f}, {_p(result.q_pvalue)}"
+
+
+def model_label(result: MetaAnalysisResult) -> str:
+    kind = "Random effects" if result.random_effects else "Fixed effect"
+    test = ", Knapp-Hartung" if result.test == "knha" else ""
+    return f"{kind} ({result.method}{test})"
+
+
+def _ratio_ticks(low: float, high: float) -> list[float]:
+    ticks = [t for t in _NICE_RATIOS if low <= t <= high]
+    if len(ticks) < 3:
+        ticks = sorted({*ticks, *np.round(np.geomspace(low, high, 4), 2)} - {0.0})
+    if len(ticks) > 7:
+        ticks = [t for t in ticks if t in (0.01, 0.1, 0.25, 0.5, 1, 2, 4, 10, 100)] or ticks[::2]
+    return ticks
+
+
+def _style_effect_axis(ax, measure: Measure, low: float, high: float, label: str) -> None:
+    """x limits (analysis-scale ``low``/``high``), log axis for ratios, and the label."""
+    pad = 0.06 * (high - low if high > low else 1.0)
+    low, high = low - pad, high + pad
+    if measure.ratio:
+        ax.set_xscale("log")
+        ax.set_xlim(np.exp(low), np.exp(high))
+        ax.xaxis.set_major_locator(FixedLocator(_ratio_ticks(np.exp(low), np.exp(high))))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    else:
+        ax.set_xlim(low, high)
+    ax.set_xlabel(label or measure.name[:1].upper() + measure.name[1:])
+
+
+def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Measure, title: str,
+                subgroups: SubgroupResult | None = None, subgroup_column: str = "subgroup",
+                effect_label: str = "", favours: tuple[str, str] | None = None,
+                study_header: str = "Study") -> Chart:
+    """Forest plot: one row per study (label; square sized by weight with its confidence
+    interval; estimate [CI] and weight % as text), the pooled diamond, the prediction interval
+    as a dotted line through it, a line of heterogeneity statistics and the model named. With
+    ``subgroups``, studies are grouped under headings with a diamond per subgroup and the test
+    of subgroup differences. ``effects`` has ``study``, ``yi``, ``vi`` in the order of
+    ``result.labels`` (and ``subgroup_column`` with subgroups); ``favours`` labels the two
+    sides of the line of no effect."""
+    if favours is not None and len(favours) != 2:
+        raise ValueError(f"favours needs two labels (left, right of no effect), got {favours!r}")
+    level = result.level
+    low, high = confidence_limits(effects["yi"], effects["vi"], level)
+    weights = np.asarray(result.weights, dtype=float)
+    study = effects.assign(ci_low=low, ci_high=high, weight=weights).reset_index(drop=True)
+
+    rows: list[dict] = []  # from the top; y positions assigned afterwards
+    if subgroups is None:
+        rows += [{"kind": "study", "i": i} for i in range(len(study))]
+    else:
+        for group, sub in subgroups.table.set_index("subgroup").iterrows():
+            members = np.flatnonzero(study[subgroup_column].astype(str).to_numpy() == group)
+            rows.append({"kind": "heading", "text": str(group)})
+            rows += [{"kind": "study", "i": i} for i in members]
+            rows.append({"kind": "subgroup", "group": group, "row": sub})
+            rows.append({"kind": "gap"})
+    rows.append({"kind": "gap"})
+    rows.append({"kind": "pooled"})
+    rows.append({"kind": "note", "text": heterogeneity_text(result)})
+    if subgroups is not None:
+        rows.append({"kind": "note", "text": (
+            f"Test for subgroup differences: Q({subgroups.q_between_df}) = "
+            f"{subgroups.q_between:.2f}, {_p(subgroups.q_between_pvalue)}"
+            + (" (common \u03c4\u00b2)" if subgroups.common_tau2 else ""))})
+    n = len(rows)
+    for position, row in enumerate(rows):
+        row["y"] = n - position
+
+    with plt.rc_context(THEME):
+        height = 1.5 + 0.27 * (n + 1)
+        figure = plt.figure(figsize=(11, height))
+        grid = figure.add_gridspec(1, 3, width_ratios=[3.8, 4.2, 2.5], wspace=0.02,
+                                   top=1 - 0.45 / height, bottom=0.95 / height, left=0.03, right=0.98)
+        left = figure.add_subplot(grid[0])
+        ax = figure.add_subplot(grid[1], sharey=left)
+        right = figure.add_subplot(grid[2], sharey=left)
+        for text_ax in (left, right):
+            text_ax.set_xlim(0, 1)
+            text_ax.axis("off")
+        ax.set_ylim(0.3, n + 1.2)
+        ax.grid(False)
+        ax.set_facecolor("none")  # long notes in the left column may run under the plot
+        left.set_zorder(ax.get_zorder() + 1)
+        ax.spines[["left", "top", "right"]].set_visible(False)
+        ax.tick_params(axis="y", left=False, labelleft=False)
+        display = measure.display
+
+        header_y = n + 0.9
+        pct = f"{100 * level:g}% CI"
+        left.text(0, header_y, study_header, fontweight="bold", va="center")
+        right.text(0.02, header_y, f"Estimate [{pct}]", fontweight="bold", va="center")
+        right.text(1.0, header_y, "Weight", fontweight="bold", va="center", ha="right")
+
+        max_weight = max(weights.max(), 1e-12)
+        lows, highs = list(study["ci_low"]), list(study["ci_high"])
+        for row in rows:
+            y = row["y"]
+            if row["kind"] == "heading":
+                left.text(0, y, row["text"], fontweight="bold", va="center")
+            elif row["kind"] == "study":
+                s = study.iloc[row["i"]]
+                ax.hlines(y, *display([s.ci_low, s.ci_high]), color=STUDY_COLOUR, linewidth=1.1)
+                ax.scatter(display(s.yi), y, marker="s", s=18 + 160 * s.weight / max_weight,
+                           color=STUDY_COLOUR, zorder=3, linewidths=0)
+                left.text(0.04 if subgroups is not None else 0, y, str(s.study), va="center")
+                right.text(0.02, y, _interval(measure, s.yi, s.ci_low, s.ci_high), va="center")
+                right.text(1.0, y, f"{s.weight:.1f}%", va="center", ha="right")
+            elif row["kind"] == "subgroup":
+                sub = row["row"]
+                _diamond(ax, display, sub["estimate"], sub["ci_low"], sub["ci_high"], y, SUBGROUP_COLOUR)
+                lows.append(sub["ci_low"])
+                highs.append(sub["ci_high"])
+                i2 = "" if not np.isfinite(sub["i2"]) else f", I\u00b2 = {sub['i2']:.0f}%"
+                left.text(0.04, y, f"Subtotal (k = {int(sub['k'])}{i2})", va="center",
+                          fontstyle="italic")
+                right.text(0.02, y, _interval(measure, sub["estimate"], sub["ci_low"], sub["ci_high"]),
+                           va="center", fontstyle="italic")
+            elif row["kind"] == "pooled":
+                _diamond(ax, display, result.estimate, result.ci_low, result.ci_high, y, POOLED_COLOUR)
+                lows.append(result.ci_low)
+                highs.append(result.ci_high)
+                if result.random_effects:
+                    ax.hlines(y, *display([result.pi_low, result.pi_high]), color=POOLED_COLOUR,
+                              linestyles=(0, (1, 1.5)), linewidth=1.4, zorder=1)
+                    ax.vlines(display([result.pi_low, result.pi_high]), y - 0.15, y + 0.15,
+                              color=POOLED_COLOUR, linewidth=1.1)
+                    lows.append(result.pi_low)
+                    highs.append(result.pi_high)
+                left.text(0, y, f"{model_label(result)}, k = {result.k}", va="center", fontweight="bold")
+                right.text(0.02, y, _interval(measure, result.estimate, result.ci_low, result.ci_high),
+                           va="center", fontweight="bold")
+                right.text(1.0, y, "100%", va="center", ha="right", fontweight="bold")
+                if result.random_effects:
+                    right.text(0.02, y - 0.55, "PI " + _bracket(measure, result.pi_low, result.pi_high),
+                               va="center", fontsize=8.5, color="#333333")
+            elif row["kind"] == "note":
+                left.text(0, y - 0.25, row["text"], va="center", fontsize=8.5, color="#333333")
+
+        _style_effect_axis(ax, measure, float(np.nanmin(lows)), float(np.nanmax(highs)), effect_label)
+        ax.axvline(measure.null, color="#555555", linewidth=0.9, zorder=0)
+        if favours:
+            ax.text(measure.null, header_y, f"\u2190 {favours[0]}  ", ha="right", va="center", fontsize=8.5)
+            ax.text(measure.null, header_y, f"  {favours[1]} \u2192", ha="left", va="center", fontsize=8.5)
+        figure.suptitle(title, x=0.03, y=1 - 0.12 / height, ha="left", va="top",
+                        fontsize=THEME["axes.titlesize"], fontweight="bold")
+        if result.random_effects:
+            figure.text(0.03, 0.1 / height, "Squares: study estimates, area proportional to weight; "
+                        f"lines: {pct}; diamonds: pooled estimates; dotted line: "
+                        f"{100 * level:g}% prediction interval.", fontsize=8, color="#333333")
+    return Chart(figure, _forest_alt(study, result, measure, subgroups, effect_label))
+
+
+def _diamond(ax, display, estimate, low, high, y, colour) -> None:
+    xs = display([low, estimate, high, estimate])
+    ax.add_patch(Polygon(np.column_stack([xs, [y, y + 0.34, y, y - 0.34]]), closed=True,
+                         facecolor=colour, edgecolor=colour, zorder=3))
+
+
+def _forest_alt(study: pd.DataFrame, result: MetaAnalysisResult, measure: Measure,
+                subgroups: SubgroupResult | None, effect_label: str) -> str:
+    shown = measure.display(study["yi"])
+    level = f"{100 * result.level:g}%"
+    what = effect_label or measure.name
+    text = (f"Forest plot of {result.k} studies ({what}); study estimates range from "
+            f"{_number(shown.min())} to {_number(shown.max())}. {model_label(result)}: pooled "
+            f"estimate {_number(measure.display(result.estimate))} ({level} CI "
+            f"{_number(measure.display(result.ci_low))} to {_number(measure.display(result.ci_high))})")
+    if result.random_effects:
+        text += (f", {level} prediction interval {_number(measure.display(result.pi_low))} to "
+                 f"{_number(measure.display(result.pi_high))}; I\u00b2 = {result.i2:.0f}%")
+    text += f"; the line of no effect is at {measure.null:g}."
+    if subgroups is not None:
+        parts = [f"{row.subgroup} {_number(measure.display(row.estimate))} (k = {int(row.k)})"
+                 for row in subgroups.table.itertuples()]
+        text += (f" Subgroup estimates: {'; '.join(parts)}; test for differences "
+                 f"{_p(subgroups.q_between_pvalue)}.")
+    return text
+
+
+def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Measure, title: str,
+                filled_yi=None, filled_vi=None, adjusted: MetaAnalysisResult | None = None,
+                effect_label: str = "") -> Chart:
+    """Contour-enhanced funnel plot: each study's effect against its standard error (0 at the
+    top), over shaded regions where a study would be significant at p < 0.10, 0.05 and 0.01
+    against no effect (Peters et al. 2008); the pooled estimate with a pseudo confidence
+    funnel; and, from trim-and-fill, the filled studies (open circles) and the adjusted
+    estimate. Missing studies in the unshaded region suggest publication bias; missing studies
+    in the shaded regions suggest another cause of asymmetry."""
+    yi = np.asarray(effects["yi"], dtype=float)
+    se = np.sqrt(np.asarray(effects["vi"], dtype=float))
+    filled_yi = np.asarray([] if filled_yi is None else filled_yi, dtype=float)
+    filled_se = np.sqrt(np.asarray([] if filled_vi is None else filled_vi, dtype=float))
+    top = 1.08 * max(se.max(), filled_se.max(initial=0))
+    z = stats.norm.ppf(1 - np.array([0.005, 0.025, 0.05]))
+    grid = np.linspace(0, top, 50)
+    display = measure.display
+    with plt.rc_context(THEME):
+        figure, ax = plt.subplots(figsize=(7.5, 5.6))
+        ax.grid(False)
+        pseudo = stats.norm.ppf(0.5 + result.level / 2)
+        # Show the studies, the pseudo-confidence funnel and the line of no effect, not more.
+        spread = np.concatenate([yi, filled_yi, [0.0, result.estimate - pseudo * top,
+                                                 result.estimate + pseudo * top]])
+        low, high = spread.min(), spread.max()
+        far = 2 * max(abs(low), abs(high), z[0] * top)
+        ax.set_facecolor(CONTOUR_SHADES[0])
+        regions = [(z[0], CONTOUR_SHADES[1]), (z[1], CONTOUR_SHADES[2]), (z[2], "#ffffff")]
+        for critical, colour in regions:
+            xs = np.concatenate([-critical * grid, critical * grid[::-1]])
+            ax.fill(display(np.clip(xs, -far, far)), np.concatenate([grid, grid[::-1]]),
+                    color=colour, linewidth=0, zorder=0)
+        ax.plot(display(result.estimate - pseudo * grid), grid, color="#444444", linestyle="--", linewidth=0.9)
+        ax.plot(display(result.estimate + pseudo * grid), grid, color="#444444", linestyle="--", linewidth=0.9)
+        ax.axvline(display(result.estimate), color=POOLED_COLOUR, linewidth=1.2)
+        ax.scatter(display(yi), se, color=STUDY_COLOUR, edgecolor="white", s=36, zorder=3)
+        handles = [
+            Patch(facecolor="#ffffff", edgecolor="#999999", label="p > 0.10"),
+            Patch(facecolor=CONTOUR_SHADES[2], label="0.05 < p \u2264 0.10"),
+            Patch(facecolor=CONTOUR_SHADES[1], label="0.01 < p \u2264 0.05"),
+            Patch(facecolor=CONTOUR_SHADES[0], label="p \u2264 0.01"),
+            plt.Line2D([], [], color=STUDY_COLOUR, marker="o", linestyle="", label="study"),
+            plt.Line2D([], [], color=POOLED_COLOUR, label=f"pooled estimate ({result.method})"),
+        ]
+        if len(filled_yi):
+            ax.scatter(display(filled_yi), filled_se, facecolor="white", edgecolor=FILLED_COLOUR,
+                       linewidths=1.4, s=36, zorder=3)
+            handles.append(plt.Line2D([], [], color=FILLED_COLOUR, marker="o", markerfacecolor="white",
+                                      linestyle="", label="filled by trim-and-fill"))
+            if adjusted is not None:
+                ax.axvline(display(adjusted.estimate), color=FILLED_COLOUR, linestyle=":", linewidth=1.4)
+                handles.append(plt.Line2D([], [], color=FILLED_COLOUR, linestyle=":",
+                                          label="adjusted estimate"))
+        _style_effect_axis(ax, measure, low, high, effect_label)
+        ax.set_ylim(top, 0)
+        ax.set_ylabel("Standard error")
+        ax.set_title(title, loc="left")
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.01, 0.0), frameon=False, fontsize=8.5)
+    significant = int(np.sum(np.abs(yi / se) > z[1]))
+    alt = (f"Contour-enhanced funnel plot of {len(yi)} studies: effect ({effect_label or measure.analysis_name}) "
+           f"against standard error. {significant} of {len(yi)} studies lie in the regions where "
+           f"p \u2264 0.05 against no effect. Pooled estimate {_number(display(result.estimate))}.")
+    if len(filled_yi):
+        alt += (f" Trim-and-fill adds {len(filled_yi)} studies (open circles); the adjusted "
+                f"estimate is {_number(display(adjusted.estimate))}." if adjusted is not None else "")
+    else:
+        alt += " Trim-and-fill estimates no missing studies."
+    return Chart(figure, alt)

@@ -1,0 +1,293 @@
+"""De-identification: keyed pseudonyms for IDs, redaction of identifiers in free text, and
+the guard that keeps identifiers out of every other published column.
+
+Nothing identifiable leaves ingest. The rules, the same for every reader (CSV, .xlsx, .sav),
+since they act on the text table a reader returns:
+
+* **Declared identifier columns** (the survey definition's ``direct_identifiers``, the outcome
+  extract's ``DIRECT_IDENTIFIERS``) are dropped; ID columns become keyed pseudonyms
+  (:func:`pseudonymise`, HMAC-SHA256: the same person gets the same pseudonym across files made
+  with the same key, and nobody without the key can reverse it or confirm a guess).
+* **Undeclared columns** are never carried: the clean tables are built only from declared
+  columns. An undeclared column whose *header* looks like an identifier
+  (:func:`identifier_column_kind`: "Child name", "Parent_Name", "email address", "DOB", "NHS
+  no", "Mobile", "Home postcode", ...) is listed in the manifest as an identifier column dropped,
+  and the values of name-like ones are treated as known names (below).
+* **Free text** (declared ``free_text`` columns, PREM comments) is redacted
+  (:func:`redact_free_text`): e-mail addresses, NHS numbers (10 digits with or without spaces or
+  dashes, valid check digit or not), UK phone numbers, dates (possible dates of birth),
+  postcodes, titled names, and every word of the file's known names; counts by kind go to the
+  manifest.
+* **Every other published text column** (e.g. an episode's service name) is checked
+  (:func:`identifier_problems`): a value holding an e-mail address, an NHS-number-shaped run of
+  digits, a phone number, a postcode, a date or a known name refuses the ingest. Silently
+  rewriting a column that analysis groups by would corrupt results, so refusing is the safe
+  choice; the file is corrected and ingested again. Answer columns validated against a fixed
+  list of answers (categories, whole numbers in range, item codes) cannot carry an identifier:
+  one typed there is already a validation error.
+* **Error messages never echo an identifier in full** (:func:`masked_problems`): a value in a
+  problem report that looks like an identifier, that is a known name, or that sits in a
+  date-of-birth column, is masked (``9** *** **19``), while the file, row, column and rule
+  broken are still named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evidence.errors import Problem, PseudonymKeyError
+
+KEY_ENVIRONMENT_VARIABLE = "EVIDENCE_PSEUDONYM_KEY"
+#: Published, so it protects nothing: used only for data marked synthetic.
+DEMO_KEY = "evidence-demo-key-PUBLISHED-for-synthetic-sample-data-only"  # pragma: allowlist secret
+MIN_KEY_LENGTH = 16
+PSEUDONYM_HEX_CHARS = 16  # 64 bits: collision chance about n^2 / 2^65, negligible below 10^7 IDs
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    """A pseudonymisation key and a description of where it came from (for the manifest)."""
+
+    secret: bytes
+    origin: str
+
+    @property
+    def is_demo(self) -> bool:
+        return self.secret == DEMO_KEY.encode()
+
+
+def pseudonym_key(synthetic: bool, environ: dict[str, str] | None = None) -> PseudonymKey:
+    """The key for this run: from ``$EVIDENCE_PSEUDONYM_KEY``; the published demo key only
+    when the data are marked synthetic. Real data with no key is an error, never a default."""
+    env = os.environ if environ is None else environ
+    secret = env.get(KEY_ENVIRONMENT_VARIABLE, "")
+    if secret:
+        if len(secret) < MIN_KEY_LENGTH:
+            raise PseudonymKeyError(
+                f"{KEY_ENVIRONMENT_VARIABLE} is {len(secret)} characters long; use at least "
+                f"{MIN_KEY_LENGTH} random characters (e.g. `python -c \"import secrets; "
+                "print(secrets.token_hex(32))\"`) and keep it out of the repository"
+            )
+        if secret == DEMO_KEY and not synthetic:
+            raise PseudonymKeyError(
+                f"{KEY_ENVIRONMENT_VARIABLE} is set to the published demo key, which may only be "
+                "used for synthetic sample data; set a secret key for real data"
+            )
+        return PseudonymKey(secret.encode(), f"environment variable {KEY_ENVIRONMENT_VARIABLE}")
+    if synthetic:
+        return PseudonymKey(DEMO_KEY.encode(), "published demo key (synthetic sample data only)")
+    raise PseudonymKeyError(
+        f"this input is not marked synthetic, so it needs a secret pseudonymisation key: set "
+        f"{KEY_ENVIRONMENT_VARIABLE} (at least {MIN_KEY_LENGTH} random characters, kept out of "
+        "the repository) and run again"
+    )
+
+
+def pseudonymise(ids: pd.Series, key: PseudonymKey) -> pd.Series:
+    """HMAC-SHA256 pseudonyms (first 16 hex characters) of ``ids``; missing stays missing.
+
+    Hashing has no vectorised form, so each *distinct* value is hashed once and mapped back.
+    """
+    text = ids.astype("string").str.strip()
+    distinct = text.dropna().unique()
+    digests = {
+        value: hmac.new(key.secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[
+            :PSEUDONYM_HEX_CHARS
+        ]
+        for value in distinct
+    }
+    return text.map(digests).astype("string")
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """True when ``digits`` (10 digits, separators removed) passes the NHS Modulus 11 check.
+
+    Reference: NHS Data Dictionary, "NHS Number" (check digit: weights 10..2 on the first nine
+    digits, 11 minus the remainder mod 11; 11 means 0 and 10 means invalid).
+    """
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+
+#: Patterns in the order they are applied (e-mail before phone, NHS number before phone).
+FREE_TEXT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE),
+    "nhs_number": re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)"),
+    "phone": re.compile(
+        r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"
+    ),
+    "date": re.compile(
+        rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+        rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?\s+\d{{4}})\b",
+        re.IGNORECASE,
+    ),
+    "postcode": re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE),
+    "titled_name": re.compile(
+        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
+    ),
+}
+REDACTION_TEXT = "[{kind} removed]"
+
+
+def _known_name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    tokens = {t for n in names for t in re.split(r"[\s,]+", str(n)) if len(t) >= 2}
+    if not tokens:
+        return None
+    alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+def redact_free_text(
+    text: pd.Series, known_names: Iterable[str] = ()
+) -> tuple[pd.Series, dict[str, int]]:
+    """Replace identifiers in free text with ``[kind removed]``; return the text and counts.
+
+    ``known_names`` are names taken from the file's name columns: every word of them is removed
+    wherever it appears in any row's text (over-redaction is the safe side).
+    NHS-number-shaped digit runs are removed whether or not the check digit is valid.
+    """
+    out = text.astype("string")
+    counts: dict[str, int] = {}
+    patterns = dict(FREE_TEXT_PATTERNS)
+    names = _known_name_pattern(k for k in known_names if isinstance(k, str) and k.strip())
+    if names is not None:
+        patterns["name"] = names
+    for kind, pattern in patterns.items():
+        counts[kind] = int(out.str.count(pattern).fillna(0).sum())
+        out = out.str.replace(pattern, REDACTION_TEXT.format(kind=kind.replace("_", " ")), regex=True)
+    return out, counts
+
+
+# --- identifier columns, the published-column guard and masked error values ---------------
+
+#: Header words that make an undeclared column an identifier column, by kind. Headers are split
+#: into lower-case words first ("ParentName" -> parent name, "e-mail_address" -> e mail address).
+_IDENTIFIER_HEADERS: dict[str, re.Pattern[str]] = {
+    "name": re.compile(r"\b(?:(?:first|given|fore|sur|last|family|full|middle|maiden|nick)\s?names?|"
+                       r"forename|surname|names?)\b"),
+    "email": re.compile(r"\b(?:e\s?mail|email)\b"),
+    "phone": re.compile(r"\b(?:phone|telephone|tel|mobile|landline|contact number)\b"),
+    "date_of_birth": re.compile(r"\b(?:dob|date of birth|birth\s?date|born)\b"),
+    "postcode": re.compile(r"\b(?:post\s?code|postal code|zip|address)\b"),
+    "nhs_number": re.compile(r"\b(?:nhs\s?(?:number|no|num)?|chi\s?(?:number|no)|hcn)\b"),
+    "ip_address": re.compile(r"\b(?:ip\s?address|ip)\b"),
+}
+#: Words that make a "... name" header something other than a person's name.
+_NOT_A_PERSON = re.compile(r"\b(?:service|school|team|organisation|organization|org|site|trust|board|"
+                           r"file|instrument|clinic|hospital|practice|setting|ward|department|provider|"
+                           r"location|place|variable|scale|measure|test|question|sheet|product|user)\b")
+
+
+def _header_words(column: str) -> str:
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(column))  # ChildName -> Child Name
+    return " ".join(re.split(r"[^a-z0-9]+", spaced.casefold())).strip()
+
+
+def identifier_column_kind(column: str) -> str | None:
+    """The kind of identifier a column header names ("name", "email", "phone",
+    "date_of_birth", "postcode", "nhs_number", "ip_address"), or None."""
+    words = _header_words(column)
+    for kind, pattern in _IDENTIFIER_HEADERS.items():
+        if pattern.search(words):
+            if kind == "name" and _NOT_A_PERSON.search(words):
+                continue
+            return kind
+    return None
+
+
+def identifier_columns(columns: Iterable[str], declared: Iterable[str] = ()) -> dict[str, str]:
+    """Columns (other than ``declared`` ones) whose header names an identifier, with the kind."""
+    declared = set(declared)
+    return {c: kind for c in columns if c not in declared and (kind := identifier_column_kind(c))}
+
+
+#: Patterns that refuse a value in a published column that is not free text. Titled names are
+#: left out ("Dr Gray's Hospital" is a real hospital); NHS-number-shaped runs count whatever
+#: their check digit.
+GUARD_PATTERNS = {kind: FREE_TEXT_PATTERNS[kind]
+                  for kind in ("email", "nhs_number", "phone", "date", "postcode")}
+
+
+def mask(value: object) -> str:
+    """``value`` with its letters and digits hidden except the first and the last two:
+    ``943 476 5919`` -> ``9** *** **19``. Values of four characters or fewer are hidden whole."""
+    text = str(value)
+    chars = [i for i, c in enumerate(text) if c.isalnum()]
+    if len(chars) <= 4:
+        return re.sub(r"\w", "*", text)
+    hidden = set(chars[1:-2])
+    return "".join("*" if i in hidden else c for i, c in enumerate(text))
+
+
+def identifier_kind(value: object, known_names: Iterable[str] = ()) -> str | None:
+    """The kind of identifier ``value`` holds ("email", "nhs_number", "phone", "date",
+    "postcode" or "name" for a known full name), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    for kind, pattern in GUARD_PATTERNS.items():
+        if pattern.search(value):
+            return kind
+    folded = value.casefold()
+    for name in known_names:
+        if isinstance(name, str) and len(name.strip()) >= 3 and \
+                re.search(rf"\b{re.escape(name.strip().casefold())}\b", folded):
+            return "name"
+    return None
+
+
+def known_full_names(values: Iterable[object]) -> set[str]:
+    """Distinct non-blank names (whole values, trimmed) for :func:`identifier_kind`."""
+    return {str(v).strip() for v in values if isinstance(v, str) and len(v.strip()) >= 3}
+
+
+def identifier_problems(file: str, values: pd.Series, row_numbers: pd.Series, column: str,
+                        known_names: Iterable[str] = ()) -> list[Problem]:
+    """One problem (value masked) per value of a published, non-free-text column holding an
+    identifier. ``values`` and ``row_numbers`` are aligned by position. Distinct values are
+    examined once each, so the cost is the number of distinct values."""
+    names = known_full_names(known_names)
+    text = values.astype("string")
+    kinds = {v: identifier_kind(v, names) for v in text.dropna().unique()}
+    flagged = {v: k for v, k in kinds.items() if k}
+    if not flagged:
+        return []
+    found = text.map(flagged).to_numpy(dtype=object)
+    return [Problem(file, int(row_numbers.iloc[i]), column, mask(text.iloc[i]),
+                    f"looks like {'a known name' if found[i] == 'name' else 'a ' + found[i].replace('_', ' ')} "
+                    "(value masked here); identifiers may not reach a published column: remove it from "
+                    "this cell, or move it to a declared identifier or free-text column")
+            for i in range(len(text)) if isinstance(found[i], str)]
+
+
+def masked_problems(problems: list[Problem], known_names: Iterable[str] = ()) -> list[Problem]:
+    """``problems`` with every value that looks like an identifier, contains a known name, or
+    sits in a date-of-birth column masked, so that an error message never repeats one. A date
+    is an identifier only as a date of birth: a referral or submission date is shown, since
+    the person correcting the file needs to see it."""
+    names = known_full_names(known_names)
+    out = []
+    for problem in problems:
+        value = problem.value
+        kind = identifier_kind(value, names) if isinstance(value, str) else None
+        birth = identifier_column_kind(problem.column or "") == "date_of_birth"
+        if isinstance(value, str) and ((kind and kind != "date") or birth):
+            problem = Problem(problem.file, problem.row, problem.column, mask(value),
+                              problem.rule + " (value masked: it may identify someone)")
+        out.append(problem)
+    return out

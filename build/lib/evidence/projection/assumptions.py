@@ -1,0 +1,464 @@
+"""Projection assumptions: read and check ``config/projection/<nation>.yml`` and
+``config/projection/scenarios.yml``.
+
+Every number the projection uses is a :class:`Quantity` with a unit and exactly one of
+
+* ``published: <file>/<measure_id>``: the value is read from ``data/raw/published/<file>.csv``
+  (percentages become proportions) and cited from that row;
+* ``source: <text>``: a value quoted or read from a named document (for example the year in
+  "by 2036/37"), with the reading explained in ``note``;
+* ``illustrative: true``: no published source; the value is shown as illustrative wherever it
+  appears.
+
+An uncertain quantity also carries a Monte Carlo ``distribution`` (``triangular`` with its mode
+at the value, or ``uniform``), whose range is itself illustrative unless given a ``source``.
+
+Everything is checked on load; all problems are reported together, each naming the file, the
+line, the key, the value and the rule broken (:class:`evidence.errors.ConfigError`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from evidence.errors import ConfigError, EvidenceError, Problem
+from evidence.files import sha256_file
+from evidence.paths import display_path, resolve
+from evidence.published import PUBLISHED_FOLDER, citation, read_published
+
+NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
+SCENARIOS_FILE = "scenarios.yml"
+REFERENCE_SCENARIO = "baseline"
+DISTRIBUTIONS = {"triangular", "uniform"}
+GROWTH_READINGS = ("total", "per_year")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the model does with a quantity and the values it accepts.
+
+    ``kind`` sets how it is shown: ``proportion`` (as a percentage), ``count``, ``year``,
+    ``number``. ``low``/``high`` are the accepted range; ``open_high`` excludes ``high``.
+    """
+
+    name: str
+    description: str
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    open_high: bool = False
+
+    def check(self, value: float) -> str | None:
+        """The rule ``value`` breaks, or None."""
+        if self.low is not None and value < self.low:
+            return f"must be at least {self.low:g}"
+        if self.high is not None and (value >= self.high if self.open_high else value > self.high):
+            return f"must be {'below' if self.open_high else 'at most'} {self.high:g}"
+        return None
+
+
+#: The baseline quantities every nation file must give, in the order they are sampled.
+BASELINE_SPECS: tuple[Spec, ...] = (
+    Spec("nhs_occupational_therapists", "Occupational therapists working in the NHS", "count", 1),
+    Spec("children_share", "Share of NHS occupational therapists working with children and young people", "proportion", 0, 1),
+    Spec("wte_per_person", "Whole-time equivalents per occupational therapist", "number", 0.05, 1),
+    Spec("international_share", "Share of the children's OT workforce recruited internationally", "proportion", 0, 1, True),
+    Spec("leaver_rate", "Annual leaver rate, all occupational therapists", "proportion", 0, 1, True),
+    Spec("international_turnover", "12-month turnover, internationally recruited OTs", "proportion", 0, 1),
+    Spec("domestic_turnover", "12-month turnover, domestically recruited OTs", "proportion", 0.001, 1),
+    Spec("returner_share", "Share of domestic joiners who are returners to practice", "proportion", 0, 1, True),
+    Spec("apprenticeship_share_start", "Share of newly qualified joiners trained by degree apprenticeship, first year", "proportion", 0, 1, True),
+    Spec("waiting_list_start", "Children and young people waiting for community OT at the start", "count", 0),
+    Spec("waiting_list_months", "Months of referrals the starting waiting list represents", "number", 0.1, 120),
+    Spec("demand_capacity_ratio", "Referrals divided by capacity in the first year", "number", 0.1, 10),
+    Spec("referral_growth", "Growth in referrals per year", "proportion", -0.5, 1),
+    Spec("productivity_growth", "Growth in children seen per WTE per year", "proportion", -0.5, 1),
+)
+
+#: The quantities a scenario may change; each is optional, some come in pairs.
+SCENARIO_SPECS: tuple[Spec, ...] = (
+    Spec("referral_growth", "Growth in referrals per year (central value; draws keep their spread)", "proportion", -0.5, 1),
+    Spec("leaver_rate_to", "Leaver rate reached (all OTs; each draw scaled in proportion)", "proportion", 0, 1, True),
+    Spec("leaver_rate_by", "Year (July) by which the new leaver rate is reached", "year", 2000, 2100),
+    Spec("international_recruits_factor", "International recruits as a multiple of the baseline number", "number", 0, 10),
+    Spec("apprenticeship_share_to", "Share of newly qualified joiners trained by degree apprenticeship, reached", "proportion", 0, 1, True),
+    Spec("apprenticeship_share_by", "Year (July) by which that apprenticeship share is reached", "year", 2000, 2100),
+    Spec("workforce_growth", "Workforce growth delivered (the joiners needed are solved for)", "proportion", -0.9, 10),
+    Spec("workforce_growth_by", "Year (July) by which the workforce growth is reached", "year", 2000, 2100),
+)
+SCENARIO_PAIRS = (("leaver_rate_to", "leaver_rate_by"), ("apprenticeship_share_to", "apprenticeship_share_by"),
+                  ("workforce_growth", "workforce_growth_by"))
+QUANTITY_KEYS = {"value", "unit", "published", "source", "illustrative", "note", "distribution"}
+NATION_KEYS = {"nation", "start_year", "description", "parameters"}
+SCENARIO_KEYS = {"label", "description", "workforce_growth_reading"} | {s.name for s in SCENARIO_SPECS}
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A Monte Carlo distribution: ``triangular`` (mode at the quantity's value) or
+    ``uniform`` between ``low`` and ``high``; ``source`` None means the range is illustrative."""
+
+    kind: str
+    low: float
+    high: float
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One number the projection uses, with its unit and where it comes from.
+
+    ``status`` is ``published`` (value read from ``data/raw/published``), ``source`` (quoted
+    or read from a named document) or ``illustrative``. ``citation`` names the document (empty
+    when illustrative); ``detail`` says which figure in it (for a published figure: its
+    statement, nation, period and value as published); ``note`` says how the figure is read.
+    """
+
+    name: str
+    description: str
+    kind: str
+    value: float
+    unit: str
+    status: str
+    citation: str
+    detail: str = ""
+    note: str = ""
+    distribution: Distribution | None = None
+
+    @property
+    def illustrative(self) -> bool:
+        return self.status == "illustrative"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named scenario: the baseline with the quantities in ``changes`` replaced or added."""
+
+    name: str
+    label: str
+    description: str
+    changes: dict[str, Quantity] = field(default_factory=dict)
+    growth_reading: str | None = None
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Everything loaded for one nation: baseline quantities, scenarios and named sets."""
+
+    nation: str
+    start_year: int
+    description: str
+    parameters: dict[str, Quantity]
+    scenarios: dict[str, Scenario]
+    sets: dict[str, list[str]]
+    files: tuple[Path, ...]
+
+    def scenario_set(self, name: str) -> list[Scenario]:
+        """The scenarios of a named set, in order; a ConfigError names the sets there are."""
+        if name not in self.sets:
+            raise ConfigError(f"unknown scenario set {name!r}; {SCENARIOS_FILE} defines "
+                              f"{', '.join(map(repr, self.sets))}")
+        return [self.scenarios[s] for s in self.sets[name]]
+
+
+class _Problems:
+    """Collects problems in one file, with the YAML line of each key path."""
+
+    def __init__(self, path: Path, lines: dict[tuple[str, ...], int]) -> None:
+        self.path, self.lines, self.found = path, lines, []
+
+    def add(self, where: tuple[str, ...], value: object, rule: str) -> None:
+        line = next((self.lines[where[:n]] for n in range(len(where), 0, -1) if where[:n] in self.lines), None)
+        self.found.append(Problem(display_path(self.path), line, ".".join(where) or None, value, rule))
+
+
+def _read_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """The YAML document and the 1-based line of every mapping key, by key path."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except OSError as error:
+        raise ConfigError(f"{display_path(path)}: cannot read ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{display_path(path)}: not valid YAML ({error})") from None
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(node: yaml.Node, where: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                lines[(*where, str(key.value))] = key.start_mark.line + 1
+                walk(value, (*where, str(key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            for number, item in enumerate(node.value):
+                lines[(*where, str(number))] = item.start_mark.line + 1
+                walk(item, (*where, str(number)))
+
+    if root is not None:
+        walk(root, ())
+    return document, lines
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class _PublishedFigures:
+    """Published figures looked up by ``<file>/<measure_id>``, each file read once."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.tables, self.used = folder, {}, set()
+
+    def find(self, reference: str) -> tuple[pd.Series | None, str]:
+        file, _, measure = reference.partition("/")
+        if not file or not measure:
+            return None, "must be <file>/<measure_id>, e.g. rcot_workforce_strategy_2024/ot_leaver_rate"
+        if file not in self.tables:
+            try:
+                self.tables[file] = read_published(file, self.folder)
+            except FileNotFoundError:
+                return None, f"no published file {display_path(self.folder / (file + '.csv'))}"
+            except EvidenceError as error:
+                return None, f"published file {file}.csv is invalid: {error}"
+        table = self.tables[file]
+        if "measure_id" not in table or "value" not in table:
+            return None, f"{file}.csv needs columns measure_id and value"
+        rows = table[table["measure_id"] == measure]
+        if len(rows) != 1:
+            return None, f"{file}.csv has {len(rows)} rows with measure_id {measure!r} (need exactly 1)"
+        self.used.add(file)
+        return rows.iloc[0], ""
+
+
+def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: _Problems,
+              published: _PublishedFigures, nation: str | None, uncertain: bool = True) -> Quantity | None:
+    """Check one quantity entry and build it; problems are collected, None if any.
+    ``nation``: the nation a published figure must be for (None: any); ``uncertain``: whether
+    a Monte Carlo distribution is allowed."""
+    before = len(problems.found)
+    if not isinstance(entry, dict):
+        problems.add(where, entry, "must be a mapping with value (or published), unit, and source, "
+                                   "published or illustrative: true")
+        return None
+    for key in sorted(set(entry) - QUANTITY_KEYS):
+        problems.add((*where, key), entry[key], f"unknown key; allowed: {', '.join(sorted(QUANTITY_KEYS))}")
+    origins = [k for k in ("published", "source") if entry.get(k) not in (None, "")]
+    if entry.get("illustrative") is True:
+        origins.append("illustrative")
+    elif "illustrative" in entry and entry["illustrative"] is not False:
+        problems.add((*where, "illustrative"), entry["illustrative"], "must be true or false")
+    if len(origins) != 1:
+        problems.add(where, None, "needs exactly one of published: <file>/<measure_id>, "
+                                  "source: <citation> or illustrative: true"
+                     + (f" (found {', '.join(origins)})" if origins else ""))
+    unit = entry.get("unit")
+    if not isinstance(unit, str) or not unit.strip():
+        problems.add((*where, "unit"), unit, "a unit is required (e.g. 'proportion per year')")
+    value, cited, detail, note = entry.get("value"), "", "", str(entry.get("note") or "")
+    status = origins[0] if len(origins) == 1 else ""
+    if status == "published":
+        if "value" in entry:
+            problems.add((*where, "value"), value, "a published quantity takes its value from the "
+                                                   "published file; remove value here")
+        row, error = published.find(str(entry["published"]))
+        if row is None:
+            problems.add((*where, "published"), entry["published"], error)
+        else:
+            try:
+                value = float(row["value"])
+            except ValueError:
+                problems.add((*where, "published"), row["value"], "the published value is not a number")
+                value = None
+            if value is not None and row.get("unit", "").strip().lower() == "percent":
+                value /= 100
+            row_nation = row.get("nation", "")
+            if nation is not None and row_nation and row_nation != nation:
+                problems.add((*where, "published"), entry["published"],
+                             f"that figure is for {row_nation}, not {nation}; a figure borrowed from "
+                             "another nation is an assumption: give value and illustrative: true")
+            period = f", {row['period']}" if row.get("period") else ""
+            cited = citation(row)
+            quoted = row.get("quoted_from", "")
+            quoted = f"; the page quotes {quoted}" if quoted and quoted != "not named on the page" else ""
+            detail = (f"{row.get('statement', '')} ({row_nation or 'nation not stated'}{period}; as "
+                      f"published: {row['value']} {row.get('unit', '')}{quoted})")
+    elif (status or "value" in entry) and not _number(value):
+        problems.add((*where, "value"), value, "a number is required")
+    elif status == "source":
+        cited = str(entry["source"])
+    if _number(value):
+        broken = spec.check(float(value))
+        if broken:
+            problems.add((*where, "value" if status != "published" else "published"), value, broken)
+    distribution = None
+    if "distribution" in entry and not uncertain:
+        problems.add((*where, "distribution"), entry["distribution"],
+                     "scenario settings are fixed; uncertainty comes from the baseline's distributions")
+    elif "distribution" in entry and _number(value):
+        distribution = _distribution(spec, float(value), entry["distribution"], (*where, "distribution"), problems)
+    if len(problems.found) > before:
+        return None
+    return Quantity(spec.name, spec.description, spec.kind, float(value), unit.strip(), status,
+                    cited, detail, note, distribution)
+
+
+def _distribution(spec: Spec, value: float, entry: object, where: tuple[str, ...],
+                  problems: _Problems) -> Distribution | None:
+    if not isinstance(entry, dict) or entry.get("kind") not in DISTRIBUTIONS:
+        problems.add(where, entry, f"must be a mapping with kind ({' or '.join(sorted(DISTRIBUTIONS))}), "
+                                   "low and high")
+        return None
+    for key in sorted(set(entry) - {"kind", "low", "high", "source"}):
+        problems.add((*where, key), entry[key], "unknown key; allowed: kind, low, high, source")
+    low, high = entry.get("low"), entry.get("high")
+    if not (_number(low) and _number(high)):
+        problems.add(where, {"low": low, "high": high}, "low and high must be numbers")
+        return None
+    if not low < high:
+        problems.add((*where, "low"), low, f"low must be below high ({high})")
+        return None
+    if not low <= value <= high:
+        problems.add(where, {"low": low, "high": high}, f"the range must contain the value {value:g}")
+    for bound, number in (("low", low), ("high", high)):
+        broken = spec.check(float(number))
+        if broken:
+            problems.add((*where, bound), number, broken)
+    return Distribution(entry["kind"], float(low), float(high), entry.get("source"))
+
+
+def _check_nation(nation: str, folder: Path) -> Path:
+    if nation not in NATIONS:
+        raise ConfigError(f"unknown nation {nation!r}; use one of {', '.join(NATIONS)}")
+    path = folder / f"{nation.lower().replace(' ', '_')}.yml"
+    if not path.is_file():
+        raise ConfigError(
+            f"no projection baseline for {nation}: {display_path(path)} does not exist. The "
+            "published sources this project holds give workforce, leaver and waiting-list figures "
+            "for England only (RCOT, Occupational therapy Workforce Strategy action plan - "
+            f"England), so {nation} is not projected rather than projected on England's figures. "
+            f"To add it, copy england.yml to {path.name} and give every figure a {nation} source, "
+            "or a value marked illustrative: true (the report will then say it is illustrative).")
+    return path
+
+
+def load_assumptions(folder: str | Path = "config/projection", nation: str = "England",
+                     published_folder: str | Path = PUBLISHED_FOLDER) -> Assumptions:
+    """Load and check the baseline for ``nation`` and the scenarios; raise
+    :class:`~evidence.errors.ConfigError` listing every problem found."""
+    folder = resolve(folder)
+    published = _PublishedFigures(resolve(published_folder))
+    nation_path = _check_nation(nation, folder)
+    document, lines = _read_yaml(nation_path)
+    problems = _Problems(nation_path, lines)
+    parameters: dict[str, Quantity] = {}
+    start_year = 0
+    if not isinstance(document, dict):
+        problems.add((), document, f"must be a mapping with keys {', '.join(sorted(NATION_KEYS))}")
+        document = {}
+    for key in sorted(set(document) - NATION_KEYS):
+        problems.add((key,), document[key], f"unknown key; allowed: {', '.join(sorted(NATION_KEYS))}")
+    if document and document.get("nation") != nation:
+        problems.add(("nation",), document.get("nation"), f"this file is read for {nation}; nation must say so")
+    if document:
+        start_year = document.get("start_year")
+        if not (isinstance(start_year, int) and not isinstance(start_year, bool) and 2000 <= start_year <= 2100):
+            problems.add(("start_year",), start_year, "must be a year (the July the projection starts)")
+            start_year = 0
+    entries = document.get("parameters") if document else None
+    if document and not isinstance(entries, dict):
+        problems.add(("parameters",), entries, "must be a mapping of quantity name to quantity")
+        entries = {}
+    known = {s.name for s in BASELINE_SPECS}
+    for name in sorted(set(entries or {}) - known):
+        problems.add(("parameters", name), None, f"unknown quantity; the model uses {', '.join(sorted(known))}")
+    for spec in BASELINE_SPECS if document else ():
+        if spec.name not in entries:
+            problems.add(("parameters",), None, f"missing quantity {spec.name!r} ({spec.description})")
+            continue
+        quantity = _quantity(spec, entries[spec.name], ("parameters", spec.name), problems, published, nation)
+        if quantity is not None:
+            parameters[spec.name] = quantity
+    scenarios_path = folder / SCENARIOS_FILE
+    scenarios, sets, scenario_problems = _load_scenarios(scenarios_path, published)
+    found = problems.found + scenario_problems
+    if found:
+        listed = "\n".join(f"  - {p}" for p in found)
+        raise ConfigError(f"{len(found)} problem(s) in the projection assumptions:\n{listed}\n"
+                          "Every figure needs a unit and exactly one of published, source or "
+                          "illustrative: true (see config/projection/README.md).")
+    files = (nation_path, scenarios_path,
+             *(resolve(published_folder) / f"{name}.csv" for name in sorted(published.used)))
+    return Assumptions(nation, start_year, str(document.get("description", "")), parameters,
+                       scenarios, sets, files)
+
+
+def _load_scenarios(path: Path, published: _PublishedFigures
+                    ) -> tuple[dict[str, Scenario], dict[str, list[str]], list[Problem]]:
+    if not path.is_file():
+        raise ConfigError(f"{display_path(path)}: no scenarios file")
+    document, lines = _read_yaml(path)
+    problems = _Problems(path, lines)
+    if not isinstance(document, dict) or set(document) != {"scenarios", "sets"}:
+        problems.add((), None, "must be a mapping with exactly the keys scenarios and sets")
+        return {}, {}, problems.found
+    entries = document["scenarios"]
+    scenarios: dict[str, Scenario] = {}
+    specs = {s.name: s for s in SCENARIO_SPECS}
+    if not isinstance(entries, dict) or REFERENCE_SCENARIO not in entries:
+        problems.add(("scenarios",), None, f"must be a mapping of scenarios including {REFERENCE_SCENARIO!r}")
+        entries = entries if isinstance(entries, dict) else {}
+    for name, entry in entries.items():
+        where = ("scenarios", str(name))
+        if not isinstance(entry, dict):
+            problems.add(where, entry, "must be a mapping with label, description and changes")
+            continue
+        for key in sorted(set(entry) - SCENARIO_KEYS):
+            problems.add((*where, key), entry[key], f"unknown key; a scenario may set {', '.join(sorted(SCENARIO_KEYS))}")
+        for key in ("label", "description"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                problems.add((*where, key), entry.get(key), "text is required")
+        changes = {}
+        for key in [k for k in entry if k in specs]:
+            quantity = _quantity(specs[key], entry[key], (*where, key), problems, published, None, uncertain=False)
+            if quantity is not None:
+                changes[key] = quantity
+        for first, second in SCENARIO_PAIRS:
+            if (first in entry) != (second in entry):
+                problems.add(where, None, f"{first} and {second} go together; give both or neither")
+        reading = entry.get("workforce_growth_reading")
+        if ("workforce_growth" in entry) != (reading is not None) or (reading is not None and reading not in GROWTH_READINGS):
+            problems.add((*where, "workforce_growth_reading"), reading,
+                         f"with workforce_growth, say how it is read: {' or '.join(GROWTH_READINGS)}")
+        scenarios[str(name)] = Scenario(str(name), str(entry.get("label", name)),
+                                        str(entry.get("description", "")), changes, reading)
+    sets = document["sets"]
+    checked: dict[str, list[str]] = {}
+    if not isinstance(sets, dict) or not sets:
+        problems.add(("sets",), sets, "must map set names to lists of scenario names")
+        sets = {}
+    for name, members in sets.items():
+        where = ("sets", str(name))
+        if not isinstance(members, list) or not members:
+            problems.add(where, members, "must be a non-empty list of scenario names")
+            continue
+        for number, member in enumerate(members):
+            if member not in entries:
+                problems.add((*where, str(number)), member, f"no such scenario; scenarios are {', '.join(map(str, entries))}")
+        if len(set(members)) != len(members):
+            problems.add(where, members, "a scenario may appear only once in a set")
+        checked[str(name)] = [str(m) for m in members]
+    return scenarios, checked, problems.found
+
+
+def input_manifests(assumptions: Assumptions) -> list[dict[str, Any]]:
+    """The files behind a projection, in the form
+    :func:`evidence.reporting.notebook.declare_inputs` records (path and SHA-256; none is
+    synthetic sample data)."""
+    return [{"dataset": path.stem, "input": {"path": display_path(path), "sha256": sha256_file(path)},
+             "synthetic": False} for path in assumptions.files]

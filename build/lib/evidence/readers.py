@@ -1,0 +1,427 @@
+"""Readers: turn a raw file (CSV, Excel .xlsx, SPSS .sav) into a table of text cells.
+
+Every reader returns a :class:`RawTable`: all cells as strings (missing as ``<NA>``), the
+column names from the file's first row, and for every data row the row number a person sees
+when opening the file (a spreadsheet row for CSV and Excel, the case number plus one for SPSS,
+so that the header is row 1 everywhere). Typing and validation happen later, against a
+definition; readers only decide whether the file can be read at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from evidence.errors import InputFileError
+
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+#: Bytes that may stand next to a quote in well-formed CSV: a quote opens a field after a
+#: delimiter or line break (or at the start of the file) and closes one before them.
+_QUOTE_NEIGHBOURS = np.frombuffer(b',\r\n"', dtype=np.uint8)
+SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".sav")
+
+
+@dataclass
+class RawTable:
+    """A raw file as text: ``data`` (all ``string`` dtype), ``row_numbers`` aligned with it."""
+
+    path: Path
+    data: pd.DataFrame
+    row_numbers: pd.Series
+    encoding: str | None = None
+    column_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+
+def read_raw(path: str | Path) -> RawTable:
+    """Read ``path`` by its suffix (.csv, .xlsx, .sav). The file is opened read-only."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path}: the file is empty (0 bytes); export it again")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table = _read_csv_arrow(path) or _read_csv(path)
+    elif suffix == ".xlsx":
+        table = _read_xlsx(path)
+    elif suffix == ".sav":
+        table = _read_sav(path)
+    else:
+        older = " (an Excel 97-2003 workbook: open it and save as .xlsx)" if suffix == ".xls" else ""
+        raise InputFileError(
+            f"{path}: unsupported file type {suffix!r}{older}; export as one of "
+            f"{', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    _check_header(table)
+    return table
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        row = raw.count(b"\n", 0, nul) + 1
+        if raw.count(b"\x00", 0, 4096) > 16:
+            raise InputFileError(
+                f"{path}: the file contains NUL bytes, so it is not a text CSV (is it a spreadsheet "
+                "or a UTF-16 file without a byte-order mark?); export it as CSV in UTF-8"
+            )
+        raise InputFileError(
+            f"{path}, row {row}: contains NUL bytes (character code 0; the first at byte {nul}), "
+            "which no text holds, so the file is damaged; export it again as CSV in UTF-8"
+        )
+    for encoding in CSV_ENCODINGS:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as error:
+            last = error
+    row = raw.count(b"\n", 0, last.start) + 1
+    line_start = raw.rfind(b"\n", 0, last.start) + 1
+    before = raw[max(line_start, last.start - 30):last.start].decode("cp1252", "replace")
+    raise InputFileError(
+        f"{path}, row {row}: byte 0x{raw[last.start]:02X} (byte {last.start} of the file, after "
+        f"{before!r}) cannot be decoded as UTF-8 or Windows-1252; export the file as CSV in UTF-8"
+    )
+
+
+def _csv_error(path: Path, text: str, error: csv.Error) -> InputFileError:
+    """Explain a csv-module error: the row where the broken record starts, and a likely cause."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    reason = str(error)
+    if "field larger than field limit" in reason:
+        advice = (f"a field is longer than {csv.field_size_limit():,} characters, which no answer is; "
+                  "a quote left open there swallows the rest of the file, or this is not the export")
+    elif "expected after" in reason or "unexpected end of data" in reason:
+        advice = ("a quoted field opened on this row is not closed properly: look for a stray "
+                  "double quote (\") in this row and correct it, or export the file again")
+    else:
+        advice = "export the file again as comma-separated CSV"
+    return InputFileError(f"{path}, row {start}: not a well-formed CSV file ({reason}); {advice}")
+
+
+def _read_csv(path: Path) -> RawTable:
+    text, encoding = _decode(path)
+    first_line = text.split("\n", 1)[0]
+    if "," not in first_line:
+        guess = next((d for d in (";", "\t", "|") if d in first_line), None)
+        hint = f" it looks {'tab' if guess == chr(9) else repr(guess)}-separated;" if guess else ""
+        raise InputFileError(
+            f"{path}, row 1: the header has no commas;{hint} export the file as comma-separated CSV"
+        )
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as error:
+        raise _csv_error(path, text, error) from None
+    numbered = [(n, r) for n, r in enumerate(records, start=1) if any(c.strip() for c in r)]
+    if not numbered:
+        raise InputFileError(f"{path}: the file has no header row")
+    (_, header), body = numbered[0], numbered[1:]
+    width = len(header)
+    for number, record in body:
+        if len(record) != width:
+            raise InputFileError(
+                f"{path}, row {number}: {len(record)} fields where the header has {width}; "
+                "a quote or comma is probably out of place in this row"
+            )
+    data = pd.DataFrame([r for _, r in body], columns=header, dtype="string")
+    data = data.replace("", pd.NA)
+    row_numbers = pd.Series([n for n, _ in body], dtype="int64")
+    return RawTable(path, data, row_numbers, encoding)
+
+
+def _plainly_well_formed(raw: np.ndarray, window: int = 64 << 20) -> bool:
+    """True when the CSV bytes ``raw`` are UTF-8 text (no UTF-16 mark, no NUL), comma-separated
+    and every quote is balanced and stands at a field boundary - a cheap, vectorised check that
+    lets the fast reader take the file. Anything doubtful goes to the strict csv-module reader,
+    which gives the precise error. Scanned in windows of ``window`` bytes, so a memory-mapped
+    file larger than memory is never loaded whole."""
+    head = raw[:4096].tobytes()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"," not in head.split(b"\n", 1)[0]:
+        return False
+    size, quotes = len(raw), 0
+    for start in range(0, size, window):
+        low, high = max(start - 1, 0), min(start + window + 1, size)
+        chunk = np.asarray(raw[low:high])  # one byte of overlap either side for the neighbours
+        if not chunk.all():  # a NUL byte
+            return False
+        at = np.flatnonzero(chunk == ord('"'))
+        at = at[(at + low >= start) & (at + low < start + window)]
+        quotes += len(at)
+        before = np.where(at + low > 0, chunk[np.maximum(at - 1, 0)], ord(","))
+        after = np.where(at + low < size - 1, chunk[np.minimum(at + 1, len(chunk) - 1)], ord(","))
+        if not (np.isin(before, _QUOTE_NEIGHBOURS) | np.isin(after, _QUOTE_NEIGHBOURS)).all():
+            return False
+    return quotes % 2 == 0
+
+
+def _read_csv_arrow(path: Path) -> RawTable | None:
+    """The fast CSV reader (pyarrow, multi-threaded, columns kept as Arrow strings), for files
+    that are plainly well formed (:func:`_plainly_well_formed`); ``None`` otherwise, and for
+    any file pyarrow refuses, so that :func:`_read_csv` decides. Both give the same table:
+    the header is the first record, blank records are dropped but keep their row numbers,
+    empty cells are missing."""
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    if not _plainly_well_formed(raw):
+        return None
+    table = _arrow_text(pa_csv.read_csv, path, _header_width(raw))
+    if table is None or table.num_rows == 0:
+        return None
+    header = [value if value is not None else "" for value in table.slice(0, 1).to_pylist()[0].values()]
+    data, row_numbers = _text_frame(table.slice(1), header, first_row=2)
+    return RawTable(path, data, row_numbers, CSV_ENCODINGS[0])
+
+
+def _header_width(raw: np.ndarray) -> int:
+    first = raw[: 1 << 20].tobytes().decode("utf-8-sig", errors="replace")
+    return len(next(csv.reader(io.StringIO(first, newline=""))))
+
+
+def _arrow_text(read, source, width: int) -> pa.Table | None:
+    """``read`` (pyarrow's ``read_csv``) of ``source`` with every one of ``width`` columns as
+    text, names ``f0``..; ``None`` when pyarrow refuses the bytes (bad UTF-8, ragged rows) or
+    a cell is longer than the csv module allows (``csv.field_size_limit()``, 131,072)."""
+    try:
+        table = read(
+            source,
+            read_options=pa_csv.ReadOptions(column_names=[f"f{i}" for i in range(width)], block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(check_utf8=True, strings_can_be_null=True,
+                                                  null_values=[""], quoted_strings_can_be_null=True,
+                                                  column_types={f"f{i}": pa.string() for i in range(width)}),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    longest = max((pc.max(pc.binary_length(column)).as_py() or 0 for column in table.columns), default=0)
+    if longest > csv.field_size_limit():  # the strict reader's limit on one cell, kept here too
+        return None
+    return table
+
+
+def _text_frame(body: pa.Table, header: list[str], first_row: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Arrow text rows as a ``string`` DataFrame named by ``header``, with their file row
+    numbers counted from ``first_row``; blank rows dropped (their numbers are skipped)."""
+    data = body.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    data.columns = header
+    row_numbers = pd.Series(np.arange(first_row, first_row + len(data)), dtype="int64")
+    blank = _blank(body.column(0)) if body.num_columns else np.zeros(0, dtype=bool)
+    for column in body.columns[1:] if blank.any() else ():
+        blank &= _blank(column)
+    if blank.any():
+        data, row_numbers = data[~blank].reset_index(drop=True), row_numbers[~blank].reset_index(drop=True)
+    return data, row_numbers
+
+
+@dataclass(frozen=True)
+class CsvBlock:
+    """A run of whole records of a CSV file: bytes ``start``..``end`` (exclusive), whose first
+    record is file row ``first_row``; ``header`` is the file's header."""
+
+    path: Path
+    start: int
+    end: int
+    first_row: int
+    header: tuple[str, ...]
+
+
+def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] | None:
+    """Split a CSV file into blocks of whole records of about ``block_bytes`` each, for
+    reading in parallel or one at a time (:func:`read_csv_block`); ``None`` when the file is
+    not plainly well formed (:func:`_plainly_well_formed`) and must be read whole by
+    :func:`read_raw`, which gives the precise error or reads it the careful way.
+
+    Record ends are the newlines outside quotes; the file is scanned in windows of
+    ``block_bytes`` (memory-mapped, never loaded whole), counting quotes so that a newline
+    inside a quoted value does not end a record, and counting records so that every block
+    knows its first row number."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    if not _plainly_well_formed(raw):
+        return None
+    size, blocks = len(raw), []
+    header_row, parity, records_before, start, rows_before = None, 0, 0, 0, 0
+    target, utf8 = 0, codecs.getincrementaldecoder("utf-8")()
+    for window in range(0, size, block_bytes):
+        chunk = np.asarray(raw[window:window + block_bytes])
+        try:  # Arrow reads UTF-8 only; anything else is read whole, the careful way
+            utf8.decode(chunk.tobytes(), final=window + block_bytes >= size)
+        except UnicodeDecodeError:
+            return None
+        quotes, newlines = np.flatnonzero(chunk == ord('"')), np.flatnonzero(chunk == ord("\n"))
+        inside = (parity + np.searchsorted(quotes, newlines)) % 2 == 1
+        ends = newlines[~inside] + window + 1
+        parity = (parity + len(quotes)) % 2
+        while True:
+            if header_row is None:
+                if not len(ends):
+                    break
+                header_row = tuple(next(csv.reader(io.StringIO(
+                    raw[: ends[0]].tobytes().decode("utf-8-sig"), newline=""))))
+                start, rows_before, target = int(ends[0]), 1, int(ends[0]) + block_bytes
+            j = int(np.searchsorted(ends, target))
+            if j >= len(ends):
+                break
+            end, rows = int(ends[j]), records_before + j + 1
+            blocks.append(CsvBlock(path, start, end, rows_before + 1, header_row))
+            start, rows_before, target = end, rows, end + block_bytes
+        records_before += len(ends)
+    if header_row is None:
+        return None
+    if start < size:
+        blocks.append(CsvBlock(path, start, size, rows_before + 1, header_row))
+    return blocks
+
+
+def read_csv_block(block: CsvBlock) -> RawTable:
+    """One block of a CSV file (see :func:`csv_blocks`) as a :class:`RawTable` whose row
+    numbers are the rows of the whole file; the same table the whole-file reader gives for
+    these rows."""
+    raw = np.memmap(block.path, dtype=np.uint8, mode="r")
+    source = pa.BufferReader(pa.py_buffer(np.asarray(raw[block.start:block.end])))
+    table = _arrow_text(pa_csv.read_csv, source, len(block.header))
+    if table is None:
+        raise InputFileError(f"{block.path}, rows from {block.first_row}: not well-formed CSV; "
+                             "ingest the file whole for the exact row")
+    data, row_numbers = _text_frame(table, list(block.header), block.first_row)
+    result = RawTable(block.path, data, row_numbers, CSV_ENCODINGS[0])
+    _check_header(result)
+    return result
+
+
+def _blank(column: pa.ChunkedArray) -> np.ndarray:
+    """Which cells of an Arrow text column are missing or only whitespace."""
+    empty = pc.equal(pc.utf8_trim_whitespace(column), "")
+    return pc.fill_null(empty, True).to_numpy(zero_copy_only=False)
+
+
+def _read_xlsx(path: Path) -> RawTable:
+    if not zipfile.is_zipfile(path):
+        raise InputFileError(f"{path}: not a valid .xlsx workbook (it is not a zip archive)")
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
+    except Exception as error:  # openpyxl raises many types for a damaged workbook
+        raise InputFileError(f"{path}: the workbook cannot be read ({error})") from None
+    if len(sheets) != 1:
+        raise InputFileError(
+            f"{path}: the workbook has {len(sheets)} sheets ({', '.join(sheets)}); "
+            "export the survey as a workbook with one sheet"
+        )
+    (sheet,) = sheets.values()
+    if sheet.empty:
+        raise InputFileError(f"{path}: the sheet is empty")
+    header = [str(c) if pd.notna(c) else "" for c in sheet.iloc[0]]
+    _refuse_formulas(path, header)
+    data = sheet.iloc[1:].set_axis(header, axis=1).astype("string").reset_index(drop=True)
+    return RawTable(path, data, pd.Series(range(2, len(data) + 2)))
+
+
+def _refuse_formulas(path: Path, header: list[str]) -> None:
+    """Refuse a workbook holding formulas. The reader takes the value Excel saved with a formula,
+    which a workbook written by other software does not have (the cell then reads as blank, and
+    an answer is silently lost); and a raw export holds values, not formulas, so a formula means
+    the file was edited by hand. Free text that begins with ``=`` is stored as a formula too."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        found = [cell for row in book.worksheets[0].iter_rows() for cell in row
+                 if getattr(cell, "data_type", None) == "f"]
+    finally:
+        book.close()
+    if found:
+        cells = "; ".join(
+            f"row {c.row}, column {header[c.column - 1] if c.column <= len(header) else c.column!r}"
+            f" (cell {c.coordinate}): {str(c.value)[:60]!r}" for c in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise InputFileError(
+            f"{path}: {len(found)} cell(s) hold a formula rather than a value: {cells}{more}. "
+            "Ingest reads values exactly as received and does not calculate formulas: replace them "
+            "with their values (Copy, then Paste Special > Values) or export the data again")
+
+
+def _read_sav(path: Path) -> RawTable:
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
+    except Exception as error:  # pyreadstat raises its own ReadstatError and others
+        raise InputFileError(f"{path}: not a readable SPSS .sav file ({error})") from None
+    data = pd.DataFrame(
+        {column: _as_text(frame[column]) for column in frame.columns}, index=frame.index
+    )
+    labels = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
+    return RawTable(
+        path,
+        data.reset_index(drop=True),
+        pd.Series(range(2, len(data) + 2)),
+        column_labels={k: v for k, v in labels.items() if v},
+    )
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """Numbers as they were typed (12.0 -> "12"), text unchanged, missing as <NA>."""
+    if pd.api.types.is_float_dtype(column):
+        whole = column.notna() & (column % 1 == 0)
+        text = column.astype("string")
+        text[whole] = column[whole].astype("Int64").astype("string")
+        return text
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
+    return column.astype("string").replace("", pd.NA)
+
+
+def _check_header(table: RawTable) -> None:
+    names = [str(c).strip() for c in table.data.columns]
+    for number, name in enumerate(names, start=1):
+        hidden = next((ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf")), None)
+        if hidden is not None:
+            raise InputFileError(
+                f"{table.path}, row 1, column {number}: the name {name!r} contains an invisible "
+                f"character (U+{ord(hidden):04X} {unicodedata.name(hidden, 'control character')}); "
+                + ("a second byte-order mark usually means two exports were joined - " if hidden == "\ufeff" else "")
+                + "remove it and save the file again")
+    blanks = [i + 1 for i, n in enumerate(names) if not n]
+    if blanks:
+        first = table.data.iloc[0] if len(table.data) else None
+        if len(blanks) > len(names) / 2 and first is not None and first.notna().all():
+            raise InputFileError(
+                f"{table.path}, row 1: {len(blanks)} of {len(names)} columns have no name, and row "
+                f"{table.row_numbers.iloc[0]} looks like the column names: remove the title or "
+                "grouping row(s) above the column names (and unmerge header cells), then save again")
+        where = ", ".join(f"{n} (after {names[n - 2]!r})" if n > 1 and names[n - 2] else str(n)
+                          for n in blanks[:10])
+        raise InputFileError(f"{table.path}, row 1: column(s) {where} have no name in the header; "
+                             "name them or delete the empty columns")
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        positions.setdefault(name, []).append(number)
+    for name, numbers in positions.items():
+        if len(numbers) > 1:
+            raise InputFileError(
+                f"{table.path}, row 1: column name {name!r} appears twice (columns "
+                f"{' and '.join(map(str, numbers))}); rename or remove the extra column")
+    table.data.columns = names

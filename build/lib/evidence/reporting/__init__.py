@@ -1,0 +1,1 @@
+"""Reporting: notebook parameters, execution with papermill, offline HTML, and the index."""

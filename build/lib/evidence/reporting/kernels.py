@@ -1,0 +1,138 @@
+"""Kernels for report jobs: a fresh kernel for every job, optionally started ahead of time.
+
+Every job runs in a kernel of its own (jobs never share interpreter state). A worker that runs
+many jobs can *pre-start* the next job's kernel while the current job runs (a kernel pool of
+size one), which hides the kernel's start-up (about a second of imports and handshakes) when
+there is a spare core to boot it on.
+
+papermill normally starts and stops its own kernel; :class:`PrestartedKernelEngine` is the
+stock nbclient engine run on a kernel this module started, so papermill's parameter injection,
+error cells and metadata are unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from functools import cache
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+from evidence.files import write_text_atomic
+
+#: nbclient keeps IPython's history in memory for kernels it starts; so do we (parallel
+#: kernels writing one history.sqlite slow each other down and can lock it).
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+
+
+def _kernel_pid(km: AsyncKernelManager) -> int | None:
+    provisioner = getattr(km, "provisioner", None)
+    return getattr(provisioner, "pid", None)
+
+
+class KernelSource:
+    """Starts kernels for one worker; keeps at most one started ahead of time.
+
+    ``pid_file``, if given, always lists the process ids of the kernels this source has
+    running, so that whoever kills the worker (on a job timeout) can kill its kernels too: a
+    kernel runs in a session of its own, outside the worker's process group.
+    """
+
+    def __init__(self, pid_file: str | Path | None = None) -> None:
+        self.pid_file = Path(pid_file) if pid_file else None
+        self.running: list[AsyncKernelManager] = []
+        self.ready: tuple[tuple[str, str], AsyncKernelManager] | None = None
+
+    def _record(self) -> None:
+        if self.pid_file is not None:
+            pids = [str(p) for p in (_kernel_pid(km) for km in self.running) if p]
+            write_text_atomic(self.pid_file, "".join(f"{pid}\n" for pid in pids))
+
+    def _start(self, kernel_name: str, cwd: str) -> AsyncKernelManager:
+        km = AsyncKernelManager(kernel_name=kernel_name)
+        run_sync(km.start_kernel)(cwd=cwd, extra_arguments=list(KERNEL_ARGUMENTS))
+        self.running.append(km)
+        self._record()
+        return km
+
+    def take(self, kernel_name: str, cwd: str) -> AsyncKernelManager:
+        """A started kernel for one job: the pre-started one if it matches, else a new one.
+        The kernel may still be booting; nbclient waits until it is ready."""
+        if self.ready is not None:
+            key, km = self.ready
+            self.ready = None
+            if key == (kernel_name, cwd) and run_sync(km.is_alive)():
+                return km
+            self.stop(km)
+        return self._start(kernel_name, cwd)
+
+    def prestart(self, kernel_name: str, cwd: str) -> None:
+        """Start the next job's kernel now, to boot while this job runs."""
+        if self.ready is None:
+            with contextlib.suppress(Exception):  # the next job starts its own kernel instead
+                self.ready = ((kernel_name, cwd), self._start(kernel_name, cwd))
+
+    def stop(self, km: AsyncKernelManager) -> None:
+        """Stop a kernel at once (its job is over: nothing in it needs a graceful exit)."""
+        if km not in self.running:
+            return
+        self.running.remove(km)
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already gone: release its files and ports
+            with contextlib.suppress(Exception):
+                run_sync(km.cleanup_resources)()
+        self._record()
+
+    def close(self) -> None:
+        if self.ready is not None:
+            self.ready = None
+        for km in list(self.running):
+            self.stop(km)
+
+
+@cache
+def register_engine() -> str:
+    """Register :class:`PrestartedKernelEngine` with papermill; returns its name."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class PrestartedKernelEngine(NBClientEngine):
+        """papermill's nbclient engine on a kernel manager passed in as ``km`` (started,
+        and later stopped, by the caller); the client's channels are closed after the run."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
+                                     **kwargs):
+            from papermill.clientwrap import PapermillNotebookClient
+            from papermill.log import logger
+
+            kwargs.pop("input_path", None)
+            kwargs.pop("timeout", None)
+            kwargs.pop("startup_timeout", None)
+            client = PapermillNotebookClient(
+                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+                log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+                    client.kc = None
+
+    papermill_engines.register(ENGINE_NAME, PrestartedKernelEngine)
+    return ENGINE_NAME
+
+
+ENGINE_NAME = "evidence-prestarted"
+
+
+def wait_until_ready(km: AsyncKernelManager, timeout: float) -> None:
+    """Block until the kernel answers (raises jupyter_client's start-up errors otherwise)."""
+    client = km.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=timeout)
+    finally:
+        client.stop_channels()

@@ -1,0 +1,58 @@
+"""Return on investment of children's OT: an economic model with its uncertainty.
+
+* :mod:`evidence.roi.model`: the model itself, pure and vectorised over probabilistic draws
+  (costs, QALYs by area under the curve, SROI-style avoided-cost streams, Green Book
+  discounting, and the outputs: NPV, benefit-cost ratio, ROI, cost per QALY, ICER, net monetary
+  benefit, payback year).
+* :mod:`evidence.roi.assumptions`: assumption sets (``config/roi/*.yml``), validated on load.
+* :mod:`evidence.roi.records`: inputs from the processed activity and outcome records.
+* :mod:`evidence.roi.analysis`: base case, one-way and probabilistic sensitivity analysis,
+  break-even values, acceptability curve, scenarios.
+* :mod:`evidence.roi.report`: display tables and plain-language text.
+
+Figures are in :mod:`evidence.plots.roi`.
+"""
+
+from evidence.roi.analysis import (
+    Analysis,
+    Prepared,
+    acceptability_curve,
+    analyse,
+    break_even,
+    cumulative_benefits,
+    horizon_scenarios,
+    one_way,
+    prepare,
+    probabilities,
+    summary_table,
+    threshold_table,
+    tier_scenarios,
+)
+from evidence.roi.assumptions import (
+    AssumptionSet,
+    Distribution,
+    Parameter,
+    Source,
+    load_assumptions,
+)
+from evidence.roi.model import (
+    OUTPUTS,
+    PARAMETERS,
+    DiscountSchedule,
+    ModelResults,
+    ModelSettings,
+    discount_factor,
+    evaluate,
+    qaly_profile,
+    sroi_present_value,
+    sroi_yearly_values,
+)
+from evidence.roi.records import TIERS, CohortInputs, cohort_inputs
+
+__all__ = [
+    "OUTPUTS", "PARAMETERS", "TIERS", "Analysis", "AssumptionSet", "CohortInputs", "DiscountSchedule",
+    "Distribution", "ModelResults", "ModelSettings", "Parameter", "Prepared", "Source", "acceptability_curve",
+    "analyse", "break_even", "cohort_inputs", "cumulative_benefits", "discount_factor", "evaluate", "horizon_scenarios",
+    "load_assumptions", "one_way", "prepare", "probabilities", "qaly_profile", "sroi_present_value",
+    "sroi_yearly_values", "summary_table", "threshold_table", "tier_scenarios",
+]

@@ -1,0 +1,308 @@
+"""Display tables and plain-language text for the ROI report: pure functions from analysis
+results to DataFrames of text (for :mod:`evidence.disclosure`) and Markdown strings."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from evidence.disclosure import DisclosureRule, round_counts
+from evidence.roi.analysis import Analysis, Prepared, interval, probabilities
+from evidence.roi.assumptions import AssumptionSet, Parameter
+from evidence.roi.model import BAND_LABELS, BANDS, OUTPUTS
+
+
+def money(x: float, decimals: int = 0) -> str:
+    """Pounds with thousands separators and a proper minus sign: -1234.5 -> '-£1,235'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "not defined"
+    sign = "\u2212" if x < 0 else ""
+    return f"{sign}£{abs(x):,.{decimals}f}"
+
+
+def format_output(name: str, x: float) -> str:
+    """An output value in its unit (pounds, pounds per QALY, QALYs, ratio or year)."""
+    if x is None or math.isnan(x):
+        return "not defined"
+    unit = OUTPUTS[name][1] if name in OUTPUTS else ""
+    if name in ("bcr", "roi"):
+        return f"{x:.2f}"
+    if unit == "QALY":
+        return f"{x:.3f}"
+    if unit == "year":
+        return f"year {x:.0f}" if x >= 1 else "immediately"
+    if unit.startswith("GBP"):
+        return money(x)
+    return f"{x:,.3g}"
+
+
+def cohort_total(children: int | None, per_child: float, rule: DisclosureRule) -> str:
+    """'; for the N children ..., about £X' with N rounded by the disclosure rule and the total
+    from the rounded N, to two significant figures (an exact total would give away the exact
+    count); empty without records or when N is suppressed."""
+    if children is None:
+        return ""
+    rounded = round_counts([children], rule)[0]
+    if np.isnan(rounded) or rounded == 0:
+        return ""
+    total = float(f"{per_child * rounded:.2g}")
+    return f"; for the {rounded:,.0f} children whose care was completed, about {money(total)}"
+
+
+def _intervention_name(prepared: Prepared) -> str:
+    name = prepared.intervention
+    if name in ("Universal", "Targeted", "Specialist"):
+        return f"{name.lower()}-tier occupational therapy"
+    return "occupational therapy (all services)" if name == "All" else name
+
+
+def headline(analysis: Analysis, rule: DisclosureRule, level: float = 0.95) -> str:
+    """The headline in plain words: the return per £1 with its interval, the chance the
+    intervention returns more than it costs, and how far the figures rest on illustrative
+    assumptions."""
+    prepared, base, psa = analysis.prepared, analysis.base, analysis.psa
+    settings, assumptions = prepared.settings, prepared.assumptions
+    bcr_low, bcr_high = interval(psa.bcr, level)
+    npv_low, npv_high = interval(psa.npv, level)
+    chance = probabilities(analysis)
+    who = _intervention_name(prepared)
+    years = f"{settings.horizon_years} year{'s' if settings.horizon_years != 1 else ''}"
+    lines = []
+    if base.incremental_cost[0] > 0:
+        lines.append(
+            f"- For every **£1** spent on {who} rather than the comparator ({assumptions.comparator.lower()}), "
+            "an estimated "
+            f"**{money(base.bcr[0], 2)}** comes back in health gains and avoided costs over {years} "
+            f"({level:.0%} interval {money(bcr_low, 2)} to {money(bcr_high, 2)}, from {analysis.n_draws:,} "
+            "simulations).")
+    else:
+        lines.append(f"- {who[0].upper() + who[1:]} costs less than the comparator ({assumptions.comparator.lower()}) "
+                     "in the base case, so it has no cost to return.")
+    lines.append(f"- The chance that it returns more than it costs (a benefit-cost ratio above 1) is "
+                 f"**{100 * chance['npv_positive']:.0f}%**; the chance of a net return above £1 per £1 spent "
+                 f"(return on investment above 1) is {100 * chance['roi_above_1']:.0f}%.")
+    lines.append(
+        f"- Net present value: **{money(base.npv[0])} per child** ({level:.0%} interval {money(npv_low)} to "
+        f"{money(npv_high)}){cohort_total(prepared.children, base.npv[0], rule)}.")
+    qaly_line = (f"- Health gain: {base.qalys[0]:.3f} QALYs per child; cost per QALY gained "
+                 f"{format_output('cost_per_qaly', base.cost_per_qaly[0])}")
+    payback = base.payback_year[0]
+    qaly_line += (f"; the cost is paid back in {format_output('payback_year', payback)}." if not np.isnan(payback)
+                  else f"; the cost is not paid back within {years}.")
+    lines.append(qaly_line)
+    illustrative, total = assumptions.illustrative_count()
+    if illustrative:
+        lines.append(f"- **Read with care:** {illustrative} of the {total} assumptions behind these figures are "
+                     "illustrative, not taken from a published source (they are listed at the end). The figures show "
+                     "how the method works; they are not evidence of what this service returns.")
+    return "\n".join(lines)
+
+
+def summary_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """:func:`evidence.roi.analysis.summary_table` as text."""
+    rows = []
+    for row in table.itertuples():
+        note = "" if row.defined >= 1 else f"defined in {100 * row.defined:.1f}% of simulations"
+        rows.append({"Result": row.label, "Base case": format_output(row.output, row.base),
+                     f"{level:.0%} interval": f"{format_output(row.output, row.low)} to "
+                                              f"{format_output(row.output, row.high)}",
+                     "Note": note})
+    return pd.DataFrame(rows)
+
+
+def cost_table(analysis: Analysis) -> pd.DataFrame:
+    """Base-case cost per child, built up: staff time by band x unit cost, overheads, training,
+    equipment, optimism bias, the comparator and the incremental cost."""
+    p = analysis.prepared.assumptions.parameters
+    base = analysis.base
+    rows = []
+    for band in BANDS:
+        hours, cost = p[f"staff.hours_{band}"].value, p[f"staff.unit_cost_{band}"].value
+        rows.append((f"{BAND_LABELS[band]} staff", f"{hours:.2f} hours x {money(cost, 2)} per hour", hours * cost))
+    rows += [
+        ("Overheads", f"{100 * p['costs.overhead_rate'].value:.0f}% of staff cost", base.overhead_cost[0]),
+        ("Training", "per child", base.training_cost[0]),
+        ("Equipment", f"{100 * p['costs.equipment_share'].value:.0f}% of children x "
+                      f"{money(p['costs.equipment_unit_cost'].value)}", base.equipment_cost[0]),
+        ("Optimism bias", f"{100 * p['costs.optimism_bias'].value:.0f}% uplift", base.optimism_bias_cost[0]),
+        ("Intervention, total", "", base.intervention_cost[0]),
+        (f"Comparator ({analysis.prepared.assumptions.comparator.lower()})", "", base.comparator_cost[0]),
+        ("Incremental cost", "intervention minus comparator", base.incremental_cost[0]),
+    ]
+    return pd.DataFrame({"Cost": [r[0] for r in rows], "How": [r[1] for r in rows],
+                         "Per child": [money(r[2], 2) for r in rows]})
+
+
+def benefit_table(analysis: Analysis, level: float = 0.95) -> pd.DataFrame:
+    """Present value per child of each benefit: QALYs valued at the threshold, then each
+    avoided-cost stream (whose budget, base case, interval, share of all benefits)."""
+    assumptions = analysis.prepared.assumptions
+    base, psa = analysis.base, analysis.psa
+    total = base.benefits[0]
+    threshold = assumptions.parameters["qaly.value"].value
+    rows = [{"Benefit": f"Health gain ({base.qalys[0]:.3f} QALYs at {money(threshold)} per QALY)",
+             "Whose": "Children and families", "Present value per child": money(base.qaly_value[0]),
+             f"{level:.0%} interval": " to ".join(money(x) for x in interval(psa.qaly_value, level)),
+             "Share": f"{100 * base.qaly_value[0] / total:.0f}%" if total > 0 else ""}]
+    for column, name in enumerate(base.streams):
+        stream = assumptions.streams[name]
+        value = base.avoided_by_stream[0, column]
+        rows.append({"Benefit": stream.label, "Whose": stream.perspective,
+                     "Present value per child": money(value),
+                     f"{level:.0%} interval": " to ".join(money(x) for x in interval(psa.avoided_by_stream[:, column],
+                                                                                      level)),
+                     "Share": f"{100 * value / total:.0f}%" if total > 0 else ""})
+    return pd.DataFrame(rows)
+
+
+def stream_adjustment_table(assumptions: AssumptionSet) -> pd.DataFrame:
+    """The SROI adjustments of each avoided-cost stream (base-case values)."""
+    p = assumptions.parameters
+    rows = []
+    for name, stream in assumptions.streams.items():
+        def value(key: str, name: str = name) -> Parameter:
+            return p[f"stream.{name}.{key}"]
+        rows.append({"Stream": stream.label, "Quantity": f"{value('quantity').value:g} {value('quantity').unit}",
+                     "Financial proxy": f"{money(value('unit_value').value)} ({value('unit_value').unit})",
+                     "Deadweight": f"{100 * value('deadweight').value:.0f}%",
+                     "Attribution": f"{100 * value('attribution').value:.0f}%",
+                     "Displacement": f"{100 * value('displacement').value:.0f}%",
+                     "Drop-off": f"{100 * value('drop_off').value:.0f}% a year",
+                     "Duration": f"{value('duration_years').value:g} year"
+                                 + ("" if value("duration_years").value == 1 else "s")})
+    return pd.DataFrame(rows)
+
+
+def threshold_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Value of a QALY": [money(x) for x in table["threshold"]],
+        "£ returned per £1": [f"{b:.2f} ({lo:.2f} to {hi:.2f})" for b, lo, hi
+                              in zip(table["bcr"], table["bcr_low"], table["bcr_high"], strict=True)],
+        "Net monetary benefit per child": [f"{money(b)} ({money(lo)} to {money(hi)})" for b, lo, hi
+                                           in zip(table["nmb"], table["nmb_low"], table["nmb_high"], strict=True)],
+        "Chance cost-effective": [f"{100 * p:.0f}%" for p in table["p_cost_effective"]],
+    })
+
+
+def _value_text(parameter_unit: str, x: float) -> str:
+    if isinstance(x, float) and math.isnan(x):
+        return ""
+    return money(x, 2) if parameter_unit.startswith("GBP") and abs(x) < 1000 else (
+        money(x) if parameter_unit.startswith("GBP") else f"{x:,.4g}")
+
+
+def one_way_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The one-way table as text: each parameter's range and the output at each end."""
+    name = table.attrs.get("output", "npv")
+    rows = []
+    for row in table.itertuples():
+        varied = not (isinstance(row.low, float) and math.isnan(row.low))
+        rows.append({"Parameter": row.label, "Base value": _value_text(row.unit, row.value),
+                     "Range tested": (f"{_value_text(row.unit, row.low)} to {_value_text(row.unit, row.high)}"
+                                      if varied else "fixed, not varied"),
+                     f"{OUTPUTS[name][0]} at low end": format_output(name, row.output_low) if varied else "",
+                     "at high end": format_output(name, row.output_high) if varied else ""})
+    return pd.DataFrame(rows)
+
+
+def break_even_display(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Parameter": table["label"],
+        "Base value": [_value_text(u, v) for u, v in zip(table["unit"], table["value"], strict=True)],
+        "Break-even value (net present value zero)": [
+            _value_text(u, b) if not np.isnan(b) else
+            f"none between {_value_text(u, lo)} and {_value_text(u, hi)}"
+            for u, b, lo, hi in zip(table["unit"], table["break_even"], table["searched_low"],
+                                    table["searched_high"], strict=True)],
+        "Unit": table["unit"],
+    })
+
+
+def assumptions_display(assumptions: AssumptionSet) -> pd.DataFrame:
+    """Every assumption from the set (and any value set by the report) with its unit, price
+    year, distribution, range and source; illustrative ones flagged. Values taken from the
+    records are tabulated separately, through disclosure control."""
+    rows = []
+    for p in assumptions.parameters.values():
+        if p.origin == "records":
+            continue
+        spread = p.one_way_range()
+        rows.append({"Assumption": p.label, "Value": _value_text(p.unit, p.value), "Unit": p.unit,
+                     "Price year": str(p.price_year or ""), "Distribution": p.distribution.describe(),
+                     "One-way range": f"{_value_text(p.unit, spread[0])} to {_value_text(p.unit, spread[1])}"
+                     if spread else "",
+                     "Illustrative": "ILLUSTRATIVE" if p.illustrative else "sourced",
+                     "Source or note": p.describe_source()})
+    return pd.DataFrame(rows)
+
+
+def settings_markdown(prepared: Prepared) -> str:
+    """The model's structural settings and their sources, in words."""
+    a, s = prepared.assumptions, prepared.settings
+    source = a.schedule_source.cite() if a.schedule_source else "no source given"
+    ranges = "; ".join(f"{t.label} {money(t.low)} to {money(t.high)} per QALY "
+                       f"({'ILLUSTRATIVE: ' + t.note if t.illustrative else t.source.cite()})" for t in a.thresholds)
+    perspective = ", ".join(a.icer_perspective) or "none"
+    return "\n".join([
+        f"- **Assumption set:** {a.title} (`{a.path}`), prices in {a.price_year} pounds.",
+        f"- **Comparator:** {a.comparator}. {a.comparator_description}",
+        f"- **Horizon:** {s.horizon_years} years; costs of care in year 0; year 1 "
+        + ("discounted (the SROI guide's convention)." if s.discount_first_year else "not discounted."),
+        f"- **Discounting:** declining schedules after year 30 from {source}.",
+        f"- **Thresholds reported:** {ranges}.",
+        f"- **ICER perspective:** avoided costs falling to {perspective} offset costs in the ICER and net monetary "
+        "benefit; all streams count in the net present value and benefit-cost ratio.",
+        f"- **Outcome:** {a.instrument} {a.scale}, mapped to utility through the utility-per-point parameter.",
+    ])
+
+
+def tier_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`evidence.roi.analysis.tier_scenarios` with text columns, keeping ``n`` for
+    :func:`evidence.disclosure.publish_summary`."""
+    out = table[["tier", "n"]].copy()
+    out["cost"] = [money(x) for x in table["cost"]]
+    out["qalys"] = [f"{x:.3f}" for x in table["qalys"]]
+    out["bcr"] = [f"{b:.2f} ({lo:.2f} to {hi:.2f})" for b, lo, hi in zip(table["bcr"], table["bcr_low"],
+                                                                          table["bcr_high"], strict=True)]
+    out["npv"] = [f"{money(b)} ({money(lo)} to {money(hi)})" for b, lo, hi in zip(table["npv"], table["npv_low"],
+                                                                                   table["npv_high"], strict=True)]
+    out["p"] = [f"{100 * p:.0f}%" for p in table["p_npv_positive"]]
+    return out
+
+
+def horizon_display(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Horizon": [f"{h} year{'s' if h != 1 else ''}" for h in table["horizon"]],
+        "£ returned per £1": [f"{b:.2f} ({lo:.2f} to {hi:.2f})" for b, lo, hi
+                              in zip(table["bcr"], table["bcr_low"], table["bcr_high"], strict=True)],
+        "Net present value per child": [money(x) for x in table["npv"]],
+        "Chance benefits exceed costs": [f"{100 * p:.0f}%" for p in table["p_npv_positive"]],
+    })
+
+
+def context_markdown(published: pd.DataFrame) -> str:
+    """Published return-on-investment figures quoted for context (``data/raw/published``),
+    each with its source, and a warning that they are about other interventions."""
+    lines = []
+    for row in published.itertuples():
+        lines.append(f"- For context, not comparison: {row.statement}, **£{float(row.value):.2f}** per £1 "
+                     f"({row.publisher}, {row.published}, \u201c{row.source_title}\u201d, quoted in {row.quoted_in}). "
+                     "That figure is about education, not occupational therapy.")
+    return "\n".join(lines)
+
+
+def results_record(analysis: Analysis, level: float = 0.95) -> dict:
+    """The headline numbers as plain values for the tidy results file."""
+    base, psa = analysis.base, analysis.psa
+    illustrative, total = analysis.prepared.assumptions.illustrative_count()
+    return {
+        "bcr": float(base.bcr[0]), "bcr_interval": list(interval(psa.bcr, level)),
+        "npv_per_child": float(base.npv[0]), "npv_interval": list(interval(psa.npv, level)),
+        "qalys_per_child": float(base.qalys[0]), "cost_per_qaly": float(base.cost_per_qaly[0]),
+        "icer": float(base.icer[0]), "payback_year": float(base.payback_year[0]),
+        "probabilities": probabilities(analysis), "draws": analysis.n_draws,
+        "illustrative_assumptions": illustrative, "assumptions_from_the_set": total,
+    }
+

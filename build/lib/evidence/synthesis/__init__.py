@@ -1,0 +1,60 @@
+"""Evidence synthesis: effect sizes, meta-analysis, heterogeneity, subgroups, meta-regression
+and small-study checks, agreeing with R's metafor (see ``tests/fixtures/metafor``).
+
+Typical use::
+
+    table = read_evidence_table("data/raw/published/evidence_bcg_colditz1994.csv", "RR")
+    result = meta_analysis(table.effects["yi"], table.effects["vi"], method="REML")
+    print(result.summary())
+"""
+
+from evidence.synthesis.bias import (
+    EggerTest,
+    RankCorrelationTest,
+    TrimFillResult,
+    egger_test,
+    rank_correlation_test,
+    trim_and_fill,
+)
+from evidence.synthesis.effects import (
+    MEASURES,
+    Measure,
+    confidence_limits,
+    from_confidence_interval,
+    from_standard_error,
+    hedges_correction,
+    log_odds_ratio,
+    log_risk_ratio,
+    mean_change,
+    mean_difference,
+    measure,
+    risk_difference,
+    standardised_mean_difference,
+)
+from evidence.synthesis.evidence_table import (
+    EvidenceTable,
+    effects_from_groups,
+    read_evidence_table,
+)
+from evidence.synthesis.models import (
+    METHOD_NAMES,
+    MetaAnalysisResult,
+    MetaRegressionResult,
+    SubgroupResult,
+    check_effects,
+    compare_estimators,
+    leave_one_out,
+    meta_analysis,
+    meta_regression,
+    subgroup_analysis,
+)
+
+__all__ = [
+    "MEASURES", "METHOD_NAMES", "EggerTest", "EvidenceTable", "Measure", "MetaAnalysisResult",
+    "MetaRegressionResult", "RankCorrelationTest", "SubgroupResult", "TrimFillResult",
+    "check_effects", "compare_estimators", "confidence_limits", "effects_from_groups",
+    "egger_test", "from_confidence_interval", "from_standard_error", "hedges_correction",
+    "leave_one_out", "log_odds_ratio", "log_risk_ratio", "mean_change", "mean_difference",
+    "measure", "meta_analysis", "meta_regression", "rank_correlation_test", "read_evidence_table",
+    "risk_difference", "standardised_mean_difference", "subgroup_analysis", "trim_and_fill",
+]
