@@ -169,3 +169,12 @@ def test_monthly_medians_of_small_months_are_masked_for_the_chart():
     waits = outcomes.monthly_waits(episodes)
     masked = outcomes.mask_small_groups(waits, RULE.min_base, ["median_weeks", "q1_weeks", "q3_weeks"])
     assert masked["median_weeks"].notna().tolist() == [True, False]
+
+
+def test_survey_weighting_text_rounds_the_effective_sample_size_like_any_count():
+    from evidence import survey
+
+    about = {"illustrative": True, "source": ""}
+    weights = pd.Series([1.0] * 100 + [3.0] * 30)  # Kish n_eff = 190**2 / 370 = 97.57
+    assert "effective sample size about 100)" in survey.describe_weighting(about, weights)
+    assert "effective sample size under 8)" in survey.describe_weighting(about, pd.Series([1.0, 2.0, 1.0]))
