@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from evidence import privacy
 from evidence.errors import InputFileError, Problem, ValidationError
@@ -46,6 +47,7 @@ from evidence.readers import (
 from evidence.validation import (
     as_numbers,
     check_required_columns,
+    is_in,
     problems_at,
     to_category,
     to_datetime,
@@ -160,10 +162,10 @@ def _items(data: pd.DataFrame, prefix: str, count: int) -> pd.DataFrame:
         [f"item_{i}" for i in range(1, count + 1)], axis=1)
 
 
-def _clean_assessments(raw: RawTable, episode_ids) -> tuple[pd.DataFrame, list[Problem]]:
+def _clean_assessments(raw: RawTable, episode_ids: pa.Array) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
     problems: list[Problem] = []
-    unknown = ~data["EpisodeID"].isin(episode_ids)
+    unknown = ~is_in(data["EpisodeID"], episode_ids)
     problems += problems_at(raw, unknown, "EpisodeID", data["EpisodeID"],
                             "no episode with this ID in the episodes table")
     instrument, found = to_category(raw, "Instrument", data["Instrument"], _missing(data["Instrument"]), "instrument")
@@ -197,9 +199,9 @@ def _clean_assessments(raw: RawTable, episode_ids) -> tuple[pd.DataFrame, list[P
     return out, problems
 
 
-def _clean_prems(raw: RawTable, episode_ids) -> tuple[pd.DataFrame, list[Problem]]:
+def _clean_prems(raw: RawTable, episode_ids: pa.Array) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
-    problems = problems_at(raw, ~data["EpisodeID"].isin(episode_ids), "EpisodeID", data["EpisodeID"],
+    problems = problems_at(raw, ~is_in(data["EpisodeID"], episode_ids), "EpisodeID", data["EpisodeID"],
                            "no episode with this ID in the episodes table")
     fft, found = to_category(raw, "FFT", data["FFT"], _missing(data["FFT"]), "fft", ordered=True)
     problems += found
@@ -245,7 +247,7 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     episodes, problems = _clean_episodes(raw["episodes"])
     problems += privacy.identifier_problems(raw["episodes"].name, episodes["service"],
                                             raw["episodes"].row_numbers, "Service", names)
-    ids = raw["episodes"].data["EpisodeID"].dropna().unique()
+    ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
     if blocks:
         checked = _BlockwiseAssessments(blocks, _Shared(ids, sha256_file(paths["episodes"])))
         problems += checked.problems

@@ -40,6 +40,13 @@ def as_numbers(values: pd.Series) -> pd.Series:
     return pd.Series(numbers.to_numpy(zero_copy_only=False), index=values.index, dtype="float64")
 
 
+def is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
+    """Which ``values`` are among ``known`` (missing never is), by Arrow's hash lookup.
+    ``Series.isin`` turns a large set of strings into Python objects on every call."""
+    found = pc.is_in(pa.array(values.astype("string")), value_set=known)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
 def problems_at(raw: RawTable, mask, column: str, values: pd.Series, rule: str) -> list[Problem]:
     """One Problem per position where ``mask`` is true."""
     positions = np.flatnonzero(np.asarray(mask, dtype=bool))
