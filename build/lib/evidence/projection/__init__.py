@@ -1,9 +1,0 @@
-"""Workforce and waiting-list projection for children's occupational therapy.
-
-* :mod:`~evidence.projection.model`: the stock-and-flow model (pure, vectorised).
-* :mod:`~evidence.projection.assumptions`: ``config/projection/*.yml``, checked on load.
-* :mod:`~evidence.projection.scenarios`: Monte Carlo draws and scenarios into one model run.
-* :mod:`~evidence.projection.summary`: fan-chart quantiles, horizon tables, headlines, the
-  assumptions table.
-* :mod:`~evidence.projection.checks`: flow balance, flat stock, closed forms, back test.
-"""

@@ -1,1 +1,0 @@
-"""Reporting: notebook parameters, execution with papermill, offline HTML, and the index."""
