@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from evidence import outcome_records, survey
-from evidence.errors import EvidenceError
+from evidence.errors import EvidenceError, bulleted
 from evidence.files import sha256_file, sha256_text
 from evidence.paths import resolve
 from evidence.privacy import identifier_columns, nhs_number_is_valid
@@ -161,8 +161,6 @@ def audit(processed: str | Path = "data/processed", reports: str | Path = "repor
     processed, reports = resolve(processed), resolve(reports)
     findings = scan([processed, reports], raw_identifier_values(processed))
     if findings:
-        listed = "\n".join(f"  - {f}" for f in findings[:25])
-        more = f"\n  ... and {len(findings) - 25} more" if len(findings) > 25 else ""
-        raise LeakError(f"{len(findings)} possible identifier(s) found in outputs:\n{listed}{more}\n"
+        raise LeakError(f"{len(findings)} possible identifier(s) found in outputs:\n{bulleted(findings, 25)}\n"
                         "Remove the outputs, fix their source, and run again.")
     return findings

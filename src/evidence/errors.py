@@ -65,10 +65,16 @@ class ValidationError(EvidenceError):
         if not problems:
             raise ValueError("ValidationError needs at least one problem")
         self.problems = list(problems)
-        lines = [f"{len(self.problems)} problem(s) found; nothing was written."]
-        lines += [f"  - {p}" for p in self.problems[: self.max_listed]]
-        if len(self.problems) > self.max_listed:
-            lines.append(f"  ... and {len(self.problems) - self.max_listed} more")
+        lines = [f"{len(self.problems)} problem(s) found; nothing was written.",
+                 bulleted(self.problems, self.max_listed)]
         if advice:
             lines.append(advice)
         super().__init__("\n".join(lines))
+
+
+def bulleted(items: list, limit: int) -> str:
+    """The first ``limit`` items as an indented list ("  - item"), and how many more there are."""
+    lines = [f"  - {item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  ... and {len(items) - limit} more")
+    return "\n".join(lines)

@@ -26,7 +26,7 @@ import numpy as np
 import yaml
 from scipy import stats as scipy_stats
 
-from evidence.errors import ConfigError
+from evidence.errors import ConfigError, bulleted
 from evidence.paths import display_path, resolve
 from evidence.roi.model import (
     PARAMETERS,
@@ -320,9 +320,7 @@ def load_assumptions(path: str | Path = DEFAULT_ASSUMPTIONS) -> AssumptionSet:
     problems: list[str] = []
     result = _validate(raw, where, resolved.stem, problems)
     if problems:
-        lines = "\n".join(f"  - {p}" for p in problems[:40])
-        more = f"\n  ... and {len(problems) - 40} more" if len(problems) > 40 else ""
-        raise ConfigError(f"{where}: {len(problems)} problem(s) in the assumption set:\n{lines}{more}\n"
+        raise ConfigError(f"{where}: {len(problems)} problem(s) in the assumption set:\n{bulleted(problems, 40)}\n"
                           "Fix these entries (see config/roi/README.md for the format) and run again.")
     return result
 
