@@ -7,10 +7,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from evidence.errors import ConfigError
+from evidence.paths import display_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -121,3 +126,21 @@ def write_csv_safe(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     text = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     with staged(path) as temp:
         temp.write_bytes(text.encode("utf-8"))
+
+
+def read_yaml_mapping(path: Path, keys: Iterable[str], missing: str = "no such file") -> dict[str, Any]:
+    """A YAML config file that must hold a mapping (``keys`` name the expected ones, for the
+    message); a missing file, bad YAML or another shape is a :class:`ConfigError` naming the
+    file (``missing`` says what a missing file is called)."""
+    where = display_path(path)
+    if not Path(path).is_file():
+        raise ConfigError(f"{where}: {missing}")
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{where}: cannot read ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{where}: not valid YAML ({error})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping with keys {sorted(keys)}")
+    return data

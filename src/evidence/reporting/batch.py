@@ -32,11 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from evidence import provenance
 from evidence.errors import ConfigError
-from evidence.files import sha256_file, sha256_text, staged, write_text_atomic
+from evidence.files import read_yaml_mapping, sha256_file, sha256_text, staged, write_text_atomic
 from evidence.paths import display_path, project_root, resolve
 from evidence.reporting.parameters import read_parameters, validate_parameters
 from evidence.reporting.render import ReportContext, declared_inputs, render_html, render_index
@@ -94,14 +92,7 @@ class BatchOutcome:
 def load_config(path: str | Path) -> BatchConfig:
     """Read and check a batch config; every report's parameters are validated here."""
     path = resolve(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such config file")
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error})") from None
-    if not isinstance(config, dict):
-        raise ConfigError(f"{path}: expected a mapping with keys {sorted(CONFIG_KEYS)}")
+    config = read_yaml_mapping(path, CONFIG_KEYS, missing="no such config file")
     unknown = set(config) - CONFIG_KEYS
     missing = {"year", "title", "reports"} - set(config)
     if unknown or missing:

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy import stats as scipy_stats
 
 from evidence.errors import ConfigError, bulleted
+from evidence.files import read_yaml_mapping
 from evidence.paths import display_path, resolve
 from evidence.roi.model import (
     PARAMETERS,
@@ -334,13 +334,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         known = ", ".join(available_assumption_sets(path.parent)) if path.parent.is_dir() else "none"
         raise ConfigError(f"{display_path(path)}: no such assumption set (available in {display_path(path.parent)}: "
                           f"{known})")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{display_path(path)}: not valid YAML ({error})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{display_path(path)}: expected a mapping with keys {sorted(TOP_LEVEL)}")
-    return data
+    return read_yaml_mapping(path, TOP_LEVEL)
 
 
 def _read_with_parents(path: Path, seen: list[Path]) -> dict[str, Any]:
