@@ -448,15 +448,11 @@ class WorkerPool:
             worker.close()
 
 
-def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob("*") if p.is_file()} \
-        if folder.exists() else {}
-
-
 class ProcessedAudit(threading.Thread):
-    """The audit's reading of the raw identifier values and its scan of the processed data, in
-    a thread while the jobs run (neither depends on the jobs). :meth:`findings` adds the scan of
-    the outputs, and scans the processed data again if any of it changed meanwhile."""
+    """The audit's scan of the processed data, in a thread while the jobs run (it does not
+    depend on them). :meth:`findings` then scans the processed data and the outputs: files
+    found clean and unchanged since (the thread's, and earlier runs', remembered in
+    ``.state``) are not read again, so a change to the processed data meanwhile is still seen."""
 
     def __init__(self, processed: Path, out_dir: Path) -> None:
         super().__init__(daemon=True)
@@ -469,23 +465,17 @@ class ProcessedAudit(threading.Thread):
         from evidence import audit
 
         try:
-            self.before = _snapshot(self.processed)
-            self.raw_values = audit.raw_identifier_values(self.processed)
-            self.processed_findings = audit.scan([self.processed], self.raw_values, self.clean_files)
+            audit.scan([self.processed], audit.raw_identifier_values(self.processed), self.clean_files)
         except BaseException as error:  # raised again by findings(), in the batch's thread
             self.error = error
 
     def findings(self, out_dir: Path) -> list:
-        """Every finding in the processed data and ``out_dir``; files found clean before and
-        unchanged since (same bytes, same scan) are not read again (see :func:`audit.scan`)."""
+        """Every finding in the processed data and ``out_dir`` (see :func:`audit.scan`)."""
         from evidence import audit
 
         if self.error is not None:
             raise self.error
-        if _snapshot(self.processed) != self.before:
-            self.raw_values = audit.raw_identifier_values(self.processed)
-            self.processed_findings = audit.scan([self.processed], self.raw_values, self.clean_files)
-        found = self.processed_findings + audit.scan([out_dir], self.raw_values, self.clean_files)
+        found = audit.scan([self.processed, out_dir], audit.raw_identifier_values(self.processed), self.clean_files)
         write_text_atomic(self.memory, json.dumps(self.clean_files, indent=1, sort_keys=True))
         return found
 
