@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
 import nbformat
@@ -168,3 +170,34 @@ def test_a_worker_that_dies_fails_its_job_only(tmp_path):
     outcome = batch.run_batch(config, tmp_path / "reports", show_progress=False, workers=1)
     assert [r.status for r in outcome.results] == ["failed", "succeeded"]
     assert "without a result" in outcome.results[0].error
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread priority is a Linux feature")
+def test_work_beside_the_jobs_runs_at_the_lowest_priority():
+    """The processed-data audit runs in a thread at nice 19; the rest of the process keeps its
+    priority."""
+    seen = {}
+
+    def probe():
+        batch._yield_cpu_to_jobs()
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    assert seen["thread"] == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == os.getpriority(os.PRIO_PROCESS, 0) < 19
+
+
+def test_a_slot_with_no_job_left_closes_its_worker(tiny):
+    """Once every job is taken, a worker exits when its job ends, not at the end of the batch."""
+    folder, _, config = tiny
+    pool = batch.WorkerPool(2, prestart=False)
+    specs = [batch.job_spec(job, batch.load_config(config), folder / "reports", timeout=600, retries=2)
+             for job in batch.load_config(config).jobs]
+    try:
+        results = [future.result() for future in pool.submit_all(specs)]
+        assert [r["status"] for r in results] == ["succeeded"] * 3
+        assert pool.workers and not any(worker.alive for worker in pool.workers)
+    finally:
+        pool.shutdown()

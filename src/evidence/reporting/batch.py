@@ -17,6 +17,7 @@ says why each job ran or was skipped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -440,12 +441,25 @@ class WorkerPool:
             worker = self.local.worker = Worker(spec["root"])
             with self.lock:
                 self.workers.append(worker)
-        return worker.run({**spec, "prestart": self.prestart and more})
+        result = worker.run({**spec, "prestart": self.prestart and more})
+        with self.lock:
+            taken = self.waiting == 0
+        if taken:  # every job is taken: this slot's worker exits now, while the others finish
+            worker.close()
+        return result
 
     def shutdown(self) -> None:
         self.threads.shutdown()
         for worker in self.workers:
             worker.close()
+
+
+def _yield_cpu_to_jobs() -> None:
+    """Lower the calling thread's CPU priority to the lowest (Linux ``nice`` 19 applies per
+    thread), so that work done beside the jobs takes only CPU time they leave idle. Elsewhere,
+    or if refused, the thread keeps its priority."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 class ProcessedAudit(threading.Thread):
@@ -464,6 +478,7 @@ class ProcessedAudit(threading.Thread):
     def run(self) -> None:
         from evidence import audit
 
+        _yield_cpu_to_jobs()
         try:
             audit.scan([self.processed], audit.raw_identifier_values(self.processed), self.clean_files)
         except BaseException as error:  # raised again by findings(), in the batch's thread
