@@ -35,6 +35,16 @@ def test_wilson_interval_is_vectorised_and_level_aware():
     assert narrow[0] > low[0] and narrow[1] < high[0]
 
 
+def test_wilson_interval_is_exact_at_none_and_all():
+    """0 of n has a lower bound of exactly 0 and n of n an upper bound of exactly 1 (charts draw
+    error bars as differences, and -3e-17 is refused); n = 0 stays undefined."""
+    n = np.arange(1, 500)
+    assert (stats.wilson_interval(np.zeros_like(n), n)[0] == 0).all()
+    assert (stats.wilson_interval(n, n)[1] == 1).all()
+    assert stats.wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=5e-5)  # Newcombe 1998 Table I
+    assert all(np.isnan(stats.wilson_interval(0, 0)))
+
+
 def test_wilson_interval_rejects_impossible_counts():
     with pytest.raises(ValueError, match="count <= n"):
         stats.wilson_interval(5, 4)

@@ -6,10 +6,10 @@ All functions are pure and vectorised over numpy arrays or pandas Series.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from evidence.errors import EvidenceError
 
@@ -30,13 +30,15 @@ def wilson_interval(count, n, level: float = 0.95):
     n = np.asarray(n, dtype=float)
     if np.any(n < 0) or np.any(count < 0) or np.any(count > n):
         raise ValueError("wilson_interval needs 0 <= count <= n")
-    z = scipy_stats.norm.ppf(0.5 + level / 2)
+    z = NormalDist().inv_cdf(0.5 + level / 2)  # Wichura's AS241, as scipy's ndtri: double precision
     with np.errstate(invalid="ignore", divide="ignore"):
         p = count / n
         denominator = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denominator
         half = z / denominator * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
         low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # the bounds are exactly 0 at count 0 and 1 at count n, not 1e-17 off after rounding
+    low, high = np.where((count == 0) & (n > 0), 0.0, low), np.where((count == n) & (n > 0), 1.0, high)
     if low.ndim == 0:
         return float(low), float(high)
     return low, high

@@ -408,10 +408,19 @@ class Worker:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity (``taskset``, a container's cpuset)
+    where the system reports one, else every core of the machine."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on this system (macOS, Windows)
+        return os.cpu_count() or 1
+
+
 def prestart_kernels(workers: int) -> bool:
     """Whether workers should start the next job's kernel while the current job runs: only
     with a core to spare for it (booting a kernel is mostly imports, i.e. CPU)."""
-    return workers < (os.cpu_count() or 1)
+    return workers < available_cores()
 
 
 class WorkerPool:
@@ -506,7 +515,7 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
     started = time.perf_counter()
     config = load_config(config_path)
     out_dir = resolve(out) if out else project_root() / "reports" / str(config.year)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or available_cores()
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     results: dict[str, JobResult] = {}
