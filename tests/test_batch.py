@@ -201,3 +201,17 @@ def test_a_slot_with_no_job_left_closes_its_worker(tiny):
         assert pool.workers and not any(worker.alive for worker in pool.workers)
     finally:
         pool.shutdown()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is a Linux feature")
+def test_the_default_follows_the_cores_this_process_may_use():
+    """Confined to one core (taskset, a cpuset), the batch runs one worker and does not pre-start
+    kernels, whatever the machine has."""
+    allowed = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(allowed)})
+        assert batch.available_cores() == 1
+        assert not batch.prestart_kernels(1)
+    finally:
+        os.sched_setaffinity(0, allowed)
+    assert batch.available_cores() == len(allowed)
