@@ -215,3 +215,34 @@ def test_the_default_follows_the_cores_this_process_may_use():
     finally:
         os.sched_setaffinity(0, allowed)
     assert batch.available_cores() == len(allowed)
+
+
+def test_a_worker_is_replaced_after_its_quota_of_jobs(tiny):
+    """A long batch does not keep one worker for ever: after ``jobs_per_worker`` jobs the slot
+    starts a new one (and the old one is gone)."""
+    folder, _, config = tiny
+    loaded = batch.load_config(config)
+    specs = [batch.job_spec(job, loaded, folder / "reports", timeout=600, retries=2) for job in loaded.jobs]
+    pool = batch.WorkerPool(1, prestart=True, jobs_per_worker=2)
+    try:
+        results = [future.result() for future in pool.submit_all(specs)]
+        assert [r["status"] for r in results] == ["succeeded"] * 3
+        assert [worker.jobs for worker in pool.workers] == [2, 1]
+        assert not any(worker.alive for worker in pool.workers)
+    finally:
+        pool.shutdown()
+
+
+@pytest.mark.parametrize(("flag", "expected"), [([], None), (["--prestart"], True), (["--no-prestart"], False)])
+def test_cli_passes_prestart_to_the_batch(monkeypatch, tmp_path, flag, expected):
+    from evidence import cli
+
+    seen = {}
+
+    def fake_run_batch(config, out, **options):
+        seen.update(options)
+        return batch.BatchOutcome([], tmp_path / "index.html")
+
+    monkeypatch.setattr(batch, "run_batch", fake_run_batch)
+    assert cli.main(["run", "config/annual_report.yml", *flag]) == 0
+    assert seen["prestart"] is expected

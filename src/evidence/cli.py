@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="dask.distributed scheduler address (e.g. tcp://host:8786); workers must share "
                           "this project's folder and environment")
     run.add_argument("--timeout", type=float, default=1800, help="seconds before a job is stopped (default 1800)")
+    run.add_argument("--prestart", action=argparse.BooleanOptionalAction, default=None,
+                     help="start each next report's kernel while the current report runs (default: only "
+                          "when there are more cores than workers)")
 
     derive = commands.add_parser("derive", help="derive a table from processed data")
     derive.add_argument("what", choices=["service-effects"],
@@ -84,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             from evidence.reporting.batch import run_batch
 
             outcome = run_batch(args.config, args.out, workers=args.workers, force=args.force,
-                                scheduler=args.scheduler, timeout=args.timeout)
+                                scheduler=args.scheduler, timeout=args.timeout, prestart=args.prestart)
             return 0 if outcome.succeeded else 1
         if args.command == "derive":
             from evidence.files import write_csv_safe

@@ -361,6 +361,7 @@ class Worker:
                                         start_new_session=True, text=True, bufsize=1)
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.killed = False
+        self.jobs = 0  # jobs sent to this worker
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -374,6 +375,7 @@ class Worker:
 
     def run(self, spec: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
+        self.jobs += 1
         try:
             self.process.stdin.write(json.dumps({**spec, "kernel_pids": str(self.kernel_pids)}) + "\n")
             self.process.stdin.flush()
@@ -423,14 +425,20 @@ def prestart_kernels(workers: int) -> bool:
     return workers < available_cores()
 
 
+#: A worker is replaced after this many jobs, so that what a long batch leaves behind in it
+#: (caches, fragmented memory) stays bounded; its start-up is then paid once per this many jobs.
+JOBS_PER_WORKER = 50
+
+
 class WorkerPool:
     """``size`` pool slots, each with one long-lived :class:`Worker` (started when the slot
-    takes its first job). ``prestart``: each worker starts the next job's kernel while the
-    current one runs (when jobs remain to be taken)."""
+    takes its first job, replaced after ``jobs_per_worker`` jobs). ``prestart``: each worker
+    starts the next job's kernel while the current one runs (when jobs remain to be taken)."""
 
-    def __init__(self, size: int, prestart: bool) -> None:
+    def __init__(self, size: int, prestart: bool, jobs_per_worker: int = JOBS_PER_WORKER) -> None:
         self.threads = ThreadPoolExecutor(max_workers=size)
         self.prestart = prestart
+        self.jobs_per_worker = jobs_per_worker
         self.local = threading.local()
         self.workers: list[Worker] = []
         self.lock = threading.Lock()
@@ -446,10 +454,13 @@ class WorkerPool:
             self.waiting -= 1
             more = self.waiting > 0
         worker = getattr(self.local, "worker", None)
+        if worker is not None and worker.jobs >= self.jobs_per_worker:
+            worker.close()
         if worker is None or not worker.alive:
             worker = self.local.worker = Worker(spec["root"])
             with self.lock:
                 self.workers.append(worker)
+        more = more and worker.jobs + 1 < self.jobs_per_worker  # a kernel for a job this worker will run
         result = worker.run({**spec, "prestart": self.prestart and more})
         with self.lock:
             taken = self.waiting == 0
