@@ -37,9 +37,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="dask.distributed scheduler address (e.g. tcp://host:8786); workers must share "
                           "this project's folder and environment")
     run.add_argument("--timeout", type=float, default=1800, help="seconds before a job is stopped (default 1800)")
-    run.add_argument("--prestart", action=argparse.BooleanOptionalAction, default=None,
-                     help="start each next report's kernel while the current report runs (default: only "
-                          "when there are more cores than workers)")
+    run.add_argument("--prestart", action=argparse.BooleanOptionalAction, default=True,
+                     help="start each next report's kernel while the current report runs (default: on)")
 
     derive = commands.add_parser("derive", help="derive a table from processed data")
     derive.add_argument("what", choices=["service-effects"],

@@ -419,12 +419,6 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def prestart_kernels(workers: int) -> bool:
-    """Whether workers should start the next job's kernel while the current job runs: only
-    with a core to spare for it (booting a kernel is mostly imports, i.e. CPU)."""
-    return workers < available_cores()
-
-
 #: A worker is replaced after this many jobs, so that what a long batch leaves behind in it
 #: (caches, fragmented memory) stays bounded; its start-up is then paid once per this many jobs.
 JOBS_PER_WORKER = 50
@@ -518,9 +512,10 @@ class ProcessedAudit(threading.Thread):
 def run_batch(config_path: str | Path, out: str | Path | None = None, show_progress: bool = True,
               workers: int | None = None, force: bool = False, scheduler: str | None = None,
               timeout: float = DEFAULT_TIMEOUT_SECONDS, retries: int = KERNEL_START_RETRIES,
-              prestart: bool | None = None) -> BatchOutcome:
+              prestart: bool = True) -> BatchOutcome:
     """Run the reports in the config that need running; write the reports, ``index.html`` and
-    ``run.json`` (the run log)."""
+    ``run.json`` (the run log). ``workers`` defaults to :func:`available_cores`; with
+    ``prestart`` each worker starts the next report's kernel while the current report runs."""
     from tqdm import tqdm
 
     started = time.perf_counter()
@@ -552,7 +547,7 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
                    (job, reason, fingerprint) for job, reason, fingerprint, spec in pending}
         completed = ((futures[f], f.result()) for f in dask_completed(futures))
     else:
-        pool = WorkerPool(workers, prestart=prestart_kernels(workers) if prestart is None else prestart)
+        pool = WorkerPool(workers, prestart=prestart)
         submitted = pool.submit_all([spec for *_, spec in pending])
         futures = {future: (job, reason, fingerprint)
                    for future, (job, reason, fingerprint, _) in zip(submitted, pending, strict=True)}
