@@ -244,3 +244,22 @@ def test_cli_passes_prestart_to_the_batch(monkeypatch, tmp_path, flag, expected)
     monkeypatch.setattr(batch, "run_batch", fake_run_batch)
     assert cli.main(["run", "config/annual_report.yml", *flag]) == 0
     assert seen["prestart"] is expected
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix-domain sockets")
+def test_kernels_talk_over_sockets_of_their_own(tmp_path):
+    """Kernels use IPC sockets in a folder of the worker's own (TCP ports picked by two kernels
+    starting at once can collide), with paths short enough for a socket; nothing is left."""
+    from evidence.reporting.kernels import KernelSource, wait_until_ready
+
+    source = KernelSource(tmp_path / "kernel_pids")
+    km = source.take("evidence", str(tmp_path))
+    try:
+        wait_until_ready(km, timeout=60)
+        info = km.get_connection_info()
+        assert info["transport"] == "ipc"
+        assert Path(info["ip"]).parent == tmp_path / "sockets"
+        assert len(f"{info['ip']}-{info['shell_port']}") < 100
+    finally:
+        source.close()
+    assert not (tmp_path / "sockets").exists()

@@ -124,7 +124,7 @@ KERNEL_START_RETRIES = 2
 KERNEL_START_ERRORS = ("address already in use", "kernel didn't respond", "kernel died before replying",
                        "timeout waiting for kernel", "kernel_info_reply", "zmqerror")
 STATE_FOLDER = ".state"
-KERNEL_START_TIMEOUT = 120
+KERNEL_START_TIMEOUT = 60  # seconds; papermill's default start timeout
 
 
 def _tree_digest(paths: list[Path], root: Path) -> str:

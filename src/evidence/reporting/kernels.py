@@ -14,6 +14,9 @@ error cells and metadata are unchanged.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -44,14 +47,37 @@ class KernelSource:
         self.pid_file = Path(pid_file) if pid_file else None
         self.running: list[AsyncKernelManager] = []
         self.ready: tuple[tuple[str, str], AsyncKernelManager] | None = None
+        self.started = 0
+        self.sockets: str | None = None  # a short folder for the kernels' IPC sockets (POSIX)
 
     def _record(self) -> None:
         if self.pid_file is not None:
             pids = [str(p) for p in (_kernel_pid(km) for km in self.running) if p]
             write_text_atomic(self.pid_file, "".join(f"{pid}\n" for pid in pids))
 
+    def _manager(self, kernel_name: str) -> AsyncKernelManager:
+        """A kernel manager on Unix-domain sockets where the system has them. Over TCP, each
+        kernel's ports are picked free and released before the kernel binds them, so two
+        kernels starting at once (parallel workers, pre-starting) can pick the same port: the
+        kernel then never answers and the job waits out the start timeout (seen here once:
+        125 s for a 2 s report). A socket file in a folder of this worker's own cannot collide.
+        The folder is beside ``pid_file`` (the batch removes that folder even when it kills the
+        worker), else a new temporary one; either way short, as a socket path must fit in
+        about 100 bytes."""
+        if os.name != "posix":
+            return AsyncKernelManager(kernel_name=kernel_name)
+        if self.sockets is None:
+            if self.pid_file is not None:
+                self.sockets = str(self.pid_file.parent / "sockets")
+                os.makedirs(self.sockets, exist_ok=True)
+            else:
+                self.sockets = tempfile.mkdtemp(prefix="evk-")
+        self.started += 1
+        return AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                                  ip=os.path.join(self.sockets, f"k{self.started}"))
+
     def _start(self, kernel_name: str, cwd: str) -> AsyncKernelManager:
-        km = AsyncKernelManager(kernel_name=kernel_name)
+        km = self._manager(kernel_name)
         run_sync(km.start_kernel)(cwd=cwd, extra_arguments=list(KERNEL_ARGUMENTS))
         self.running.append(km)
         self._record()
@@ -91,6 +117,9 @@ class KernelSource:
             self.ready = None
         for km in list(self.running):
             self.stop(km)
+        if self.sockets is not None:
+            shutil.rmtree(self.sockets, ignore_errors=True)
+            self.sockets = None
 
 
 @cache
