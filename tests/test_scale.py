@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evidence import readers
+from evidence import outcome_records, readers
 from evidence.cli import main
-from evidence.errors import ValidationError
+from evidence.errors import PseudonymKeyError, ValidationError
 from evidence.ingest import ingest_outcomes
 from evidence.paths import project_root
 
@@ -119,6 +119,40 @@ def test_block_ingest_reports_every_problem_with_its_file_row(tmp_path):
     assert {(row, column) for row, column, _ in described} >= {(12, "Item1"), (6002, "Timepoint"),
                                                                  (6003, "EpisodeID")}
     assert not (tmp_path / "blocks").exists() or not any((tmp_path / "blocks").iterdir())
+
+
+def test_block_ingest_reads_and_cleans_each_block_once(tmp_path, monkeypatch):
+    """With a key at hand, the check writes each cleaned block (pseudonymised) beside the
+    output and the tables are read back from there: every block is read from the CSV once, and
+    the temporary blocks are gone afterwards."""
+    reads = []
+    real_read = outcome_records.read_csv_block
+    monkeypatch.setattr(outcome_records, "read_csv_block", lambda block: reads.append(block.first_row) or
+                        real_read(block))
+    folder = _extract(tmp_path)
+    ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)
+    blocks = readers.csv_blocks(folder / "assessments.csv", 100_000)
+    assert sorted(reads) == sorted(block.first_row for block in blocks)
+    assert not list((tmp_path / "blocks").glob(".blocks-*"))
+
+
+def test_block_ingest_of_real_data_without_a_key_reports_problems_first(tmp_path):
+    """Data not marked synthetic and no key: as in the whole-file path, the extract's problems
+    come first, then the missing key; nothing is spilled or written either way."""
+    def spoil(table):
+        table.loc[10, "Item1"] = "9"
+
+    folder = _extract(tmp_path, spoil)
+    episodes = pd.read_csv(folder / "episodes.csv", dtype=str, keep_default_na=False)
+    episodes.drop(columns="DataLabel").to_csv(folder / "episodes.csv", index=False)
+    with pytest.raises(ValidationError, match="Item1"):
+        ingest_outcomes(folder, tmp_path / "blocks", environ={}, block_bytes=100_000)
+    assert not (tmp_path / "blocks").exists()
+    clean = _extract(tmp_path / "clean")
+    episodes.drop(columns="DataLabel").to_csv(clean / "episodes.csv", index=False)
+    with pytest.raises(PseudonymKeyError, match="not marked synthetic"):
+        ingest_outcomes(clean, tmp_path / "blocks", environ={}, block_bytes=100_000)
+    assert not (tmp_path / "blocks").exists()
 
 
 def test_cli_block_option(tmp_path, capsys):

@@ -86,7 +86,20 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
     dask.dataframe, for extracts larger than memory (see
     :func:`evidence.outcome_records.clean_extract`); the files written are the same."""
     out = _checked_out(out)
-    clean = outcome_records.clean_extract(folder, environ, block_bytes)
+    if not block_bytes:
+        return _write_outcomes(outcome_records.clean_extract(folder, environ), folder, out)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:  # cleaned blocks wait beside the output, pseudonymised, between the check and the write
+        with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as spill:
+            return _write_outcomes(outcome_records.clean_extract(folder, environ, block_bytes, spill), folder, out)
+    finally:
+        if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
+            out.rmdir()
+
+
+def _write_outcomes(clean: outcome_records.CleanOutcomes, folder: str | Path, out: Path) -> dict:
+    """Write the cleaned tables and the manifest (all or nothing); return the manifest."""
     tables = {"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
               "prems": clean.prems}
     with _computed(tables, out) as tables:

@@ -24,6 +24,7 @@ silently dropped.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evidence import privacy
-from evidence.errors import InputFileError, Problem, ValidationError
+from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
 from evidence.files import sha256_file
 from evidence.instruments import get_instrument
 from evidence.instruments.prem import EXPERIENCE
@@ -219,7 +220,7 @@ def _clean_prems(raw: RawTable, episode_ids: pa.Array) -> tuple[pd.DataFrame, li
 
 
 def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
-                  block_bytes: int | None = None) -> CleanOutcomes:
+                  block_bytes: int | None = None, spill: str | Path | None = None) -> CleanOutcomes:
     """Validate, type, score and de-identify an outcomes extract folder.
 
     With ``block_bytes``, the assessments table (the long one: one row per questionnaire) is
@@ -229,7 +230,16 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     keys, and ``assessments`` and ``scores`` come back as lazy dask DataFrames that a writer
     computes block by block, so memory is bounded by the blocks in flight, not the file.
     Episodes and experience questionnaires (one row per episode at most) are read whole.
-    A CSV that is not plainly well formed, and .xlsx/.sav, are read whole either way."""
+    A CSV that is not plainly well formed, and .xlsx/.sav, are read whole either way.
+
+    The block-wise path needs ``spill``, a folder the caller owns and removes (the ingest uses
+    a temporary folder inside the output folder): each block is read and cleaned once, and
+    while the problems of later blocks are still being gathered, the cleaned block waits there,
+    already pseudonymised; the lazy tables read those parts back. Without a usable
+    pseudonymisation key nothing is kept, and the missing key is reported after the problems,
+    as in the whole-file path."""
+    if block_bytes and spill is None:
+        raise ValueError("block-wise cleaning needs a spill folder for the cleaned blocks")
     paths = find_tables(folder)
     blocks = csv_blocks(paths["assessments"], block_bytes) if block_bytes else None
     raw = {name: read_raw(path) for name, path in paths.items() if not (blocks and name == "assessments")}
@@ -248,8 +258,12 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     problems += privacy.identifier_problems(raw["episodes"].name, episodes["service"],
                                             raw["episodes"].row_numbers, "Service", names)
     ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
+    synthetic = _marked_synthetic(raw["episodes"])
     if blocks:
-        checked = _BlockwiseAssessments(blocks, _Shared(ids, sha256_file(paths["episodes"])))
+        early_key = None
+        with contextlib.suppress(PseudonymKeyError):  # reported below, after the problems
+            early_key = privacy.pseudonym_key(synthetic, environ)
+        checked = _BlockwiseAssessments(blocks, _Shared(ids, sha256_file(paths["episodes"])), early_key, Path(spill))
         problems += checked.problems
         rows_in = {name: len(table.data) for name, table in raw.items()} | {"assessments": checked.rows}
     else:
@@ -265,9 +279,6 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
         raise ValidationError([Problem(raw["assessments"].name, None, None, None,
                                        "the table has a header but no rows")])
 
-    column, value = SYNTHETIC_MARKER
-    marker = raw["episodes"].data.get(column)
-    synthetic = marker is not None and bool((marker.astype("string").str.strip() == value).all())
     key = privacy.pseudonym_key(synthetic, environ)
     episode_pseudonym = dict(zip(raw["episodes"].data["EpisodeID"].str.strip(),
                                  privacy.pseudonymise(raw["episodes"].data["EpisodeID"], key), strict=True))
@@ -292,6 +303,13 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
                          {name: list(found) for name, found in extra.items() if found}, rows_in, paths)
 
 
+def _marked_synthetic(episodes: RawTable) -> bool:
+    """Whether every episode carries the synthetic-data marker."""
+    column, value = SYNTHETIC_MARKER
+    marker = episodes.data.get(column)
+    return marker is not None and bool((marker.astype("string").str.strip() == value).all())
+
+
 def _header_only(block: CsvBlock) -> RawTable:
     """A block's file as a table with its header and no rows (for the column checks)."""
     return RawTable(block.path, pd.DataFrame(columns=list(block.header), dtype="string"),
@@ -312,15 +330,18 @@ class _Shared:
 class _BlockwiseAssessments:
     """The assessments table of an extract, cleaned block by block (see :func:`clean_extract`).
 
-    Construction checks every block (in parallel through dask) and keeps only the problems,
-    the row count and the duplicate keys; :meth:`cleaned` returns the lazy cleaned and scored
-    tables, reading each block again when they are computed."""
+    Construction checks every block (in parallel through dask) and keeps the problems, the row
+    count and the duplicate keys; with a pseudonymisation ``key`` it also writes each cleaned
+    block without problems to ``folder``, pseudonymised. :meth:`cleaned` returns the lazy
+    cleaned and scored tables, read back from those blocks."""
 
-    def __init__(self, blocks: list[CsvBlock], ids: _Shared):
+    def __init__(self, blocks: list[CsvBlock], ids: _Shared, key: privacy.PseudonymKey | None, folder: Path):
         import dask
 
-        self.blocks, self.ids = blocks, ids
-        checked = dask.compute(*[dask.delayed(_check_block)(block, ids) for block in blocks])
+        self.key = key
+        self.parts = [folder / f"block-{number:06d}.parquet" for number in range(len(blocks))]
+        checked = dask.compute(*[dask.delayed(_check_block)(block, ids, key, part)
+                                 for block, part in zip(blocks, self.parts, strict=True)])
         self.problems = [problem for _, _, found in checked for problem in found]
         self.rows = sum(len(keys) for keys, _, _ in checked)
         keys = pd.concat([keys for keys, _, _ in checked], ignore_index=True)
@@ -331,24 +352,32 @@ class _BlockwiseAssessments:
     def cleaned(self, key: privacy.PseudonymKey):
         import dask.dataframe as dd
 
+        if self.problems or key != self.key:  # clean_extract raises before it gets here
+            raise RuntimeError("the cleaned blocks were not kept (problems found, or no key when checked)")
         example = self.example.assign(episode_id=privacy.pseudonymise(self.example["episode_id"], key))
-        assessments = dd.from_map(_clean_block, self.blocks, self.flags, args=(self.ids, key),
-                                  meta=example.iloc[:0], label="outcome-assessments", enforce_metadata=False)
+        assessments = dd.from_map(_kept_block, self.parts, self.flags, meta=example.iloc[:0],
+                                  label="outcome-assessments", enforce_metadata=False)
         scores = assessments.map_partitions(score_assessments, meta=score_assessments(example).iloc[:0])
         return assessments, scores, int(sum(flags.sum() for flags in self.flags))
 
 
-def _check_block(block: CsvBlock, ids: _Shared) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """A block's duplicate keys (one row per raw row), first cleaned rows, and problems."""
+def _check_block(block: CsvBlock, ids: _Shared, key: privacy.PseudonymKey | None,
+                 part: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """A block's duplicate keys (one row per raw row), first cleaned rows, and problems; with
+    a ``key``, a block without problems is also written to ``part``, pseudonymised."""
     cleaned, problems = _clean_assessments(read_csv_block(block), ids.value)
-    return cleaned[["episode_id", "instrument", "timepoint"]], cleaned.head(100), problems
+    keys, example = cleaned[["episode_id", "instrument", "timepoint"]], cleaned.head(100)
+    if key is not None and not problems:
+        cleaned["episode_id"] = privacy.pseudonymise(cleaned["episode_id"], key)
+        cleaned.reset_index(drop=True).to_parquet(part, index=False)
+    return keys, example, problems
 
 
-def _clean_block(block: CsvBlock, later: np.ndarray, ids: _Shared, key: privacy.PseudonymKey) -> pd.DataFrame:
-    cleaned, _ = _clean_assessments(read_csv_block(block), ids.value)
+def _kept_block(part: Path, later: np.ndarray) -> pd.DataFrame:
+    """A block written by :func:`_check_block`, with its rows' duplicate flags across blocks."""
+    cleaned = pd.read_parquet(part)
     cleaned["duplicate_of_earlier"] = later
-    cleaned["episode_id"] = privacy.pseudonymise(cleaned["episode_id"], key)
-    return cleaned.reset_index(drop=True)
+    return cleaned
 
 
 def score_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
