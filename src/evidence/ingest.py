@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -90,69 +89,67 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
         return _write_outcomes(outcome_records.clean_extract(folder, environ), folder, out)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    try:  # cleaned blocks wait beside the output, pseudonymised, between the check and the write
-        with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as spill:
-            return _write_outcomes(outcome_records.clean_extract(folder, environ, block_bytes, spill), folder, out)
+    try:  # cleaned blocks, pseudonymised, and then the computed tables' parts wait beside the output
+        with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as staging:
+            clean = outcome_records.clean_extract(folder, environ, block_bytes, staging)
+            return _write_outcomes(clean, folder, out, Path(staging))
     finally:
         if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
             out.rmdir()
 
 
-def _write_outcomes(clean: outcome_records.CleanOutcomes, folder: str | Path, out: Path) -> dict:
-    """Write the cleaned tables and the manifest (all or nothing); return the manifest."""
-    tables = {"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
-              "prems": clean.prems}
-    with _computed(tables, out) as tables:
-        manifest = {
-            "dataset": "outcomes",
-            "description": "Children's OT episodes of care, questionnaires (PROMs) and experience (PREMs)",
-            "synthetic": clean.synthetic,
-            "input": {"path": display_path(folder), "sha256": _combined_sha256(clean.sources),
-                      "files": {name: {"path": display_path(path), "sha256": sha256_file(path),
-                                       "rows": clean.rows_in[name], "encoding": clean.raw[name].encoding}
-                                for name, path in clean.sources.items()}},
-            "rows": {"in": clean.rows_in, "rejected": {}, "rejected_total": 0,
-                     "out": {name: _row_count(table) for name, table in tables.items()}},
-            "duplicates": clean.duplicates,
-            "de_identification": {
-                "identifier_columns_dropped": list(outcome_records.DIRECT_IDENTIFIERS),
-                "undeclared_identifier_columns_dropped": clean.identifier_columns_dropped,
-                "kept_instead": "age at referral in whole years",
-                "free_text_redactions": clean.redactions,
-                "child_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
-                "episode_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
-                "pseudonym_key": clean.key_origin,
-            },
-            "output": {name: f"outcomes_{name}.parquet" for name in tables},
-            "package_version": provenance.package_version(),
-            "git_revision": provenance.git_revision(),
-            "created_utc": provenance.utc_now(),
-        }
-        writers = {out / f"outcomes_{name}.parquet": (lambda p, t=table: _write_parquet(t, p))
-                   for name, table in tables.items()}
-        writers[out / "outcomes.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
-                                                                         encoding="utf-8")
-        write_all_atomic(writers)
+def _write_outcomes(clean: outcome_records.CleanOutcomes, folder: str | Path, out: Path,
+                    staging: Path | None = None) -> dict:
+    """Write the cleaned tables and the manifest (all or nothing); return the manifest. Dask
+    tables (block-wise cleaning) are first computed into parquet parts under ``staging``."""
+    tables = _computed({"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
+                        "prems": clean.prems}, staging)
+    manifest = {
+        "dataset": "outcomes",
+        "description": "Children's OT episodes of care, questionnaires (PROMs) and experience (PREMs)",
+        "synthetic": clean.synthetic,
+        "input": {"path": display_path(folder), "sha256": _combined_sha256(clean.sources),
+                  "files": {name: {"path": display_path(path), "sha256": sha256_file(path),
+                                   "rows": clean.rows_in[name], "encoding": clean.raw[name].encoding}
+                            for name, path in clean.sources.items()}},
+        "rows": {"in": clean.rows_in, "rejected": {}, "rejected_total": 0,
+                 "out": {name: _row_count(table) for name, table in tables.items()}},
+        "duplicates": clean.duplicates,
+        "de_identification": {
+            "identifier_columns_dropped": list(outcome_records.DIRECT_IDENTIFIERS),
+            "undeclared_identifier_columns_dropped": clean.identifier_columns_dropped,
+            "kept_instead": "age at referral in whole years",
+            "free_text_redactions": clean.redactions,
+            "child_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
+            "episode_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
+            "pseudonym_key": clean.key_origin,
+        },
+        "output": {name: f"outcomes_{name}.parquet" for name in tables},
+        "package_version": provenance.package_version(),
+        "git_revision": provenance.git_revision(),
+        "created_utc": provenance.utc_now(),
+    }
+    writers = {out / f"outcomes_{name}.parquet": (lambda p, t=table: _write_parquet(t, p))
+               for name, table in tables.items()}
+    writers[out / "outcomes.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
+                                                                     encoding="utf-8")
+    write_all_atomic(writers)
     return manifest
 
 
-@contextmanager
-def _computed(tables: dict, out: Path):
-    """The tables, with any dask DataFrame computed into a parquet dataset (a folder of
-    part files, in order) inside a temporary folder under ``out`` that is removed on exit.
-    All dask tables are computed together, so blocks they share are read once."""
+def _computed(tables: dict, staging: Path | None) -> dict[str, pd.DataFrame | Path]:
+    """The tables, with any dask DataFrame computed into a parquet dataset (a folder of part
+    files, in order) under ``staging``. All dask tables are computed together, so blocks they
+    share are read once."""
     lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
     if not lazy:
-        yield tables
-        return
+        return tables
     import dask
 
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".partitions-", dir=out) as staging:
-        folders = {name: Path(staging) / name for name in lazy}
-        dask.compute(*[table.to_parquet(folders[name], write_index=False, compute=False)
-                       for name, table in lazy.items()])
-        yield {name: folders.get(name, table) for name, table in tables.items()}
+    folders = {name: staging / name for name in lazy}
+    dask.compute(*[table.to_parquet(folders[name], write_index=False, compute=False)
+                   for name, table in lazy.items()])
+    return {name: folders.get(name, table) for name, table in tables.items()}
 
 
 def _parts(folder: Path) -> list[Path]:
