@@ -259,17 +259,17 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
                                             raw["episodes"].row_numbers, "Service", names)
     ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
     synthetic = _marked_synthetic(raw["episodes"])
+    rows_in = {name: len(table.data) for name, table in raw.items()}
     if blocks:
         early_key = None
         with contextlib.suppress(PseudonymKeyError):  # reported below, after the problems
             early_key = privacy.pseudonym_key(synthetic, environ)
         checked = _BlockwiseAssessments(blocks, _Shared(ids, sha256_file(paths["episodes"])), early_key, Path(spill))
         problems += checked.problems
-        rows_in = {name: len(table.data) for name, table in raw.items()} | {"assessments": checked.rows}
+        rows_in["assessments"] = checked.rows  # not the header-only table's 0
     else:
         assessments, found = _clean_assessments(raw["assessments"], ids)
         problems += found
-        rows_in = {name: len(table.data) for name, table in raw.items()}
     prems, found = _clean_prems(raw["prems"], ids)
     problems += found
     if problems:
