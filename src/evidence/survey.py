@@ -446,7 +446,8 @@ def describe_weighting(about: dict[str, Any], weights: pd.Series | None) -> str:
                 "(for example one nation), so every response counts equally.")
     source = ("The margins are **illustrative**, not published figures: read weighted results as a "
               "demonstration." if about["illustrative"] else f"Margins: {about['source']}.")
-    rounded = disclosure.round_counts([stats.effective_sample_size(weights)])[0]  # as every count shown
-    size = "under 8" if np.isnan(rounded) else f"about {rounded:,.0f}"
+    rule = disclosure.DisclosureRule()
+    rounded = disclosure.round_counts([stats.effective_sample_size(weights)], rule)[0]  # as every count shown
+    size = f"under {rule.small_count_max + 1}" if np.isnan(rounded) else f"about {rounded:,.0f}"
     return (f"Results are weighted by raking to population margins (Kish design effect "
             f"{stats.kish_design_effect(weights):.2f}, effective sample size {size}). {source}")
