@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("config", type=Path, help="e.g. config/annual_report.yml")
     run.add_argument("--out", type=Path, default=None,
                      help="reports folder (default: reports/<year> under the project root)")
-    run.add_argument("--workers", type=int, default=None, help="parallel jobs (default: the number of cores this process may use)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="parallel jobs (default: the number of cores this process may use)")
     run.add_argument("--force", action="store_true", help="run every report, even those unchanged")
     run.add_argument("--scheduler", default=None,
                      help="dask.distributed scheduler address (e.g. tcp://host:8786); workers must share "

@@ -7,8 +7,9 @@ the report template once), each job in a fresh kernel of its own, through paperm
 rendered to offline HTML; on a dask.distributed cluster (``--scheduler``; a filesystem shared
 with the workers is assumed) each job runs in a fresh worker process. A kernel that fails to
 start (papermill's known "address already in use" and start-up timeout races under parallel
-runs) is retried; a job that runs past its timeout is killed, with its worker and kernels. A failed job is recorded with its failing cell and error, its stale outputs
-are removed, and the other jobs carry on; the index lists every job's status.
+runs) is retried; a job that runs past its timeout is killed, with its worker and kernels. A
+failed job is recorded with its failing cell and error, its stale outputs are removed, and the
+other jobs carry on; the index lists every job's status.
 
 Runs are incremental: a job whose notebook, parameters, inputs, configuration and package code
 are unchanged since its last success is skipped (``--force`` runs everything), and the run log

@@ -113,8 +113,7 @@ class KernelSource:
         self._record()
 
     def close(self) -> None:
-        if self.ready is not None:
-            self.ready = None
+        self.ready = None
         for km in list(self.running):
             self.stop(km)
         if self.sockets is not None:
