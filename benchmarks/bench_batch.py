@@ -75,18 +75,37 @@ def script_for(notebook: Path, parameters: dict) -> str:
     return "\n\n".join(lines) + "\n"
 
 
-def _median_phases(results: list) -> dict:
-    names = sorted({name for r in results for name in r.phases})
-    return {name: round(statistics.median(r.phases.get(name, 0.0) for r in results), 2) for name in names}
+def write_config(folder: Path, reports: list[dict]) -> Path:
+    """A batch config of ``reports`` (name, notebook, parameters) in ``folder``."""
+    path = folder / "batch.yml"
+    path.write_text(yaml.safe_dump({"year": 2025, "title": "bench", "kernel": "evidence", "reports": reports}))
+    return path
+
+
+def write_script(folder: Path, report: dict) -> Path:
+    """The report's notebook code as a script in ``folder``, writing the same results JSON."""
+    parameters = dict(report["parameters"])
+    if RESULTS_PARAMETER in read_parameters(Path(report["notebook"])):
+        parameters[RESULTS_PARAMETER] = str(folder / f"{report['name']}.json")
+    path = folder / f"{report['name']}.py"
+    path.write_text(script_for(Path(report["notebook"]), parameters))
+    return path
+
+
+def run_script(root: Path, script: Path) -> None:
+    subprocess.run([sys.executable, str(script)], cwd=root, env={**os.environ, "EVIDENCE_ROOT": str(root)},
+                   check=True, capture_output=True)
+
+
+def _median_phases(phases: list[dict[str, float]]) -> dict:
+    names = sorted({name for p in phases for name in p})
+    return {name: round(statistics.median(p.get(name, 0.0) for p in phases), 2) for name in names}
 
 
 @contextlib.contextmanager
-def on_cores(count: int | None):
+def on_cores(count: int):
     """Run the block (and the workers and kernels it starts, which inherit the mask) on the
-    first ``count`` cores this process may use; ``None`` leaves the affinity alone."""
-    if count is None:
-        yield
-        return
+    first ``count`` cores this process may use."""
     allowed = sorted(os.sched_getaffinity(0))
     if count > len(allowed):
         raise SystemExit(f"the benchmark needs {count} cores, this process may use {len(allowed)}")
@@ -114,19 +133,11 @@ def overhead(root: Path, repeats: int, cores: int, reports: list[dict]) -> dict:
     as fresh script processes one after another, both confined to ``cores`` cores (with 2, the
     worker's next kernel boots on the spare core; with 1, neither the batch nor a script gets a
     second core). A script writes the same results JSON as the report."""
-    env = {**os.environ, "EVIDENCE_ROOT": str(root)}
     batch_times, script_times, jobs, fixed = [], [], [], []
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        config = folder / "batch.yml"
-        config.write_text(yaml.safe_dump({"year": 2025, "title": "bench", "kernel": "evidence", "reports": reports}))
-        scripts = []
-        for report in reports:
-            parameters = dict(report["parameters"])
-            if RESULTS_PARAMETER in read_parameters(Path(report["notebook"])):
-                parameters[RESULTS_PARAMETER] = str(folder / f"{report['name']}.json")
-            scripts.append(folder / f"{report['name']}.py")
-            scripts[-1].write_text(script_for(Path(report["notebook"]), parameters))
+        config = write_config(folder, reports)
+        scripts = [write_script(folder, report) for report in reports]
         for repeat in range(repeats):
             with on_cores(cores):
                 start = time.perf_counter()
@@ -137,7 +148,7 @@ def overhead(root: Path, repeats: int, cores: int, reports: list[dict]) -> dict:
                 fixed.append(outcome.seconds - sum(r.seconds for r in outcome.results))
                 start = time.perf_counter()
                 for script in scripts:
-                    subprocess.run([sys.executable, str(script)], cwd=root, env=env, check=True, capture_output=True)
+                    run_script(root, script)
                 script_times.append((time.perf_counter() - start) / len(reports))
     batch_s, script_s = statistics.median(batch_times), statistics.median(script_times)
     return {"baseline": "the same notebook code as plain Python scripts, a fresh process each, one after another",
@@ -147,7 +158,7 @@ def overhead(root: Path, repeats: int, cores: int, reports: list[dict]) -> dict:
             "ratio": round(batch_s / script_s, 2), "goal": "<= 1.5", "repeats": repeats,
             "batch_per_report_runs": [round(t, 2) for t in batch_times],
             "script_per_report_runs": [round(t, 2) for t in script_times],
-            "job_phases_median": _median_phases(jobs),
+            "job_phases_median": _median_phases([r.phases for r in jobs]),
             "job_seconds_median": round(statistics.median(r.seconds for r in jobs), 2),
             "batch_fixed_seconds_median": round(statistics.median(fixed), 2)}
 
@@ -155,16 +166,12 @@ def overhead(root: Path, repeats: int, cores: int, reports: list[dict]) -> dict:
 def cold_single_report(root: Path, repeats: int) -> dict:
     """One report in a fresh worker process (its imports and kernel start unhidden) against one
     script."""
+    report = {"name": "survey", "notebook": str(root / NOTEBOOK), "parameters": {"nation": "All"}}
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        config_path = folder / "one.yml"
-        config_path.write_text(yaml.safe_dump({"year": 2025, "title": "bench", "kernel": "evidence", "reports": [
-            {"name": "survey", "notebook": str(root / NOTEBOOK), "parameters": {"nation": "All"}}]}))
-        config = load_config(config_path)
+        config = load_config(write_config(folder, [report]))
         spec = job_spec(config.jobs[0], config, folder / "out", timeout=600, retries=2)
-        script = folder / "survey.py"
-        script.write_text(script_for(root / NOTEBOOK, {"nation": "All"}))
-        env = {**os.environ, "EVIDENCE_ROOT": str(root)}
+        script = write_script(folder, report)
         batch_times, script_times, phases = [], [], []
         for _ in range(repeats):
             start = time.perf_counter()
@@ -173,13 +180,13 @@ def cold_single_report(root: Path, repeats: int) -> dict:
             assert result["status"] == "succeeded", result
             phases.append(result["phases"])
             start = time.perf_counter()
-            subprocess.run([sys.executable, str(script)], cwd=root, env=env, check=True, capture_output=True)
+            run_script(root, script)
             script_times.append(time.perf_counter() - start)
     batch_s, script_s = statistics.median(batch_times), statistics.median(script_times)
     return {"baseline": "same notebook code as a plain Python script (fresh process)",
             "batch_seconds_median": round(batch_s, 2), "script_seconds_median": round(script_s, 2),
             "ratio": round(batch_s / script_s, 2), "repeats": repeats,
-            "job_phases_median": {k: round(statistics.median(p.get(k, 0.0) for p in phases), 2) for k in phases[0]}}
+            "job_phases_median": _median_phases(phases)}
 
 
 def _cpu_seconds() -> float:
@@ -205,8 +212,7 @@ def speedup(root: Path, repeats: int) -> dict:
             "one_worker_two_cores": (2, 1, True), "one_core_no_prestart": (1, None, False)}
     times, cpu, settings = {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder) / "eight.yml"
-        config.write_text(yaml.safe_dump({"year": 2025, "title": "bench", "kernel": "evidence", "reports": reports}))
+        config = write_config(Path(folder), reports)
         for _ in range(repeats):
             for label, (cores, workers, prestart) in runs.items():
                 with on_cores(cores):
