@@ -33,6 +33,12 @@ def _config(folder: Path, reports: list[dict]) -> Path:
     return path
 
 
+def _specs(config: Path, out: Path) -> list[dict]:
+    """The worker specs of every job in a config, as the batch makes them."""
+    loaded = batch.load_config(config)
+    return [batch.job_spec(job, loaded, out, timeout=600, retries=2) for job in loaded.jobs]
+
+
 @pytest.fixture()
 def tiny(tmp_path):
     notebook = _notebook(tmp_path / "tiny.ipynb", "from IPython.display import Markdown, display\n"
@@ -193,8 +199,7 @@ def test_a_slot_with_no_job_left_closes_its_worker(tiny):
     """Once every job is taken, a worker exits when its job ends, not at the end of the batch."""
     folder, _, config = tiny
     pool = batch.WorkerPool(2, prestart=False)
-    specs = [batch.job_spec(job, batch.load_config(config), folder / "reports", timeout=600, retries=2)
-             for job in batch.load_config(config).jobs]
+    specs = _specs(config, folder / "reports")
     try:
         results = [future.result() for future in pool.submit_all(specs)]
         assert [r["status"] for r in results] == ["succeeded"] * 3
@@ -219,8 +224,7 @@ def test_a_worker_is_replaced_after_its_quota_of_jobs(tiny):
     """A long batch does not keep one worker for ever: after ``jobs_per_worker`` jobs the slot
     starts a new one (and the old one is gone)."""
     folder, _, config = tiny
-    loaded = batch.load_config(config)
-    specs = [batch.job_spec(job, loaded, folder / "reports", timeout=600, retries=2) for job in loaded.jobs]
+    specs = _specs(config, folder / "reports")
     pool = batch.WorkerPool(1, prestart=True, jobs_per_worker=2)
     try:
         results = [future.result() for future in pool.submit_all(specs)]
