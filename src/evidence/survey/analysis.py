@@ -18,7 +18,6 @@ from evidence.paths import resolve
 from evidence.survey.clean import slug as _slug
 from evidence.survey.definition import SurveyDefinition, workforce_survey
 
-
 # --- measures ------------------------------------------------------------------------------
 
 

@@ -26,7 +26,13 @@ from evidence.errors import Problem, ValidationError
 from evidence.readers import RawTable
 from evidence.survey.definition import SurveyDefinition, workforce_survey
 from evidence.survey.dialects import Dialect, prepare
-from evidence.validation import check_required_columns, normalise_text, problems_at, to_datetime, to_integer
+from evidence.validation import (
+    check_required_columns,
+    normalise_text,
+    problems_at,
+    to_datetime,
+    to_integer,
+)
 
 IMPORT_ID_PREFIX = '{"ImportId"'
 #: First cells of a summary row a tool or a person adds under the responses.
