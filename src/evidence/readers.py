@@ -464,7 +464,14 @@ def _as_text(column: pd.Series) -> pd.Series:
         return text
     if pd.api.types.is_datetime64_any_dtype(column):
         return column.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
-    return column.astype("string").replace("", pd.NA)
+    text = column.astype("string").replace("", pd.NA)
+    if column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype):
+        # value labels applied: labels, and numbers that have no label (99.0 -> "99")
+        column = column.astype(object)
+        numbers = pd.to_numeric(column.where(column.map(type).eq(float)), errors="coerce")
+        whole = numbers.notna() & (numbers % 1 == 0)
+        text[whole] = numbers[whole].astype("Int64").astype("string")
+    return text
 
 
 def _check_header(table: RawTable) -> None:

@@ -118,7 +118,11 @@ def prepare(raw: RawTable, definition: SurveyDefinition) -> tuple[RawTable, Dial
     wanted = {header: source for source, names in definition.header_names().items() for header in names}
     # a column under the definition's own name wins; question texts and aliases match the rest
     rename: dict[str, str] = {h: h for h in headers if h in definition.header_names()}
+    multiselects = "|".join(re.escape(c["source"]) for c in definition.columns if c["kind"] == "multiselect")
+    option_column = re.compile(rf"^(?:{multiselects})_\d+$", re.IGNORECASE) if multiselects else None
     for header in headers:
+        if option_column and option_column.match(header):
+            continue  # one option of a split multi-select (its label is the question's text)
         candidates = [header, raw.column_labels.get(header, "")]
         source = next((wanted[normalise_header(c)] for c in candidates if c and normalise_header(c) in wanted),
                       None)
