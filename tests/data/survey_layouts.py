@@ -91,7 +91,7 @@ def qualtrics_numeric(frame: pd.DataFrame, definition: SurveyDefinition) -> byte
         elif spec.get("codes"):
             flags = _options(definition, spec, frame[spec["source"]])
             codes = {answer: str(code) for code, answer in spec["codes"].items()}
-            coded[spec["source"]] = flags.apply(lambda row: ",".join(codes[o] for o in row.index[row]), axis=1)
+            coded[spec["source"]] = flags.apply(lambda row, codes=codes: ",".join(codes[o] for o in row.index[row]), axis=1)
     coded["Consent"] = frame["Consent"].str.strip().str.casefold().map({"yes": "1", "no": "2"})
     coded["Finished"] = frame["Finished"].map({"True": "1", "False": "0"})
     return synthetic.export_csv_bytes(coded, definition)
