@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             from evidence import synthetic, synthetic_outcomes, synthetic_services
 
             print(f"wrote {synthetic.write_sample(args.out)}")
+            print(f"wrote {synthetic.write_parent_sample(args.out)}")
             print(f"wrote {synthetic_outcomes.write_sample(args.out)}")
             print(f"wrote {synthetic_services.write_service_effects(args.out)}")
             return 0
