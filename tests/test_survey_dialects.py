@@ -4,7 +4,9 @@ the dialect is recognised and recorded; coded values are read only through the d
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 
 import pandas as pd
 import pytest
@@ -90,3 +92,45 @@ def test_a_code_outside_the_definition_is_refused(layouts, tmp_path):
     message = str(caught.value)
     assert "row 6, column 'Q4': value '6': this export holds choice codes" in message
     assert "5 = Not on Agenda for Change" in message
+
+
+def test_a_summary_row_is_reported_not_counted_as_a_refusal(tmp_path):
+    from evidence.ingest import ingest_survey
+
+    corpus = ROOT / "tests" / "data" / "bad" / "survey"
+    manifest = ingest_survey(corpus / "summary_row_ok.csv", tmp_path / "a", environ={})
+    without = ingest_survey(corpus / "excel_sep_line_ok.csv", tmp_path / "b", environ={})  # the same responses
+    assert manifest["rows"]["summary_rows_removed"] == [{"row": 16, "label": "Total responses"}]
+    assert without["rows"]["summary_rows_removed"] == []
+    assert manifest["rows"]["in"] == 12 == without["rows"]["in"]
+    assert manifest["rows"]["rejected"] == without["rows"]["rejected"]
+
+
+def test_rows_after_an_excel_sep_line_keep_their_file_row_numbers(tmp_path):
+    text = (ROOT / "tests" / "data" / "bad" / "survey" / "excel_sep_line_ok.csv").read_bytes().decode("utf-8-sig")
+    first, rest = text.split("\r\n", 1)
+    rows = list(csv.reader(io.StringIO(rest, newline="")))
+    rows[6][rows[0].index("Q10")] = "75"  # file row 8: the sep line, three header rows, four responses
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    bad = tmp_path / "sep.csv"
+    bad.write_text(first + "\r\n" + buffer.getvalue(), encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"sep.csv, row 8, column 'Q10': value '75'"):
+        survey.clean_export(read_raw(bad), environ={})
+
+
+def test_a_definition_error_names_file_line_key_and_what_is_allowed(tmp_path):
+    from evidence.errors import ConfigError
+
+    text = (ROOT / "config" / "surveys" / "parent_experience.yml").read_text(encoding="utf-8")
+    (tmp_path / "answer_scales.csv").write_bytes((ROOT / "config" / "surveys" / "answer_scales.csv").read_bytes())
+    broken = text.replace("name: listened, kind: category", "name: listened, kind: likert")
+    (tmp_path / "p.yml").write_text(broken, encoding="utf-8")
+    line = next(i for i, row in enumerate(broken.splitlines(), start=1) if "kind: likert" in row)
+    with pytest.raises(ConfigError) as caught:
+        survey.load_definition(tmp_path / "p.yml")
+    assert f"p.yml, line {line}, key columns.2.kind: 'likert' is not allowed; one of category, multiselect" \
+        in str(caught.value)
+    (tmp_path / "p.yml").write_text(text.replace("scale: fft,", "scale: fft, colour: blue,"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"key columns.0.colour: unknown key 'colour'; allowed: source"):
+        survey.load_definition(tmp_path / "p.yml")
