@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--processed", type=Path, default=Path("data/processed"))
     check.add_argument("--reports", type=Path, default=Path("reports"))
 
+    init = commands.add_parser("init", help="scaffold a definition from an export, for you to confirm")
+    init.add_argument("kind", choices=["survey"], help="survey: a definition for config/surveys/")
+    init.add_argument("path", type=Path, help="the export (.csv, .xlsx or .sav)")
+    init.add_argument("--out", type=Path, required=True, help="the definition to write, e.g. config/surveys/NAME.yml")
+
     sample = commands.add_parser("sample", help="regenerate the synthetic sample data")
     sample.add_argument("--out", type=Path, default=Path("data/raw/sample"))
     return parser
@@ -114,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
 
             audit(args.processed, args.reports)
             print(f"audit: no identifiers found in {args.processed} or {args.reports}")
+            return 0
+        if args.command == "init" and args.kind == "survey":
+            from evidence.survey.scaffold import scaffold
+
+            written = [p for p in scaffold(args.path, args.out) if p is not None]
+            print(f"wrote {', '.join(map(str, written))}: check every line marked CONFIRM, then "
+                  f"`evidence ingest survey {args.path} --definition {args.out}`")
             return 0
         if args.command == "sample":
             from evidence import synthetic, synthetic_outcomes, synthetic_services

@@ -27,7 +27,7 @@ KINDS = ("category", "multiselect", "integer", "datetime", "free_text")
 TOP_LEVEL = {
     "name": "a short name of lower-case letters, digits and _ (names the processed table)",
     "title": "the survey's title, as reports show it",
-    "scales": "the answer-scales CSV file, relative to this file",
+    "scales": "the answer-scales CSV file (or a list of them), relative to this file",
     "id_column": "the export's respondent-ID column",
     "missing_codes": "answers that mean no answer, in any column",
     "synthetic_marker": "{column, value}: the column and value that mark a synthetic export",
@@ -240,11 +240,23 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
         check.raise_any()
     if "name" in spec and not (isinstance(spec["name"], str) and _NAME.match(spec["name"])):
         check.fail(("name",), f"{spec['name']!r} is not allowed; {TOP_LEVEL['name']}")
-    scales_path = path.parent / spec.get("scales", "answer_scales.csv")
-    if not scales_path.is_file():
-        check.fail(("scales",), f"no answer-scales file {scales_path}")
-        check.raise_any()
-    scales = load_scales(scales_path)
+    named = spec.get("scales", "answer_scales.csv")
+    scales_paths = [path.parent / name for name in ([named] if isinstance(named, str) else named or [])]
+    for scales_path in scales_paths:
+        if not scales_path.is_file():
+            check.fail(("scales",), f"no answer-scales file {scales_path}; give a CSV file (or a list of "
+                       "them) relative to this file")
+    if not scales_paths:
+        check.fail(("scales",), "give the answer-scales CSV file (or a list of them)")
+    check.raise_any()
+    scales = pd.concat([load_scales(p) for p in scales_paths], ignore_index=True)
+    if len(scales_paths) > 1:
+        twice = scales.duplicated(["scale", "label"])
+        if twice.any():
+            first = scales[twice].iloc[0]
+            check.fail(("scales",), f"scale {first['scale']!r} gives the wording {first['label']!r} in two of "
+                       f"the files; keep one")
+    scales_path = scales_paths[0]
     known_scales = set(scales["scale"])
     canonical = scales.groupby("scale")["canonical"].agg(set).to_dict()
     scale_codes = scales.groupby("scale")["code"].agg(set).to_dict()
