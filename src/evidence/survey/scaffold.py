@@ -117,7 +117,7 @@ def scaffold(export: str | Path, out: str | Path, name: str | None = None) -> tu
     known = load_scales(resolve(SHIPPED_SCALES))
     guesses: list[Guess] = []
     options_of: dict[str, list[str]] = {}
-    for header, (question, option) in raw.column_groups.items():
+    for header, (question, _option) in raw.column_groups.items():
         if header != question:  # one option column of a question spread over several
             options_of.setdefault(question, []).append(header)
     grouped = {h for headers in options_of.values() for h in headers}
