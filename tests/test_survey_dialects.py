@@ -134,3 +134,39 @@ def test_a_definition_error_names_file_line_key_and_what_is_allowed(tmp_path):
     (tmp_path / "p.yml").write_text(text.replace("scale: fft,", "scale: fft, colour: blue,"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"key columns.0.colour: unknown key 'colour'; allowed: source"):
         survey.load_definition(tmp_path / "p.yml")
+
+
+def test_a_split_multiselect_missing_an_option_column_is_refused(layouts, tmp_path):
+    import pyreadstat
+
+    from evidence.errors import InputFileError
+
+    frame, meta = pyreadstat.read_sav(str(layouts["qualtrics_spss.sav"]))
+    bad = tmp_path / "q9_1_only.sav"
+    pyreadstat.write_sav(frame.drop(columns=[f"Q9_{k}" for k in range(2, 8)]), str(bad),
+                         variable_value_labels=meta.variable_value_labels)
+    with pytest.raises(InputFileError, match=r"the option\(s\) Retention, Funding, .* have no column"):
+        survey.clean_export(read_raw(bad), environ={})
+
+
+@pytest.mark.parametrize("layout", list(EXPECTED))
+def test_init_survey_scaffolds_a_definition_that_ingests_the_layout(layouts, tmp_path, layout):
+    from evidence.survey.scaffold import scaffold
+
+    definition, _ = scaffold(layouts[layout], tmp_path / "mine.yml")
+    text = definition.read_text(encoding="utf-8")
+    if layout == "qualtrics_numeric.csv":  # codes only: no wording to recognise a scale by, and it says so
+        assert "every answer is a number: if they are choice codes" in text
+    else:
+        assert "CONFIRM" in text and "scale: agree5" in text
+    if layout == "qualtrics_spss.sav":
+        assert "source: Q9, name: which_of_these_pressures_affect, kind: multiselect" in text
+    clean = survey.clean_export(read_raw(layouts[layout]), survey.load_definition(definition), environ={})
+    assert len(clean.table) >= 678 and clean.synthetic
+
+
+def test_regenerating_the_parent_sample_gives_identical_bytes(tmp_path):
+    from evidence import synthetic
+
+    assert synthetic.write_parent_sample(tmp_path).read_bytes() == \
+        (ROOT / "data" / "raw" / "sample" / synthetic.PARENT_SAMPLE_FILE).read_bytes()

@@ -181,6 +181,17 @@ def _option_columns(raw: RawTable, data: pd.DataFrame, spec: dict, definition: S
                     f"choice code {code} is not among the definition's codes ({definition.path}, "
                     f"columns {spec['source']} codes: {', '.join(map(str, codes)) or 'none'}); add it")
             parts[header] = codes[code]
+    if parts:  # an option without its column would read as never chosen: refused instead
+        scale = definition.scale(spec["scale"])
+        lookup = {**dict(zip(scale["canonical"].str.casefold(), scale["canonical"], strict=False)),
+                  **dict(zip(scale["label"], scale["canonical"], strict=True))}
+        present = {lookup.get(normalise_header(option)) for option in parts.values()}
+        absent = [o for o in definition.categories(spec["scale"]) if o not in present]
+        if absent:
+            raise InputFileError(
+                f"{raw.path}, row 1: the multi-select {spec['source']} is split into one column per option "
+                f"({', '.join(parts)}), but the option(s) {', '.join(absent)} have no column, so they would "
+                "read as never chosen; export the survey again with every option's column")
     return parts
 
 

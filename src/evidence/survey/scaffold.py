@@ -38,6 +38,9 @@ KNOWN_SCALES = {"fft": "the Friends and Family Test", "agree5": "agreement (stro
 #: Positive answers of a known scale, proposed as a headline measure (scale codes).
 POSITIVE_CODES = {"fft": [1, 2], "agree5": [4, 5], "satisfaction5": [4, 5]}
 MISSING_WORDINGS = ["", "prefer not to say", "n/a"]
+#: Answers that usually mean "no answer": proposed as missing codes where a scale does not hold them.
+COMMON_MISSING = {"prefer not to say", "n/a", "not applicable", "don't know", "dont know", "do not know",
+                  "99", "-99"}
 #: Columns survey tools add that are not questions (not carried, so not declared).
 TOOL_COLUMNS = {"startdate", "enddate", "status", "progress", "duration (in seconds)", "finished", "recordeddate",
                 "distributionchannel", "userlanguage", "externalreference", "start time", "completion time",
@@ -59,6 +62,7 @@ class Guess:
     scale: str | None = None
     known_scale: bool = False
     separator: str = ","
+    codes: dict[int, str] | None = None  # choice code -> answer, for a split multi-select
 
 
 def _answers(values: pd.Series) -> pd.Series:
@@ -89,13 +93,16 @@ def _guess_kind(values: pd.Series, known: pd.DataFrame) -> tuple[str, list[str],
     return "free_text", distinct[:5], ","
 
 
-def _known_scale(answers: list[str], scales: pd.DataFrame) -> str | None:
+def _known_scale(answers: list[str], scales: pd.DataFrame) -> tuple[str | None, set[str]]:
+    """The first known scale holding every answer (answers that usually mean no answer
+    aside), and those no-answer wordings it does not hold."""
     folded = {re.sub(r"\s+", " ", a).strip().casefold() for a in answers} - set(MISSING_WORDINGS)
     for scale in KNOWN_SCALES:
         labels = set(scales.loc[scales["scale"] == scale, "label"])
-        if folded and folded <= labels:
-            return scale
-    return None
+        rest = folded - labels
+        if folded - COMMON_MISSING and rest <= COMMON_MISSING:
+            return scale, rest
+    return None, set()
 
 
 def scaffold(export: str | Path, out: str | Path, name: str | None = None) -> tuple[Path, Path | None]:
@@ -110,7 +117,7 @@ def scaffold(export: str | Path, out: str | Path, name: str | None = None) -> tu
     raw = read_raw(export)
     tool = _tool(raw, [str(c) for c in raw.data.columns])
     data = raw.data
-    questions = {str(c): str(c) for c in data.columns}
+    questions = {str(c): raw.column_labels.get(str(c), str(c)) for c in data.columns}
     if len(data) >= 2 and data.iloc[1].astype("string").str.startswith(IMPORT_ID_PREFIX).mean() > 0.5:
         questions = {c: (q if pd.notna(q) else c) for c, q in zip(data.columns, data.iloc[0], strict=True)}
         data = data.iloc[2:]
@@ -120,7 +127,16 @@ def scaffold(export: str | Path, out: str | Path, name: str | None = None) -> tu
     for header, (question, _option) in raw.column_groups.items():
         if header != question:  # one option column of a question spread over several
             options_of.setdefault(question, []).append(header)
+    # a multi-select split into NAME_1..NAME_k (SPSS, Qualtrics "split" exports): k is the choice code
+    split: dict[str, dict[int, str]] = {}
+    for header in data.columns:
+        found = re.fullmatch(r"(.+)_(\d+)", str(header))
+        if found and found.group(1) not in data.columns:
+            chosen = _answers(data[header]).loc[lambda v: v != "0"].drop_duplicates()
+            split.setdefault(found.group(1), {})[int(found.group(2))] = chosen.iloc[0] if len(chosen) else header
+    split = {prefix: codes for prefix, codes in split.items() if len(codes) >= 2}
     grouped = {h for headers in options_of.values() for h in headers}
+    grouped |= {f"{prefix}_{code}" for prefix, codes in split.items() for code in codes}
     for header in data.columns:
         folded = normalise_header(header)
         if header in grouped:
@@ -139,10 +155,14 @@ def scaffold(export: str | Path, out: str | Path, name: str | None = None) -> tu
             guesses.append(Guess(header, questions[header], kind, answers, separator=separator))
     for question, headers in options_of.items():
         guesses.append(Guess(question, question, "multiselect", [raw.column_groups[h][1] for h in headers]))
-    new_scales = []
+    for prefix, codes in split.items():
+        label = questions.get(f"{prefix}_{min(codes)}", prefix)
+        guesses.append(Guess(prefix, label, "multiselect", list(codes.values()), codes=codes))
+    new_scales, missing_found = [], set()
     for guess in guesses:
         if guess.kind in ("category", "multiselect"):
-            guess.scale = _known_scale(guess.answers, known)
+            guess.scale, no_answer = _known_scale(guess.answers, known)
+            missing_found |= no_answer
             guess.known_scale = guess.scale is not None
             if guess.scale is None:
                 guess.scale = f"{name}_{slug(guess.header)[:30] or 'answers'}"
@@ -155,10 +175,13 @@ def scaffold(export: str | Path, out: str | Path, name: str | None = None) -> tu
                 firsts = counts.groupby(counts.index.str.casefold(), sort=False).head(1)
                 firsts = pd.Series(firsts.index, index=firsts.index.str.casefold())
                 for code, (folded, answer) in enumerate(sorted(firsts.items()), start=1):
-                    if folded not in MISSING_WORDINGS:
+                    if folded in COMMON_MISSING:
+                        missing_found.add(folded)
+                    elif folded not in MISSING_WORDINGS:
                         new_scales.append({"scale": guess.scale, "label": folded, "code": code, "canonical": answer})
     scales_out = out.with_name(f"{name}_scales.csv") if new_scales else None
-    text = _definition_text(export, out, name, tool, guesses, raw.data, scales_out)
+    missing = MISSING_WORDINGS + sorted(missing_found - set(MISSING_WORDINGS))
+    text = _definition_text(export, out, name, tool, guesses, raw.data, scales_out, missing)
     if scales_out is not None:
         if scales_out.exists():
             raise ConfigError(f"{scales_out}: exists already; nothing was written")
@@ -179,7 +202,7 @@ def _flow(mapping: dict) -> str:
 
 
 def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: list[Guess], data: pd.DataFrame,
-                     scales_out: Path | None) -> str:
+                     scales_out: Path | None, missing: list[str]) -> str:
     shipped = Path(os.path.relpath(resolve(SHIPPED_SCALES), out.resolve().parent)).as_posix()
     scales = [shipped] + ([scales_out.name] if scales_out else [])
     id_guess = next((g for g in guesses if g.kind == "id"), None)
@@ -196,7 +219,7 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
         lines.append(f"id_column: {json.dumps(id_guess.header)}  # CONFIRM: the respondent-ID column")
     else:
         lines.append("id_column: ResponseId  # the export has no respondent ID; one is made (see the README)")
-    lines.append(f"missing_codes: {_flow(MISSING_WORDINGS)}  # CONFIRM: answers that mean no answer")
+    lines.append(f"missing_codes: {_flow(missing)}  # CONFIRM: answers that mean no answer")
     if marker:
         lines.append(f"synthetic_marker: {_flow({'column': marker, 'value': 'SYNTHETIC'})}  # a synthetic sample")
     identifiers = [g.header for g in guesses if g.kind == "identifier"]
@@ -226,6 +249,8 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
             spec["scale"] = guess.scale
         if guess.kind == "multiselect":
             spec["separator"] = guess.separator
+        if guess.codes:
+            spec["codes"] = guess.codes
         if guess.kind == "integer":
             numbers = pd.to_numeric(_answers(data[guess.header]), errors="coerce")
             spec["min"], spec["max"] = int(min(0, numbers.min())), int(numbers.max())
