@@ -163,6 +163,8 @@ def test_init_survey_scaffolds_a_definition_that_ingests_the_layout(layouts, tmp
         assert "source: Q9, name: which_of_these_pressures_affect, kind: multiselect" in text
     clean = survey.clean_export(read_raw(layouts[layout]), survey.load_definition(definition), environ={})
     assert len(clean.table) >= 678 and clean.synthetic
+    if layout != "qualtrics_numeric.csv":  # the consent question became an exclusion
+        assert clean.rejected["did not consent to take part"] == 12
 
 
 def test_regenerating_the_parent_sample_gives_identical_bytes(tmp_path):

@@ -230,11 +230,17 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
     tools = [g.header for g in guesses if g.kind == "tool"]
     if tools:
         lines.append(f"# Columns the survey tool adds, not carried: {', '.join(tools)}")
+    consent = [g for g in guesses if g.kind == "category" and g.scale == "yes_no" and "consent" in g.question.casefold()]
+    if consent:
+        lines.append("# CONFIRM: responses without consent are left out (the manifest counts them)")
+        lines.append("exclusions:")
+        lines += [f"  - {_flow({'column': g.header, 'keep': ['yes'], 'reason': 'did not consent to take part'})}"
+                  for g in consent]
     lines.append("columns:")
     columns, names_used = [], set()
     number = 0
     for guess in guesses:
-        if guess.kind in ("id", "tool", "identifier", "marker"):
+        if guess.kind in ("id", "tool", "identifier", "marker") or guess in consent:
             continue
         number += 1
         column_name = "_".join(slug(guess.question).split("_")[:5]) or f"q{number}"
