@@ -95,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ingested {manifest['input']['path']}: rows in: {_counts(rows['in'])}; "
                   f"excluded: {rows['rejected_total']}; written to {args.out}: {_counts(rows['out'])}"
                   f"{' (synthetic sample data)' if manifest['synthetic'] else ''}")
+            if "dialect" in manifest["input"]:
+                summary = rows.get("summary_rows_removed") or []
+                print(f"  read as: {manifest['input']['dialect']['description']}"
+                      + "".join(f"; summary row {s['row']} ({s['label']!r}) left out" for s in summary))
             return 0
         if args.command == "run":
             from evidence.reporting.batch import run_batch

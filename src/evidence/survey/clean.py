@@ -23,6 +23,7 @@ import pandas as pd
 
 from evidence import privacy
 from evidence.errors import Problem, ValidationError
+from evidence.paths import display_path
 from evidence.readers import RawTable
 from evidence.survey.definition import SurveyDefinition, workforce_survey
 from evidence.survey.dialects import Dialect, prepare
@@ -111,7 +112,7 @@ def _check_columns(raw: RawTable, definition: SurveyDefinition) -> None:
     needed = [definition.id_column, *(c["source"] for c in definition.columns if not c.get("optional"))]
     needed += [e["column"] for e in definition.exclusions if not e.get("optional")]
     check_required_columns(raw, needed, "Export the survey again with every question included, or add "
-                           f"the header your tool uses as an alias in {definition.path}.")
+                           f"the header your tool uses as an alias in {display_path(definition.path)}.")
 
 
 def _looks_coded(data: pd.DataFrame, definition: SurveyDefinition) -> bool:
@@ -138,7 +139,8 @@ def _decode(raw: RawTable, source: str, values: pd.Series, missing: pd.Series, c
     allowed = ", ".join(f"{code} = {answer}" for code, answer in codes.items())
     problems = problems_at(raw, bad_rows, source, values,
                            f"this export holds choice codes, and this is not one of the question's codes "
-                           f"({allowed}; {definition.path}); a code is never read as a wording it resembles")
+                           f"({allowed}; {display_path(definition.path)}); a code is never read as a wording it "
+                           "resembles")
     if several:
         decoded = answers.dropna().groupby(level=0).agg(",".join).reindex(range(len(values)))
     else:
@@ -157,7 +159,7 @@ def _to_category(raw: RawTable, source: str, values: pd.Series, missing: pd.Seri
     canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), None)[wordings.codes],
                           index=values.index, dtype="string")
     categories = definition.categories(scale)
-    scales_file = definition.path.parent / "answer_scales.csv" if definition.path else "the answer scales"
+    scales_file = display_path(definition.path.parent / "answer_scales.csv") if definition.path else "the answer scales"
     problems = problems_at(
         raw, ~missing & canonical.isna(), source, values,
         f"not a recognised answer; expected one of: {', '.join(categories)} (or a missing code); "
