@@ -79,10 +79,21 @@ def _check_model(entry) -> dict[str, float]:
     pairs |= {"statistic": (r.statistic, entry["zval"]), "pvalue": (r.pvalue, entry["pval"]),
               "k": (r.k, entry["k"])}
     if not fixed:
+        pairs |= _prediction_pairs(entry, data)
         pairs |= {"pi_low": (r.pi_low, entry["pi_low"]), "pi_high": (r.pi_high, entry["pi_high"]),
                   "tau2_ci": (r.tau2_ci, entry["tau2_ci"]), "i2_ci": (r.i2_ci, entry["i2_ci"]),
                   "h2_ci": (r.h2_ci, entry["h2_ci"])}
     return _compare(pairs)
+
+
+def _prediction_pairs(entry, data) -> dict[str, tuple]:
+    """The prediction interval under each of metafor's pi.type options."""
+    pairs = {}
+    for pi_type, reference in entry["pi"].items():
+        r = synthesis.meta_analysis(data["yi"], data["vi"], entry["method"], entry["test"], entry["level"],
+                                    pi_type=pi_type)
+        pairs[f"pi_{pi_type}"] = ((r.pi_low, r.pi_high), reference)
+    return pairs
 
 
 def _check_metaregression(entry) -> dict[str, float]:
@@ -108,6 +119,17 @@ def _check_subgroups(entry) -> dict[str, float]:
         row = table.loc[group["group"]]
         for name in ("k", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "q_pvalue"):
             pairs[f"{group['group']}_{name}"] = (row[name], group[name])
+    for pi_type in entry["common_tau2"]["pi"]:  # each pi.type, separate and common tau²
+        for common_tau2 in (False, True):
+            t = synthesis.subgroup_analysis(data["yi"], data["vi"], groups, entry["method"], entry["test"],
+                                            common_tau2=common_tau2, pi_type=pi_type).table.set_index("subgroup")
+            reference = (entry["common_tau2"]["pi"][pi_type] if common_tau2 else
+                         {"low": [g["pi"][pi_type][0] for g in entry["groups"]],
+                          "high": [g["pi"][pi_type][1] for g in entry["groups"]]})
+            names = [g["group"] for g in entry["groups"]]
+            for bound in ("low", "high"):
+                pairs[f"{'common' if common_tau2 else 'separate'}_pi_{pi_type}_{bound}"] = (
+                    t.loc[names, f"pi_{bound}"], reference[bound])
     pairs |= {"q_between": (r.q_between, entry["q_between"]),
               "q_between_pvalue": (r.q_between_pvalue, entry["q_between_pvalue"]),
               "q_between_df": (r.q_between_df, entry["q_between_df"])}
@@ -148,9 +170,11 @@ def _check_ranktest(entry) -> dict[str, float]:
 
 def _check_trimfill(entry) -> dict[str, float]:
     data = EFFECTS[entry["data"]]
-    r = synthesis.trim_and_fill(data["yi"], data["vi"], entry["method"], estimator=entry["estimator"])
-    assert r.side == entry["side"]
-    pairs = {"k0": (r.k0, entry["k0"]), "se_k0": (r.se_k0, entry["se_k0"]),
+    r = synthesis.trim_and_fill(data["yi"], data["vi"], entry["method"], entry["test"],
+                                estimator=entry["estimator"], side=entry["side_given"],
+                                adjusted_test=entry["refit_test"])
+    assert (r.side, r.adjusted.test) == (entry["side"], entry["refit_test"])
+    pairs = {"k0": (r.k0, entry["k0"]), "se_k0": (r.se_k0, np.nan if entry["se_k0"] is None else entry["se_k0"]),
              "p_k0": (r.p_k0, np.nan if entry["p_k0"] is None else entry["p_k0"]),
              "filled_yi": (np.sort(r.filled_yi), np.sort(entry["filled_yi"])),
              "filled_vi": (np.sort(r.filled_vi), np.sort(entry["filled_vi"]))}
@@ -207,6 +231,26 @@ def test_rank_correlation_agrees_with_ranktest(entry):
 @pytest.mark.parametrize("entry", _named("trimfill"))
 def test_trim_and_fill_agrees_with_trimfill(entry):
     _assert_agrees(_check_trimfill(entry))
+
+
+_REFUSALS = {"regtest": lambda d, m: synthesis.egger_test(d["yi"], d["vi"], m),
+             "regtest_lm": lambda d, m: synthesis.egger_test(d["yi"], d["vi"], m, model="lm"),
+             "trimfill": lambda d, m: synthesis.trim_and_fill(d["yi"], d["vi"], m),
+             "ranktest": lambda d, m: synthesis.rank_correlation_test(d["yi"], d["vi"])}
+
+
+@pytest.mark.parametrize("entry", _named("not_estimable"))
+def test_what_metafor_cannot_estimate_is_refused_with_the_reason(entry):
+    """Every study with the same variance: metafor stops (or gives NA); so does this, by name."""
+    assert entry["error"] != "no error"
+    data = EFFECTS[entry["data"]]
+    with pytest.raises(ValidationError) as caught:
+        _REFUSALS[entry["call"]](data, entry["method"])
+    (problem,) = caught.value.problems
+    assert problem.column == "vi" and problem.value == f"all 10 equal to {data['vi'][0]:g}"
+    assert "every study has the same sampling variance" in problem.rule
+    advice = "Give the side" if entry["call"] == "trimfill" else "is possible with these studies"
+    assert advice in str(caught.value)
 
 
 def test_every_metafor_quantity_within_tolerance(capsys):
