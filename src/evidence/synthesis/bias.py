@@ -4,6 +4,10 @@ test and trim-and-fill, agreeing with metafor's ``regtest``, ``ranktest`` and ``
 Asymmetry can come from publication bias, but also from genuine differences between small and
 large studies, chance or the choice of effect measure; the tests have little power with fewer
 than 10 studies (Sterne et al. 2011, BMJ 343:d4002). Report them as checks, not verdicts.
+
+When every study has the same variance (:func:`precision_varies`), the regression on the
+standard error and the rank correlation cannot be estimated; the tests refuse, as metafor does,
+and :func:`small_study_checks` returns the reason in words for a report instead.
 """
 
 from __future__ import annotations
@@ -168,7 +172,8 @@ class TrimFillResult:
             return f"Trim-and-fill ({self.estimator}, {self.side} side): no studies estimated missing."
         test = "Knapp-Hartung t-test" if self.adjusted.test == "knha" else "z-test"
         return (f"Trim-and-fill ({self.estimator}): {self.k0} studies estimated missing on the "
-                f"{self.side} (SE {self.se_k0:.2f}); adjusted estimate {self.adjusted.estimate:.4f} "
+                f"{self.side} (SE {'NA' if np.isnan(self.se_k0) else f'{self.se_k0:.2f}'}); "
+                f"adjusted estimate {self.adjusted.estimate:.4f} "
                 f"({self.adjusted.ci_low:.4f} to {self.adjusted.ci_high:.4f}, {test}) against "
                 f"{self.original.estimate:.4f} observed")
 
