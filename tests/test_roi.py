@@ -791,3 +791,18 @@ def test_expected_values_are_means_and_ratios_of_means_by_hand():
     assert analysis.monte_carlo_se(results, "npv") == pytest.approx(np.std([50, 150], ddof=1) / math.sqrt(2))
     saving = roi.evaluate(_zeros(settings, comparator__cost_per_child=10), settings)
     assert np.isnan(analysis.expected_values(saving)["bcr"]) and analysis.expected_values(saving)["payback_year"] == 0
+
+
+def test_cost_and_benefit_tables_show_expected_values_beside_the_base_case(specialist):
+    prepared = _prepared(specialist)
+    result = analysis.analyse(prepared, 2000, np.random.default_rng(5))
+    costs = report.cost_table(result).set_index("Cost")
+    hourly = report.staff_hourly_costs(prepared.assumptions)
+    assert sum(hourly["band6"]) == pytest.approx((39133 + 12940 + 11612 + 17840 + 7689) / 1574)
+    assert costs.loc["Incremental cost", "Per child"] == report.money(result.base.incremental_cost[0], 2)
+    assert costs.loc["Incremental cost, expected", "Per child"] == report.money(result.psa.incremental_cost.mean(), 2)
+    benefits = report.benefit_table(result)
+    assert benefits.loc[0, "Present value per child, expected"] == report.money(result.psa.qaly_value.mean())
+    assert benefits.loc[0, "Base case"] == report.money(result.base.qaly_value[0])
+    shares = benefits["Share"].str.rstrip("%").astype(float)
+    assert shares.sum() == pytest.approx(100, abs=len(shares))  # rounded shares of the expected benefits

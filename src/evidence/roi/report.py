@@ -153,6 +153,8 @@ def cost_table(analysis: Analysis) -> pd.DataFrame:
         ("Intervention, total", "", base.intervention_cost[0]),
         (f"Comparator ({analysis.prepared.assumptions.comparator.lower()})", "", base.comparator_cost[0]),
         ("Incremental cost", "intervention minus comparator", base.incremental_cost[0]),
+        ("Incremental cost, expected", f"mean over the {analysis.n_draws:,} simulations (headline figures use it)",
+         float(np.mean(analysis.psa.incremental_cost))),
     ]
     return pd.DataFrame({"Cost": [r[0] for r in rows], "How": [r[1] for r in rows],
                          "Per child": [money(r[2], 2) for r in rows]})
@@ -160,23 +162,23 @@ def cost_table(analysis: Analysis) -> pd.DataFrame:
 
 def benefit_table(analysis: Analysis, level: float = 0.95) -> pd.DataFrame:
     """Present value per child of each benefit: QALYs valued at the threshold, then each
-    avoided-cost stream (whose budget, base case, interval, share of all benefits)."""
+    avoided-cost stream (whose budget, expected value over the simulations, interval, base
+    case, share of the expected benefits)."""
     assumptions = analysis.prepared.assumptions
     base, psa = analysis.base, analysis.psa
-    total = base.benefits[0]
+    total = float(np.mean(psa.benefits))
     threshold = assumptions.parameters["qaly.value"].value
-    rows = [{"Benefit": f"Health gain ({base.qalys[0]:.3f} QALYs at {money(threshold)} per QALY)",
-             "Whose": "Children and families", "Present value per child": money(base.qaly_value[0]),
-             f"{level:.0%} interval": " to ".join(money(x) for x in interval(psa.qaly_value, level)),
-             "Share": f"{100 * base.qaly_value[0] / total:.0f}%" if total > 0 else ""}]
-    for column, name in enumerate(base.streams):
-        stream = assumptions.streams[name]
-        value = base.avoided_by_stream[0, column]
-        rows.append({"Benefit": stream.label, "Whose": stream.perspective,
-                     "Present value per child": money(value),
-                     f"{level:.0%} interval": " to ".join(money(x) for x in interval(psa.avoided_by_stream[:, column],
-                                                                                      level)),
-                     "Share": f"{100 * value / total:.0f}%" if total > 0 else ""})
+    columns = [("Health gain", "Children and families", psa.qaly_value, base.qaly_value[0])]
+    columns += [(assumptions.streams[name].label, assumptions.streams[name].perspective, psa.avoided_by_stream[:, i],
+                 base.avoided_by_stream[0, i]) for i, name in enumerate(base.streams)]
+    rows = []
+    for label, whose, draws, base_value in columns:
+        expected = float(np.mean(draws))
+        if label == "Health gain":
+            label = f"Health gain ({np.mean(psa.qalys):.3f} QALYs expected, at {money(threshold)} per QALY)"
+        rows.append({"Benefit": label, "Whose": whose, "Present value per child, expected": money(expected),
+                     f"{level:.0%} interval": " to ".join(money(x) for x in interval(draws, level)),
+                     "Base case": money(base_value), "Share": f"{100 * expected / total:.0f}%" if total > 0 else ""})
     return pd.DataFrame(rows)
 
 
