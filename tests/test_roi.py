@@ -603,7 +603,13 @@ def test_headline_in_plain_words(tables):
     assert f"{100 * np.mean(result.psa.npv > 0):.0f}%" in text
     table = report.assumptions_display(prepared.assumptions)
     assert "staff time" not in " ".join(table["Assumption"]).lower()  # records go through disclosure instead
-    assert (table["Illustrative"] == "sourced").sum() == 24
+    assert table["Illustrative"].str.startswith("sourced").sum() == 24
+    assert table.set_index("Assumption").loc["Specialist or crisis contacts avoided: financial proxy per outcome",
+                                             "Illustrative"] == "sourced (spread illustrative)"
+    summary = report.summary_display(analysis.summary_table(result)).set_index("Result")
+    npv_se = result.psa.npv.std(ddof=1) / math.sqrt(2000)
+    assert summary.loc["Net present value per child", "Monte Carlo SE"] == f"£{float(f'{npv_se:.2g}'):,.10g}"
+    assert summary.loc["Benefit-cost ratio (£ returned per £1 spent)", "Base case"] == f"{result.base.bcr[0]:.2f}"
     record = report.results_record(result)
     assert record["bcr"] == pytest.approx(expected) and record["base_case"]["bcr"] == pytest.approx(result.base.bcr[0])
     assert (record["illustrative_assumptions"], record["assumptions_from_the_set"]) == (33, 57)

@@ -110,12 +110,21 @@ def headline(analysis: Analysis, rule: DisclosureRule, level: float = 0.95) -> s
     return "\n".join(lines)
 
 
+def _standard_error_text(unit: str, se: float) -> str:
+    """A Monte Carlo standard error to two significant figures, in pounds for money."""
+    if math.isnan(se):
+        return ""
+    text = f"{float(f'{se:.2g}'):,.10g}"
+    return f"£{text}" if unit.startswith("GBP") else text
+
+
 def summary_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """:func:`evidence.roi.analysis.summary_table` as text."""
     rows = []
     for row in table.itertuples():
         note = "" if row.defined >= 1 else f"defined in {100 * row.defined:.1f}% of simulations"
         rows.append({"Result": row.label, "Expected (simulations)": format_output(row.output, row.expected),
+                     "Monte Carlo SE": _standard_error_text(row.unit, row.mc_se),
                      f"{level:.0%} interval": f"{format_output(row.output, row.low)} to "
                                               f"{format_output(row.output, row.high)}",
                      "Base case": format_output(row.output, row.base), "Note": note})
@@ -271,7 +280,8 @@ def assumptions_display(assumptions: AssumptionSet) -> pd.DataFrame:
                      "Price year": p.describe_price_year(), "Distribution": p.distribution.describe(),
                      "One-way range": f"{_value_text(p.unit, spread[0])} to {_value_text(p.unit, spread[1])}"
                      if spread else "",
-                     "Illustrative": "ILLUSTRATIVE" if p.illustrative else "sourced",
+                     "Illustrative": "ILLUSTRATIVE" if p.illustrative else (
+                         "sourced (spread illustrative)" if p.illustrative_spread else "sourced"),
                      "Source or note": p.describe_source()})
     return pd.DataFrame(rows)
 
