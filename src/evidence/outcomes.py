@@ -494,7 +494,7 @@ def describe_its(its: SegmentedRegression, date: str) -> str:
     lags = "one month" if its.autocorrelation_lags == 1 else f"up to {its.autocorrelation_lags} months"
     test = (f"Breusch-Godfrey test for autocorrelation at {lags}, p = {its.breusch_godfrey_p:.2f}; "
             f"Durbin-Watson {its.durbin_watson:.2f}")
-    why = {"ols": f"ordinary least squares, as the residuals show no autocorrelation ({test})",
+    why = {"ols": f"ordinary least squares, as the residuals show no evidence of autocorrelation at the 5% level ({test})",
            "gls-ar1": f"generalised least squares with first-order autocorrelated errors (correlation "
                       f"{its.ar1_phi:.2f} between consecutive months), as the residuals are autocorrelated ({test})",
            "newey-west": f"least squares with Newey-West standard errors (lag {its.maxlags}, small-sample "
