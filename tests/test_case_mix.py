@@ -108,3 +108,19 @@ def test_perfect_separation_is_refused():
                            "change": np.where(np.arange(20) >= 10, 1.0, np.nan)})
     with pytest.raises(EvidenceError, match="separate"):
         outcomes.ipw_mean_change(paired, covariates=["baseline"], replicates=0)
+
+
+def test_comparison_text_counts_children_left_out_and_names_the_limits():
+    from evidence.disclosure import DisclosureRule
+
+    paired = children("n1500")
+    table, _, tau2 = outcomes.case_mix_comparison(paired, paired["reached"])
+    shown = table[table["n"] >= 10]  # as the report filters it: the count travels with the table
+    text = case_mix.describe_comparison(shown, tau2, DisclosureRule())
+    used = EXPECTED["n1500"]["case_mix"]["n_used"]
+    assert shown.attrs["n_missing_covariates"] == paired["reached"].notna().sum() - used
+    assert f"{5 * round(shown.attrs['n_missing_covariates'] / 5)} children with a follow-up had a case-mix" in text
+    assert ("widened" in text) == (tau2 > 0)
+    none_missing = table.copy()
+    none_missing.attrs["n_missing_covariates"] = 0
+    assert case_mix.describe_comparison(none_missing, 0.0, DisclosureRule()).startswith("Services differ no more")

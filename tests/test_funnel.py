@@ -60,6 +60,16 @@ def test_overdispersion_matches_funnelplotr(name):
         assert np.all(limits[level][0][~inside & (np.asarray(reference["low_angle"]) < 0)] == 0)
 
 
+def test_tau2_is_used_for_limits_only_when_phi_exceeds_one():
+    # k = 4 z-scores of +/-0.9 (no winsorising at these quantiles): phi = 0.81 < 1 but k phi > k - 1
+    z = 0.9
+    y = np.sin(np.pi / 4 + np.array([-z, z, -z, z]) / 20) ** 2
+    spread = outcomes.overdispersion(y, [100] * 4, 0.5)
+    assert spread.phi == pytest.approx(0.81)
+    assert spread.tau2 == pytest.approx((4 * 0.81 - 3) / 1200) and spread.tau2 > 0
+    assert spread.limits_tau2 == 0.0
+
+
 def test_no_overdispersion_keeps_exact_limits():
     case = EXPECTED["binomial"]
     proportion = np.asarray(case["numerator"]) / np.asarray(case["denominator"])

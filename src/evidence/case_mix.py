@@ -177,3 +177,22 @@ def indirect_standardisation(units: pd.Series, outcome, expected) -> pd.DataFram
     table["adjusted_proportion"] = np.clip(p0 * table["observed"] / table["expected"], 0, 1)
     table["z"] = (table["observed"] - table["expected"]) / np.sqrt(table["variance"])
     return table
+
+
+def describe_comparison(table: pd.DataFrame, tau2: float, rule) -> str:
+    """The case-mix comparison in words: how many children a missing case-mix detail left out
+    (``table.attrs["n_missing_covariates"]`` from :func:`evidence.outcomes.case_mix_comparison`,
+    rounded as every count shown) and which control limits the funnel uses and why."""
+    from evidence.disclosure import round_counts
+
+    missing = int(table.attrs.get("n_missing_covariates", 0))
+    text = ""
+    if missing:
+        rounded = round_counts([missing], rule)[0]
+        count = f"fewer than {rule.small_count_max + 1}" if np.isnan(rounded) else f"{rounded:,.0f}"
+        text = f"{count.capitalize()} children with a follow-up had a case-mix detail missing and are left out. "
+    if tau2 > 0:
+        return text + ("Services differ more than chance alone would make them, so the limits are widened by the "
+                       f"variation between services (tau-squared {tau2:.4f} on the arcsine scale).")
+    return text + ("Services differ no more than chance would make them, so the limits are exact binomial "
+                   "limits around the overall share.")

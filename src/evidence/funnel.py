@@ -14,8 +14,8 @@
   s = 1 / (2 sqrt(n)), z = (Y - asin(sqrt(p0))) / s winsorised at the ``trim`` and 1 - ``trim``
   quantiles (R's default type 7), phi = mean(z_w^2), and tau^2 = (k phi - (k - 1)) /
   (sum w - sum w^2 / sum w) with w = 1 / s^2, or 0 when k phi < k - 1. The adjusted limits are
-  sin(asin(sqrt(p0)) -/+ z_a sqrt(s^2 + tau^2))^2, clipped to [0, 1], and the adjusted z-score is
-  (Y - asin(sqrt(p0))) / sqrt(s^2 + tau^2).
+  sin(asin(sqrt(p0)) -/+ z_a sqrt(s^2 + tau^2))^2, clipped to [0, 1], drawn only when phi > 1 (as
+  FunnelPlotR), and the adjusted z-score is (Y - asin(sqrt(p0))) / sqrt(s^2 + tau^2).
 
 References are checked in ``tests/fixtures/funnel`` (qbinom/pbinom in base R, and the
 FunnelPlotR formulas re-coded in R).
@@ -71,6 +71,12 @@ class Overdispersion:
     z_unadjusted: np.ndarray
     z_winsorised: np.ndarray
     z_adjusted: np.ndarray
+
+    @property
+    def limits_tau2(self) -> float:
+        """tau^2 for drawing limits: 0 unless phi > 1 (FunnelPlotR draws unadjusted limits when
+        the winsorised z-scores show no overdispersion, even where tau^2 is slightly positive)."""
+        return self.tau2 if self.phi > 1 else 0.0
 
 
 def arcsine_overdispersion(proportion, n, p0: float, trim: float = 0.1) -> Overdispersion:

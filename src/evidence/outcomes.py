@@ -264,7 +264,7 @@ def case_mix_comparison(paired: pd.DataFrame, flag: pd.Series, by: str = "servic
     spread = overdispersion(table["adjusted_proportion"], table["n"], p0)
     table["z_overdispersed"] = spread.z_adjusted
     table.attrs["n_missing_covariates"] = design.n_missing
-    return table, p0, spread.tau2
+    return table, p0, spread.limits_tau2
 
 
 def monthly_waits(episodes: pd.DataFrame, service: str | None = None) -> pd.DataFrame:
