@@ -112,3 +112,19 @@ def test_weighted_survey_tables_match_r_end_to_end(ingested):
     unweighted = survey.headline_estimates(responses).set_index("id")  # unweighted: Wilson, as before
     n, k = unweighted["n"].to_numpy(float), unweighted["positive"].to_numpy(float)
     np.testing.assert_allclose(unweighted["ci_low"], stats.wilson_interval(k, n)[0])
+
+
+def test_raked_design_refuses_weights_that_do_not_fit_the_table():
+    from evidence.errors import EvidenceError
+
+    table = pd.DataFrame({"nation": ["England", "Wales", None]})
+    weights = pd.Series([1.0, 2.0, 1.5])
+    with pytest.raises(EvidenceError, match="missing values"):
+        design_variance.raked_design(table, weights, ["nation"])
+    with pytest.raises(EvidenceError, match="one weight for every response"):
+        design_variance.raked_design(table.iloc[:2], weights, ["nation"])
+    with pytest.raises(EvidenceError, match="positive and finite"):
+        design_variance.raked_design(table.iloc[:2], pd.Series([1.0, -1.0]), [])
+    weights.attrs["raking_margins"] = ["nation"]
+    design = design_variance.raked_design(table.iloc[:2], weights.iloc[:2])
+    assert [c.tolist() for c in design.margin_codes] == [[0, 1]]

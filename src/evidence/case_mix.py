@@ -22,6 +22,7 @@ from evidence.stats import effective_sample_size
 
 CONVERGENCE_TOLERANCE = 1e-12  # on the relative change in deviance between IRLS steps
 MAX_ITERATIONS = 100
+BOOTSTRAP_SEED = 16  # the default seed of the IPW bootstrap, so that a report's interval is reproducible
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats as scipy_stats
+
+from evidence.errors import EvidenceError
 
 BACKFITTING_PASSES = 10  # as survey::svyrecvar for a raked design
 METHODS = ("logit", "beta")
@@ -47,6 +50,24 @@ class RakedDesign:
     @property
     def n(self) -> int:
         return len(self.weights)
+
+
+def raked_design(table: pd.DataFrame, weights: pd.Series, raking_margins: list[str] | None = None) -> RakedDesign:
+    """The :class:`RakedDesign` of the responses ``table`` under ``weights`` (one per row), raked
+    on the columns ``raking_margins`` (by default those :func:`evidence.survey.raking_weights`
+    recorded in ``weights.attrs``)."""
+    if not weights.index.sort_values().equals(table.index.sort_values()):
+        raise EvidenceError("weighted proportions need one weight for every response in the table (the raked "
+                            "sample); rake the responses being analysed, then pass their weights")
+    margins = list(weights.attrs.get("raking_margins", ()) if raking_margins is None else raking_margins)
+    w = weights.reindex(table.index).to_numpy(float)
+    if np.any(~np.isfinite(w)) or np.any(w <= 0):
+        raise EvidenceError("survey weights must be positive and finite")
+    codes = tuple(pd.factorize(table[column], use_na_sentinel=True)[0] for column in margins)
+    if any((c < 0).any() for c in codes):
+        raise EvidenceError(f"a raking margin ({', '.join(margins)}) has missing values in the table; "
+                            "rake only responses with every margin answered")
+    return RakedDesign(w, codes)
 
 
 def calibration_residuals(z: np.ndarray, design: RakedDesign, passes: int = BACKFITTING_PASSES) -> np.ndarray:

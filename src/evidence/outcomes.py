@@ -187,9 +187,6 @@ class WeightedChange:
     kish_ci: tuple[float, float] = (np.nan, np.nan)
 
 
-IPW_BOOTSTRAP_SEED = 16  # the default seed, so that a report's interval is reproducible
-
-
 def ipw_mean_change(paired: pd.DataFrame, covariates: list[str] | None = None,
                     level: float = 0.95, replicates: int = 999,
                     rng: np.random.Generator | None = None) -> WeightedChange:
@@ -199,7 +196,7 @@ def ipw_mean_change(paired: pd.DataFrame, covariates: list[str] | None = None,
     :mod:`evidence.case_mix`). Stabilised weights. Children with a covariate missing are left
     out and counted (``n_missing_covariates``). The interval is the percentile interval of
     ``replicates`` bootstrap resamples of the whole procedure, the model refitted in each
-    (seeded ``rng``, by default seed ``IPW_BOOTSTRAP_SEED``), so it carries the uncertainty of the
+    (seeded ``rng``, by default :data:`evidence.case_mix.BOOTSTRAP_SEED`), so it carries the uncertainty of the
     estimated weights; ``replicates=0`` gives instead the interval at Kish's effective sample
     size, which treats the weights as known. Assumes follow-up is missing at random given the
     covariates."""
@@ -212,7 +209,7 @@ def ipw_mean_change(paired: pd.DataFrame, covariates: list[str] | None = None,
     kish = case_mix.kish_interval(ipw, level)
     interval = kish if replicates == 0 else case_mix.bootstrap_weighted_mean(
         design.matrix, data["followed_up"], data["change"], replicates,
-        rng or np.random.default_rng(IPW_BOOTSTRAP_SEED), level)
+        rng or np.random.default_rng(case_mix.BOOTSTRAP_SEED), level)
     observed = data["followed_up"].to_numpy(bool)
     return WeightedChange(float(data.loc[observed, "change"].mean()), ipw.weighted_mean, interval,
                           int(observed.sum()), len(data), ipw.effective_n, design.n_missing, replicates, kish)

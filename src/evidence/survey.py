@@ -380,7 +380,7 @@ def proportion_table(
     definition = definition or workforce_survey()
     w = pd.Series(1.0, index=table.index) if weights is None else weights.reindex(table.index)
     keys = [table[by]] if by else [pd.Series("All", index=table.index, name="group")]
-    design = None if weights is None else _raked_design(table, weights, raking_margins)
+    design = None if weights is None else design_variance.raked_design(table, weights, raking_margins)
     frames = []
     for headline in definition.headlines:
         flag = indicator(table, headline["column"],
@@ -411,25 +411,6 @@ def proportion_table(
         frames.append(frame.reset_index())
     out = pd.concat(frames, ignore_index=True)
     return out.drop(columns="group") if by is None else out
-
-
-def _raked_design(table: pd.DataFrame, weights: pd.Series, raking_margins: list[str] | None):
-    """The :class:`evidence.design_variance.RakedDesign` of ``table`` under ``weights``."""
-    from evidence.design_variance import RakedDesign
-    from evidence.errors import EvidenceError
-
-    if not weights.index.sort_values().equals(table.index.sort_values()):
-        raise EvidenceError("weighted proportions need one weight for every response in the table (the raked "
-                         "sample); rake the responses being analysed, then pass their weights")
-    margins = list(weights.attrs.get("raking_margins", ()) if raking_margins is None else raking_margins)
-    w = weights.reindex(table.index).to_numpy(float)
-    if np.any(~np.isfinite(w)) or np.any(w <= 0):
-        raise EvidenceError("survey weights must be positive and finite")
-    codes = tuple(pd.factorize(table[column], use_na_sentinel=True)[0] for column in margins)
-    if any((c < 0).any() for c in codes):
-        raise EvidenceError(f"a raking margin ({', '.join(margins)}) has missing values in the table; "
-                            "rake only responses with every margin answered")
-    return RakedDesign(w, codes)
 
 
 def headline_estimates(table: pd.DataFrame, weights: pd.Series | None = None,
