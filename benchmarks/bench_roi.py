@@ -54,8 +54,12 @@ def evaluate_one(p: dict[str, float], settings: ModelSettings) -> dict[str, floa
     """The ROI model for one draw, in plain Python: same definitions as
     :func:`evidence.roi.evaluate` (see its module docstring), written without numpy."""
     horizon = settings.horizon_years
-    staff = sum(p[f"staff.hours_{b}"] * p[f"staff.unit_cost_{b}"] for b in BANDS)
-    before = (staff * (1 + p["costs.overhead_rate"]) + p["costs.training_per_child"]
+    staff = 0.0
+    for b in BANDS:  # PSSRU: total annual cost (excluding qualifications) / working hours per year
+        annual = (p[f"staff.salary_{b}"] + p[f"staff.on_costs_{b}"] + p[f"staff.management_overheads_{b}"]
+                  + p[f"staff.non_staff_overheads_{b}"] + p["staff.capital_overheads"])
+        staff += p[f"staff.hours_{b}"] * annual / p["staff.working_hours"]
+    before = (staff + p["costs.training_per_child"]
               + p["costs.equipment_share"] * p["costs.equipment_unit_cost"])
     intervention = before * (1 + p["costs.optimism_bias"])
     incremental = intervention - p["comparator.cost_per_child"]

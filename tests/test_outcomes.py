@@ -19,18 +19,26 @@ def test_reliable_change_index_worked_value():
 
 def test_funnel_limits_worked_value():
     limits = outcomes.funnel_limits(0.85, 100)
-    assert limits[0.95][0] == pytest.approx(0.780, abs=5e-4)
-    assert limits[0.95][1] == pytest.approx(0.920, abs=5e-4)
-    # 99.8%: z = 3.0902; 0.85 -/+ 3.0902 * sqrt(0.85 * 0.15 / 100)
-    assert limits[0.998][0] == pytest.approx(0.85 - 3.0902 * np.sqrt(0.1275 / 100), abs=1e-4)
-    wide = outcomes.funnel_limits(0.85, 100, phi=4.0)
-    assert wide[0.95][1] - 0.85 == pytest.approx(2 * (limits[0.95][1] - 0.85))
+    # exact binomial, interpolated (R: qbinom and pbinom as in tests/fixtures/funnel); the normal approximation
+    # 0.85 -/+ 1.96 sqrt(0.85 * 0.15 / 100) would give 0.780 and 0.920
+    assert limits[0.95][0] == pytest.approx(0.7716677971, abs=1e-10)
+    assert limits[0.95][1] == pytest.approx(0.9116169893, abs=1e-10)
+    wide = outcomes.funnel_limits(0.85, 100, tau2=0.01)
+    # arcsine scale: asin(sqrt(0.85)) + 1.96 sqrt(1/400 + 0.01), squared sine
+    assert wide[0.95][1] == pytest.approx(np.sin(np.arcsin(np.sqrt(0.85)) + 1.959964 * np.sqrt(0.0125)) ** 2,
+                                          abs=1e-6)
 
 
 def test_overdispersion_by_hand():
-    # winsorising 20% of five z-scores clips them to the 2nd and 4th values: -1, -1, 0, 1, 1
-    assert outcomes.overdispersion([-3, -1, 0, 1, 5], winsor=0.2) == 1.0  # mean z^2 0.8, floored at 1
-    assert outcomes.overdispersion([2, -2, 2, -2], winsor=0.1) == pytest.approx(4.0)
+    # four units of n = 100 around p0 = 0.5: s = 1 / (2 sqrt(100)), z = 20 (asin(sqrt(y)) - pi/4)
+    y = np.array([0.4, 0.6, 0.4, 0.6])
+    spread = outcomes.overdispersion(y, [100] * 4, 0.5)
+    a = 20 * (np.arcsin(np.sqrt(0.6)) - np.pi / 4)
+    np.testing.assert_allclose(spread.z_unadjusted, [-a, a, -a, a])
+    # quantiles of (-a, -a, a, a) at 0.1 and 0.9: -a and a (the two lowest are equal)
+    assert spread.phi == pytest.approx(a**2)
+    # DerSimonian-Laird: w = 400 each, (k phi - (k - 1)) / (sum w - sum w^2 / sum w) = (4a^2 - 3) / 1200
+    assert spread.tau2 == pytest.approx((4 * a**2 - 3) / 1200)
 
 
 def test_hedges_exact_correction():
@@ -128,8 +136,8 @@ def test_case_mix_comparison_has_expected_totals():
                            "imd_decile": rng.integers(1, 11, n).astype(float),
                            "primary_need": rng.choice(["x", "y"], n)})
     flag = pd.Series((rng.random(n) < 1 / (1 + np.exp(-(paired["baseline"] - 50) / 10))).astype(float))
-    table, p0, phi = outcomes.case_mix_comparison(paired, flag)
-    # a logistic model with an intercept reproduces the total: sum of expected = sum of observed
-    assert table["expected"].sum() == pytest.approx(table["observed"].sum(), rel=1e-4)
+    table, p0, tau2 = outcomes.case_mix_comparison(paired, flag)
+    # a maximum-likelihood logistic model with an intercept reproduces the total: sum E = sum O
+    assert table["expected"].sum() == pytest.approx(table["observed"].sum(), rel=1e-10)
     assert p0 == pytest.approx(flag.mean())
-    assert phi >= 1.0
+    assert tau2 >= 0.0

@@ -272,7 +272,7 @@ def test_waiting_list_does_not_depend_on_the_illustrative_scale(assumptions, run
     draws = dict(runs["draws"], children_share=np.full(300, 0.3), wte_per_person=np.full(300, 0.5))
     other = project_scenarios(rescaled, runs["scenarios"], 15, draws)
     np.testing.assert_allclose(other.waiting.waiting, runs["mc"].waiting.waiting, rtol=1e-9)
-    np.testing.assert_allclose(other.wte, runs["mc"].wte * (0.3 * 0.5) / (0.15 * 0.85), rtol=1e-9)
+    np.testing.assert_allclose(other.wte, runs["mc"].wte * (0.3 * 0.5) / (0.15 * 14439 / 17024), rtol=1e-9)
 
 
 def test_projection_refuses_bad_horizons_and_impossible_rates(assumptions, runs):
@@ -326,6 +326,10 @@ def test_shipped_assumptions_load_with_sources(assumptions):
     statuses = {q.name: q.status for q in assumptions.parameters.values()}
     assert statuses["leaver_rate"] == "published" and statuses["waiting_list_start"] == "published"
     assert statuses["children_share"] == "illustrative"  # not published in the sources
+    # FTE per head, NHS qualified OTs in England, 2007 census (HC written answer, 21 July 2008)
+    wte = assumptions.parameters["wte_per_person"]
+    assert wte.status == "published" and wte.value == pytest.approx(14439 / 17024) and round(wte.value, 3) == 0.848
+    assert "2007" in wte.detail and "14439 / " in wte.detail and "= 0.848" in wte.detail and "Hansard" in wte.citation
     assert assumptions.parameters["leaver_rate"].value == pytest.approx(0.08)  # 8 percent, as a proportion
     assert assumptions.parameters["waiting_list_start"].value == 19070
     assert assumptions.start_year == 2024
@@ -334,7 +338,7 @@ def test_shipped_assumptions_load_with_sources(assumptions):
         assert quantity.illustrative or quantity.citation
     manifests = input_manifests(assumptions)
     assert [Path(m["input"]["path"]).name for m in manifests] == [
-        "england.yml", "scenarios.yml", "rcot_workforce_strategy_2024.csv"]
+        "england.yml", "scenarios.yml", "nhs_ot_workforce_census_2002_2007.csv", "rcot_workforce_strategy_2024.csv"]
     assert all(len(m["input"]["sha256"]) == 64 and m["synthetic"] is False for m in manifests)
 
 
@@ -411,7 +415,7 @@ def test_bad_scenarios_are_refused(config_copy, change, fragments):
 def test_every_problem_is_reported_at_once_with_its_line(config_copy):
     path = config_copy / "england.yml"
     text = path.read_text()
-    text = text.replace("    value: 0.15\n", "    value: 2.5\n").replace("    value: 0.85\n", "    value: -1\n")
+    text = text.replace("    value: 0.15\n", "    value: 2.5\n").replace("    value: 0.05\n", "    value: -1\n")
     path.write_text(text)
     message = _problems(config_copy)
     assert "2 problem(s)" in message
@@ -552,7 +556,8 @@ def test_assumption_tables_show_every_assumption_and_flag_the_illustrative(assum
     assert scenarios.loc[scenarios["Value"] == "6.9%", "Source"].item().startswith("Published")
     notice = summary.illustrative_notice(assumptions, runs["scenarios"])
     named = summary.illustrative_names(assumptions, runs["scenarios"])
-    assert named["values"][:2] == ["children_share", "wte_per_person"] and "leaver_rate" not in named["values"]
+    assert named["values"][:2] == ["children_share", "international_share"] and "leaver_rate" not in named["values"]
+    assert "wte_per_person" not in named["values"]
     assert "better_retention.leaver_rate_by" in named["values"] and "leaver_rate" in named["ranges"]
     for quantity in assumptions.parameters.values():
         assert (quantity.description in notice) == quantity.illustrative, quantity.name
@@ -560,7 +565,26 @@ def test_assumption_tables_show_every_assumption_and_flag_the_illustrative(assum
     derived = summary.derived_table(runs["central"], assumptions)
     assert derived["Status"].str.startswith("ILLUSTRATIVE").all()  # every one rests on an illustrative input
     assert derived.loc[derived["Derived quantity"] == "Referrals", "Value"].item() == "38,140"  # 19,070 x 12 / 6
-    assert summary.citations(assumptions, runs["scenarios"]) == [assumptions.parameters["leaver_rate"].citation]
+    assert summary.citations(assumptions, runs["scenarios"]) == [assumptions.parameters["nhs_occupational_therapists"].citation,
+                                                                 assumptions.parameters["wte_per_person"].citation]
+
+
+def test_registrant_snapshots_are_context_labelled_with_their_dates():
+    from evidence.published import read_published
+
+    table, text = summary.registrant_context(read_published("hcpc_registrant_snapshots"))
+    assert table["Snapshot"].tolist()[0] == "1 October 2020" and table["Snapshot"].tolist()[-1] == "1 January 2025"
+    assert table.iloc[-1, 1] == "46,992" and "HCPC" in table.iloc[-1, 2]
+    # 46,992 / 41,123 - 1 = 14.27% over 4.25 years: (1.1427) ** (1 / 4.25) - 1 = 3.19% a year
+    assert "+14.3% in total, about 3.2% a year" in text and "not an input" in text
+
+
+def test_a_ratio_of_published_figures_is_checked(config_copy):
+    path = config_copy / "england.yml"
+    text = path.read_text()
+    path.write_text(text.replace("nhs_ot_workforce_census_2002_2007/headcount_2007",
+                                 "nhs_ot_workforce_census_2002_2007/headcount_2099"))
+    assert "0 rows with measure_id 'headcount_2099'" in _problems(config_copy)
 
 
 def test_results_records_are_json_safe(runs):

@@ -8,6 +8,7 @@ import copy
 import importlib.util
 import io
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -40,8 +41,10 @@ def _settings(streams=("outcome",), horizon=3, **kwargs) -> roi.ModelSettings:
 
 
 def _zeros(settings: roi.ModelSettings, **given) -> dict[str, np.ndarray]:
-    """Every parameter 0 except those ``given`` (dots written as __ in keyword names)."""
+    """Every parameter 0 (working hours 1, as they must be positive) except those ``given``
+    (dots written as __ in keyword names)."""
     values = {name: np.array([0.0]) for name in settings.parameter_names()}
+    values["staff.working_hours"] = np.array([1.0])
     for key, value in given.items():
         name = key.replace("__", ".")
         assert name in values, name
@@ -138,20 +141,47 @@ def test_qaly_area_under_the_curve_by_hand():
     np.testing.assert_allclose(roi.qaly_profile(1.7, 0.0, 2), [[0.5, 1.0]][0])  # follow-up clipped to a year
 
 
+#: PSSRU Unit Costs of Health and Social Care 2024 Manual, Table 8.2.1 (p.64), community-based
+#: scientific and professional staff, 2023/24: salary, on-costs, management/admin/estates and
+#: non-staff overheads per band; capital £7,689; 1,574 working hours; printed cost per hour.
+PSSRU_2024 = {"band5": (30142, 9569, 8855, 13605, 44), "band6": (39133, 12940, 11612, 17840, 57),
+              "band7": (47336, 16016, 14128, 21704, 68), "band8a": (53824, 18449, 16117, 24761, 77)}
+
+
+def _pssru(**hours) -> dict:
+    components = {}
+    for band, (salary, on_costs, management, non_staff, _) in PSSRU_2024.items():
+        components.update({f"staff__salary_{band}": salary, f"staff__on_costs_{band}": on_costs,
+                           f"staff__management_overheads_{band}": management,
+                           f"staff__non_staff_overheads_{band}": non_staff})
+    return {**components, "staff__capital_overheads": 7689, "staff__working_hours": 1574,
+            **{f"staff__hours_{b}": h for b, h in hours.items()}}
+
+
+def test_hourly_cost_gives_pssru_printed_cost_per_working_hour():
+    for band, (salary, on_costs, management, non_staff, printed) in PSSRU_2024.items():
+        pay, overheads = roi.hourly_cost(salary, on_costs, management, non_staff, 7689, 1574)
+        assert round(float(pay + overheads)) == printed, band
+    # published_figures A2 (derived): salary and on-costs per working hour, Band 5 / 6 / 7 / 8a
+    pay = [float(roi.hourly_cost(*PSSRU_2024[b][:4], 7689, 1574)[0]) for b in PSSRU_2024]
+    np.testing.assert_allclose(pay, [25.23, 33.08, 40.25, 45.92], atol=0.005)
+
+
 def test_costs_by_hand():
     settings = _settings(("outcome",))
-    values = _zeros(settings, staff__hours_band5=1, staff__hours_band6=2, staff__hours_band7=0.5,
-                    staff__unit_cost_band5=30, staff__unit_cost_band6=40, staff__unit_cost_band7=50,
-                    staff__unit_cost_band8a=60, costs__overhead_rate=0.2, costs__training_per_child=10,
+    values = _zeros(settings, **_pssru(band5=1, band6=2, band7=0.5), costs__training_per_child=10,
                     costs__equipment_share=0.5, costs__equipment_unit_cost=100, costs__optimism_bias=0.1,
                     comparator__cost_per_child=44.2)
     result = roi.evaluate(values, settings)
-    # staff 30 + 80 + 25 = 135; overheads 27; training 10; equipment 50; total 222; bias 22.2
-    assert result.staff_cost[0] == pytest.approx(135)
-    assert result.overhead_cost[0] == pytest.approx(27)
-    assert result.optimism_bias_cost[0] == pytest.approx(22.2)
-    assert result.intervention_cost[0] == pytest.approx(244.2)
-    assert result.incremental_cost[0] == pytest.approx(200)
+    # salary and on-costs: (30142 + 9569 + 2 x (39133 + 12940) + 0.5 x (47336 + 16016)) / 1574
+    #   = 175533 / 1574 = 111.5203; overheads and capital: (8855 + 13605 + 7689 + 2 x (11612 + 17840
+    #   + 7689) + 0.5 x (14128 + 21704 + 7689)) / 1574 = 126191.5 / 1574 = 80.1725
+    assert result.staff_cost[0] == pytest.approx(175533 / 1574)
+    assert result.overhead_cost[0] == pytest.approx(126191.5 / 1574)
+    staff = (175533 + 126191.5) / 1574
+    assert result.optimism_bias_cost[0] == pytest.approx(0.1 * (staff + 60))
+    assert result.intervention_cost[0] == pytest.approx(1.1 * (staff + 60))
+    assert result.incremental_cost[0] == pytest.approx(1.1 * (staff + 60) - 44.2)
 
 
 def test_payback_ratios_and_perspective():
@@ -236,12 +266,14 @@ def test_draws_are_reproducible_and_follow_their_distributions(specialist):
         np.testing.assert_array_equal(first[name], again[name])
     assert not np.array_equal(first["utility.per_point"], other["utility.per_point"])
     many = assumptions.draw(200_000, np.random.default_rng(1))
-    for name in ("staff.unit_cost_band6", "costs.equipment_share", "utility.per_point", "qaly.drop_off"):
+    for name in ("stream.crisis_contacts.unit_value", "costs.equipment_share", "utility.per_point",
+                 "qaly.drop_off"):
         p = assumptions.parameters[name]
         assert many[name].mean() == pytest.approx(p.value, abs=5 * p.distribution.se / math.sqrt(200_000))
         assert many[name].std() == pytest.approx(p.distribution.se, rel=0.02)
     assert (many["costs.equipment_share"] >= 0).all() and (many["costs.equipment_share"] <= 1).all()
-    assert (many["staff.unit_cost_band6"] > 0).all()
+    assert (many["stream.crisis_contacts.unit_value"] > 0).all()
+    assert (many["staff.salary_band6"] == 39133).all()  # PSSRU's national prices are fixed
     fixed = assumptions.parameters["discount.standard_rate"]
     assert (many[fixed.name] == fixed.value).all()
 
@@ -298,7 +330,19 @@ def test_shipped_assumption_sets_load_and_every_value_is_sourced_or_illustrative
     assert usual.parameters["comparator.cost_per_child"].value == 120
     assert usual.parameters["qaly.value"] == roi.load_assumptions(WAITING_LIST).parameters["qaly.value"]
     sourced = {n for n, p in usual.parameters.items() if not p.illustrative}
-    assert sourced == {"qaly.value", "discount.standard_rate", "discount.health_rate"}
+    staff_costs = {n for n in usual.parameters if n.startswith("staff.") and not n.startswith("staff.hours_")}
+    assert len(staff_costs) == 18 and staff_costs <= sourced  # no staff unit cost is illustrative
+    assert sourced - staff_costs == {"qaly.value", "discount.standard_rate", "discount.health_rate",
+                                     "costs.optimism_bias", "stream.crisis_contacts.unit_value",
+                                     "stream.shorter_waits.unit_value"}
+    for name in sourced:  # every sourced value cites the publication, table (and page, for PSSRU)
+        source = usual.parameters[name].source
+        assert source.title and source.publisher and source.table, name
+        if "PSSRU" in source.publisher:
+            assert re.search(r"Table \d+(\.\d+)+.*p\.\d+", source.table), (name, source.table)
+    assert usual.illustrative_count() == (39, 63)
+    assert usual.illustrative_spread_count() == 1  # the crisis contact's spread
+    assert usual.parameters["stream.crisis_contacts.unit_value"].illustrative_spread
 
 
 def _write_set(tmp_path, mutate) -> str:
@@ -311,12 +355,16 @@ def _write_set(tmp_path, mutate) -> str:
 
 
 def _cost(raw):
-    return raw["parameters"]["staff.unit_cost_band6"]
+    return raw["parameters"]["costs.training_per_child"]
+
+
+def _sourced(raw):
+    return raw["parameters"]["staff.salary_band6"]
 
 
 @pytest.mark.parametrize("mutate, fragments", [
-    (lambda r: _cost(r).pop("unit"), ["parameters.staff.unit_cost_band6", "missing field(s) unit"]),
-    (lambda r: _cost(r).update(value=-38), ["parameters.staff.unit_cost_band6.value", "-38",
+    (lambda r: _cost(r).pop("unit"), ["parameters.costs.training_per_child", "missing field(s) unit"]),
+    (lambda r: _cost(r).update(value=-38), ["parameters.costs.training_per_child.value", "-38",
                                             "a cost must not be negative"]),
     (lambda r: r["parameters"]["costs.equipment_share"].update(value=1.3),
      ["parameters.costs.equipment_share.value", "1.3", "must lie in [0, 1]"]),
@@ -325,12 +373,28 @@ def _cost(raw):
     (lambda r: r["parameters"]["costs.equipment_share"].update(distribution={"type": "beta", "se": 0.4}),
      ["costs.equipment_share.distribution", "SE^2 < value x (1 - value)"]),
     (lambda r: _cost(r).update(distribution={"type": "normal", "se": 4}),
-     ["staff.unit_cost_band6.distribution.type", "'normal'", "gamma, lognormal"]),
+     ["costs.training_per_child.distribution.type", "'normal'", "gamma, lognormal"]),
     (lambda r: (_cost(r).pop("illustrative"), _cost(r).pop("note")),
-     ["staff.unit_cost_band6", "missing field 'source'"]),
-    (lambda r: _cost(r).pop("note"), ["staff.unit_cost_band6", "illustrative value needs a note"]),
+     ["costs.training_per_child", "missing field 'source'"]),
+    (lambda r: _cost(r).pop("note"), ["costs.training_per_child", "illustrative value needs a note"]),
     (lambda r: r["parameters"]["qaly.value"]["source"].pop("table"), ["qaly.value.source", "missing table"]),
-    (lambda r: _cost(r).update(price_year=2019), ["staff.unit_cost_band6.price_year", "2019", "inflate"]),
+    (lambda r: _cost(r).update(price_year=2019), ["costs.training_per_child.price_year", "2019",
+                                                  "not a financial year", "YYYY/YY"]),
+    (lambda r: _cost(r).update(price_year="2023/25"), ["costs.training_per_child.price_year", "2023/25",
+                                                       "not a financial year"]),
+    (lambda r: _cost(r).update(price_year="2010/11"), ["costs.training_per_child.price_year", "2010/11",
+                                                       "cannot inflate", "2014/15 to 2023/24"]),
+    (lambda r: _cost(r).update(price_year="not stated"), ["costs.training_per_child.price_year",
+                                                          "only be used in a labelled scenario"]),
+    (lambda r: _sourced(r).update(distribution={"type": "gamma", "se": 3000}),
+     ["staff.salary_band6.distribution", "say where its spread comes from"]),
+    (lambda r: _sourced(r).update(distribution={"type": "fixed", "illustrative": True}),
+     ["staff.salary_band6.distribution", "a fixed value has no spread"]),
+    (lambda r: r["parameters"]["staff.working_hours"].update(value=0), ["staff.working_hours.value",
+                                                                        "greater than 0"]),
+    (lambda r: r["parameters"]["staff.working_hours"].update(price_year="2023/24"),
+     ["staff.working_hours.price_year", "only a cost has a price year"]),
+    (lambda r: r.update(price_year=2024), ["price_year", "not a financial year"]),
     (lambda r: r["parameters"].pop("utility.per_point"), ["missing parameter(s): utility.per_point"]),
     (lambda r: r["parameters"].update({"utility.per_pint": r["parameters"]["utility.per_point"]}),
      ["unknown parameter(s) utility.per_pint"]),
@@ -399,7 +463,9 @@ def test_one_way_analysis_varies_every_parameter_with_a_range(specialist):
     prepared = _prepared(specialist)
     table = analysis.one_way(prepared, "npv")
     varied = table.dropna(subset=["output_low"])
-    assert len(varied) == len(prepared.assumptions.parameters)  # every parameter here has a range
+    with_range = [p for p in prepared.assumptions.parameters.values() if p.one_way_range() is not None]
+    assert len(varied) == len(with_range) and set(table["parameter"]) == set(prepared.assumptions.parameters)
+    assert np.isnan(table.set_index("parameter").loc["staff.salary_band6", "output_low"])  # fixed, no range
     assert varied["swing"].is_monotonic_decreasing
     base = roi.evaluate(prepared.assumptions.values(), prepared.settings)
     row = table.set_index("parameter").loc["qaly.value"]
@@ -407,20 +473,21 @@ def test_one_way_analysis_varies_every_parameter_with_a_range(specialist):
     assert row["output_high"] == pytest.approx(base.npv[0] + 10000 * base.qalys[0])
     assert table.attrs["base"] == pytest.approx(base.npv[0])
     # a parameter at its distribution's 95% interval
-    band6 = table.set_index("parameter").loc["staff.unit_cost_band6"]
-    p = prepared.assumptions.parameters["staff.unit_cost_band6"]
-    assert (band6["low"], band6["high"]) == pytest.approx(tuple(p.distribution.quantile(p.value, [0.025, 0.975])))
+    training = table.set_index("parameter").loc["costs.training_per_child"]
+    p = prepared.assumptions.parameters["costs.training_per_child"]
+    assert (training["low"], training["high"]) == pytest.approx(tuple(p.distribution.quantile(p.value,
+                                                                                              [0.025, 0.975])))
 
 
 def test_break_even_values(specialist):
     prepared = _prepared(specialist)
-    names = ["qaly.value", "utility.per_point", "staff.unit_cost_band7", "discount.health_rate"]
+    names = ["qaly.value", "utility.per_point", "staff.salary_band7", "discount.health_rate"]
     table = analysis.break_even(prepared, names).set_index("parameter")
     base = roi.evaluate(prepared.assumptions.values(), prepared.settings)
     # NPV = threshold x QALYs + avoided - cost = 0
     closed_form = (base.incremental_cost[0] - base.avoided_costs[0]) / base.qalys[0]
     assert table.loc["qaly.value", "break_even"] == pytest.approx(closed_form, rel=1e-9)
-    for name in ("utility.per_point", "staff.unit_cost_band7"):
+    for name in ("utility.per_point", "staff.salary_band7"):
         values = {**prepared.assumptions.values(), name: np.array([table.loc[name, "break_even"]])}
         assert roi.evaluate(values, prepared.settings).npv[0] == pytest.approx(0, abs=1e-6)
     assert np.isnan(table.loc["discount.health_rate", "break_even"])  # positive NPV at every rate
@@ -443,9 +510,22 @@ def test_psa_summary_thresholds_and_probabilities(specialist):
     chances = analysis.probabilities(result)
     assert chances["npv_positive"] == pytest.approx(np.mean(npv > 0))
     assert chances["roi_above_1"] == pytest.approx(np.mean(result.psa.roi > 1))
+    psa = result.psa
+    assert summary.loc["npv", "expected"] == pytest.approx(npv.mean())
+    assert summary.loc["npv", "mc_se"] == pytest.approx(npv.std(ddof=1) / math.sqrt(5000))
+    assert summary.loc["bcr", "expected"] == pytest.approx(psa.benefits.mean() / psa.incremental_cost.mean())
+    assert summary.loc["bcr", "base"] == pytest.approx(result.base.bcr[0])
+    assert summary.loc["icer", "expected"] == pytest.approx(psa.net_cost().mean() / psa.qalys.mean())
     table = analysis.threshold_table(result, [20000, 30000])
     assert table["p_cost_effective"].is_monotonic_increasing
-    assert table.loc[0, "bcr"] == pytest.approx(result.base.bcr[0])  # base threshold is 20,000
+    # the threshold table agrees with the headline at the base threshold (20,000)
+    assert table.loc[0, "bcr"] == pytest.approx(summary.loc["bcr", "expected"])
+    assert table.loc[0, "bcr_base"] == pytest.approx(result.base.bcr[0])
+    assert table.loc[0, "nmb"] == pytest.approx(summary.loc["nmb", "expected"])
+    # the expected ICER is where the acceptability decision on expected values changes
+    icer, base_icer = analysis.expected_icer(result)
+    assert base_icer == pytest.approx(result.base.icer[0])
+    assert np.mean(psa.nmb_at(icer * 1.001)) > 0 > np.mean(psa.nmb_at(icer * 0.999))
     direct = np.mean(30000 * result.psa.qalys - result.psa.net_cost() > 0)
     assert table.loc[1, "p_cost_effective"] == pytest.approx(direct)
     horizon = analysis.horizon_scenarios(prepared, [1, 5], 2000, 9)
@@ -497,6 +577,10 @@ def test_prepare_and_tier_scenarios(tables):
     assert list(scenarios["tier"]) == list(roi.TIERS)
     assert (scenarios["n"] >= 10).all()
     assert (scenarios["bcr_low"] <= scenarios["bcr_high"]).all()
+    targeted = roi.analyse(roi.prepare(assumptions, "Targeted", tables, *PERIOD), 2000, np.random.default_rng(7))
+    row = scenarios.set_index("tier").loc["Targeted"]
+    assert row["bcr"] == pytest.approx(targeted.psa.benefits.mean() / targeted.psa.incremental_cost.mean())
+    assert row["bcr_base"] == pytest.approx(targeted.base.bcr[0])
 
 
 # --- report text and figures ---------------------------------------------------------------------
@@ -508,13 +592,27 @@ def test_headline_in_plain_words(tables):
     result = roi.analyse(prepared, 2000, np.random.default_rng(1))
     text = report.headline(result, report.DisclosureRule())
     low, high = analysis.interval(result.psa.bcr)
+    expected = result.psa.benefits.mean() / result.psa.incremental_cost.mean()
     assert "For every **£1** spent on targeted-tier occupational therapy" in text
-    assert f"**£{result.base.bcr[0]:.2f}**" in text and f"£{low:.2f} to £{high:.2f}" in text
-    assert "illustrative" in text
+    assert f"an expected **£{expected:.2f}**" in text and f"£{low:.2f} to £{high:.2f}" in text
+    assert f"the base case, £{result.base.bcr[0]:.2f})" in text
+    assert f"an expected **£{result.psa.npv.mean():,.0f} per child**" in text
+    assert f"base case £{result.base.npv[0]:,.0f})" in text
+    assert "**Read with care:** 33 of the 57 assumptions" in text
+    assert "The spread used for 1 sourced value in the simulations is illustrative too." in text
     assert f"{100 * np.mean(result.psa.npv > 0):.0f}%" in text
     table = report.assumptions_display(prepared.assumptions)
     assert "staff time" not in " ".join(table["Assumption"]).lower()  # records go through disclosure instead
-    assert (table["Illustrative"] == "sourced").sum() == 3
+    assert table["Illustrative"].str.startswith("sourced").sum() == 24
+    assert table.set_index("Assumption").loc["Specialist or crisis contacts avoided: financial proxy per outcome",
+                                             "Illustrative"] == "sourced (spread illustrative)"
+    summary = report.summary_display(analysis.summary_table(result)).set_index("Result")
+    npv_se = result.psa.npv.std(ddof=1) / math.sqrt(2000)
+    assert summary.loc["Net present value per child", "Monte Carlo SE"] == f"£{float(f'{npv_se:.2g}'):,.10g}"
+    assert summary.loc["Benefit-cost ratio (£ returned per £1 spent)", "Base case"] == f"{result.base.bcr[0]:.2f}"
+    record = report.results_record(result)
+    assert record["bcr"] == pytest.approx(expected) and record["base_case"]["bcr"] == pytest.approx(result.base.bcr[0])
+    assert (record["illustrative_assumptions"], record["assumptions_from_the_set"]) == (33, 57)
 
 
 def _png(chart) -> bytes:
@@ -592,3 +690,125 @@ def test_notebook_runs_twice_with_the_same_seed_to_identical_figures(processed, 
     assert len([d for d in first if "image/png" in d]) == 5
     assert first == again
 
+
+
+# --- price years, scenarios and expected values ----------------------------------------------------
+
+
+def test_price_index_by_hand_from_the_published_table():
+    from evidence.published import financial_year, price_index
+
+    index = price_index()
+    # PSSRU 2024 Manual, Table 12.1.1 (p.109), NHSCII pay and prices: 2021/22 2.58%, 2022/23 7.32%,
+    # 2023/24 4.31% (provisional)
+    assert index.factor("2022/23", "2023/24") == pytest.approx(1.0431, rel=1e-12)
+    assert index.factor("2021/22", "2023/24") == pytest.approx(1.0732 * 1.0431, rel=1e-12)
+    assert index.factor("2020/21", "2023/24") == pytest.approx(1.0258 * 1.0732 * 1.0431, rel=1e-12)
+    assert index.factor("2023/24", "2021/22") == pytest.approx(1 / (1.0732 * 1.0431), rel=1e-12)
+    assert index.factor("2014/15", "2015/16") == pytest.approx(1.0040)
+    # the 2022 Manual's Band 6 cost per working hour (Table 8.2.1, p.60), 2021/22, in 2023/24 prices
+    assert index.convert(55, "2021/22", "2023/24") == pytest.approx(61.57, abs=0.005)
+    assert "2023/24 provisional" in index.describe("2022/23", "2023/24")
+    assert index.describe("2023/24", "2023/24").startswith("none needed")
+    pay = price_index(column="pay")
+    assert pay.factor("2022/23", "2023/24") == pytest.approx(1.0479)
+    with pytest.raises(EvidenceError, match="no pay and prices index for 2024/25"):
+        index.factor("2023/24", "2024/25")
+    assert financial_year("2023/2024") == "2023/24" and financial_year(" 1999/00 ") == "1999/00"
+    for bad in ("2024", 2024, "2023/25", "2023-24", "23/24", "2023/2025"):
+        with pytest.raises(ValueError, match="YYYY/YY"):
+            financial_year(bad)
+
+
+def test_price_index_file_problems_name_row_and_column(tmp_path):
+    from evidence.errors import ValidationError
+    from evidence.published import price_index
+
+    source = ROOT / "data" / "raw" / "published" / "nhs_cost_inflation_index.csv"
+    table = pd.read_csv(source, dtype=str, keep_default_na=False)
+    gap = table.drop(index=3)
+    gap.to_csv(tmp_path / "gap.csv", index=False)
+    with pytest.raises(ValidationError, match="must follow 2017/18"):
+        price_index("gap", folder=tmp_path)
+    proportion = table.copy()
+    proportion.loc[2, "pay_and_prices_percent"] = "1.24%"
+    proportion.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValidationError) as caught:
+        price_index("bad", folder=tmp_path)
+    assert "line 4" in str(caught.value) or "row 4" in str(caught.value), str(caught.value)
+    assert "1.24%" in str(caught.value)
+
+
+def test_a_cost_from_another_price_year_is_inflated_and_shown_with_its_index(tmp_path):
+    def older(raw):
+        raw["parameters"]["costs.training_per_child"].update(value=20, price_year="2021/22")
+    assumptions = roi.load_assumptions(_write_set(tmp_path, older))
+    training = assumptions.parameters["costs.training_per_child"]
+    factor = 1.0732 * 1.0431
+    assert training.value == pytest.approx(20 * factor)
+    assert training.distribution.se == pytest.approx(6 * factor)  # the spread moves with it
+    assert (training.original_value, training.original_price_year, training.price_year) == (20, "2021/22", "2023/24")
+    row = report.assumptions_display(assumptions).set_index("Assumption").loc["Training and groups, per child"]
+    assert row["Price year"].startswith("2023/24, from 20 in 2021/22 prices (NHS Cost Inflation Index (pay and "
+                                        "prices), 2021/22 to 2023/24: x1.1195")
+    assert "Table 12.1.1" in row["Price year"] and "p.109" in row["Price year"]
+    shipped = roi.load_assumptions(WAITING_LIST).parameters["staff.salary_band6"]
+    assert shipped.describe_price_year() == "2023/24" and shipped.value == 39133
+
+
+def test_the_exclusion_lifetime_cost_is_a_labelled_scenario_never_the_base_case(specialist):
+    assumptions, _ = specialist
+    assert assumptions.parameters["stream.school_exclusion.unit_value"].value == 2000
+    scenario = assumptions.scenarios["permanent_exclusion_lifetime_cost"]
+    lifetime = scenario.parameters["stream.school_exclusion.unit_value"]
+    assert lifetime.value == 370000 and lifetime.price_year == "not stated" and not lifetime.illustrative
+    assert lifetime.describe_price_year() == "not stated (used as published, not inflated)"
+    prepared = _prepared(specialist)
+    table = analysis.scenario_analysis(prepared, 500, 3).set_index("scenario")
+    assert list(table.index) == ["base", "permanent_exclusion_lifetime_cost"]
+    base = analysis.analyse(prepared, 500, np.random.default_rng(3))
+    assert table.loc["base", "bcr"] == pytest.approx(base.psa.benefits.mean() / base.psa.incremental_cost.mean())
+    with_lifetime = roi.evaluate(assumptions.with_scenario("permanent_exclusion_lifetime_cost").values(),
+                                 prepared.settings)
+    assert table.loc["permanent_exclusion_lifetime_cost", "bcr_base"] == pytest.approx(with_lifetime.bcr[0])
+    with pytest.raises(ConfigError, match="no scenario 'nope'"):
+        assumptions.with_scenario("nope")
+    display = report.scenario_display(analysis.scenario_analysis(prepared, 200, 3))
+    assert display.loc[1, "Scenario"].startswith("Scenario:")
+
+
+def test_expected_values_are_means_and_ratios_of_means_by_hand():
+    settings = _settings(("outcome",), horizon=2)
+    # two draws: costs 100 and 300; one stream worth 150 and 450 in year 1 (no discounting)
+    values = _zeros(settings, costs__training_per_child=[100, 300], stream__outcome__quantity=[1, 3],
+                    stream__outcome__unit_value=150, stream__outcome__duration_years=1)
+    results = roi.evaluate(values, settings)
+    expected = analysis.expected_values(results)
+    assert expected["incremental_cost"] == 200 and expected["benefits"] == 300 and expected["npv"] == 100
+    assert expected["bcr"] == pytest.approx(1.5) and expected["roi"] == pytest.approx(0.5)
+    assert expected["payback_year"] == 1.0
+    assert np.isnan(expected["cost_per_qaly"])  # no QALYs gained on average
+    # the base case (one draw) gives the model's own outputs
+    one = roi.evaluate({k: v[:1] for k, v in values.items()}, settings)
+    assert analysis.expected_values(one)["bcr"] == pytest.approx(one.bcr[0])
+    # delta-method Monte Carlo SE of the ratio: SD(benefits - 1.5 x cost) / sqrt(2) / 200 = 0, since
+    # benefits are exactly 1.5 x cost on both draws
+    assert analysis.monte_carlo_se(results, "bcr") == pytest.approx(0, abs=1e-12)
+    assert analysis.monte_carlo_se(results, "npv") == pytest.approx(np.std([50, 150], ddof=1) / math.sqrt(2))
+    saving = roi.evaluate(_zeros(settings, comparator__cost_per_child=10), settings)
+    assert np.isnan(analysis.expected_values(saving)["bcr"]) and analysis.expected_values(saving)["payback_year"] == 0
+
+
+def test_cost_and_benefit_tables_show_expected_values_beside_the_base_case(specialist):
+    prepared = _prepared(specialist)
+    result = analysis.analyse(prepared, 2000, np.random.default_rng(5))
+    costs = report.cost_table(result).set_index("Cost")
+    hourly = report.staff_hourly_costs(prepared.assumptions)
+    assert sum(hourly["band6"]) == pytest.approx((39133 + 12940 + 11612 + 17840 + 7689) / 1574)
+    assert costs.loc["Incremental cost", "Per child"] == report.money(result.base.incremental_cost[0], 2)
+    assert costs.loc["Incremental cost, expected", "Per child"] == report.money(result.psa.incremental_cost.mean(), 2)
+    benefits = report.benefit_table(result)
+    assert benefits.loc[0, "Present value per child, expected"] == report.money(result.psa.qaly_value.mean())
+    assert benefits.loc[0, "Base case"] == report.money(result.base.qaly_value[0])
+    shares = benefits["Share"].str.rstrip("%").astype(float)
+    assert shares.sum() == pytest.approx(100, abs=len(shares))  # rounded shares of the expected benefits

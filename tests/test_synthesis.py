@@ -79,10 +79,21 @@ def _check_model(entry) -> dict[str, float]:
     pairs |= {"statistic": (r.statistic, entry["zval"]), "pvalue": (r.pvalue, entry["pval"]),
               "k": (r.k, entry["k"])}
     if not fixed:
+        pairs |= _prediction_pairs(entry, data)
         pairs |= {"pi_low": (r.pi_low, entry["pi_low"]), "pi_high": (r.pi_high, entry["pi_high"]),
                   "tau2_ci": (r.tau2_ci, entry["tau2_ci"]), "i2_ci": (r.i2_ci, entry["i2_ci"]),
                   "h2_ci": (r.h2_ci, entry["h2_ci"])}
     return _compare(pairs)
+
+
+def _prediction_pairs(entry, data) -> dict[str, tuple]:
+    """The prediction interval under each of metafor's pi.type options."""
+    pairs = {}
+    for pi_type, reference in entry["pi"].items():
+        r = synthesis.meta_analysis(data["yi"], data["vi"], entry["method"], entry["test"], entry["level"],
+                                    pi_type=pi_type)
+        pairs[f"pi_{pi_type}"] = ((r.pi_low, r.pi_high), reference)
+    return pairs
 
 
 def _check_metaregression(entry) -> dict[str, float]:
@@ -108,6 +119,17 @@ def _check_subgroups(entry) -> dict[str, float]:
         row = table.loc[group["group"]]
         for name in ("k", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "q_pvalue"):
             pairs[f"{group['group']}_{name}"] = (row[name], group[name])
+    for pi_type in entry["common_tau2"]["pi"]:  # each pi.type, separate and common tau²
+        for common_tau2 in (False, True):
+            t = synthesis.subgroup_analysis(data["yi"], data["vi"], groups, entry["method"], entry["test"],
+                                            common_tau2=common_tau2, pi_type=pi_type).table.set_index("subgroup")
+            reference = (entry["common_tau2"]["pi"][pi_type] if common_tau2 else
+                         {"low": [g["pi"][pi_type][0] for g in entry["groups"]],
+                          "high": [g["pi"][pi_type][1] for g in entry["groups"]]})
+            names = [g["group"] for g in entry["groups"]]
+            for bound in ("low", "high"):
+                pairs[f"{'common' if common_tau2 else 'separate'}_pi_{pi_type}_{bound}"] = (
+                    t.loc[names, f"pi_{bound}"], reference[bound])
     pairs |= {"q_between": (r.q_between, entry["q_between"]),
               "q_between_pvalue": (r.q_between_pvalue, entry["q_between_pvalue"]),
               "q_between_df": (r.q_between_df, entry["q_between_df"])}
@@ -148,9 +170,11 @@ def _check_ranktest(entry) -> dict[str, float]:
 
 def _check_trimfill(entry) -> dict[str, float]:
     data = EFFECTS[entry["data"]]
-    r = synthesis.trim_and_fill(data["yi"], data["vi"], entry["method"], estimator=entry["estimator"])
-    assert r.side == entry["side"]
-    pairs = {"k0": (r.k0, entry["k0"]), "se_k0": (r.se_k0, entry["se_k0"]),
+    r = synthesis.trim_and_fill(data["yi"], data["vi"], entry["method"], entry["test"],
+                                estimator=entry["estimator"], side=entry["side_given"],
+                                adjusted_test=entry["refit_test"])
+    assert (r.side, r.adjusted.test) == (entry["side"], entry["refit_test"])
+    pairs = {"k0": (r.k0, entry["k0"]), "se_k0": (r.se_k0, np.nan if entry["se_k0"] is None else entry["se_k0"]),
              "p_k0": (r.p_k0, np.nan if entry["p_k0"] is None else entry["p_k0"]),
              "filled_yi": (np.sort(r.filled_yi), np.sort(entry["filled_yi"])),
              "filled_vi": (np.sort(r.filled_vi), np.sort(entry["filled_vi"]))}
@@ -207,6 +231,26 @@ def test_rank_correlation_agrees_with_ranktest(entry):
 @pytest.mark.parametrize("entry", _named("trimfill"))
 def test_trim_and_fill_agrees_with_trimfill(entry):
     _assert_agrees(_check_trimfill(entry))
+
+
+_REFUSALS = {"regtest": lambda d, m: synthesis.egger_test(d["yi"], d["vi"], m),
+             "regtest_lm": lambda d, m: synthesis.egger_test(d["yi"], d["vi"], m, model="lm"),
+             "trimfill": lambda d, m: synthesis.trim_and_fill(d["yi"], d["vi"], m),
+             "ranktest": lambda d, m: synthesis.rank_correlation_test(d["yi"], d["vi"])}
+
+
+@pytest.mark.parametrize("entry", _named("not_estimable"))
+def test_what_metafor_cannot_estimate_is_refused_with_the_reason(entry):
+    """Every study with the same variance: metafor stops (or gives NA); so does this, by name."""
+    assert entry["error"] != "no error"
+    data = EFFECTS[entry["data"]]
+    with pytest.raises(ValidationError) as caught:
+        _REFUSALS[entry["call"]](data, entry["method"])
+    (problem,) = caught.value.problems
+    assert problem.column == "vi" and problem.value == f"all 10 equal to {data['vi'][0]:g}"
+    assert "every study has the same sampling variance" in problem.rule
+    advice = "Give the side" if entry["call"] == "trimfill" else "is possible with these studies"
+    assert advice in str(caught.value)
 
 
 def test_every_metafor_quantity_within_tolerance(capsys):
@@ -520,10 +564,11 @@ def test_funnel_plot_shows_filled_studies():
     from evidence.plots.synthesis import funnel_plot
 
     table, e, result = _bcg()
-    filled = synthesis.trim_and_fill(e["yi"], e["vi"])
-    chart = funnel_plot(e, result, table.measure, "BCG", filled.filled_yi, filled.filled_vi, filled.adjusted)
-    assert f"adds {filled.k0} studies" in chart.alt
+    filled = synthesis.trim_and_fill(e["yi"], e["vi"], "FE")
+    chart = funnel_plot(e, result, table.measure, "BCG", filled)
+    assert filled.k0 == 4 and "adds 4 studies on the right" in chart.alt
     assert chart.figure.axes[0].yaxis_inverted()
+    assert "Trim-and-fill was not run." in funnel_plot(e, result, table.measure, "BCG").alt
 
 
 def test_synthetic_service_effects_regenerate_identically_and_read_as_synthetic(tmp_path):
@@ -545,3 +590,114 @@ def test_interval_level_is_the_published_one_not_the_analysis_level(tmp_path):
     table = synthesis.read_evidence_table(path, "GEN", level=0.5)
     assert table.effects["vi"].tolist()[:2] == pytest.approx([1.0, 1.0])
     assert "ci_level" not in table.effects
+
+
+# ---- issue 16: equal variances, se(k0), the refit after Knapp-Hartung, prediction intervals ---
+
+EQUAL = EFFECTS["equal_variance_0.04"]
+
+
+def test_precision_varies_uses_the_tolerance_of_rs_lm():
+    """R's lm drops a column whose part orthogonal to the intercept is below 1e-7 of its norm."""
+    assert not synthesis.precision_varies([0.1] * 10)
+    assert not synthesis.precision_varies(0.1 * (1 + 1e-9 * np.arange(10)))
+    assert synthesis.precision_varies(0.1 * (1 + 1e-5 * np.arange(10)))
+    assert synthesis.precision_varies(EFFECTS["bcg_RR"]["vi"])
+
+
+def test_trim_and_fill_se_k0_is_nan_where_the_l0_variance_is_negative():
+    """The L0 variance formula goes negative for a k0 estimate far below 0 (here the side away
+    from the asymmetry); metafor's max(0, NaN) is NaN, Python's max(0.0, nan) would be 0.0."""
+    data = EFFECTS["bcg_RR"]
+    r = synthesis.trim_and_fill(data["yi"], data["vi"], "FE", side="left")
+    assert r.k0 == 0 and np.isnan(r.se_k0) and r.side_given
+    assert r.to_dict()["se_k0"] is None
+
+
+def test_trim_and_fill_refits_as_asked_after_knapp_hartung():
+    data = EFFECTS["egger2001_OR"]
+    same = synthesis.trim_and_fill(data["yi"], data["vi"], "REML", "knha")
+    metafor_default = synthesis.trim_and_fill(data["yi"], data["vi"], "REML", "knha", adjusted_test="z")
+    assert same.k0 == metafor_default.k0 == 7
+    assert (same.adjusted.test, metafor_default.adjusted.test) == ("knha", "z")
+    assert same.adjusted.estimate == pytest.approx(metafor_default.adjusted.estimate)
+    assert same.adjusted.df == 22 and np.isnan(metafor_default.adjusted.df)
+    from scipy import stats
+    half = same.adjusted.ci_high - same.adjusted.estimate
+    assert half == pytest.approx(stats.t.ppf(0.975, 22) * same.adjusted.se)
+    with pytest.raises(ValueError, match="test must be"):
+        synthesis.trim_and_fill(data["yi"], data["vi"], adjusted_test="t")
+
+
+def test_riley_prediction_interval_is_t_on_k_minus_2_df_by_hand():
+    """Higgins, Thompson & Spiegelhalter (2009), eq. 12: mu -/+ t(k-2) sqrt(tau^2 + SE^2)."""
+    from scipy import stats
+
+    data = EFFECTS["bcg_RR"]
+    r = synthesis.meta_analysis(data["yi"], data["vi"], "DL", pi_type="riley")
+    half = stats.t.ppf(0.975, 11) * np.sqrt(r.tau2 + r.se**2)
+    assert (r.pi_low, r.pi_high) == pytest.approx((r.estimate - half, r.estimate + half))
+    assert (r.pi_type, r.pi_df) == ("riley", 11)
+    simple = synthesis.meta_analysis(data["yi"], data["vi"], "DL", pi_type="simple")
+    assert simple.pi_high - simple.estimate == pytest.approx(stats.norm.ppf(0.975) * simple.tau)
+    assert "t on 11 df" in r.summary()
+    with pytest.raises(ValueError, match="pi_type must be one of default, riley, t, simple"):
+        synthesis.meta_analysis(data["yi"], data["vi"], pi_type="hts")
+
+
+def test_small_study_checks_run_all_three_when_precision_varies():
+    data = EFFECTS["egger2001_OR"]
+    checks = synthesis.small_study_checks(data["yi"], data["vi"], "REML", "knha")
+    assert checks.not_run == {} and checks.k == 16
+    assert checks.egger == synthesis.egger_test(data["yi"], data["vi"], "REML", "knha")
+    assert checks.rank == synthesis.rank_correlation_test(data["yi"], data["vi"])
+    assert checks.trimfill.k0 == synthesis.trim_and_fill(data["yi"], data["vi"], "REML", "knha").k0 == 7
+    assert set(checks.to_dict()) == {"egger", "rank_correlation", "trim_and_fill", "not_run", "k"}
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "HE", "REML"])
+def test_equal_variances_give_sentences_not_errors_and_trim_and_fill_runs_with_a_side(method):
+    from evidence.plots.synthesis import funnel_plot
+    from evidence.synthesis import report
+
+    gen = synthesis.measure("GEN")
+    checks = synthesis.small_study_checks(EQUAL["yi"], EQUAL["vi"], method, "z")
+    assert checks.egger is checks.rank is checks.trimfill is None
+    assert set(checks.not_run) == {"egger", "rank", "trim_and_fill"}
+    text = report.describe_small_studies(checks, gen)
+    assert "Egger's regression test cannot be estimated: every study has the same standard error (0.2)" in text
+    assert "give the side (left or right) to run it" in text and "nan" not in text.lower()
+    table = report.small_study_table(checks, gen, "Checks").frame
+    assert table["Result"].tolist() == ["not estimable", "not estimable", "not run"]
+    effects_frame = pd.DataFrame({"study": EQUAL["labels"], "yi": EQUAL["yi"], "vi": EQUAL["vi"]})
+    pooled = synthesis.meta_analysis(EQUAL["yi"], EQUAL["vi"], method)
+    assert "Trim-and-fill was not run." in funnel_plot(effects_frame, pooled, gen, "x", checks.trimfill).alt
+
+    sided = synthesis.small_study_checks(EQUAL["yi"], EQUAL["vi"], method, "z", estimator="R0", side="left")
+    reference = next(e for e in REFERENCE["trimfill"] if e["name"] == f"equal_variance_0.04_{method}_R0_left")
+    assert sided.trimfill.k0 == reference["k0"] == 3
+    assert sided.trimfill.adjusted.estimate == pytest.approx(reference["estimate"], abs=TOLERANCE)
+    text = report.describe_small_studies(sided, gen)
+    assert "estimates 3 missing studies on the left (the side given for this analysis)" in text
+    assert "the model refitted with a z-test, as the main analysis" in text
+
+
+def test_report_says_which_prediction_interval_and_which_refit():
+    from evidence.synthesis import report
+
+    table, e, _ = _bcg()
+    pooled = synthesis.meta_analysis(e["yi"], e["vi"], "REML", "knha", pi_type="riley")
+    assert ("95% prediction interval, from a t-distribution on k \u2212 2 = 11 degrees of freedom, as "
+            "Higgins, Thompson & Spiegelhalter (2009)") in report.describe_pooled(pooled, table.measure)
+    default = synthesis.meta_analysis(e["yi"], e["vi"], "REML", "z")
+    assert "from the normal quantile, as the confidence interval" in report.describe_pooled(default, table.measure)
+    checks = synthesis.small_study_checks(e["yi"], e["vi"], "REML", "knha", adjusted_test="z", pi_type="riley")
+    text = report.describe_small_studies(checks, table.measure)
+    assert ("the model refitted with a z-test, as R's metafor trimfill does by default, where the main "
+            "analysis uses the Knapp-Hartung adjustment") in text
+    assert "adding its mirror image" in text
+    assert report.small_study_table(checks, table.measure, "x").frame["Result"][2] == "1 study filled on the right"
+    methods = report.describe_methods(pooled, table, 0.5, checks)
+    assert "critical value from a t-distribution on k \u2212 2 degrees of freedom" in methods
+    assert "L0 estimator, studies filled on the side opposite the slope" in methods
+    assert "the model with the filled studies refitted with a z-test" in methods

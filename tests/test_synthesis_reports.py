@@ -1,7 +1,9 @@
-"""The synthesis reports of the annual batch, run end to end as `make report` runs them."""
+"""The synthesis reports of the annual batch, run end to end as `make report` runs them, and one
+more on studies that all have the same variance."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -13,6 +15,24 @@ from evidence.reporting.batch import run_batch
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.slow
+
+REFERENCE = json.loads((ROOT / "tests" / "fixtures" / "metafor" / "reference.json").read_text(encoding="utf-8"))
+
+
+def _equal_variance_job(work) -> dict:
+    """A report on ten synthetic studies that all have the same variance: Egger's test, the rank
+    test and trim-and-fill (without a side) cannot be estimated, and the report must say so."""
+    data = REFERENCE["effects"]["equal_variance_0.04"]
+    path = work / "equal_variance_synthetic.csv"
+    rows = [f"{label},{y},{v},SYNTHETIC" for label, y, v in zip(data["labels"], data["yi"], data["vi"], strict=True)]
+    path.write_text("\n".join(["study,yi,vi,data_label", *rows]) + "\n")
+    return {"name": "evidence_synthesis_equal_variance", "title": "Ten studies of equal size (synthetic)",
+            "notebook": "notebooks/evidence_synthesis.ipynb",
+            "parameters": {"evidence_path": str(path), "topic": "ten synthetic studies of equal size",
+                           "measure": "GEN", "effect_label": "", "method": "REML", "test": "knha",
+                           "subgroup_column": "", "moderators": [], "favours": []}}
+
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
@@ -21,6 +41,7 @@ def reports(tmp_path_factory):
     assert [r["name"] for r in config["reports"]] == ["evidence_synthesis_services", "evidence_synthesis_outcomes",
                                                       "evidence_synthesis_literature"]
     work = tmp_path_factory.mktemp("synthesis")
+    config["reports"].append(_equal_variance_job(work))
     path = work / "batch.yml"
     path.write_text(yaml.safe_dump(config))
     outcome = run_batch(path, work / "reports", show_progress=False)
@@ -35,7 +56,7 @@ def _page(reports, name: str) -> str:
     return (reports["folder"] / f"{name}.html").read_text(encoding="utf-8")
 
 
-def test_both_synthesis_reports_succeed(reports):
+def test_every_synthesis_report_succeeds(reports):
     assert reports["outcome"].succeeded, [r.error for r in reports["outcome"].results]
 
 
@@ -73,6 +94,22 @@ def test_literature_report_cites_its_source_and_matches_the_analysis(reports):
     assert results["pooled"]["estimate"] == pytest.approx(expected.estimate)
     assert results["pooled"]["i2_ci"] == pytest.approx(list(expected.i2_ci))
     assert results["meta_regression"]["coefficients"][1]["term"] == "weeks"
+    # which prediction interval, and how trim-and-fill refitted the model, are stated
+    assert results["pi_type"] == "riley" and results["pooled"]["pi_df"] == 17
+    assert "t-distribution on k \u2212 2 = 17 degrees of freedom" in page
+    trimfill = results["small_study_checks"]["trim_and_fill"]
+    assert trimfill["k0"] == 3 and trimfill["adjusted_test"] == "knha"
+    assert "the model refitted with the Knapp-Hartung adjustment, as the main analysis" in page
+
+
+def test_equal_variances_give_sentences_in_the_report_not_an_error(reports):
+    page = html.unescape(_page(reports, "evidence_synthesis_equal_variance"))
+    assert "Egger's regression test cannot be estimated: every study has the same standard error (0.2)" in page
+    assert "Trim-and-fill was not run" in page and "Traceback" not in page
+    results = json.loads((reports["folder"] / "evidence_synthesis_equal_variance.json").read_text())
+    checks = results["small_study_checks"]
+    assert checks["egger"] is checks["rank_correlation"] is checks["trim_and_fill"] is None
+    assert set(checks["not_run"]) == {"egger", "rank", "trim_and_fill"}
 
 
 def test_synthesis_figures_carry_alt_text_with_numbers(reports):

@@ -1,6 +1,8 @@
 """Outcome-measure defaults (``config/outcomes/measures.yml``): reliability, minimal important
 change and clinical cut-off for each instrument scale, each with a source or flagged
-illustrative, checked on load."""
+illustrative, checked on load. A figure attributed to a publication whose passage could not be
+read is flagged illustrative, keeps that publication as its source, and its note says it is
+unconfirmed; :meth:`Sourced.describe` gives the source and the note."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from evidence.paths import resolve
 
 MEASURES_FILE = Path("config/outcomes/measures.yml")
 FIELDS = ("reliability", "mic", "clinical_cutoff")
+#: An item: its value and a source (with an optional note), or illustrative: true with a note
+#: (and, for a figure attributed to a publication that could not be confirmed, that source).
+ITEM_KEYS = {"value", "source", "illustrative", "note"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Sourced:
     illustrative: bool
 
     def describe(self) -> str:
+        """The source (and any note) in words; an illustrative or unconfirmed value says so."""
         return f"{self.source} (illustrative)" if self.illustrative else self.source
 
 
@@ -54,10 +60,19 @@ def measure_defaults(instrument: str, scale: str, path: str | Path = MEASURES_FI
         item = entry.get(name)
         if not isinstance(item, dict) or "value" not in item:
             raise ConfigError(f"{path}: {key}.{name} needs a value")
-        illustrative = bool(item.get("illustrative", False))
-        source = item.get("source") or item.get("note") or ""
+        unknown = set(item) - ITEM_KEYS
+        if unknown:
+            raise ConfigError(f"{path}: {key}.{name}: unknown key(s) {', '.join(sorted(unknown))}; allowed: "
+                              f"{', '.join(sorted(ITEM_KEYS))}")
+        illustrative = item.get("illustrative", False)
+        if not isinstance(illustrative, bool):
+            raise ConfigError(f"{path}: {key}.{name}.illustrative must be true or false, got {illustrative!r}")
         if not illustrative and not item.get("source"):
             raise ConfigError(f"{path}: {key}.{name} needs a source, or illustrative: true")
+        if illustrative and not item.get("note"):
+            raise ConfigError(f"{path}: {key}.{name} is illustrative: add a note saying why (no source, or a "
+                              "source whose figure could not be confirmed) and what should replace it")
+        source = "; ".join(str(item[k]) for k in ("source", "note") if item.get(k))
         value = item["value"]
         if value is not None and not isinstance(value, int | float):
             raise ConfigError(f"{path}: {key}.{name} value must be a number or null, got {value!r}")

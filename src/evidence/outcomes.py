@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from evidence.errors import EvidenceError
-from evidence.stats import effective_sample_size, wilson_interval
+from evidence.stats import wilson_interval
 from evidence.synthesis.effects import hedges_correction
 
 COVARIATES = ["baseline", "age_years", "imd_decile", "primary_need"]
@@ -182,91 +182,86 @@ class WeightedChange:
     n_complete: int
     n_baseline: int
     effective_n: float
+    n_missing_covariates: int = 0
+    bootstrap_replicates: int = 0
+    kish_ci: tuple[float, float] = (np.nan, np.nan)
 
 
 def ipw_mean_change(paired: pd.DataFrame, covariates: list[str] | None = None,
-                    level: float = 0.95) -> WeightedChange:
+                    level: float = 0.95, replicates: int = 999,
+                    rng: np.random.Generator | None = None) -> WeightedChange:
     """Sensitivity analysis for loss to follow-up: the mean change re-weighted by the inverse
-    probability of being followed up, modelled by logistic regression (scikit-learn, no
-    penalty) on baseline score and case mix (Seaman & White 2013, Stat Methods Med Res
-    22:278-295). Stabilised weights; the interval uses Kish's effective sample size and ignores
-    the estimation of the weights, so it is approximate. Assumes follow-up is missing at
-    random given the covariates."""
-    from sklearn.linear_model import LogisticRegression
+    probability of being followed up, from a maximum-likelihood logistic regression on baseline
+    score and case mix (Seaman & White 2013, Stat Methods Med Res 22:278-295; see
+    :mod:`evidence.case_mix`). Stabilised weights. Children with a covariate missing are left
+    out and counted (``n_missing_covariates``). The interval is the percentile interval of
+    ``replicates`` bootstrap resamples of the whole procedure, the model refitted in each
+    (seeded ``rng``, by default :data:`evidence.case_mix.BOOTSTRAP_SEED`), so it carries the uncertainty of the
+    estimated weights; ``replicates=0`` gives instead the interval at Kish's effective sample
+    size, which treats the weights as known. Assumes follow-up is missing at random given the
+    covariates."""
+    from evidence import case_mix
 
     covariates = covariates or COVARIATES
-    data = paired.dropna(subset=[c for c in covariates if c != "primary_need"] + ["baseline"])
-    design = pd.get_dummies(data[covariates].astype({c: float for c in covariates if c != "primary_need"}),
-                            columns=[c for c in covariates if c == "primary_need"], drop_first=True, dtype=float)
-    design = (design - design.mean()) / design.std(ddof=0).replace(0, 1)
+    design = case_mix.covariate_design(paired, covariates)
+    data = paired[design.complete]
+    ipw = case_mix.inverse_probability_weights(design.matrix, data["followed_up"], data["change"])
+    kish = case_mix.kish_interval(ipw, level)
+    interval = kish if replicates == 0 else case_mix.bootstrap_weighted_mean(
+        design.matrix, data["followed_up"], data["change"], replicates,
+        rng or np.random.default_rng(case_mix.BOOTSTRAP_SEED), level)
     observed = data["followed_up"].to_numpy(bool)
-    if observed.all() or not observed.any():
-        raise EvidenceError("the follow-up model needs both followed-up and lost episodes")
-    model = LogisticRegression(C=np.inf, max_iter=1000).fit(design.to_numpy(), observed)
-    p = model.predict_proba(design.to_numpy())[:, 1]
-    weights = observed.mean() / p[observed]
-    change = data.loc[observed, "change"].to_numpy(float)
-    mean = float(np.average(change, weights=weights))
-    n_eff = effective_sample_size(weights)
-    sd = np.sqrt(np.average((change - mean) ** 2, weights=weights))
-    t = scipy_stats.t.ppf(0.5 + level / 2, max(n_eff - 1, 1))
-    half = t * sd / np.sqrt(n_eff)
-    return WeightedChange(float(change.mean()), mean, (mean - half, mean + half), int(observed.sum()),
-                          len(data), n_eff)
+    return WeightedChange(float(data.loc[observed, "change"].mean()), ipw.weighted_mean, interval,
+                          int(observed.sum()), len(data), ipw.effective_n, design.n_missing, replicates, kish)
 
 
-def funnel_limits(p0: float, n, levels=(0.95, 0.998), phi: float = 1.0) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Control limits for a proportion around target ``p0`` at each base ``n``: p0 +/- z *
-    sqrt(phi * p0 (1 - p0) / n), clipped to [0, 1] (Spiegelhalter 2005, Stat Med 24:1185-1202).
-    ``phi`` > 1 widens the limits for overdispersion. For p0 0.85 and n 100 the 95% limits
-    are 0.780 and 0.920."""
-    n = np.asarray(n, dtype=float)
-    out = {}
-    for level in levels:
-        z = scipy_stats.norm.ppf(0.5 + level / 2)
-        half = z * np.sqrt(phi * p0 * (1 - p0) / n)
-        out[level] = (np.clip(p0 - half, 0, 1), np.clip(p0 + half, 0, 1))
-    return out
+def funnel_limits(p0: float, n, levels=(0.95, 0.998), tau2: float = 0.0
+                  ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Control limits for a proportion around target ``p0`` at each whole-number base ``n``:
+    the interpolated exact binomial limits (Spiegelhalter 2005, Stat Med 24:1185-1202, appendix
+    A.1.1) when ``tau2`` is 0, otherwise limits widened by the additive between-unit variance
+    ``tau2`` on the arcsine scale (Spiegelhalter et al. 2012, JRSS A 175:1-47; as FunnelPlotR).
+    See :mod:`evidence.funnel`. For p0 0.85 and n 100 the exact 95% limits are 0.7717 and 0.9116."""
+    from evidence import funnel
+
+    if tau2 > 0:
+        return funnel.overdispersed_limits(p0, n, tau2, levels)
+    return funnel.exact_limits(p0, n, levels)
 
 
-def overdispersion(z_scores, winsor: float = 0.1) -> float:
-    """Spiegelhalter's multiplicative overdispersion factor: the mean of squared z-scores after
-    winsorising ``winsor`` at each tail (Spiegelhalter 2005, section 5); at least 1."""
-    z = np.sort(np.asarray(z_scores, dtype=float))
-    k = len(z)
-    if k == 0:
-        return 1.0
-    cut = int(np.floor(winsor * k))
-    if cut:
-        z = np.clip(z, z[cut], z[k - cut - 1])
-    return float(max(1.0, np.mean(z**2)))
+def overdispersion(proportion, n, p0: float, trim: float = 0.1):
+    """The between-unit variance tau^2 of unit proportions around ``p0`` (arcsine scale,
+    DerSimonian-Laird from z-scores winsorised at ``trim`` each side), with the dispersion
+    ratio phi and adjusted z-scores: :func:`evidence.funnel.arcsine_overdispersion`."""
+    from evidence import funnel
+
+    return funnel.arcsine_overdispersion(proportion, n, p0, trim)
 
 
 def case_mix_comparison(paired: pd.DataFrame, flag: pd.Series, by: str = "service",
                         covariates: list[str] | None = None) -> tuple[pd.DataFrame, float, float]:
     """Indirectly standardised comparison of units (services) on a 0/1 outcome (e.g. reaching
-    the minimal important change): a logistic model of the outcome on case mix (without the
-    unit) gives each child's expected probability; per unit, observed O, expected E and the
-    adjusted proportion p0 * O / E with its z-score. Returns (table, p0, phi) where phi is the
-    overdispersion factor for :func:`funnel_limits`."""
-    from sklearn.linear_model import LogisticRegression
+    the minimal important change): a maximum-likelihood logistic model of the outcome on case
+    mix (without the unit; :mod:`evidence.case_mix`) gives each child's expected probability
+    p_i; per unit, observed O, expected E, the adjusted proportion p0 * O / E and the z-score
+    (O - E) / sqrt(sum p_i (1 - p_i)). Children with a covariate missing are left out (their
+    number is ``table.attrs["n_missing_covariates"]``). Returns (table, p0, tau2): tau2 is the
+    additive between-unit variance (arcsine scale) for :func:`funnel_limits`, and the table's
+    ``z_overdispersed`` the z-score allowing for it."""
+    from evidence import case_mix
 
     covariates = covariates or COVARIATES
-    data = paired.assign(outcome=flag).dropna(subset=["outcome", *[c for c in covariates if c != "primary_need"]])
-    design = pd.get_dummies(data[covariates].astype({c: float for c in covariates if c != "primary_need"}),
-                            columns=[c for c in covariates if c == "primary_need"], drop_first=True, dtype=float)
-    design = (design - design.mean()) / design.std(ddof=0).replace(0, 1)
+    data = paired.assign(outcome=flag).dropna(subset=["outcome"])
+    design = case_mix.covariate_design(data, covariates)
+    data = data[design.complete]
     y = data["outcome"].to_numpy(float)
-    model = LogisticRegression(C=np.inf, max_iter=1000).fit(design.to_numpy(), y.astype(int))
-    expected = model.predict_proba(design.to_numpy())[:, 1]
+    table = case_mix.indirect_standardisation(data[by], y, case_mix.fit_probabilities(design.matrix, y))
+    table = table.rename(columns={"unit": by}).drop(columns="variance")
     p0 = float(y.mean())
-    table = (pd.DataFrame({by: data[by], "observed": y, "expected": expected})
-             .groupby(by, observed=True).agg(n=("observed", "size"), observed=("observed", "sum"),
-                                            expected=("expected", "sum")).reset_index())
-    table["adjusted_proportion"] = np.clip(p0 * table["observed"] / table["expected"], 0, 1)
-    table["z"] = (table["adjusted_proportion"] - p0) / np.sqrt(p0 * (1 - p0) / table["n"])
-    phi = overdispersion(table["z"])
-    return table, p0, phi
+    spread = overdispersion(table["adjusted_proportion"], table["n"], p0)
+    table["z_overdispersed"] = spread.z_adjusted
+    table.attrs["n_missing_covariates"] = design.n_missing
+    return table, p0, spread.limits_tau2
 
 
 def monthly_waits(episodes: pd.DataFrame, service: str | None = None) -> pd.DataFrame:
@@ -287,7 +282,8 @@ def monthly_waits(episodes: pd.DataFrame, service: str | None = None) -> pd.Data
 
 @dataclass(frozen=True)
 class SegmentedRegression:
-    """Interrupted time series estimates, each with (estimate, ci_low, ci_high)."""
+    """Interrupted time series estimates, each with (estimate, ci_low, ci_high), and the model
+    used: "ols", "gls-ar1" or "newey-west" (see :mod:`evidence.time_series`)."""
 
     baseline_level: tuple[float, float, float]
     pre_slope: tuple[float, float, float]
@@ -295,18 +291,27 @@ class SegmentedRegression:
     slope_change: tuple[float, float, float]
     months_before: int
     months_after: int
-    maxlags: int
+    maxlags: int  # Newey-West lag, when that model is used
     fitted: pd.Series
+    model: str = "ols"
+    autocorrelation_lags: int = 1
+    breusch_godfrey_p: float = np.nan
+    durbin_watson: float = np.nan
+    ar1_phi: float = np.nan
 
 
 def segmented_regression(series: pd.DataFrame, intervention: str | pd.Timestamp, value: str = "median_weeks",
-                         maxlags: int = 3, level: float = 0.95, transition_months: int = 0
-                         ) -> SegmentedRegression:
-    """Segmented regression of a monthly series: value = b0 + b1 t + b2 post + b3 (t - t0) post,
-    with Newey-West (HAC) standard errors robust to autocorrelation up to ``maxlags`` months
+                         maxlags: int = 3, level: float = 0.95, transition_months: int = 0,
+                         model: str = "auto", autocorrelation_lags: int = 1) -> SegmentedRegression:
+    """Segmented regression of a monthly series: value = b0 + b1 t + b2 post + b3 (t - t0) post
     (Wagner et al. 2002, J Clin Pharm Ther 27:299-309; Bernal et al. 2017, Int J Epidemiol
-    46:348-355). ``transition_months`` after the intervention are left out (a phase-in)."""
-    import statsmodels.api as sm
+    46:348-355). With ``model="auto"`` the OLS residuals are tested for autocorrelation up to
+    ``autocorrelation_lags`` months (Breusch-Godfrey, 5% level; Durbin-Watson reported): OLS when there is
+    none, GLS with AR(1) errors (REML, as R's nlme::gls) when there is; "ols", "gls-ar1" or
+    "newey-west" (lag ``maxlags``, small-sample adjusted) force one (see
+    :mod:`evidence.time_series`). t intervals on the residual degrees of freedom.
+    ``transition_months`` after the intervention are left out (a phase-in)."""
+    from evidence.time_series import fit_segmented
 
     start = pd.Timestamp(intervention).to_period("M").to_timestamp()
     data = series.dropna(subset=[value]).sort_values("month")
@@ -319,12 +324,13 @@ def segmented_regression(series: pd.DataFrame, intervention: str | pd.Timestamp,
         raise EvidenceError("segmented regression needs at least 3 months before and after the intervention")
     design = np.column_stack([np.ones_like(t), t, post, (t - t0) * post])[keep]
     y = data[value].to_numpy(float)[keep]
-    fit = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
-    ci = fit.conf_int(alpha=1 - level)
-    est = [(float(fit.params[i]), float(ci[i, 0]), float(ci[i, 1])) for i in range(4)]
-    fitted = pd.Series(fit.fittedvalues, index=data["month"].to_numpy()[keep], name="fitted")
+    fit = fit_segmented(y, design, t[keep], model=model, test_lags=autocorrelation_lags,
+                        newey_west_lags=maxlags, level=level)
+    est = [(float(fit.params[i]), float(fit.ci[i, 0]), float(fit.ci[i, 1])) for i in range(4)]
+    fitted = pd.Series(fit.fitted, index=data["month"].to_numpy()[keep], name="fitted")
     return SegmentedRegression(est[0], est[1], est[2], est[3], int((1 - post[keep]).sum()),
-                               int(post[keep].sum()), maxlags, fitted)
+                               int(post[keep].sum()), maxlags, fitted, fit.model, autocorrelation_lags,
+                               fit.breusch_godfrey_p, fit.durbin_watson, fit.phi)
 
 
 # --- selection and publishable summaries ---------------------------------------------------------
@@ -461,9 +467,14 @@ def describe_weighting(weighted: WeightedChange, rule) -> str:
 
     counts = (f"Of {_rounded(weighted.n_baseline, rule)} children with a baseline questionnaire, "
               f"{_rounded(weighted.n_complete, rule)} were followed up.")
+    if weighted.n_missing_covariates:
+        counts += (f" A further {_rounded(weighted.n_missing_covariates, rule)} with a baseline questionnaire had "
+                   "a case-mix detail missing (age, deprivation or need) and are left out of this analysis.")
+    interval = (f"95% bootstrap interval, {weighted.bootstrap_replicates:,} resamples refitting the follow-up model"
+                if weighted.bootstrap_replicates else "approximate 95% interval, weights treated as known")
     complete = suppress_statistic(weighted.complete_case_mean, weighted.n_complete, rule, "{:+.1f}")
     reweighted = suppress_statistic((weighted.weighted_mean, *weighted.weighted_ci), weighted.n_complete, rule,
-                                    "{:+.1f} (approximate 95% interval {:+.1f} to {:+.1f})")
+                                    "{:+.1f} (" + interval + ", {:+.1f} to {:+.1f})")
     if complete is None or reweighted is None:
         return counts + " Too few were followed up to report their mean change."
     shift = weighted.weighted_mean - weighted.complete_case_mean
@@ -474,11 +485,21 @@ def describe_weighting(weighted: WeightedChange, rule) -> str:
 
 
 def describe_its(its: SegmentedRegression, date: str) -> str:
+    """The interrupted time series in words: the level change with its interval, and which
+    model gave it and why (the autocorrelation test)."""
     level = its.level_change
+    lags = "one month" if its.autocorrelation_lags == 1 else f"up to {its.autocorrelation_lags} months"
+    test = (f"Breusch-Godfrey test for autocorrelation at {lags}, p = {its.breusch_godfrey_p:.2f}; "
+            f"Durbin-Watson {its.durbin_watson:.2f}")
+    why = {"ols": f"ordinary least squares, as the residuals show no evidence of autocorrelation at the 5% level ({test})",
+           "gls-ar1": f"generalised least squares with first-order autocorrelated errors (correlation "
+                      f"{its.ar1_phi:.2f} between consecutive months), as the residuals are autocorrelated ({test})",
+           "newey-west": f"least squares with Newey-West standard errors (lag {its.maxlags}, small-sample "
+                         f"adjusted; {test})"}[its.model]
     return (f"After the redesign on {pd.Timestamp(date):%d %B %Y}, the median wait fell by "
             f"**{-level[0]:.0f} weeks** (95% interval {-level[2]:.0f} to {-level[1]:.0f}), from a level of "
             f"about {its.baseline_level[0] + its.pre_slope[0] * its.months_before:.0f} weeks "
-            f"({its.months_before} months before, {its.months_after} after; Newey-West lag {its.maxlags}).")
+            f"({its.months_before} months before, {its.months_after} after). Model: {why}.")
 
 
 def describe_experience(fft: dict, experience: pd.Series, rule) -> str:

@@ -20,9 +20,10 @@ def estimate_chart(table: pd.DataFrame, label: str, estimate: str, low: str, hig
 
 
 def funnel_plot(table: pd.DataFrame, label: str, p0: float, limits: dict[float, tuple], n_grid: np.ndarray,
-                title: str, phi: float, rule: DisclosureRule | None = None) -> Chart:
+                title: str, tau2: float, rule: DisclosureRule | None = None) -> Chart:
     """Adjusted proportions of units against their size, with control limits around ``p0``
-    (``limits`` from :func:`evidence.outcomes.funnel_limits` over ``n_grid``). The caller
+    (``limits`` from :func:`evidence.outcomes.funnel_limits` over ``n_grid``, widened when the
+    between-unit variance ``tau2`` is above 0). The caller
     leaves out units smaller than ``rule.min_base``; the alt text gives each unit's size
     rounded by ``rule``, as the published table does."""
     with plt.rc_context(THEME):
@@ -54,7 +55,9 @@ def funnel_plot(table: pd.DataFrame, label: str, p0: float, limits: dict[float, 
     sizes = round_counts(table["n"].to_numpy(dtype=float), rule)
     parts = [f"{row[label]}: {row['adjusted_proportion']:.0%} of {'fewer than ' + str(rule.small_count_max + 1) if np.isnan(size) else f'about {size:,.0f}'}"
              for (_, row), size in zip(table.iterrows(), sizes, strict=True)]
-    alt = (f"Funnel plot. {title}. Target {p0:.0%}; overdispersion factor {phi:.2f}. " + "; ".join(parts) + ". "
+    spread = ("exact binomial limits (no more variation between services than chance)" if tau2 == 0 else
+              f"limits widened for variation between services beyond chance (tau-squared {tau2:.4f}, arcsine scale)")
+    alt = (f"Funnel plot. {title}. Target {p0:.0%}; {spread}. " + "; ".join(parts) + ". "
            + ("Outside the 95% limits: " + ", ".join(outside) + "." if outside else "All services within the 95% limits."))
     return Chart(fig, alt)
 

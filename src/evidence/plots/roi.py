@@ -100,15 +100,24 @@ def ce_plane_chart(qalys: np.ndarray, net_costs: np.ndarray, thresholds: list[fl
     return Chart(fig, alt)
 
 
-def acceptability_chart(thresholds: np.ndarray, probability: np.ndarray, marks: list[float], title: str) -> Chart:
+def acceptability_chart(thresholds: np.ndarray, probability: np.ndarray, marks: list[float], title: str,
+                        expected_icer: float | None = None, base_icer: float | None = None) -> Chart:
     """Cost-effectiveness acceptability curve: the probability of being cost-effective against
-    the value placed on a QALY, with the reported thresholds marked."""
+    the value placed on a QALY, with the reported thresholds marked and, when given, the
+    expected ICER from the simulations (above it the expected net monetary benefit is positive:
+    the decision the headline's expected values give), with the base-case ICER in the label."""
     lam, p = np.asarray(thresholds, float), np.asarray(probability, float)
+    shown_icer = expected_icer is not None and np.isfinite(expected_icer) and lam.min() <= expected_icer <= lam.max()
     with plt.rc_context(THEME):
         fig, ax = plt.subplots(figsize=(8, 4.2))
         ax.plot(lam, 100 * p, color=QUALITATIVE[0], linewidth=2)
         for mark in marks:
             ax.axvline(mark, color="#777777", linestyle=":", linewidth=1)
+        if shown_icer:
+            base_text = f"; base case {_pounds(base_icer)}" if base_icer is not None and np.isfinite(base_icer) else ""
+            ax.axvline(expected_icer, color=QUALITATIVE[1], linestyle="--", linewidth=1.2,
+                       label=f"Expected ICER {_pounds(expected_icer)}{base_text}")
+            ax.legend(frameon=False, fontsize=8, loc="lower right")
         ax.set_ylim(0, 100)
         ax.set_xlim(lam.min(), lam.max())
         ax.set_xlabel("Value placed on a QALY (threshold)")
@@ -120,19 +129,24 @@ def acceptability_chart(thresholds: np.ndarray, probability: np.ndarray, marks: 
     alt = (f"Line chart, the cost-effectiveness acceptability curve. {title}. The chance of being cost-effective is "
            f"{100 * p[0]:.0f}% at {_pounds(lam[0])} per QALY, " + ", ".join(at)
            + f" and {100 * p[-1]:.0f}% at {_pounds(lam[-1])}.")
+    if expected_icer is not None and np.isfinite(expected_icer):
+        alt += (f" The expected ICER from the simulations is {_pounds(expected_icer)} per QALY"
+                + (f" (base case {_pounds(base_icer)})" if base_icer is not None and np.isfinite(base_icer) else "")
+                + ("" if shown_icer else ", outside the range shown") + ".")
     return Chart(fig, alt)
 
 
 def payback_chart(cumulative: np.ndarray, low: np.ndarray, high: np.ndarray, cost: float, title: str,
                   level: float = 0.95) -> Chart:
-    """Cumulative discounted benefits per child by year (base case, with the simulations'
-    interval) against the incremental cost per child: payback is where they cross."""
+    """Cumulative discounted benefits per child by year (expected over the simulations, with
+    their interval) against the expected incremental cost per child: payback is where they
+    cross."""
     years = np.arange(1, len(cumulative) + 1)
     with plt.rc_context(THEME):
         fig, ax = plt.subplots(figsize=(8, 4.2))
         ax.fill_between(years, low, high, color=QUALITATIVE[4], alpha=0.35,
                         label=f"{level:.0%} interval of simulations")
-        ax.plot(years, cumulative, "o-", color=QUALITATIVE[0], label="Cumulative benefits (base case)")
+        ax.plot(years, cumulative, "o-", color=QUALITATIVE[0], label="Cumulative benefits (expected)")
         ax.axhline(cost, color=QUALITATIVE[5], linestyle="--", linewidth=1.2, label=f"Cost per child {_pounds(cost)}")
         ax.set_xticks(years)
         ax.set_ylim(bottom=min(0.0, float(np.min(low)), cost) * 1.05)
@@ -144,7 +158,7 @@ def payback_chart(cumulative: np.ndarray, low: np.ndarray, high: np.ndarray, cos
         fig.tight_layout()
     crossed = np.flatnonzero(cumulative >= cost)
     when = f"pass the cost in year {years[crossed[0]]}" if crossed.size else "do not reach the cost within the horizon"
-    alt = (f"Line chart. {title}. Cumulative discounted benefits per child (base case) "
+    alt = (f"Line chart. {title}. Cumulative discounted benefits per child (expected over the simulations) "
            + ", ".join(f"year {y}: {_pounds(v)}" for y, v in zip(years, cumulative, strict=True))
            + f"; they {when} ({_pounds(cost)} per child).")
     return Chart(fig, alt)

@@ -16,8 +16,9 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import stats
 
 from evidence.plots.theme import QUALITATIVE, THEME, Chart
+from evidence.synthesis.bias import TrimFillResult
 from evidence.synthesis.effects import Measure, confidence_limits
-from evidence.synthesis.models import MetaAnalysisResult, SubgroupResult
+from evidence.synthesis.models import MetaAnalysisResult, SubgroupResult, prediction_quantile
 
 STUDY_COLOUR = QUALITATIVE[0]
 POOLED_COLOUR = "#000000"
@@ -206,7 +207,8 @@ def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
         if result.random_effects:
             figure.text(0.03, 0.1 / height, "Squares: study estimates, area proportional to weight; "
                         f"lines: {pct}; diamonds: pooled estimates; dotted line: "
-                        f"{100 * level:g}% prediction interval.", fontsize=8, color="#333333")
+                        f"{100 * level:g}% prediction interval "
+                        f"({prediction_quantile(result.pi_type, result.pi_df)}).", fontsize=8, color="#333333")
     return Chart(figure, _forest_alt(study, result, measure, subgroups, effect_label))
 
 
@@ -238,18 +240,18 @@ def _forest_alt(study: pd.DataFrame, result: MetaAnalysisResult, measure: Measur
 
 
 def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Measure, title: str,
-                filled_yi=None, filled_vi=None, adjusted: MetaAnalysisResult | None = None,
-                effect_label: str = "") -> Chart:
+                trimfill: TrimFillResult | None = None, effect_label: str = "") -> Chart:
     """Contour-enhanced funnel plot: each study's effect against its standard error (0 at the
     top), over shaded regions where a study would be significant at p < 0.10, 0.05 and 0.01
     against no effect (Peters et al. 2008); the pooled estimate with a pseudo confidence
-    funnel; and, from trim-and-fill, the filled studies (open circles) and the adjusted
-    estimate. Missing studies in the unshaded region suggest publication bias; missing studies
-    in the shaded regions suggest another cause of asymmetry."""
+    funnel; and, from ``trimfill`` (None: trim-and-fill was not run), the filled studies (open
+    circles) and the adjusted estimate. Missing studies in the unshaded region suggest
+    publication bias; missing studies in the shaded regions suggest another cause of
+    asymmetry."""
     yi = np.asarray(effects["yi"], dtype=float)
     se = np.sqrt(np.asarray(effects["vi"], dtype=float))
-    filled_yi = np.asarray([] if filled_yi is None else filled_yi, dtype=float)
-    filled_se = np.sqrt(np.asarray([] if filled_vi is None else filled_vi, dtype=float))
+    filled_yi = np.asarray([] if trimfill is None else trimfill.filled_yi, dtype=float)
+    filled_se = np.sqrt(np.asarray([] if trimfill is None else trimfill.filled_vi, dtype=float))
     top = 1.08 * max(se.max(), filled_se.max(initial=0))
     z = stats.norm.ppf(1 - np.array([0.005, 0.025, 0.05]))
     grid = np.linspace(0, top, 50)
@@ -286,10 +288,8 @@ def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
                        linewidths=1.4, s=36, zorder=3)
             handles.append(plt.Line2D([], [], color=FILLED_COLOUR, marker="o", markerfacecolor="white",
                                       linestyle="", label="filled by trim-and-fill"))
-            if adjusted is not None:
-                ax.axvline(display(adjusted.estimate), color=FILLED_COLOUR, linestyle=":", linewidth=1.4)
-                handles.append(plt.Line2D([], [], color=FILLED_COLOUR, linestyle=":",
-                                          label="adjusted estimate"))
+            ax.axvline(display(trimfill.adjusted.estimate), color=FILLED_COLOUR, linestyle=":", linewidth=1.4)
+            handles.append(plt.Line2D([], [], color=FILLED_COLOUR, linestyle=":", label="adjusted estimate"))
         _style_effect_axis(ax, measure, low, high, effect_label)
         ax.set_ylim(top, 0)
         ax.set_ylabel("Standard error")
@@ -299,9 +299,11 @@ def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
     alt = (f"Contour-enhanced funnel plot of {len(yi)} studies: effect ({effect_label or measure.analysis_name}) "
            f"against standard error. {significant} of {len(yi)} studies lie in the regions where "
            f"p \u2264 0.05 against no effect. Pooled estimate {_number(display(result.estimate))}.")
-    if len(filled_yi):
-        alt += (f" Trim-and-fill adds {len(filled_yi)} studies (open circles); the adjusted "
-                f"estimate is {_number(display(adjusted.estimate))}." if adjusted is not None else "")
+    if trimfill is None:
+        alt += " Trim-and-fill was not run."
+    elif len(filled_yi):
+        alt += (f" Trim-and-fill adds {len(filled_yi)} studies on the {trimfill.side} (open circles); "
+                f"the adjusted estimate is {_number(display(trimfill.adjusted.estimate))}.")
     else:
         alt += " Trim-and-fill estimates no missing studies."
     return Chart(figure, alt)

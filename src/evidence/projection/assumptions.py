@@ -4,7 +4,8 @@
 Every number the projection uses is a :class:`Quantity` with a unit and exactly one of
 
 * ``published: <file>/<measure_id>``: the value is read from ``data/raw/published/<file>.csv``
-  (percentages become proportions) and cited from that row;
+  (percentages become proportions) and cited from that row; ``published: <a> / <b>`` is the
+  ratio of two such figures (e.g. full-time equivalents per head), shown with its arithmetic;
 * ``source: <text>``: a value quoted or read from a named document (for example the year in
   "by 2036/37"), with the reading explained in ``note``;
 * ``illustrative: true``: no published source; the value is shown as illustrative wherever it
@@ -266,8 +267,11 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: _Prob
         if "value" in entry:
             problems.add((*where, "value"), value, "a published quantity takes its value from the "
                                                    "published file; remove value here")
-        row, error = published.find(str(entry["published"]))
-        if row is None:
+        reference = str(entry["published"])
+        row, error = published.find(reference) if " / " not in reference else (None, "")
+        if " / " in reference:
+            value, cited, detail = _published_ratio(reference, where, problems, published, nation)
+        elif row is None:
             problems.add((*where, "published"), entry["published"], error)
         else:
             try:
@@ -306,6 +310,37 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: _Prob
         return None
     return Quantity(spec.name, spec.description, spec.kind, float(value), unit.strip(), status,
                     cited, detail, note, distribution)
+
+
+def _published_ratio(reference: str, where: tuple[str, ...], problems: _Problems, published: _PublishedFigures,
+                     nation: str | None) -> tuple[float | None, str, str]:
+    """(value, citation, detail) of ``<file>/<id> / <file>/<id>``: the ratio of two published
+    figures, each for ``nation``, with the arithmetic in ``detail``."""
+    parts = [p.strip() for p in reference.split(" / ")]
+    if len(parts) != 2:
+        problems.add((*where, "published"), reference, "a ratio is <file>/<measure_id> / <file>/<measure_id>")
+        return None, "", ""
+    rows = []
+    for part in parts:
+        row, error = published.find(part)
+        if row is None:
+            problems.add((*where, "published"), part, error)
+            return None, "", ""
+        if nation is not None and row.get("nation", "") not in ("", nation):
+            problems.add((*where, "published"), part, f"that figure is for {row['nation']}, not {nation}")
+            return None, "", ""
+        try:
+            rows.append((row, float(row["value"])))
+        except ValueError:
+            problems.add((*where, "published"), row["value"], "the published value is not a number")
+            return None, "", ""
+    (top, a), (bottom, b) = rows
+    if b == 0:
+        problems.add((*where, "published"), reference, "the denominator is 0")
+        return None, "", ""
+    detail = (f"Derived: {top['statement']} ({top.get('period', '')}) {top['value']} / {bottom['statement']} "
+              f"({bottom.get('period', '')}) {bottom['value']} = {a / b:.3f} ({top.get('nation') or 'nation not stated'})")
+    return a / b, citation(top), detail
 
 
 def _distribution(spec: Spec, value: float, entry: object, where: tuple[str, ...],
@@ -456,9 +491,12 @@ def _load_scenarios(path: Path, published: _PublishedFigures
     return scenarios, checked, problems.found
 
 
-def input_manifests(assumptions: Assumptions) -> list[dict[str, Any]]:
+def input_manifests(assumptions: Assumptions, context: tuple[str, ...] = (),
+                    published_folder: str | Path = PUBLISHED_FOLDER) -> list[dict[str, Any]]:
     """The files behind a projection, in the form
     :func:`evidence.reporting.notebook.declare_inputs` records (path and SHA-256; none is
-    synthetic sample data)."""
+    synthetic sample data); ``context`` names further published files the report shows
+    (``data/raw/published/<name>.csv``), so that a change to them reruns it too."""
+    extra = tuple(resolve(published_folder) / f"{name}.csv" for name in context)
     return [{"dataset": path.stem, "input": {"path": display_path(path), "sha256": sha256_file(path)},
-             "synthetic": False} for path in assumptions.files]
+             "synthetic": False} for path in (*assumptions.files, *extra)]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from evidence.projection.assumptions import REFERENCE_SCENARIO, Assumptions, Quantity, Scenario
 from evidence.projection.scenarios import NEWLY_QUALIFIED, Projection
+from evidence.published import citation
 
 QUANTITIES = {"waiting": "children and young people waiting", "wte": "whole-time equivalents (WTE)"}
 
@@ -358,3 +359,31 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dictionaries for JSON, with NaN and infinity as None (JSON has neither)."""
     clean = frame.astype(object).where(frame.map(lambda v: not isinstance(v, float) or np.isfinite(v)), None)
     return clean.to_dict(orient="records")
+
+
+def registrant_context(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """HCPC registrant snapshots of occupational therapists (``data/raw/published/
+    hcpc_registrant_snapshots.csv``) as a context table, each with its snapshot date and source,
+    and a sentence on the change between the first and the last snapshot (total and a year, by
+    the compound rate over the years between their publication months). They are UK registrants
+    in every sector, so they are not an input to a projection of one nation's NHS children's
+    workforce; the sentence says so."""
+    table = snapshots.assign(value=snapshots["value"].astype(float),
+                             when=pd.to_datetime(snapshots["published"].str[:7], format="%Y-%m"))
+    table = table.sort_values("when", kind="stable")
+    first, last = table.iloc[0], table.iloc[-1]
+    years = (last["when"] - first["when"]).days / 365.25
+    total = last["value"] / first["value"] - 1
+    yearly = (1 + total) ** (1 / years) - 1 if years > 0 else float("nan")
+    frame = pd.DataFrame({
+        "Snapshot": table["period"].str.replace("snapshot ", "", regex=False).tolist(),
+        "Occupational therapists registered (UK, all sectors)": [_whole(v) for v in table["value"]],
+        "Source": [citation(row) for _, row in table.iterrows()],
+    })
+    text = (f"Registered occupational therapists in the UK went from {_whole(first['value'])} "
+            f"({first['period'].replace('snapshot ', '')}) to {_whole(last['value'])} "
+            f"({last['period'].replace('snapshot ', '')}): {100 * total:+.1f}% in total, about {100 * yearly:.1f}% a "
+            "year. Context only, not an input: the register counts every UK occupational therapist in every sector, "
+            "while the projection starts from NHS occupational therapists in England, and no published figure gives "
+            "the share working with children.")
+    return frame, text

@@ -6,8 +6,8 @@
   benefit, payback year).
 * :mod:`evidence.roi.assumptions`: assumption sets (``config/roi/*.yml``), validated on load.
 * :mod:`evidence.roi.records`: inputs from the processed activity and outcome records.
-* :mod:`evidence.roi.analysis`: base case, one-way and probabilistic sensitivity analysis,
-  break-even values, acceptability curve, scenarios.
+* :mod:`evidence.roi.analysis`: base case, probabilistic sensitivity analysis and its expected
+  values (the headline), one-way analysis, break-even values, acceptability curve, scenarios.
 * :mod:`evidence.roi.report`: display tables and plain-language text.
 
 Figures are in :mod:`evidence.plots.roi`.
@@ -20,10 +20,13 @@ from evidence.roi.analysis import (
     analyse,
     break_even,
     cumulative_benefits,
+    expected_icer,
+    expected_values,
     horizon_scenarios,
     one_way,
     prepare,
     probabilities,
+    scenario_analysis,
     summary_table,
     threshold_table,
     tier_scenarios,
@@ -32,6 +35,7 @@ from evidence.roi.assumptions import (
     AssumptionSet,
     Distribution,
     Parameter,
+    Scenario,
     Source,
     load_assumptions,
 )
@@ -43,6 +47,7 @@ from evidence.roi.model import (
     ModelSettings,
     discount_factor,
     evaluate,
+    hourly_cost,
     qaly_profile,
     sroi_present_value,
     sroi_yearly_values,
@@ -51,8 +56,9 @@ from evidence.roi.records import TIERS, CohortInputs, cohort_inputs
 
 __all__ = [
     "OUTPUTS", "PARAMETERS", "TIERS", "Analysis", "AssumptionSet", "CohortInputs", "DiscountSchedule",
-    "Distribution", "ModelResults", "ModelSettings", "Parameter", "Prepared", "Source", "acceptability_curve",
-    "analyse", "break_even", "cohort_inputs", "cumulative_benefits", "discount_factor", "evaluate", "horizon_scenarios",
-    "load_assumptions", "one_way", "prepare", "probabilities", "qaly_profile", "sroi_present_value",
-    "sroi_yearly_values", "summary_table", "threshold_table", "tier_scenarios",
+    "Distribution", "ModelResults", "ModelSettings", "Parameter", "Prepared", "Scenario", "Source",
+    "acceptability_curve", "analyse", "break_even", "cohort_inputs", "cumulative_benefits", "discount_factor",
+    "evaluate", "expected_icer", "expected_values", "horizon_scenarios", "hourly_cost", "load_assumptions", "one_way",
+    "prepare", "probabilities", "qaly_profile", "scenario_analysis", "sroi_present_value", "sroi_yearly_values",
+    "summary_table", "threshold_table", "tier_scenarios",
 ]

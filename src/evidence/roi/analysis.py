@@ -5,6 +5,14 @@
 * :func:`analyse` runs the deterministic base case and a probabilistic sensitivity analysis
   (PSA): every parameter drawn from its distribution with a seeded ``numpy.random.Generator``,
   the model evaluated on all draws at once (Briggs, Claxton & Sculpher 2006, chapter 4).
+* :func:`expected_values` gives the headline figures: the expected value of each output over
+  the PSA. The model is non-linear (products of uncertain inputs, a ratio to the cost), so the
+  base case, which puts every input at its mean, is not the expected result; reports headline
+  the expected value and show the base case beside it (Briggs, Claxton & Sculpher 2006,
+  chapter 4). Ratios are ratios of expected values (e.g. expected benefits / expected cost),
+  which agree with the expected net present value (the ratio exceeds 1 exactly when the
+  expected NPV is positive) and, unlike a mean of per-draw ratios, stay defined when some
+  draws have no cost to divide by.
 * :func:`one_way` varies each parameter over its range with the others at base case (the
   tornado); :func:`break_even` finds, for chosen parameters, the value at which the net present
   value is zero; :func:`acceptability_curve` gives the probability that the intervention is
@@ -18,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -88,6 +96,57 @@ def analyse(prepared: Prepared, n_draws: int, rng: np.random.Generator) -> Analy
     return Analysis(prepared, base, draws, evaluate(draws, prepared.settings))
 
 
+def _ratio_of_means(numerator: np.ndarray, denominator: np.ndarray) -> float:
+    """mean(numerator) / mean(denominator) if the mean denominator is positive, else NaN."""
+    bottom = float(np.mean(denominator))
+    return float(np.mean(numerator)) / bottom if bottom > 0 else math.nan
+
+
+def expected_values(results: ModelResults) -> dict[str, float]:
+    """The expected value of every output over the draws in ``results`` (the PSA): the mean of
+    each amount (costs, QALYs, benefits, NPV, net monetary benefit) and, for each ratio, the
+    ratio of the means: benefit-cost ratio = E[benefits] / E[incremental cost], return on
+    investment = E[NPV] / E[incremental cost], cost per QALY = E[incremental cost] / E[QALYs],
+    ICER = E[net cost] / E[QALYs]; the payback year is the first year in which the expected
+    cumulative benefits reach the expected cost. On one draw (the base case) these are the
+    model's own outputs."""
+    cost = results.incremental_cost
+    out = {name: float(np.mean(results.output(name))) for name in
+           ("intervention_cost", "comparator_cost", "incremental_cost", "qalys", "qaly_value", "avoided_costs",
+            "benefits", "npv", "nmb")}
+    out["bcr"] = _ratio_of_means(results.benefits, cost)
+    out["roi"] = _ratio_of_means(results.npv, cost)
+    out["cost_per_qaly"] = _ratio_of_means(cost, results.qalys)
+    out["icer"] = _ratio_of_means(results.net_cost(), results.qalys)
+    mean_cost = out["incremental_cost"]
+    reached = np.cumsum(results.benefits_by_year.mean(axis=0)) >= mean_cost
+    out["payback_year"] = 0.0 if mean_cost <= 0 else (float(np.argmax(reached) + 1) if reached.any() else math.nan)
+    return {name: out[name] for name in OUTPUTS}
+
+
+#: For each ratio output, its numerator and denominator as functions of the results.
+_RATIOS = {"bcr": (lambda r: r.benefits, lambda r: r.incremental_cost),
+           "roi": (lambda r: r.npv, lambda r: r.incremental_cost),
+           "cost_per_qaly": (lambda r: r.incremental_cost, lambda r: r.qalys),
+           "icer": (lambda r: r.net_cost(), lambda r: r.qalys)}
+
+
+def monte_carlo_se(results: ModelResults, name: str) -> float:
+    """Monte Carlo standard error of an output's expected value: SD / sqrt(draws) for an
+    amount; for a ratio of means a / b, by the delta method, SD(a - ratio x b) / sqrt(draws) /
+    mean(b). NaN for the payback year and on fewer than two draws."""
+    n = results.draws
+    if name == "payback_year" or n < 2:
+        return math.nan
+    if name in _RATIOS:
+        top, bottom = (f(results) for f in _RATIOS[name])
+        ratio = _ratio_of_means(top, bottom)
+        if math.isnan(ratio):
+            return math.nan
+        return float(np.std(top - ratio * bottom, ddof=1) / math.sqrt(n) / np.mean(bottom))
+    return float(np.std(results.output(name), ddof=1) / math.sqrt(n))
+
+
 def interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     """Central percentile interval of the defined (non-NaN) draws; NaN if none."""
     defined = x[~np.isnan(x)]
@@ -98,18 +157,20 @@ def interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
 
 
 def summary_table(analysis: Analysis, level: float = 0.95, outputs: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every output: base case, PSA mean and central ``level`` interval, and the share of draws
-    on which it is defined (ratios are undefined where the denominator is not positive; the
-    payback year where the intervention does not pay back within the horizon)."""
+    """Every output: the expected value from the PSA (:func:`expected_values`) with its Monte
+    Carlo standard error, the central ``level`` interval of the draws, the deterministic base
+    case beside them, and the share of draws on which the output is defined (ratios are
+    undefined where the denominator is not positive; the payback year where the intervention
+    does not pay back within the horizon)."""
+    expected = expected_values(analysis.psa)
     rows = []
     for name in outputs or OUTPUTS:
         label, unit = OUTPUTS[name]
         draws = analysis.psa.output(name)
         low, high = interval(draws, level)
-        defined = float(np.mean(~np.isnan(draws)))
-        rows.append({"output": name, "label": label, "unit": unit, "base": float(analysis.base.output(name)[0]),
-                     "mean": float(np.nanmean(draws)) if defined else math.nan, "low": low, "high": high,
-                     "defined": defined})
+        rows.append({"output": name, "label": label, "unit": unit, "expected": expected[name],
+                     "mc_se": monte_carlo_se(analysis.psa, name), "low": low, "high": high,
+                     "base": float(analysis.base.output(name)[0]), "defined": float(np.mean(~np.isnan(draws)))})
     return pd.DataFrame(rows)
 
 
@@ -123,11 +184,12 @@ def probabilities(analysis: Analysis) -> dict[str, float]:
 
 
 def cumulative_benefits(analysis: Analysis, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cumulative discounted benefits per child at the end of each year: base case and the
-    central ``level`` interval over the simulations (pounds), for a payback chart."""
+    """Cumulative discounted benefits per child at the end of each year: the expected value
+    over the simulations and their central ``level`` interval (pounds), for a payback chart
+    (with the expected cost, it gives the expected payback year of :func:`expected_values`)."""
     draws = np.cumsum(analysis.psa.benefits_by_year, axis=1)
     low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
-    return np.cumsum(analysis.base.benefits_by_year[0]), low, high
+    return draws.mean(axis=0), low, high
 
 
 def acceptability_curve(qalys, net_costs, thresholds) -> np.ndarray:
@@ -150,18 +212,31 @@ def acceptability_curve(qalys, net_costs, thresholds) -> np.ndarray:
 
 
 def threshold_table(analysis: Analysis, thresholds: Sequence[float], level: float = 0.95) -> pd.DataFrame:
-    """At each threshold (pounds per QALY): benefit-cost ratio and net monetary benefit per
-    child (base case and interval) and the probability of being cost-effective."""
+    """At each threshold (pounds per QALY): the expected benefit-cost ratio (E[threshold x
+    QALYs + avoided costs] / E[cost]) and expected net monetary benefit per child with the
+    interval of the draws, the base case of each beside them, and the probability of being
+    cost-effective (the acceptability curve at that threshold)."""
     base, psa = analysis.base, analysis.psa
     ceac = acceptability_curve(psa.qalys, psa.net_cost(), thresholds)
     rows = []
     for threshold, probability in zip(thresholds, ceac, strict=True):
         bcr, nmb = psa.bcr_at(threshold), psa.nmb_at(threshold)
-        rows.append({"threshold": float(threshold), "bcr": float(base.bcr_at(threshold)[0]),
+        rows.append({"threshold": float(threshold),
+                     "bcr": _ratio_of_means(threshold * psa.qalys + psa.avoided_costs, psa.incremental_cost),
                      "bcr_low": interval(bcr, level)[0], "bcr_high": interval(bcr, level)[1],
-                     "nmb": float(base.nmb_at(threshold)[0]), "nmb_low": interval(nmb, level)[0],
-                     "nmb_high": interval(nmb, level)[1], "p_cost_effective": float(probability)})
+                     "bcr_base": float(base.bcr_at(threshold)[0]),
+                     "nmb": float(np.mean(nmb)), "nmb_low": interval(nmb, level)[0],
+                     "nmb_high": interval(nmb, level)[1], "nmb_base": float(base.nmb_at(threshold)[0]),
+                     "p_cost_effective": float(probability)})
     return pd.DataFrame(rows)
+
+
+def expected_icer(analysis: Analysis) -> tuple[float, float]:
+    """(expected ICER, base-case ICER), pounds per QALY. Above the expected ICER the expected
+    net monetary benefit is positive, so it is the threshold at which the decision from the
+    expected values changes, the point to mark on the acceptability curve (Fenwick, Claxton &
+    Sculpher 2001, Health Econ 10:779-787); NaN without an expected QALY gain."""
+    return expected_values(analysis.psa)["icer"], float(analysis.base.icer[0])
 
 
 def _varied(assumptions: AssumptionSet, level: float) -> list[tuple[Parameter, tuple[float, float]]]:
@@ -263,32 +338,57 @@ def tier_scenarios(assumptions: AssumptionSet, tables: dict[str, pd.DataFrame], 
                    level: float = 0.95, tiers: Sequence[str] = TIERS) -> pd.DataFrame:
     """The analysis for each tier (its records and overrides), with the same seed for each so
     the tiers are compared on common random numbers: children, cost per child, QALYs, benefit-
-    cost ratio and NPV per child (base case and interval) and the probability that benefits
-    exceed costs. ``n`` is the number of completed episodes (for disclosure control)."""
+    cost ratio and NPV per child (expected value from the PSA, its interval, and the base case
+    beside it) and the probability that benefits exceed costs. ``n`` is the number of completed
+    episodes (for disclosure control)."""
     rows = []
     for tier in tiers:
         prepared = prepare(assumptions, tier, tables, start, end, horizon_years, discount_rates, rule)
         result = analyse(prepared, n_draws, np.random.default_rng(seed))
         psa, base = result.psa, result.base
+        expected = expected_values(psa)
         rows.append({"tier": tier, "n": prepared.children,
-                     "cost": float(base.incremental_cost[0]), "qalys": float(base.qalys[0]),
-                     "bcr": float(base.bcr[0]), "bcr_low": interval(psa.bcr, level)[0],
-                     "bcr_high": interval(psa.bcr, level)[1], "npv": float(base.npv[0]),
-                     "npv_low": interval(psa.npv, level)[0], "npv_high": interval(psa.npv, level)[1],
+                     "cost": expected["incremental_cost"], "qalys": expected["qalys"],
+                     "bcr": expected["bcr"], "bcr_low": interval(psa.bcr, level)[0],
+                     "bcr_high": interval(psa.bcr, level)[1], "bcr_base": float(base.bcr[0]),
+                     "npv": expected["npv"], "npv_low": interval(psa.npv, level)[0],
+                     "npv_high": interval(psa.npv, level)[1], "npv_base": float(base.npv[0]),
                      "p_npv_positive": float(np.mean(psa.npv > 0))})
     return pd.DataFrame(rows)
 
 
 def horizon_scenarios(prepared: Prepared, horizons: Sequence[int], n_draws: int, seed: int,
                       level: float = 0.95) -> pd.DataFrame:
-    """The analysis at other horizons (same draws for each: the seed is reused)."""
-    from dataclasses import replace
-
+    """The analysis at other horizons (same draws for each: the seed is reused): expected values
+    from the PSA, with the base case beside them."""
     rows = []
     for horizon in horizons:
         other = replace(prepared, settings=replace(prepared.settings, horizon_years=int(horizon)))
         result = analyse(other, n_draws, np.random.default_rng(seed))
-        rows.append({"horizon": int(horizon), "bcr": float(result.base.bcr[0]),
+        expected = expected_values(result.psa)
+        rows.append({"horizon": int(horizon), "bcr": expected["bcr"], "bcr_base": float(result.base.bcr[0]),
                      "bcr_low": interval(result.psa.bcr, level)[0], "bcr_high": interval(result.psa.bcr, level)[1],
-                     "npv": float(result.base.npv[0]), "p_npv_positive": float(np.mean(result.psa.npv > 0))})
+                     "npv": expected["npv"], "npv_base": float(result.base.npv[0]),
+                     "p_npv_positive": float(np.mean(result.psa.npv > 0))})
+    return pd.DataFrame(rows)
+
+
+def scenario_analysis(prepared: Prepared, n_draws: int, seed: int, level: float = 0.95) -> pd.DataFrame:
+    """The base case and each labelled scenario of the assumption set (its entries replacing
+    the base case's), all on the same seed: expected benefit-cost ratio with its interval and
+    base case, expected NPV per child with its base case, and the chance benefits exceed costs.
+    Scenarios hold figures that may not enter the base case (e.g. one with no stated price
+    year); they are reported beside it."""
+    rows = []
+    options = [(None, "Base case assumptions", "The assumption set as it is.")]
+    options += [(name, s.label, s.description) for name, s in prepared.assumptions.scenarios.items()]
+    for name, label, description in options:
+        used = prepared if name is None else replace(prepared, assumptions=prepared.assumptions.with_scenario(name))
+        result = analyse(used, n_draws, np.random.default_rng(seed))
+        expected = expected_values(result.psa)
+        rows.append({"scenario": name or "base", "label": label, "description": description,
+                     "bcr": expected["bcr"], "bcr_low": interval(result.psa.bcr, level)[0],
+                     "bcr_high": interval(result.psa.bcr, level)[1], "bcr_base": float(result.base.bcr[0]),
+                     "npv": expected["npv"], "npv_base": float(result.base.npv[0]),
+                     "p_npv_positive": float(np.mean(result.psa.npv > 0))})
     return pd.DataFrame(rows)

@@ -10,8 +10,20 @@ lognormal for costs and other non-negative quantities, normal or beta for utilit
 for effects; uniform and triangular take explicit bounds; ``fixed`` is not varied in the
 probabilistic analysis but may still carry a ``range`` for the one-way analysis.
 
-An assumption set may ``extends: other.yml`` (entries given replace the parent's, whole) and
-may hold ``overrides`` per intervention (a tier or a service name).
+An assumption set may ``extends: other.yml`` (entries given replace the parent's, whole), may
+hold ``overrides`` per intervention (a tier or a service name) and labelled ``scenarios`` (whole
+entries replacing the base case's, reported beside it, never in it).
+
+**Price years.** The set has one price year, a financial year (``2023/24``). Every cost states
+the financial year its source prices it in; the loader moves it to the set's price year with the
+NHS Cost Inflation Index (PSSRU, Unit Costs of Health and Social Care 2024 Manual, Table
+12.1.1; :func:`evidence.published.price_index`) and keeps the original value, its year and the
+index used, for the assumptions table. A scenario's cost may have no stated price year (then it
+is used as published and the table says so); a base-case cost may not.
+
+**Spread.** A sourced value with a distribution says whether its spread is sourced
+(``distribution.source``) or illustrative (``distribution.illustrative: true``), as the
+projection's Monte Carlo ranges do; an illustrative value's spread is illustrative too.
 """
 
 from __future__ import annotations
@@ -25,9 +37,10 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
-from evidence.errors import ConfigError, bulleted
+from evidence.errors import ConfigError, EvidenceError, bulleted
 from evidence.files import read_yaml_mapping
 from evidence.paths import display_path, resolve
+from evidence.published import NHS_COST_INFLATION_INDEX, PriceIndex, financial_year, price_index
 from evidence.roi.model import (
     PARAMETERS,
     STREAM_PARAMETERS,
@@ -45,6 +58,7 @@ KIND_BOUNDS: dict[str, tuple[float, float, bool]] = {  # low, high, high is excl
     "cost": (0.0, math.inf, False),
     "quantity": (0.0, math.inf, False),
     "multiplier": (0.0, math.inf, False),
+    "positive": (math.ulp(0.0), math.inf, False),
     "probability": (0.0, 1.0, False),
     "rate": (0.0, 1.0, True),
     "utility": (-1.0, 1.0, False),
@@ -54,6 +68,7 @@ KIND_RULES = {
     "cost": "a cost must not be negative",
     "quantity": "a quantity must not be negative",
     "multiplier": "a multiplier must not be negative",
+    "positive": "the value must be greater than 0",
     "probability": "a probability or proportion must lie in [0, 1]",
     "rate": "a discount rate must lie in [0, 1)",
     "utility": "a utility value must lie in [-1, 1]",
@@ -63,6 +78,7 @@ ALLOWED_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "cost": ("fixed", "gamma", "lognormal", "uniform", "triangular"),
     "quantity": ("fixed", "gamma", "lognormal", "uniform", "triangular"),
     "multiplier": ("fixed", "gamma", "lognormal", "uniform", "triangular"),
+    "positive": ("fixed", "gamma", "lognormal", "uniform", "triangular"),
     "probability": ("fixed", "beta", "uniform", "triangular"),
     "rate": ("fixed", "beta", "uniform", "triangular"),
     "utility": ("fixed", "normal", "beta", "uniform", "triangular"),
@@ -71,8 +87,11 @@ ALLOWED_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
 PARAMETER_FIELDS = {"value", "unit", "price_year", "distribution", "source", "illustrative", "note", "range", "label"}
 REQUIRED_FIELDS = ("value", "unit", "price_year", "distribution")
 SOURCE_FIELDS = ("title", "publisher", "year", "table")
-TOP_LEVEL = {"title", "description", "price_year", "currency", "comparator", "settings", "parameters",
-             "streams", "overrides", "extends"}
+TOP_LEVEL = {"title", "description", "price_year", "price_index", "currency", "comparator", "settings",
+             "parameters", "streams", "overrides", "scenarios", "extends"}
+SCENARIO_KEYS = {"label", "description", "parameters"}
+#: Price year of a scenario's cost whose source states none (used as published, not inflated).
+UNSTATED = "not stated"
 SETTINGS_KEYS = {"horizon_years", "discount_first_year", "outcome", "icer_perspective", "declining_discount",
                  "thresholds"}
 STREAM_KEYS = {"label", "perspective", "description", "parameters"}
@@ -100,6 +119,9 @@ class Distribution:
     se: float | None = None
     low: float | None = None
     high: float | None = None
+    #: where the spread comes from: a citation, or None when it is illustrative
+    source: str | None = None
+    note: str = ""
 
     def _frozen(self, value: float):
         """The scipy.stats distribution with mean ``value`` and standard error ``se``."""
@@ -154,6 +176,14 @@ class Distribution:
             return f"{self.kind} ({_number(self.low)} to {_number(self.high)})"
         return f"{self.kind} (SE {_number(self.se)})"
 
+    def describe_spread(self) -> str:
+        """Where the spread comes from, for a value that is varied."""
+        if self.kind == "fixed":
+            return ""
+        if self.source:
+            return f"spread from {self.source}" + (f" ({self.note})" if self.note else "")
+        return "ILLUSTRATIVE spread" + (f": {self.note}" if self.note else "")
+
 
 def _number(x: float | None) -> str:
     if x is None:
@@ -174,13 +204,34 @@ class Parameter:
     kind: str
     value: float
     unit: str
-    price_year: int | None
+    price_year: str | None
     distribution: Distribution
     source: Source | None
     illustrative: bool
     note: str = ""
     range: tuple[float, float] | None = None
     origin: str = "assumption set"
+    #: the value as its source gives it, in ``original_price_year`` prices (a cost moved to the
+    #: set's price year keeps both; None for a value that is not money)
+    original_value: float | None = None
+    original_price_year: str | None = None
+    price_index: str = ""
+
+    @property
+    def illustrative_spread(self) -> bool:
+        """Whether the value is varied with a spread that has no source."""
+        return self.distribution.kind != "fixed" and (self.illustrative or not self.distribution.source)
+
+    def describe_price_year(self) -> str:
+        """The value's price year and, when it was moved, from what and how."""
+        if self.price_year is None:
+            return ""
+        if self.original_price_year == UNSTATED:
+            return f"{UNSTATED} (used as published, not inflated)"
+        if self.original_price_year in (None, self.price_year):
+            return self.price_year
+        return (f"{self.price_year}, from {_number(self.original_value)} in {self.original_price_year} prices "
+                f"({self.price_index})")
 
     def one_way_range(self, level: float = 0.95) -> tuple[float, float] | None:
         """The range for one-way sensitivity analysis: the explicit ``range`` if given, else
@@ -199,9 +250,14 @@ class Parameter:
         if self.origin == "report parameter":
             return f"Set by the report producer. {self.note}".strip()
         if self.illustrative:
-            return f"ILLUSTRATIVE: {self.note}" if self.note else "ILLUSTRATIVE"
-        text = self.source.cite() if self.source else ""
-        return f"{text}. {self.note}" if self.note else text
+            text = f"ILLUSTRATIVE: {self.note}" if self.note else "ILLUSTRATIVE"
+        else:
+            text = self.source.cite() if self.source else ""
+            text = f"{text}. {self.note}" if self.note else text
+        spread = self.distribution.describe_spread()
+        if spread and not self.illustrative:
+            text = f"{text} Distribution: {spread}."
+        return text
 
 
 @dataclass(frozen=True)
@@ -227,6 +283,17 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A labelled scenario: whole parameter entries that replace the base case's, reported
+    beside the base case and never in it (e.g. a figure whose price year is not stated)."""
+
+    name: str
+    label: str
+    description: str
+    parameters: dict[str, Parameter]
+
+
+@dataclass(frozen=True)
 class AssumptionSet:
     """A validated assumption set (see the module docstring)."""
 
@@ -234,7 +301,7 @@ class AssumptionSet:
     path: str
     title: str
     description: str
-    price_year: int
+    price_year: str
     comparator: str
     comparator_description: str
     horizon_years: int
@@ -249,6 +316,7 @@ class AssumptionSet:
     parameters: dict[str, Parameter]
     streams: dict[str, Stream]
     overrides: dict[str, dict[str, Parameter]] = field(default_factory=dict)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
 
     def settings(self, horizon_years: int | None = None, higher_is_better: bool = True) -> ModelSettings:
         """The model structure for this set (optionally another horizon)."""
@@ -260,6 +328,12 @@ class AssumptionSet:
             perspective_streams=tuple(s for s in names if self.streams[s].perspective in self.icer_perspective),
             discount_first_year=self.discount_first_year, standard_schedule=self.standard_schedule,
             health_schedule=self.health_schedule, higher_is_better=higher_is_better)
+
+    def with_scenario(self, name: str) -> AssumptionSet:
+        """This set with scenario ``name``'s entries replacing the base case's."""
+        if name not in self.scenarios:
+            raise ConfigError(f"{self.path}: no scenario {name!r} (scenarios: {', '.join(self.scenarios) or 'none'})")
+        return self.with_parameters(self.scenarios[name].parameters.values())
 
     def for_intervention(self, intervention: str) -> AssumptionSet:
         """This set with the overrides for ``intervention`` (a tier or service) applied."""
@@ -307,6 +381,11 @@ class AssumptionSet:
         own = [p for p in self.parameters.values() if p.origin == "assumption set"]
         return sum(p.illustrative for p in own), len(own)
 
+    def illustrative_spread_count(self) -> int:
+        """Sourced parameters from the set whose probabilistic spread is illustrative."""
+        return sum(p.origin == "assumption set" and not p.illustrative and p.illustrative_spread
+                   for p in self.parameters.values())
+
 
 # --- loading and validation ----------------------------------------------------------------------
 
@@ -346,9 +425,9 @@ def _read_with_parents(path: Path, seen: list[Path]) -> dict[str, Any]:
     if parent_name is None:
         return data
     parent = _read_with_parents(path.parent / str(parent_name), [*seen, path])
-    merged = {**parent, **{k: v for k, v in data.items() if k not in ("settings", "parameters", "streams",
-                                                                      "overrides", "comparator")}}
-    for key in ("settings", "parameters", "streams", "overrides", "comparator"):
+    merged_keys = ("settings", "parameters", "streams", "overrides", "scenarios", "comparator")
+    merged = {**parent, **{k: v for k, v in data.items() if k not in merged_keys}}
+    for key in merged_keys:
         if key in data or key in parent:
             if data.get(key) is not None and not isinstance(data.get(key), dict):
                 raise ConfigError(f"{display_path(path)}: {key} must be a mapping")
@@ -405,11 +484,36 @@ def _provenance(raw: dict, where: str, problems: list[str]) -> tuple[Source | No
     return _source(raw["source"], where, problems), False, note
 
 
-def _distribution(raw: Any, kind: str, value: float, where: str, problems: list[str]) -> Distribution | None:
+SPREAD_FIELDS = {"source", "illustrative", "note"}
+
+
+def _spread_provenance(raw: dict, where: str, sourced_value: bool, problems: list[str]) -> tuple[str | None, str]:
+    """(source of the spread or None, note) of a non-fixed distribution. A sourced value's
+    spread must say which it is; an illustrative value's spread is illustrative anyway."""
+    source, illustrative, note = raw.get("source"), raw.get("illustrative"), str(raw.get("note") or "")
+    if illustrative not in (None, True, False):
+        problems.append(f"{where}.illustrative: value {illustrative!r}: must be true or false")
+    if source not in (None, "") and not isinstance(source, str):
+        problems.append(f"{where}.source: value {source!r}: cite the publication and table the spread comes from")
+        source = None
+    if source and illustrative:
+        problems.append(f"{where}: give either source (the spread is published) or illustrative: true, not both")
+    elif sourced_value and not source and illustrative is not True:
+        problems.append(f"{where}: the value is sourced; say where its spread comes from (source: ...) or mark "
+                        "the spread illustrative: true with a note saying what should replace it")
+    elif illustrative and not note:
+        problems.append(f"{where}: an illustrative spread needs a note saying what should replace it")
+    return (source or None), note
+
+
+def _distribution(raw: Any, kind: str, value: float, where: str, problems: list[str],
+                  sourced_value: bool = False) -> Distribution | None:
     where = f"{where}.distribution"
     if not isinstance(raw, dict) or "type" not in raw:
         problems.append(f"{where}: give a mapping with a type ({', '.join(ALLOWED_DISTRIBUTIONS[kind])})")
         return None
+    provenance = {k: raw[k] for k in SPREAD_FIELDS if k in raw}
+    raw = {k: v for k, v in raw.items() if k not in SPREAD_FIELDS}
     name = raw["type"]
     if name not in ALLOWED_DISTRIBUTIONS[kind]:
         problems.append(f"{where}.type: value {name!r}: a {kind} parameter takes one of "
@@ -435,10 +539,16 @@ def _distribution(raw: Any, kind: str, value: float, where: str, problems: list[
             if not _within(kind, bound):
                 problems.append(f"{where}: bound {bound!r}: {KIND_RULES[kind]}")
                 return None
-        return Distribution(name, low=low, high=high)
     if name == "fixed":
+        if provenance:
+            problems.append(f"{where}: a fixed value has no spread; remove {', '.join(sorted(provenance))}")
+            return None
         return Distribution("fixed")
-    se = float(raw["se"])
+    spread_source, spread_note = _spread_provenance(provenance, where, sourced_value, problems)
+    se = None if name in ("uniform", "triangular") else float(raw["se"])
+    if name in ("uniform", "triangular"):
+        low, high = float(raw["low"]), float(raw["high"])
+        return Distribution(name, low=low, high=high, source=spread_source, note=spread_note)
     if not se > 0:
         problems.append(f"{where}.se: value {se!r}: the standard error must be positive (use type: fixed for none)")
         return None
@@ -449,11 +559,38 @@ def _distribution(raw: Any, kind: str, value: float, where: str, problems: list[
     if name in ("gamma", "lognormal") and not value > 0:
         problems.append(f"{where}: a {name} distribution needs a positive value, got {value:g} (use type: fixed)")
         return None
-    return Distribution(name, se=se)
+    return Distribution(name, se=se, source=spread_source, note=spread_note)
 
 
-def _parameter(name: str, spec: ParameterSpec, raw: Any, where: str, price_year: int,
-               problems: list[str]) -> Parameter | None:
+def _price_year(raw_year: Any, spec: ParameterSpec, where: str, price_year: str, index: PriceIndex,
+                scenario: bool, problems: list[str]) -> tuple[str | None, float, str]:
+    """(the value's own price year, the factor to the set's price year, the index used)."""
+    if spec.kind != "cost":
+        if raw_year is not None:
+            problems.append(f"{where}.price_year: value {raw_year!r}: only a cost has a price year; use null")
+        return None, 1.0, ""
+    if raw_year == UNSTATED and scenario:
+        return UNSTATED, 1.0, ""
+    if raw_year is None or raw_year == UNSTATED:
+        problems.append(f"{where}.price_year: value {raw_year!r}: a cost in the base case needs the financial year "
+                        f"its source prices it in (e.g. 2023/24); a figure with no stated price year may only be "
+                        f"used in a labelled scenario (price_year: {UNSTATED})")
+        return None, 1.0, ""
+    try:
+        year = financial_year(raw_year)
+    except ValueError as error:
+        problems.append(f"{where}.price_year: {error}")
+        return None, 1.0, ""
+    try:
+        return year, index.factor(year, price_year), index.describe(year, price_year)
+    except EvidenceError as error:
+        problems.append(f"{where}.price_year: value {year}: cannot inflate it to the set's price year "
+                        f"{price_year}: {error}")
+        return None, 1.0, ""
+
+
+def _parameter(name: str, spec: ParameterSpec, raw: Any, where: str, price_year: str, index: PriceIndex,
+               problems: list[str], scenario: bool = False) -> Parameter | None:
     if not isinstance(raw, dict):
         problems.append(f"{where}: give a mapping with {', '.join(REQUIRED_FIELDS)} and a source")
         return None
@@ -476,19 +613,11 @@ def _parameter(name: str, spec: ParameterSpec, raw: Any, where: str, price_year:
     unit = str(raw["unit"] or "")
     if spec.kind == "cost" and not unit.startswith("GBP"):
         problems.append(f"{where}.unit: value {unit!r}: a cost's unit starts with GBP (e.g. {spec.unit!r})")
-    year = raw["price_year"]
-    if spec.kind == "cost":
-        if not isinstance(year, int) or isinstance(year, bool):
-            problems.append(f"{where}.price_year: value {year!r}: a cost needs the year its prices are in")
-        elif year != price_year:
-            problems.append(f"{where}.price_year: value {year}: costs must all be in the set's price year "
-                            f"{price_year}; inflate it first (e.g. with the NHS Cost Inflation Index in PSSRU's "
-                            "Unit Costs of Health and Social Care)")
-    elif year is not None and (not isinstance(year, int) or isinstance(year, bool)):
-        problems.append(f"{where}.price_year: value {year!r}: a year, or null for a value that is not money")
+    year, factor, index_used = _price_year(raw["price_year"], spec, where, price_year, index, scenario, problems)
     source, illustrative, note = _provenance(raw, where, problems)
     # a distribution around an invalid value would only repeat the problem
-    distribution = _distribution(raw["distribution"], spec.kind, value, where, problems) if valid_value else None
+    distribution = (_distribution(raw["distribution"], spec.kind, value, where, problems, not illustrative)
+                    if valid_value else None)
     spread = None
     if "range" in raw and valid_value:
         r = raw["range"]
@@ -500,8 +629,16 @@ def _parameter(name: str, spec: ParameterSpec, raw: Any, where: str, price_year:
             spread = (float(r[0]), float(r[1]))
     if len(problems) > before or distribution is None:
         return None
-    return Parameter(name, str(raw.get("label") or spec.label), spec.kind, value, unit,
-                     year if isinstance(year, int) else None, distribution, source, illustrative, note, spread)
+    original = value if year is not None else None
+    if factor != 1.0:  # the value, its spread and its range all move to the set's price year
+        value = value * factor
+        distribution = replace(distribution, **{k: getattr(distribution, k) * factor for k in ("se", "low", "high")
+                                                if getattr(distribution, k) is not None})
+        spread = None if spread is None else (spread[0] * factor, spread[1] * factor)
+    used_year = None if year is None else (year if year == UNSTATED else price_year)
+    return Parameter(name, str(raw.get("label") or spec.label), spec.kind, value, unit, used_year, distribution,
+                     source, illustrative, note, spread, original_value=original, original_price_year=year,
+                     price_index=index_used)
 
 
 def _specs(streams: dict[str, Stream]) -> dict[str, ParameterSpec]:
@@ -523,9 +660,21 @@ def _validate(raw: dict[str, Any], where: str, name: str, problems: list[str]) -
             problems.append(f"missing top-level key {key!r}")
     if problems:
         return None
-    price_year = raw["price_year"]
-    if not isinstance(price_year, int) or isinstance(price_year, bool):
-        problems.append(f"price_year: value {price_year!r}: must be a year")
+    try:
+        price_year = financial_year(raw["price_year"])
+    except ValueError as error:
+        problems.append(f"price_year: {error}")
+        return None
+    index_entry = raw.get("price_index") or {}
+    if not isinstance(index_entry, dict) or set(index_entry) - {"table", "column"}:
+        problems.append("price_index: a mapping with table (a file in data/raw/published) and column "
+                        "(pay_and_prices, pay or prices)")
+        return None
+    try:
+        index = price_index(str(index_entry.get("table", NHS_COST_INFLATION_INDEX)),
+                            str(index_entry.get("column", "pay_and_prices")))
+    except (EvidenceError, FileNotFoundError) as error:
+        problems.append(f"price_index: {error}")
         return None
     if raw.get("currency", "GBP") != "GBP":
         problems.append(f"currency: value {raw['currency']!r}: the model works in GBP")
@@ -584,7 +733,7 @@ def _validate(raw: dict[str, Any], where: str, name: str, problems: list[str]) -
     parameters: dict[str, Parameter] = {}
     for key, spec in specs.items():
         if key in flat:
-            parameter = _parameter(key, spec, flat[key], _where(key), price_year, problems)
+            parameter = _parameter(key, spec, flat[key], _where(key), price_year, index, problems)
             if parameter is not None:
                 parameters[key] = parameter
 
@@ -598,9 +747,28 @@ def _validate(raw: dict[str, Any], where: str, name: str, problems: list[str]) -
             if key not in specs:
                 problems.append(f"overrides.{intervention}: unknown parameter {key!r}")
                 continue
-            parameter = _parameter(key, specs[key], entry, f"overrides.{intervention}.{key}", price_year, problems)
+            parameter = _parameter(key, specs[key], entry, f"overrides.{intervention}.{key}", price_year, index,
+                                   problems)
             if parameter is not None:
                 overrides[str(intervention)][key] = parameter
+    scenarios: dict[str, Scenario] = {}
+    for scenario, entry in (raw.get("scenarios") or {}).items():
+        here = f"scenarios.{scenario}"
+        if (not isinstance(entry, dict) or set(entry) - SCENARIO_KEYS or not {"label", "parameters"} <= set(entry)
+                or not isinstance(entry["parameters"], dict) or not entry["parameters"]):
+            problems.append(f"{here}: needs label, description and parameters (whole entries replacing the base "
+                            "case's)")
+            continue
+        replaced = {}
+        for key, item in entry["parameters"].items():
+            if key not in specs:
+                problems.append(f"{here}: unknown parameter {key!r}")
+                continue
+            parameter = _parameter(key, specs[key], item, f"{here}.{key}", price_year, index, problems, scenario=True)
+            if parameter is not None:
+                replaced[key] = parameter
+        scenarios[str(scenario)] = Scenario(str(scenario), str(entry["label"]), str(entry.get("description") or ""),
+                                            replaced)
     if problems:
         return None
     return AssumptionSet(
@@ -610,7 +778,7 @@ def _validate(raw: dict[str, Any], where: str, name: str, problems: list[str]) -
         discount_first_year=settings["discount_first_year"], instrument=str(outcome["instrument"]),
         scale=str(outcome["scale"]), icer_perspective=tuple(perspective), standard_schedule=standard,
         health_schedule=health, schedule_source=schedule_source, thresholds=thresholds,
-        parameters=parameters, streams=streams, overrides=overrides)
+        parameters=parameters, streams=streams, overrides=overrides, scenarios=scenarios)
 
 
 def _where(key: str) -> str:

@@ -9,8 +9,9 @@ year; the cohort totals are these times the number of children.
 Structure (one child, intervention against a comparator such as a waiting list or usual care):
 
 * **Costs** (incurred in year 0, so not discounted): staff hours by Agenda for Change band x
-  unit cost per hour, plus overheads as a share of staff cost, training and equipment; the
-  total is uplifted for optimism bias (HM Treasury Green Book supplementary guidance). The
+  cost per working hour built from PSSRU's own components (salary, on-costs, overheads and
+  capital per year, over the working hours per year: :func:`hourly_cost`), plus training and
+  equipment; the total is uplifted for optimism bias (HM Treasury Green Book supplementary guidance). The
   comparator's cost per child is subtracted to give the incremental cost.
 * **Health benefit**: the difference in outcome change (intervention minus comparator, in scale
   points, signed so that positive is better) x utility per point gives the utility gain. Its
@@ -53,13 +54,26 @@ class ParameterSpec:
     unit: str
 
 
+#: PSSRU's components of the annual cost of a member of staff, per Agenda for Change band
+#: (Unit Costs of Health and Social Care, "Annual and unit costs for community-based scientific
+#: and professional staff": A wages/salary, B salary on-costs, D overheads (management, admin
+#: and estates staff; non-staff), E capital overheads): name -> (label, PSSRU row).
+STAFF_COMPONENTS: dict[str, tuple[str, str]] = {
+    "salary": ("salary", "A. Wages/salary"),
+    "on_costs": ("salary on-costs", "B. Salary on-costs"),
+    "management_overheads": ("overheads: management, admin and estates staff", "D. Overheads"),
+    "non_staff_overheads": ("overheads: non-staff", "D. Overheads"),
+}
+
 #: The model's parameters (names as in the assumption set), in the order they are tabulated.
 PARAMETERS: dict[str, ParameterSpec] = {
     **{f"staff.hours_{b}": ParameterSpec("quantity", f"{BAND_LABELS[b]} staff time per child", "hours per child")
        for b in BANDS},
-    **{f"staff.unit_cost_{b}": ParameterSpec("cost", f"{BAND_LABELS[b]} cost per working hour", "GBP per hour")
-       for b in BANDS},
-    "costs.overhead_rate": ParameterSpec("multiplier", "Overheads, as a share of staff cost", "proportion of staff cost"),
+    **{f"staff.{c}_{b}": ParameterSpec("cost", f"{BAND_LABELS[b]} {label}", "GBP per year")
+       for b in BANDS for c, (label, _) in STAFF_COMPONENTS.items()},
+    "staff.capital_overheads": ParameterSpec("cost", "Capital overheads per member of staff (every band)",
+                                             "GBP per year"),
+    "staff.working_hours": ParameterSpec("positive", "Working hours per year", "hours per year"),
     "costs.training_per_child": ParameterSpec("cost", "Training and groups, per child", "GBP per child"),
     "costs.equipment_share": ParameterSpec("probability", "Children provided with equipment", "proportion of children"),
     "costs.equipment_unit_cost": ParameterSpec("cost", "Equipment cost, per child provided", "GBP per child"),
@@ -74,6 +88,22 @@ PARAMETERS: dict[str, ParameterSpec] = {
     "discount.standard_rate": ParameterSpec("rate", "Discount rate, costs and avoided costs", "per year"),
     "discount.health_rate": ParameterSpec("rate", "Discount rate, health effects", "per year"),
 }
+
+
+def hourly_cost(salary, on_costs, management_overheads, non_staff_overheads, capital_overheads,
+                working_hours) -> tuple[np.ndarray, np.ndarray]:
+    """PSSRU's cost per working hour, split into (salary and on-costs, overheads and capital),
+    pounds per hour: each annual component divided by the working hours per year. Their sum is
+    PSSRU's "cost per working hour" (total costs excluding qualifications / working hours):
+    Band 6, community-based, 2023/24: (39,133 + 12,940 + 11,612 + 17,840 + 7,689) / 1,574 =
+    £56.68, printed as £57 (Unit Costs of Health and Social Care 2024 Manual, Table 8.2.1,
+    p.64). Arguments broadcast; working hours must be positive."""
+    hours = np.asarray(working_hours, dtype=float)
+    pay = (np.asarray(salary, dtype=float) + np.asarray(on_costs, dtype=float)) / hours
+    overheads = (np.asarray(management_overheads, dtype=float) + np.asarray(non_staff_overheads, dtype=float)
+                 + np.asarray(capital_overheads, dtype=float)) / hours
+    return pay, overheads
+
 
 #: Parameters of each avoided-cost stream (``stream.<name>.<parameter>`` in the assumption set).
 STREAM_PARAMETERS: dict[str, ParameterSpec] = {
@@ -322,8 +352,12 @@ def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> Model
     horizon = settings.horizon_years
     exponent = settings.discount_years()
 
-    staff = sum(p[f"staff.hours_{b}"] * p[f"staff.unit_cost_{b}"] for b in BANDS)
-    overhead = staff * p["costs.overhead_rate"]
+    staff, overhead = np.zeros(1), np.zeros(1)
+    for b in BANDS:  # a loop over four bands, not draws
+        pay, overheads = hourly_cost(*(p[f"staff.{c}_{b}"] for c in STAFF_COMPONENTS), p["staff.capital_overheads"],
+                                     p["staff.working_hours"])
+        staff = staff + p[f"staff.hours_{b}"] * pay
+        overhead = overhead + p[f"staff.hours_{b}"] * overheads
     training = p["costs.training_per_child"]
     equipment = p["costs.equipment_share"] * p["costs.equipment_unit_cost"]
     before_bias = staff + overhead + training + equipment

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from evidence.disclosure import DisclosureRule, round_counts
-from evidence.roi.analysis import Analysis, Prepared, interval, probabilities
+from evidence.roi.analysis import Analysis, Prepared, expected_values, interval, probabilities
 from evidence.roi.assumptions import AssumptionSet, Parameter
-from evidence.roi.model import BAND_LABELS, BANDS, OUTPUTS
+from evidence.roi.model import BAND_LABELS, BANDS, OUTPUTS, STAFF_COMPONENTS, hourly_cost
 
 
 def money(x: float, decimals: int = 0) -> str:
@@ -59,45 +59,63 @@ def _intervention_name(prepared: Prepared) -> str:
 
 
 def headline(analysis: Analysis, rule: DisclosureRule, level: float = 0.95) -> str:
-    """The headline in plain words: the return per £1 with its interval, the chance the
-    intervention returns more than it costs, and how far the figures rest on illustrative
-    assumptions."""
+    """The headline in plain words: the expected return per £1 from the probabilistic analysis
+    with its interval and the base case beside it, the chance the intervention returns more
+    than it costs, and how far the figures rest on illustrative assumptions."""
     prepared, base, psa = analysis.prepared, analysis.base, analysis.psa
     settings, assumptions = prepared.settings, prepared.assumptions
+    expected = expected_values(psa)
     bcr_low, bcr_high = interval(psa.bcr, level)
     npv_low, npv_high = interval(psa.npv, level)
     chance = probabilities(analysis)
     who = _intervention_name(prepared)
     years = f"{settings.horizon_years} year{'s' if settings.horizon_years != 1 else ''}"
     lines = []
-    if base.incremental_cost[0] > 0:
+    if expected["incremental_cost"] > 0:
         lines.append(
             f"- For every **£1** spent on {who} rather than the comparator ({assumptions.comparator.lower()}), "
-            "an estimated "
-            f"**{money(base.bcr[0], 2)}** comes back in health gains and avoided costs over {years} "
+            f"an expected **{money(expected['bcr'], 2)}** comes back in health gains and avoided costs over {years} "
             f"({level:.0%} interval {money(bcr_low, 2)} to {money(bcr_high, 2)}, from {analysis.n_draws:,} "
-            "simulations).")
+            f"simulations; with every assumption at its central value, the base case, {money(base.bcr[0], 2)}).")
     else:
-        lines.append(f"- {who[0].upper() + who[1:]} costs less than the comparator ({assumptions.comparator.lower()}) "
-                     "in the base case, so it has no cost to return.")
+        lines.append(f"- {who[0].upper() + who[1:]} is expected to cost less than the comparator "
+                     f"({assumptions.comparator.lower()}), so it has no cost to return.")
     lines.append(f"- The chance that it returns more than it costs (a benefit-cost ratio above 1) is "
                  f"**{100 * chance['npv_positive']:.0f}%**; the chance of a net return above £1 per £1 spent "
                  f"(return on investment above 1) is {100 * chance['roi_above_1']:.0f}%.")
     lines.append(
-        f"- Net present value: **{money(base.npv[0])} per child** ({level:.0%} interval {money(npv_low)} to "
-        f"{money(npv_high)}){cohort_total(prepared.children, base.npv[0], rule)}.")
-    qaly_line = (f"- Health gain: {base.qalys[0]:.3f} QALYs per child; cost per QALY gained "
-                 f"{format_output('cost_per_qaly', base.cost_per_qaly[0])}")
-    payback = base.payback_year[0]
-    qaly_line += (f"; the cost is paid back in {format_output('payback_year', payback)}." if not np.isnan(payback)
-                  else f"; the cost is not paid back within {years}.")
+        f"- Net present value: an expected **{money(expected['npv'])} per child** ({level:.0%} interval "
+        f"{money(npv_low)} to {money(npv_high)}; base case {money(base.npv[0])})"
+        f"{cohort_total(prepared.children, expected['npv'], rule)}.")
+    qaly_line = (f"- Health gain: an expected {expected['qalys']:.3f} QALYs per child (base case {base.qalys[0]:.3f}); "
+                 f"expected cost per QALY gained {format_output('cost_per_qaly', expected['cost_per_qaly'])} "
+                 f"(base case {format_output('cost_per_qaly', base.cost_per_qaly[0])})")
+    payback = expected["payback_year"]
+    qaly_line += (f"; the expected cost is paid back in {format_output('payback_year', payback)}."
+                  if not np.isnan(payback) else f"; the expected cost is not paid back within {years}.")
     lines.append(qaly_line)
+    lines.append("- Expected values are the averages over the simulations (a ratio is the ratio of the averages); "
+                 "the model is not linear, so they differ from the base case, which puts every assumption at its "
+                 "central value.")
     illustrative, total = assumptions.illustrative_count()
+    spread = assumptions.illustrative_spread_count()
+    spread_text = (f" The spread used for {spread} sourced value{'s' if spread != 1 else ''} in the simulations is "
+                   "illustrative too." if spread else "")
     if illustrative:
         lines.append(f"- **Read with care:** {illustrative} of the {total} assumptions behind these figures are "
-                     "illustrative, not taken from a published source (they are listed at the end). The figures show "
-                     "how the method works; they are not evidence of what this service returns.")
+                     "illustrative, not taken from a published source (they are listed at the end)." + spread_text
+                     + " The figures show how the method works; they are not evidence of what this service returns.")
+    elif spread_text:
+        lines.append(f"- Every assumption has a published source.{spread_text}")
     return "\n".join(lines)
+
+
+def _standard_error_text(unit: str, se: float) -> str:
+    """A Monte Carlo standard error to two significant figures, in pounds for money."""
+    if math.isnan(se):
+        return ""
+    text = f"{float(f'{se:.2g}'):,.10g}"
+    return f"£{text}" if unit.startswith("GBP") else text
 
 
 def summary_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -105,24 +123,38 @@ def summary_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     rows = []
     for row in table.itertuples():
         note = "" if row.defined >= 1 else f"defined in {100 * row.defined:.1f}% of simulations"
-        rows.append({"Result": row.label, "Base case": format_output(row.output, row.base),
+        rows.append({"Result": row.label, "Expected (simulations)": format_output(row.output, row.expected),
+                     "Monte Carlo SE": _standard_error_text(row.unit, row.mc_se),
                      f"{level:.0%} interval": f"{format_output(row.output, row.low)} to "
                                               f"{format_output(row.output, row.high)}",
-                     "Note": note})
+                     "Base case": format_output(row.output, row.base), "Note": note})
     return pd.DataFrame(rows)
 
 
+def staff_hourly_costs(assumptions: AssumptionSet) -> dict[str, tuple[float, float]]:
+    """(salary and on-costs, overheads and capital) per working hour for each band, pounds."""
+    p = assumptions.parameters
+    return {band: tuple(float(x) for x in hourly_cost(
+        *(p[f"staff.{c}_{band}"].value for c in STAFF_COMPONENTS), p["staff.capital_overheads"].value,
+        p["staff.working_hours"].value)) for band in BANDS}
+
+
 def cost_table(analysis: Analysis) -> pd.DataFrame:
-    """Base-case cost per child, built up: staff time by band x unit cost, overheads, training,
-    equipment, optimism bias, the comparator and the incremental cost."""
+    """Base-case cost per child, built up: staff time by band x PSSRU's cost per working hour
+    (salary and on-costs, then overheads and capital), training, equipment, optimism bias, the
+    comparator and the incremental cost."""
     p = analysis.prepared.assumptions.parameters
     base = analysis.base
     rows = []
+    hourly = staff_hourly_costs(analysis.prepared.assumptions)
     for band in BANDS:
-        hours, cost = p[f"staff.hours_{band}"].value, p[f"staff.unit_cost_{band}"].value
-        rows.append((f"{BAND_LABELS[band]} staff", f"{hours:.2f} hours x {money(cost, 2)} per hour", hours * cost))
+        hours, (pay, overheads) = p[f"staff.hours_{band}"].value, hourly[band]
+        rows.append((f"{BAND_LABELS[band]} staff", f"{hours:.2f} hours x {money(pay + overheads, 2)} per working hour "
+                     f"({money(pay, 2)} salary and on-costs, {money(overheads, 2)} overheads and capital)",
+                     hours * (pay + overheads)))
     rows += [
-        ("Overheads", f"{100 * p['costs.overhead_rate'].value:.0f}% of staff cost", base.overhead_cost[0]),
+        ("of which overheads and capital", "PSSRU's overheads and capital per working hour x hours",
+         base.overhead_cost[0]),
         ("Training", "per child", base.training_cost[0]),
         ("Equipment", f"{100 * p['costs.equipment_share'].value:.0f}% of children x "
                       f"{money(p['costs.equipment_unit_cost'].value)}", base.equipment_cost[0]),
@@ -130,6 +162,8 @@ def cost_table(analysis: Analysis) -> pd.DataFrame:
         ("Intervention, total", "", base.intervention_cost[0]),
         (f"Comparator ({analysis.prepared.assumptions.comparator.lower()})", "", base.comparator_cost[0]),
         ("Incremental cost", "intervention minus comparator", base.incremental_cost[0]),
+        ("Incremental cost, expected", f"mean over the {analysis.n_draws:,} simulations (headline figures use it)",
+         float(np.mean(analysis.psa.incremental_cost))),
     ]
     return pd.DataFrame({"Cost": [r[0] for r in rows], "How": [r[1] for r in rows],
                          "Per child": [money(r[2], 2) for r in rows]})
@@ -137,23 +171,23 @@ def cost_table(analysis: Analysis) -> pd.DataFrame:
 
 def benefit_table(analysis: Analysis, level: float = 0.95) -> pd.DataFrame:
     """Present value per child of each benefit: QALYs valued at the threshold, then each
-    avoided-cost stream (whose budget, base case, interval, share of all benefits)."""
+    avoided-cost stream (whose budget, expected value over the simulations, interval, base
+    case, share of the expected benefits)."""
     assumptions = analysis.prepared.assumptions
     base, psa = analysis.base, analysis.psa
-    total = base.benefits[0]
+    total = float(np.mean(psa.benefits))
     threshold = assumptions.parameters["qaly.value"].value
-    rows = [{"Benefit": f"Health gain ({base.qalys[0]:.3f} QALYs at {money(threshold)} per QALY)",
-             "Whose": "Children and families", "Present value per child": money(base.qaly_value[0]),
-             f"{level:.0%} interval": " to ".join(money(x) for x in interval(psa.qaly_value, level)),
-             "Share": f"{100 * base.qaly_value[0] / total:.0f}%" if total > 0 else ""}]
-    for column, name in enumerate(base.streams):
-        stream = assumptions.streams[name]
-        value = base.avoided_by_stream[0, column]
-        rows.append({"Benefit": stream.label, "Whose": stream.perspective,
-                     "Present value per child": money(value),
-                     f"{level:.0%} interval": " to ".join(money(x) for x in interval(psa.avoided_by_stream[:, column],
-                                                                                      level)),
-                     "Share": f"{100 * value / total:.0f}%" if total > 0 else ""})
+    columns = [("Health gain", "Children and families", psa.qaly_value, base.qaly_value[0])]
+    columns += [(assumptions.streams[name].label, assumptions.streams[name].perspective, psa.avoided_by_stream[:, i],
+                 base.avoided_by_stream[0, i]) for i, name in enumerate(base.streams)]
+    rows = []
+    for label, whose, draws, base_value in columns:
+        expected = float(np.mean(draws))
+        if label == "Health gain":
+            label = f"Health gain ({np.mean(psa.qalys):.3f} QALYs expected, at {money(threshold)} per QALY)"
+        rows.append({"Benefit": label, "Whose": whose, "Present value per child, expected": money(expected),
+                     f"{level:.0%} interval": " to ".join(money(x) for x in interval(draws, level)),
+                     "Base case": money(base_value), "Share": f"{100 * expected / total:.0f}%" if total > 0 else ""})
     return pd.DataFrame(rows)
 
 
@@ -175,13 +209,26 @@ def stream_adjustment_table(assumptions: AssumptionSet) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _expected_text(expected: float, low: float, high: float, base: float, fmt) -> str:
+    """'E (L to H); base case B' for a display cell."""
+    return f"{fmt(expected)} ({fmt(low)} to {fmt(high)}); base case {fmt(base)}"
+
+
+def _ratio_text(x: float) -> str:
+    return "not defined" if math.isnan(x) else f"{x:.2f}"
+
+
 def threshold_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """:func:`evidence.roi.analysis.threshold_table` as text: expected values (interval), base
+    case beside."""
     return pd.DataFrame({
         "Value of a QALY": [money(x) for x in table["threshold"]],
-        "£ returned per £1": [f"{b:.2f} ({lo:.2f} to {hi:.2f})" for b, lo, hi
-                              in zip(table["bcr"], table["bcr_low"], table["bcr_high"], strict=True)],
-        "Net monetary benefit per child": [f"{money(b)} ({money(lo)} to {money(hi)})" for b, lo, hi
-                                           in zip(table["nmb"], table["nmb_low"], table["nmb_high"], strict=True)],
+        "£ returned per £1, expected (interval)": [
+            _expected_text(b, lo, hi, bb, _ratio_text) for b, lo, hi, bb
+            in zip(table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True)],
+        "Net monetary benefit per child, expected (interval)": [
+            _expected_text(b, lo, hi, bb, money) for b, lo, hi, bb
+            in zip(table["nmb"], table["nmb_low"], table["nmb_high"], table["nmb_base"], strict=True)],
         "Chance cost-effective": [f"{100 * p:.0f}%" for p in table["p_cost_effective"]],
     })
 
@@ -230,10 +277,11 @@ def assumptions_display(assumptions: AssumptionSet) -> pd.DataFrame:
             continue
         spread = p.one_way_range()
         rows.append({"Assumption": p.label, "Value": _value_text(p.unit, p.value), "Unit": p.unit,
-                     "Price year": str(p.price_year or ""), "Distribution": p.distribution.describe(),
+                     "Price year": p.describe_price_year(), "Distribution": p.distribution.describe(),
                      "One-way range": f"{_value_text(p.unit, spread[0])} to {_value_text(p.unit, spread[1])}"
                      if spread else "",
-                     "Illustrative": "ILLUSTRATIVE" if p.illustrative else "sourced",
+                     "Illustrative": "ILLUSTRATIVE" if p.illustrative else (
+                         "sourced (spread illustrative)" if p.illustrative_spread else "sourced"),
                      "Source or note": p.describe_source()})
     return pd.DataFrame(rows)
 
@@ -254,7 +302,12 @@ def settings_markdown(prepared: Prepared) -> str:
         f"- **Thresholds reported:** {ranges}.",
         f"- **ICER perspective:** avoided costs falling to {perspective} offset costs in the ICER and net monetary "
         "benefit; all streams count in the net present value and benefit-cost ratio.",
-        f"- **Outcome:** {a.instrument} {a.scale}, mapped to utility through the utility-per-point parameter.",
+        f"- **Outcome:** {a.instrument} {a.scale}, mapped to utility through the utility-per-point parameter"
+        + (" (ILLUSTRATIVE: see its note in the table below)." if a.parameters["utility.per_point"].illustrative
+           else "."),
+        f"- **Prices:** {a.price_year} pounds; a cost its source prices in another year is moved with the NHS Cost "
+        "Inflation Index (its original value, year and the index used are in the Price year column).",
+        "- **Headline figures** are expected values over the simulations, with the base case beside them.",
     ])
 
 
@@ -264,10 +317,10 @@ def tier_display(table: pd.DataFrame) -> pd.DataFrame:
     out = table[["tier", "n"]].copy()
     out["cost"] = [money(x) for x in table["cost"]]
     out["qalys"] = [f"{x:.3f}" for x in table["qalys"]]
-    out["bcr"] = [f"{b:.2f} ({lo:.2f} to {hi:.2f})" for b, lo, hi in zip(table["bcr"], table["bcr_low"],
-                                                                          table["bcr_high"], strict=True)]
-    out["npv"] = [f"{money(b)} ({money(lo)} to {money(hi)})" for b, lo, hi in zip(table["npv"], table["npv_low"],
-                                                                                   table["npv_high"], strict=True)]
+    out["bcr"] = [_expected_text(b, lo, hi, bb, _ratio_text) for b, lo, hi, bb in
+                  zip(table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True)]
+    out["npv"] = [_expected_text(b, lo, hi, bb, money) for b, lo, hi, bb in
+                  zip(table["npv"], table["npv_low"], table["npv_high"], table["npv_base"], strict=True)]
     out["p"] = [f"{100 * p:.0f}%" for p in table["p_npv_positive"]]
     return out
 
@@ -275,9 +328,11 @@ def tier_display(table: pd.DataFrame) -> pd.DataFrame:
 def horizon_display(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Horizon": [f"{h} year{'s' if h != 1 else ''}" for h in table["horizon"]],
-        "£ returned per £1": [f"{b:.2f} ({lo:.2f} to {hi:.2f})" for b, lo, hi
-                              in zip(table["bcr"], table["bcr_low"], table["bcr_high"], strict=True)],
-        "Net present value per child": [money(x) for x in table["npv"]],
+        "£ returned per £1, expected (interval)": [
+            _expected_text(b, lo, hi, bb, _ratio_text) for b, lo, hi, bb
+            in zip(table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True)],
+        "Net present value per child, expected": [f"{money(x)}; base case {money(b)}" for x, b
+                                                  in zip(table["npv"], table["npv_base"], strict=True)],
         "Chance benefits exceed costs": [f"{100 * p:.0f}%" for p in table["p_npv_positive"]],
     })
 
@@ -294,15 +349,36 @@ def context_markdown(published: pd.DataFrame) -> str:
 
 
 def results_record(analysis: Analysis, level: float = 0.95) -> dict:
-    """The headline numbers as plain values for the tidy results file."""
+    """The headline numbers as plain values for the tidy results file: expected values from
+    the probabilistic analysis (as headlined), their intervals, and the base case beside them."""
     base, psa = analysis.base, analysis.psa
-    illustrative, total = analysis.prepared.assumptions.illustrative_count()
+    expected = expected_values(psa)
+    assumptions = analysis.prepared.assumptions
+    illustrative, total = assumptions.illustrative_count()
     return {
-        "bcr": float(base.bcr[0]), "bcr_interval": list(interval(psa.bcr, level)),
-        "npv_per_child": float(base.npv[0]), "npv_interval": list(interval(psa.npv, level)),
-        "qalys_per_child": float(base.qalys[0]), "cost_per_qaly": float(base.cost_per_qaly[0]),
-        "icer": float(base.icer[0]), "payback_year": float(base.payback_year[0]),
+        "bcr": expected["bcr"], "bcr_interval": list(interval(psa.bcr, level)),
+        "npv_per_child": expected["npv"], "npv_interval": list(interval(psa.npv, level)),
+        "qalys_per_child": expected["qalys"], "cost_per_qaly": expected["cost_per_qaly"],
+        "icer": expected["icer"], "payback_year": expected["payback_year"],
+        "base_case": {name: float(base.output(name)[0]) for name in ("bcr", "npv", "qalys", "cost_per_qaly", "icer",
+                                                                     "payback_year")},
+        "price_year": assumptions.price_year,
         "probabilities": probabilities(analysis), "draws": analysis.n_draws,
         "illustrative_assumptions": illustrative, "assumptions_from_the_set": total,
+        "illustrative_spreads_of_sourced_values": assumptions.illustrative_spread_count(),
     }
+
+
+def scenario_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`evidence.roi.analysis.scenario_analysis` as text."""
+    return pd.DataFrame({
+        "Scenario": table["label"],
+        "£ returned per £1, expected (interval)": [
+            _expected_text(b, lo, hi, bb, _ratio_text) for b, lo, hi, bb
+            in zip(table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True)],
+        "Net present value per child, expected": [f"{money(x)}; base case {money(b)}" for x, b
+                                                  in zip(table["npv"], table["npv_base"], strict=True)],
+        "Chance benefits exceed costs": [f"{100 * p:.0f}%" for p in table["p_npv_positive"]],
+        "What changes": table["description"],
+    })
 

@@ -50,7 +50,9 @@ def raking_weights(responses: pd.DataFrame, margins: dict[str, pd.Series]) -> pd
                for column, target in usable.items()}
     total = next(iter(present.values())).sum()
     scaled = {column: target / target.sum() * total for column, target in present.items()}
-    return stats.rake(responses, scaled).weights
+    weights = stats.rake(responses, scaled).weights
+    weights.attrs["raking_margins"] = list(scaled)  # for the design-based variance (proportion_table)
+    return weights
 
 
 def analysable(table: pd.DataFrame, nation: str | None = None) -> pd.DataFrame:
@@ -75,18 +77,27 @@ def proportion_table(
     weights: pd.Series | None = None,
     definition: SurveyDefinition | None = None,
     level: float = 0.95,
+    method: str = "logit",
+    raking_margins: list[str] | None = None,
 ) -> pd.DataFrame:
     """Every headline measure, overall or per group of ``by``, among valid answers.
 
     Columns: [by,] id, statement, n (valid answers), positive (unweighted count), proportion,
-    ci_low, ci_high, n_effective. The proportion is weighted when ``weights`` is given, and
-    its Wilson interval is then taken at Kish's effective sample size of the valid answers
-    (Kish 1965, Survey Sampling, 8.2; the device Korn & Graubard 1998 use for survey
-    proportions). Unweighted, n_effective is n and the interval is the ordinary Wilson one.
+    ci_low, ci_high, n_effective (Kish's effective sample size of the valid answers). Unweighted,
+    the interval is the Wilson score interval (Wilson 1927; Newcombe 1998). Weighted, the
+    proportion is the weighted share and its interval is design-based: the linearisation
+    variance of the raked design (residuals on the raking margins ``raking_margins``, by default
+    those :func:`raking_weights` recorded on the weights) with the logit interval of R's
+    ``survey::svyciprop`` (``method="logit"``) or Korn & Graubard's (1998) beta interval
+    (``method="beta"``); see :mod:`evidence.design_variance`. Weights with no raking margins are
+    treated as plain sampling weights. The weights must cover exactly the rows of ``table``.
     """
+    from evidence import design_variance
+
     definition = definition or workforce_survey()
     w = pd.Series(1.0, index=table.index) if weights is None else weights.reindex(table.index)
     keys = [table[by]] if by else [pd.Series("All", index=table.index, name="group")]
+    design = None if weights is None else design_variance.raked_design(table, weights, raking_margins)
     frames = []
     for headline in definition.headlines:
         flag = indicator(table, headline["column"],
@@ -99,8 +110,16 @@ def proportion_table(
         with np.errstate(invalid="ignore", divide="ignore"):
             proportion = sums["wy"] / sums["w"]
             n_effective = np.square(sums["w"]) / sums["w2"]
-        low, high = stats.wilson_interval(np.nan_to_num(proportion * n_effective),
-                                          np.nan_to_num(n_effective), level)
+        if design is None:
+            low, high = stats.wilson_interval(np.nan_to_num(proportion * n_effective),
+                                              np.nan_to_num(n_effective), level)
+        else:
+            domains = pd.Categorical(keys[0], categories=sums.index).codes
+            p, variance, _ = design_variance.domain_proportions(flag.to_numpy(float), np.asarray(domains),
+                                                                len(sums), design)
+            proportion = pd.Series(p, index=sums.index)
+            low, high = design_variance.proportion_intervals(p, variance, sums["n"].to_numpy(), design.n,
+                                                             n_effective.to_numpy(), level, method)
         frame = pd.DataFrame({"id": headline["id"], "statement": headline["statement"],
                               "n": sums["n"], "positive": sums["positive"],
                               "proportion": proportion, "ci_low": np.where(sums["n"] > 0, low, np.nan),
@@ -112,9 +131,10 @@ def proportion_table(
 
 
 def headline_estimates(table: pd.DataFrame, weights: pd.Series | None = None,
-                       definition: SurveyDefinition | None = None, level: float = 0.95) -> pd.DataFrame:
+                       definition: SurveyDefinition | None = None, level: float = 0.95,
+                       method: str = "logit") -> pd.DataFrame:
     """The headline measures over all of ``table`` (see :func:`proportion_table`)."""
-    return proportion_table(table, None, weights, definition, level)
+    return proportion_table(table, None, weights, definition, level, method)
 
 
 def likert_distribution(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -167,4 +187,6 @@ def describe_weighting(about: dict[str, Any], weights: pd.Series | None) -> str:
     rounded = disclosure.round_counts([stats.effective_sample_size(weights)], rule)[0]  # as every count shown
     size = f"under {rule.small_count_max + 1}" if np.isnan(rounded) else f"about {rounded:,.0f}"
     return (f"Results are weighted by raking to population margins (Kish design effect "
-            f"{stats.kish_design_effect(weights):.2f}, effective sample size {size}). {source}")
+            f"{stats.kish_design_effect(weights):.2f}, effective sample size {size}). Intervals for weighted "
+            "results are design-based: their variance allows for the raking (linearisation, as R's survey "
+            f"package) and they are computed on the logit scale. {source}")

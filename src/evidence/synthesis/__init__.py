@@ -11,9 +11,12 @@ Typical use::
 from evidence.synthesis.bias import (
     EggerTest,
     RankCorrelationTest,
+    SmallStudyChecks,
     TrimFillResult,
     egger_test,
+    precision_varies,
     rank_correlation_test,
+    small_study_checks,
     trim_and_fill,
 )
 from evidence.synthesis.effects import (
@@ -38,6 +41,7 @@ from evidence.synthesis.evidence_table import (
 )
 from evidence.synthesis.models import (
     METHOD_NAMES,
+    PI_TYPES,
     MetaAnalysisResult,
     MetaRegressionResult,
     SubgroupResult,
@@ -50,11 +54,12 @@ from evidence.synthesis.models import (
 )
 
 __all__ = [
-    "MEASURES", "METHOD_NAMES", "EggerTest", "EvidenceTable", "Measure", "MetaAnalysisResult",
-    "MetaRegressionResult", "RankCorrelationTest", "SubgroupResult", "TrimFillResult",
+    "MEASURES", "METHOD_NAMES", "PI_TYPES", "EggerTest", "EvidenceTable", "Measure", "MetaAnalysisResult",
+    "MetaRegressionResult", "RankCorrelationTest", "SmallStudyChecks", "SubgroupResult", "TrimFillResult",
     "check_effects", "compare_estimators", "confidence_limits", "effects_from_groups",
     "egger_test", "from_confidence_interval", "from_standard_error", "hedges_correction",
     "leave_one_out", "log_odds_ratio", "log_risk_ratio", "mean_change", "mean_difference",
-    "measure", "meta_analysis", "meta_regression", "rank_correlation_test", "read_evidence_table",
-    "risk_difference", "standardised_mean_difference", "subgroup_analysis", "trim_and_fill",
+    "measure", "meta_analysis", "meta_regression", "precision_varies", "rank_correlation_test",
+    "read_evidence_table", "risk_difference", "small_study_checks", "standardised_mean_difference",
+    "subgroup_analysis", "trim_and_fill",
 ]

@@ -26,6 +26,8 @@ from scipy import stats
 #: effect) sets tau^2 = 0.
 METHODS = ("FE", "DL", "HE", "HS", "SJ", "PM", "ML", "REML")
 TESTS = ("z", "knha")
+#: Prediction intervals, as metafor 3.8's ``predict(..., pi.type=)``; see :meth:`BatchFit.prediction_critical`.
+PI_TYPES = ("default", "riley", "t", "simple")
 _BISECTIONS = 200
 
 
@@ -60,6 +62,36 @@ class BatchFit:
             with np.errstate(invalid="ignore"):
                 return stats.t.ppf(upper, np.where(self.df > 0, self.df, np.nan))
         return np.full(self.tau2.shape, stats.norm.ppf(upper))
+
+    def prediction_df(self, pi_type: str) -> np.ndarray:
+        """Degrees of freedom of the prediction interval's t quantile; NaN for a normal one.
+
+        As metafor 3.8's ``predict(..., pi.type=)`` for a random-effects model with ``p``
+        coefficients and tau^2 (``p + 1`` parameters): "default", the confidence interval's
+        quantile (t on ``k - p`` df for knha, else normal); "riley", t on ``k - p - 1`` df
+        (``k - 2`` for a pooled mean: Higgins, Thompson & Spiegelhalter 2009, J R Stat Soc A
+        172:137-159; Riley, Higgins & Deeks 2011, BMJ 342:d549); "t", t on ``k - p`` df;
+        "simple", normal. Degrees of freedom below 1 become 1, as in metafor."""
+        if pi_type not in PI_TYPES:
+            raise ValueError(f"unknown pi_type {pi_type!r}; use one of {', '.join(PI_TYPES)}")
+        residual_df = (self.k - self.p).astype(float)
+        if pi_type == "riley":
+            return np.maximum(residual_df - 1, 1.0)
+        if pi_type == "t":
+            return np.maximum(residual_df, 1.0)
+        if pi_type == "default" and self.test == "knha":
+            return np.where(self.df > 0, self.df, np.nan)
+        return np.full(self.tau2.shape, np.nan)
+
+    def prediction_critical(self, level: float, pi_type: str) -> np.ndarray:
+        """Two-sided critical value of the prediction interval (see :meth:`prediction_df`)."""
+        df = self.prediction_df(pi_type)
+        upper = 0.5 + level / 2
+        if pi_type == "default":
+            return self.critical(level)
+        if pi_type == "simple":
+            return np.full(self.tau2.shape, stats.norm.ppf(upper))
+        return stats.t.ppf(upper, df)
 
     def pvalues(self) -> np.ndarray:
         """(B, p) two-sided p-values of the coefficients."""

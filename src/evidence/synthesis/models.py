@@ -22,7 +22,7 @@ from scipy import stats
 
 from evidence.errors import Problem, ValidationError
 from evidence.synthesis import _engine
-from evidence.synthesis._engine import METHODS, TESTS
+from evidence.synthesis._engine import METHODS, PI_TYPES, TESTS
 
 INPUT = "effect sizes"  # the "file" named by problems found in arrays passed in directly
 
@@ -36,6 +36,13 @@ METHOD_NAMES = {
     "ML": "random-effects model, maximum-likelihood tau\u00b2",
     "REML": "random-effects model, restricted maximum-likelihood tau\u00b2",
 }
+
+
+def _check_pi_type(pi_type: str) -> str:
+    pi_type = pi_type.lower()
+    if pi_type not in PI_TYPES:
+        raise ValueError(f"pi_type must be one of {', '.join(PI_TYPES)}, got {pi_type!r}")
+    return pi_type
 
 
 def _check_options(method: str, test: str, level: float) -> tuple[str, str]:
@@ -100,7 +107,8 @@ class MetaAnalysisResult:
     ``statistic`` is z, or t on ``df`` degrees of freedom with the Knapp-Hartung test.
     ``tau2_ci``, ``i2_ci`` and ``h2_ci`` are Q-profile intervals (NaN for the fixed-effect
     model), ``pi_low``/``pi_high`` the prediction interval for the effect in a new study
-    (NaN for the fixed-effect model)."""
+    (NaN for the fixed-effect model), of kind ``pi_type`` (see :func:`meta_analysis`) with a t
+    quantile on ``pi_df`` degrees of freedom (NaN: a normal quantile)."""
 
     estimate: float
     se: float
@@ -126,6 +134,8 @@ class MetaAnalysisResult:
     test: str
     level: float
     df: float  # t degrees of freedom (knha); NaN for z
+    pi_type: str = "default"
+    pi_df: float = np.nan
 
     @property
     def tau(self) -> float:
@@ -167,7 +177,8 @@ class MetaAnalysisResult:
             f"{pct} CI: {self.ci_low:.4f} to {self.ci_high:.4f}",
         ]
         if self.random_effects:
-            lines.append(f"{pct} prediction interval: {self.pi_low:.4f} to {self.pi_high:.4f}")
+            lines.append(f"{pct} prediction interval ({prediction_quantile(self.pi_type, self.pi_df)}): "
+                         f"{self.pi_low:.4f} to {self.pi_high:.4f}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -179,6 +190,20 @@ class MetaAnalysisResult:
         out["weights"] = [float(w) for w in self.weights]
         out["labels"] = list(self.labels)
         return {key: json_ready(value) for key, value in out.items()}
+
+
+def prediction_quantile(pi_type: str, pi_df: float) -> str:
+    """How a prediction interval was made, in a few words: its quantile, and for "simple"
+    that it leaves out the pooled estimate's uncertainty."""
+    quantile = "normal quantile" if np.isnan(pi_df) else f"t on {pi_df:g} df"
+    return quantile + (" \u00d7 \u03c4 only" if pi_type == "simple" else "")
+
+
+def prediction_bounds(estimate, se, tau2, critical, pi_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """``estimate -/+ critical * sqrt(se^2 + tau2)``; "simple" leaves out ``se^2``, as metafor."""
+    variance = tau2 + (0.0 if pi_type == "simple" else np.asarray(se) ** 2)
+    spread = critical * np.sqrt(variance)
+    return estimate - spread, estimate + spread
 
 
 def json_ready(value):
@@ -194,7 +219,8 @@ def json_ready(value):
     return value
 
 
-def _pooled(fit: _engine.BatchFit, row: int, level: float, labels, ci=None) -> MetaAnalysisResult:
+def _pooled(fit: _engine.BatchFit, row: int, level: float, labels, ci=None,
+            pi_type: str = "default") -> MetaAnalysisResult:
     """Row ``row`` of a batch fit of intercept-only models as a result; ``ci`` holds the
     Q-profile bounds of tau^2 for the batch."""
     estimate, se = float(fit.beta[row, 0]), float(fit.se[row, 0])
@@ -202,10 +228,10 @@ def _pooled(fit: _engine.BatchFit, row: int, level: float, labels, ci=None) -> M
     tau2 = float(fit.tau2[row])
     random = fit.method != "FE"
     if random:
-        spread = critical * np.sqrt(se**2 + tau2)
-        pi = (estimate - spread, estimate + spread)
+        pi = prediction_bounds(estimate, se, tau2, float(fit.prediction_critical(level, pi_type)[row]), pi_type)
+        pi_df = float(fit.prediction_df(pi_type)[row])
     else:
-        pi = (np.nan, np.nan)
+        pi, pi_df = (np.nan, np.nan), np.nan
     vt = float(fit.vt[row])
     if ci is not None and random:
         low, high = float(ci[0][row]), float(ci[1][row])
@@ -223,12 +249,12 @@ def _pooled(fit: _engine.BatchFit, row: int, level: float, labels, ci=None) -> M
         q=float(fit.q[row]), q_df=int(fit.q_df[row]), q_pvalue=float(fit.q_pvalue[row]),
         weights=fit.weights[row][mask],
         labels=tuple(labels), k=int(fit.k[row]), method=fit.method, test=fit.test, level=level,
-        df=float(fit.df[row]),
+        df=float(fit.df[row]), pi_type=pi_type, pi_df=pi_df,
     )
 
 
 def meta_analysis(yi, vi, method: str = "REML", test: str = "z", level: float = 0.95,
-                  labels: Sequence[str] | None = None) -> MetaAnalysisResult:
+                  labels: Sequence[str] | None = None, pi_type: str = "default") -> MetaAnalysisResult:
     """Pool effect sizes ``yi`` with sampling variances ``vi`` (inverse-variance weights).
 
     ``method``: FE (fixed/common effect), or the random-effects tau^2 estimator DL, HE, HS,
@@ -237,17 +263,22 @@ def meta_analysis(yi, vi, method: str = "REML", test: str = "z", level: float = 
     there are few studies; IntHout et al. 2014, BMC Med Res Methodol 14:25). ``level``: the
     confidence level of every interval.
 
-    The prediction interval is ``estimate -/+ crit * sqrt(se^2 + tau^2)`` with ``crit`` the
-    same normal or t quantile as the confidence interval (metafor's default; Higgins,
-    Thompson & Spiegelhalter 2009 use t on k - 2 df).
+    The prediction interval is ``estimate -/+ crit * sqrt(se^2 + tau^2)``; ``pi_type`` chooses
+    ``crit`` as metafor 3.8's ``predict(..., pi.type=)`` does: "default", the confidence
+    interval's quantile (normal, or t on k - 1 df with knha), so that it equals the confidence
+    interval when tau^2 = 0; "riley", t on k - 2 df (Higgins, Thompson & Spiegelhalter 2009,
+    J R Stat Soc A 172:137-159; Riley, Higgins & Deeks 2011, BMJ 342:d549), which allows for
+    tau^2 being estimated; "t", t on k - 1 df; "simple", the normal quantile times tau alone
+    (leaving out ``se^2``). All are approximations (metafor's documentation).
     """
     method, test = _check_options(method, test, level)
+    pi_type = _check_pi_type(pi_type)
     yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE",
                                    minimum=2 if test == "knha" else 1)
     y, v, X, mask = _engine.batch(yi, vi)
     fit = _engine.fit(y, v, X, mask, method, test)
     ci = _engine.q_profile_interval(y, v, X, mask, level) if method != "FE" else None
-    return _pooled(fit, 0, level, labels, ci)
+    return _pooled(fit, 0, level, labels, ci, pi_type)
 
 
 # ---- meta-regression -----------------------------------------------------------------------
@@ -410,6 +441,7 @@ class SubgroupResult:
     test: str
     level: float
     column: str = ""
+    pi_type: str = "default"
 
     def summary(self) -> str:
         kind = "common tau^2" if self.common_tau2 else "separate tau^2 in each subgroup"
@@ -428,20 +460,23 @@ class SubgroupResult:
                 "q_between": self.q_between, "q_between_df": self.q_between_df,
                 "q_between_pvalue": self.q_between_pvalue, "common_tau2": self.common_tau2,
                 "tau2": json_ready(self.tau2), "method": self.method, "test": self.test,
-                "level": self.level, "column": self.column,
+                "level": self.level, "column": self.column, "pi_type": self.pi_type,
                 "subgroups": {k: v.to_dict() for k, v in self.results.items()}}
 
 
 def subgroup_analysis(yi, vi, groups, method: str = "REML", test: str = "z", level: float = 0.95,
                       labels: Sequence[str] | None = None, common_tau2: bool = False,
-                      column: str = "") -> SubgroupResult:
+                      column: str = "", pi_type: str = "default") -> SubgroupResult:
     """Pool within each subgroup (``groups``: one value per study) and test the difference.
 
     With separate tau^2 (default), each subgroup is a meta-analysis of its own; a subgroup of
     one study is shown as that study (tau^2 = 0, z interval), as metafor does. With
     ``common_tau2=True`` one tau^2 is estimated across subgroups (a meta-regression on subgroup
-    indicators) and the subgroup estimates are its fitted values."""
+    indicators) and the subgroup estimates are its fitted values. ``pi_type``: the prediction
+    intervals', as in :func:`meta_analysis` (with a common tau^2, the t quantiles have one
+    degree of freedom fewer per extra subgroup, as metafor's ``predict`` on that model)."""
     method, test = _check_options(method, test, level)
+    pi_type = _check_pi_type(pi_type)
     yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE")
     groups = pd.Series(np.asarray(groups, dtype=object)).astype(str).to_numpy()
     if len(groups) != len(yi):
@@ -451,11 +486,12 @@ def subgroup_analysis(yi, vi, groups, method: str = "REML", test: str = "z", lev
     if len(levels) < 2:
         raise ValidationError([Problem(INPUT, None, "subgroup", levels,
                                        "a subgroup analysis needs at least two subgroups")])
-    overall = meta_analysis(yi, vi, method, test, level, labels)
+    overall = meta_analysis(yi, vi, method, test, level, labels, pi_type)
     masks = np.stack([groups == g for g in levels])
     sizes = masks.sum(1)
     if common_tau2:
-        return _common_tau2_subgroups(yi, vi, groups, levels, sizes, method, test, level, overall, column)
+        return _common_tau2_subgroups(yi, vi, groups, levels, sizes, method, test, level, overall, column,
+                                      pi_type)
     y, v, X, mask = _engine.batch(yi, vi, mask=masks)
     fit = _engine.fit(y, v, X, mask, method, test)
     single = sizes == 1
@@ -473,7 +509,7 @@ def subgroup_analysis(yi, vi, groups, method: str = "REML", test: str = "z", lev
     for row, group in enumerate(levels):
         group_labels = [label for label, g in zip(labels, groups, strict=True) if g == group]
         interval = (tau2_low[[row]], tau2_high[[row]]) if testable[row] else None
-        results[group] = _pooled(_single(fit, row, single[row]), 0, level, group_labels, interval)
+        results[group] = _pooled(_single(fit, row, single[row]), 0, level, group_labels, interval, pi_type)
     estimates = np.array([r.estimate for r in results.values()])
     ses = np.array([r.se for r in results.values()])
     between = _engine.fit(*_engine.batch(estimates, ses**2), "FE", "z")
@@ -483,7 +519,7 @@ def subgroup_analysis(yi, vi, groups, method: str = "REML", test: str = "z", lev
                           q_between_df=len(levels) - 1,
                           q_between_pvalue=float(stats.chi2.sf(q_between, len(levels) - 1)),
                           common_tau2=False, tau2=np.nan, overall=overall, method=method,
-                          test=test, level=level, column=column)
+                          test=test, level=level, column=column, pi_type=pi_type)
 
 
 def _single(fit: _engine.BatchFit, row: int, one_study: bool) -> _engine.BatchFit:
@@ -504,7 +540,7 @@ def _subgroup_table(levels, sizes, results) -> pd.DataFrame:
     })
 
 
-def _common_tau2_subgroups(yi, vi, groups, levels, sizes, method, test, level, overall, column):
+def _common_tau2_subgroups(yi, vi, groups, levels, sizes, method, test, level, overall, column, pi_type):
     indicators = pd.DataFrame({"subgroup": groups})
     X = design_matrix(indicators).to_numpy(dtype=float)
     y, v, Xb, mask = _engine.batch(yi, vi, X)
@@ -517,11 +553,15 @@ def _common_tau2_subgroups(yi, vi, groups, levels, sizes, method, test, level, o
     se = np.sqrt(np.einsum("gi,ij,gj->g", L, fit.vb[0], L))
     critical = float(fit.critical(level)[0])
     tau2 = float(fit.tau2[0])
-    spread = critical * np.sqrt(se**2 + tau2) if method != "FE" else np.full(len(levels), np.nan)
+    if method != "FE":
+        pi_low, pi_high = prediction_bounds(estimate, se, tau2, float(fit.prediction_critical(level, pi_type)[0]),
+                                            pi_type)
+    else:
+        pi_low = pi_high = np.full(len(levels), np.nan)
     table = pd.DataFrame({
         "subgroup": levels, "k": sizes, "estimate": estimate, "se": se,
         "ci_low": estimate - critical * se, "ci_high": estimate + critical * se,
-        "pi_low": estimate - spread, "pi_high": estimate + spread, "tau2": tau2,
+        "pi_low": pi_low, "pi_high": pi_high, "tau2": tau2,
         "i2": np.nan, "q": np.nan, "q_pvalue": np.nan,
     })
     b, cov = fit.beta[0, 1:], fit.vb[0, 1:, 1:]
@@ -534,7 +574,7 @@ def _common_tau2_subgroups(yi, vi, groups, levels, sizes, method, test, level, o
         p = float(stats.chi2.sf(qm, m))
     return SubgroupResult(table=table, results={}, q_between=qm, q_between_df=m,
                           q_between_pvalue=p, common_tau2=True, tau2=tau2, overall=overall,
-                          method=method, test=test, level=level, column=column)
+                          method=method, test=test, level=level, column=column, pi_type=pi_type)
 
 
 # ---- leave-one-out -----------------------------------------------------------------------
@@ -562,12 +602,14 @@ def leave_one_out(yi, vi, method: str = "REML", test: str = "z", level: float = 
 
 
 def compare_estimators(yi, vi, methods: Sequence[str] = ("FE", "DL", "PM", "REML"), test: str = "z",
-                       level: float = 0.95, labels: Sequence[str] | None = None) -> pd.DataFrame:
+                       level: float = 0.95, labels: Sequence[str] | None = None,
+                       pi_type: str = "default") -> pd.DataFrame:
     """The pooled estimate under several tau^2 estimators, a sensitivity analysis: one row per
-    method with estimate, ci_low, ci_high, pi_low, pi_high, tau2 and i2."""
+    method with estimate, ci_low, ci_high, pi_low, pi_high (of kind ``pi_type``, see
+    :func:`meta_analysis`), tau2 and i2."""
     rows = []
     for method in methods:
-        r = meta_analysis(yi, vi, method, test if method != "FE" else "z", level, labels)
+        r = meta_analysis(yi, vi, method, test if method != "FE" else "z", level, labels, pi_type)
         rows.append({"method": r.method, "estimate": r.estimate, "ci_low": r.ci_low,
                      "ci_high": r.ci_high, "pi_low": r.pi_low, "pi_high": r.pi_high,
                      "tau2": r.tau2, "i2": r.i2})

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evidence.disclosure import DisclosureRule, PublishedTable, publish_estimates
-from evidence.synthesis.bias import EggerTest, RankCorrelationTest, TrimFillResult
+from evidence.synthesis.bias import SmallStudyChecks, TrimFillResult
 from evidence.synthesis.effects import Measure, confidence_limits
 from evidence.synthesis.evidence_table import EvidenceTable
 from evidence.synthesis.models import (
@@ -63,6 +63,34 @@ def units(study_header: str) -> str:
 
 def _percent_ci(level: float) -> str:
     return f"{100 * level:g}% CI"
+
+
+def prediction_method(pi_type: str, test: str, pi_df: float | None = None) -> str:
+    """Which prediction interval, in words: its quantile (with the degrees of freedom when
+    ``pi_df`` is given) and its source. ``test`` is the model's ("z" or "knha")."""
+    df = "" if pi_df is None or not np.isfinite(pi_df) else f" = {pi_df:g}"
+    if pi_type == "riley":
+        return (f"a t-distribution on k \u2212 2{df} degrees of freedom, as Higgins, Thompson & "
+                "Spiegelhalter (2009)")
+    if pi_type == "t" or (pi_type == "default" and test == "knha"):
+        return f"a t-distribution on k \u2212 1{df} degrees of freedom" + (
+            ", as the confidence interval" if pi_type == "default" else "")
+    if pi_type == "simple":
+        return "the normal quantile times \u03c4 alone, leaving out the uncertainty in the pooled estimate"
+    return "the normal quantile, as the confidence interval"
+
+
+def trim_and_fill_refit(trimfill: TrimFillResult) -> str:
+    """How the model with the filled studies was fitted, in words ("" when none were filled)."""
+    if trimfill.k0 == 0:
+        return ""
+    names = {"knha": "the Knapp-Hartung adjustment", "z": "a z-test"}
+    refit, main = trimfill.adjusted.test, trimfill.original.test
+    text = f"the model refitted with {names[refit]}"
+    if refit == main:
+        return text + ", as the main analysis"
+    return (text + (", as R's metafor trimfill does by default" if refit == "z" else "")
+            + f", where the main analysis uses {names[main]}")
 
 
 def study_table(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Measure, caption: str,
@@ -132,7 +160,8 @@ def subgroup_table(subgroups: SubgroupResult, measure: Measure, caption: str,
             if subgroups.common_tau2 else "separately, each with its own \u03c4\u00b2")
     note = (f"Subgroups were pooled {kind}. Test for subgroup differences: "
             f"Q({subgroups.q_between_df}) = {number(subgroups.q_between)}, {p_text(subgroups.q_between_pvalue)}. "
-            f"A subgroup of one {study_header.lower()} shows that {study_header.lower()}.")
+            f"A subgroup of one {study_header.lower()} shows that {study_header.lower()}. "
+            f"Prediction intervals use {prediction_method(subgroups.pi_type, subgroups.test)}.")
     return publish_estimates(frame, caption, note)
 
 
@@ -170,7 +199,10 @@ def leave_one_out_table(frame: pd.DataFrame, measure: Measure, level: float, cap
     return publish_estimates(out, caption, "Each row is the model fitted without that study.")
 
 
-def estimator_table(frame: pd.DataFrame, measure: Measure, level: float, caption: str) -> PublishedTable:
+def estimator_table(frame: pd.DataFrame, measure: Measure, level: float, caption: str,
+                    pi_type: str = "default", test: str = "z") -> PublishedTable:
+    """:func:`~evidence.synthesis.compare_estimators` as a table; ``pi_type`` and ``test``
+    are those it was run with, for the note."""
     out = pd.DataFrame({
         "Model": [METHOD_NAMES[m] + f" ({m})" for m in frame["method"]],
         f"Estimate ({_percent_ci(level)})": [estimate_with_interval(measure, e, lo, hi) for e, lo, hi
@@ -181,22 +213,38 @@ def estimator_table(frame: pd.DataFrame, measure: Measure, level: float, caption
         "I\u00b2": [f"{x:.0f}%" for x in frame["i2"]],
     })
     return publish_estimates(out, caption, "The same studies pooled with different estimators of "
-                                           "the between-study variance.")
+                                           "the between-study variance. Prediction intervals use "
+                                           f"{prediction_method(pi_type, test)}.")
 
 
-def small_study_table(egger: EggerTest, rank: RankCorrelationTest, trimfill: TrimFillResult,
-                      measure: Measure, caption: str) -> PublishedTable:
-    stat = "z" if np.isnan(egger.df) else f"t({egger.df:g})"
-    filled = trimfill.adjusted
-    rows = [
-        ("Egger's regression test", f"{stat} = {number(egger.statistic)}", p_value(egger.pvalue),
-         f"limit estimate (SE \u2192 0): {estimate_with_interval(measure, egger.limit_estimate, *egger.limit_ci)}"),
-        ("Rank correlation (Begg & Mazumdar)", f"Kendall's \u03c4 = {number(rank.tau)}", p_value(rank.pvalue),
-         "exact p-value" if rank.exact else "normal approximation (ties)"),
-        (f"Trim-and-fill ({trimfill.estimator})", f"{trimfill.k0} studies filled on the {trimfill.side}",
-         p_value(trimfill.p_k0) if np.isfinite(trimfill.p_k0) else "\u2013",
-         f"adjusted estimate {estimate_with_interval(measure, filled.estimate, filled.ci_low, filled.ci_high)}"),
-    ]
+def small_study_table(checks: SmallStudyChecks, measure: Measure, caption: str) -> PublishedTable:
+    """Egger's test, the rank correlation test and trim-and-fill, one row each; a check that
+    could not be estimated says why instead of showing numbers."""
+    egger, rank, trimfill = checks.egger, checks.rank, checks.trimfill
+    not_run = ("not estimable", "\u2013")
+    rows = []
+    if egger is not None:
+        stat = "z" if np.isnan(egger.df) else f"t({egger.df:g})"
+        rows.append(("Egger's regression test", f"{stat} = {number(egger.statistic)}", p_value(egger.pvalue),
+                     "limit estimate (SE \u2192 0): "
+                     f"{estimate_with_interval(measure, egger.limit_estimate, *egger.limit_ci)}"))
+    else:
+        rows.append(("Egger's regression test", *not_run, checks.not_run["egger"]))
+    if rank is not None:
+        rows.append(("Rank correlation (Begg & Mazumdar)", f"Kendall's \u03c4 = {number(rank.tau)}",
+                     p_value(rank.pvalue), "exact p-value" if rank.exact else "normal approximation (ties)"))
+    else:
+        rows.append(("Rank correlation (Begg & Mazumdar)", *not_run, checks.not_run["rank"]))
+    if trimfill is not None:
+        filled = trimfill.adjusted
+        side = f"{trimfill.side} (given)" if trimfill.side_given else trimfill.side
+        detail = (f"adjusted estimate {estimate_with_interval(measure, filled.estimate, filled.ci_low, filled.ci_high)}"
+                  + (f"; {trim_and_fill_refit(trimfill)}" if trimfill.k0 else ""))
+        count = f"{trimfill.k0} {'study' if trimfill.k0 == 1 else 'studies'}"
+        rows.append((f"Trim-and-fill ({trimfill.estimator})", f"{count} filled on the {side}",
+                     p_value(trimfill.p_k0) if np.isfinite(trimfill.p_k0) else "\u2013", detail))
+    else:
+        rows.append(("Trim-and-fill", "not run", "\u2013", checks.not_run["trim_and_fill"]))
     frame = pd.DataFrame(rows, columns=["Check", "Result", "p", "Detail"])
     return publish_estimates(frame, caption, "Checks for funnel-plot asymmetry; they have little power "
                                              f"with fewer than {SMALL_STUDY_MINIMUM} studies.")
@@ -226,7 +274,8 @@ def describe_pooled(result: MetaAnalysisResult, measure: Measure, study_header: 
                  f"({level} CI {result.i2_ci[0]:.0f}% to {result.i2_ci[1]:.0f}%) of the variation between "
                  "their results reflects real differences rather than chance. Allowing for this, the effect "
                  "in a new setting like these could plausibly lie anywhere from "
-                 f"**{interval(measure, result.pi_low, result.pi_high)}** ({level} prediction interval).")
+                 f"**{interval(measure, result.pi_low, result.pi_high)}** ({level} prediction interval, from "
+                 f"{prediction_method(result.pi_type, result.test, result.pi_df)}).")
         if result.k < 5:
             text += " With so few, \u03c4\u00b2 and the prediction interval are very uncertain."
     return text
@@ -245,24 +294,46 @@ def describe_subgroups(subgroups: SubgroupResult, measure: Measure, study_header
             "this one respect.")
 
 
-def describe_small_studies(egger: EggerTest, rank: RankCorrelationTest, trimfill: TrimFillResult,
-                           measure: Measure, k: int) -> str:
+def describe_small_studies(checks: SmallStudyChecks, measure: Measure) -> str:
+    """The small-study checks in words; a check that could not be estimated gets the sentence
+    saying why."""
+    egger, rank, trimfill, k = checks.egger, checks.rank, checks.trimfill, checks.k
     text = ""
     if k < SMALL_STUDY_MINIMUM:
         text += (f"**Only {k} studies:** these checks have little power with fewer than "
                  f"{SMALL_STUDY_MINIMUM} studies, so read them with caution (Sterne et al. 2011). ")
-    asymmetric = egger.pvalue < 0.10
-    text += (f"Egger's test {'suggests' if asymmetric else 'does not suggest'} funnel-plot asymmetry "
-             f"({p_text(egger.pvalue)}); the rank correlation test gives {p_text(rank.pvalue)}. ")
-    if trimfill.k0:
-        text += (f"Trim-and-fill estimates {trimfill.k0} missing "
-                 f"{'study' if trimfill.k0 == 1 else 'studies'} on the {trimfill.side}; adding their mirror "
-                 f"images moves the estimate to {estimate_with_interval(measure, trimfill.adjusted.estimate, trimfill.adjusted.ci_low, trimfill.adjusted.ci_high)}. "
-                 "Asymmetry can arise from publication bias, but also from real differences between small "
-                 "and large studies.")
+    if egger is not None:
+        asymmetric = egger.pvalue < 0.10
+        text += f"Egger's test {'suggests' if asymmetric else 'does not suggest'} funnel-plot asymmetry ({p_text(egger.pvalue)}); "
     else:
-        text += "Trim-and-fill estimates no missing studies."
+        text += checks.not_run["egger"] + " "
+    text += (f"the rank correlation test gives {p_text(rank.pvalue)}. " if rank is not None else
+             checks.not_run["rank"] + " ")
+    if trimfill is None:
+        return text + checks.not_run["trim_and_fill"]
+    side = f"on the {trimfill.side}" + (" (the side given for this analysis)" if trimfill.side_given else "")
+    if trimfill.k0:
+        adjusted = trimfill.adjusted
+        one = trimfill.k0 == 1
+        text += (f"Trim-and-fill ({trimfill.estimator}) estimates {trimfill.k0} missing "
+                 f"{'study' if one else 'studies'} {side}; adding {'its mirror image' if one else 'their mirror images'} "
+                 f"moves the estimate to {estimate_with_interval(measure, adjusted.estimate, adjusted.ci_low, adjusted.ci_high)}, "
+                 f"{trim_and_fill_refit(trimfill)}. Asymmetry can arise from publication bias, but also from "
+                 "real differences between small and large studies.")
+    else:
+        text += f"Trim-and-fill ({trimfill.estimator}) estimates no missing studies {side}."
     return text
+
+
+def _trim_and_fill_method(checks: SmallStudyChecks | None) -> str:
+    if checks is None or checks.trimfill is None:
+        return ""
+    t = checks.trimfill
+    side = (f"on the {t.side}, the side given for this analysis" if t.side_given else
+            "on the side opposite the slope of the regression on the standard error")
+    test = ("the Knapp-Hartung adjustment" if t.adjusted.test == "knha" else "a z-test") if t.k0 else ""
+    return (f", {t.estimator} estimator, studies filled {side}"
+            + (f", the model with the filled studies refitted with {test}" if test else ""))
 
 
 def describe_table(table: EvidenceTable, topic: str) -> str:
@@ -281,8 +352,10 @@ def describe_table(table: EvidenceTable, topic: str) -> str:
     return f"**Evidence:** {k} studies of {topic}, from `{table.path}`."
 
 
-def describe_methods(result: MetaAnalysisResult, table: EvidenceTable, correlation: float) -> str:
-    """The Methods paragraph for what was actually run."""
+def describe_methods(result: MetaAnalysisResult, table: EvidenceTable, correlation: float,
+                     checks: SmallStudyChecks | None = None) -> str:
+    """The Methods paragraph for what was actually run; ``checks``, when given, adds how
+    trim-and-fill chose its side and refitted the model."""
     measure = table.measure
     layouts = {
         "two_group": "from each group's mean, standard deviation and size",
@@ -303,7 +376,9 @@ def describe_methods(result: MetaAnalysisResult, table: EvidenceTable, correlati
         f"**Effect sizes.** {measure.name[:1].upper() + measure.name[1:]} ({measure.code}), computed "
         f"{layouts[table.layout]}.{smd}{ratio}\n\n"
         f"**Pooling.** Inverse-variance weighting with {model}. The prediction interval is "
-        "estimate ± critical value × √(SE² + τ²). Intervals for τ² use the "
+        + ("estimate ± critical value × τ" if result.pi_type == "simple" else
+           "estimate ± critical value × √(SE² + τ²)")
+        + f", the critical value from {prediction_method(result.pi_type, result.test)}. Intervals for τ² use the "
         "Q-profile method (Viechtbauer 2007); I² and H² are computed from τ² (Higgins & "
         "Thompson 2002).\n\n"
         "**Subgroups and moderators.** Subgroups are pooled separately and compared with a test of "
@@ -311,7 +386,7 @@ def describe_methods(result: MetaAnalysisResult, table: EvidenceTable, correlati
         "meta-regression.\n\n"
         "**Small-study effects.** Contour-enhanced funnel plot (Peters et al. 2008), Egger's "
         "regression test (Egger et al. 1997), the rank correlation test (Begg & Mazumdar 1994) and "
-        "trim-and-fill (Duval & Tweedie 2000).\n\n"
+        "trim-and-fill (Duval & Tweedie 2000)" + _trim_and_fill_method(checks) + ".\n\n"
         "**Software.** `evidence.synthesis`, checked against R's metafor (Viechtbauer 2010) to within "
         "1e-4 on its published example datasets (tests/fixtures/metafor)."
     )
