@@ -6,8 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := data/raw/sample/workforce_survey_2025_synthetic.csv
+PARENT_SAMPLE := data/raw/sample/parent_experience_2025_synthetic.csv
 OUTCOMES_SAMPLE := data/raw/sample/outcomes_2025_synthetic
-PROCESSED := data/processed/survey.parquet data/processed/outcomes.manifest.json \
+PROCESSED := data/processed/workforce_survey.parquet data/processed/parent_experience.parquet data/processed/outcomes.manifest.json \
              data/processed/outcomes_service_effects.csv
 CONFIG ?= config/annual_report.yml
 
@@ -27,10 +28,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Make .venv with the package, its dev tools and the Jupyter kernel "evidence"
 
-INGEST_CODE := $(wildcard src/evidence/*.py src/evidence/instruments/*.py src/evidence/data/*)
+INGEST_CODE := $(wildcard src/evidence/*.py src/evidence/survey/*.py src/evidence/instruments/*.py src/evidence/data/*)
 
-data/processed/survey.parquet: $(SAMPLE) $(STAMP) $(INGEST_CODE)
-	$(BIN)/evidence ingest survey $(SAMPLE) --out data/processed
+data/processed/workforce_survey.parquet: $(SAMPLE) config/surveys/workforce_survey.yml config/surveys/answer_scales.csv $(STAMP) $(INGEST_CODE)
+	$(BIN)/evidence ingest survey $(SAMPLE) --definition config/surveys/workforce_survey.yml --out data/processed
+
+data/processed/parent_experience.parquet: $(PARENT_SAMPLE) config/surveys/parent_experience.yml config/surveys/answer_scales.csv $(STAMP) $(INGEST_CODE)
+	$(BIN)/evidence ingest survey $(PARENT_SAMPLE) --definition config/surveys/parent_experience.yml --out data/processed
 
 data/processed/outcomes.manifest.json: $(wildcard $(OUTCOMES_SAMPLE)/*) $(STAMP) $(INGEST_CODE)
 	$(BIN)/evidence ingest outcomes $(OUTCOMES_SAMPLE) --out data/processed

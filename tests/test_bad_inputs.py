@@ -187,7 +187,7 @@ def _assert_escaped(text: str, *expected: str) -> None:
 
 def test_formulas_in_survey_free_text_are_kept_in_parquet_and_escaped_in_csv(tmp_path):
     ingest_survey(CORPUS / "survey" / "formula_in_free_text_ok.csv", tmp_path / "out", environ={})
-    table, _ = load_processed(tmp_path / "out" / "survey.parquet")
+    table, _ = load_processed(tmp_path / "out" / "workforce_survey.parquet")
     comments = set(table["comment"].dropna())
     assert {FORMULA, "-1+1"} <= comments  # parquet keeps the text as typed
     write_csv_safe(table, tmp_path / "survey.csv")

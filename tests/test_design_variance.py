@@ -92,7 +92,7 @@ def test_weighted_survey_tables_match_r_end_to_end(ingested):
     from evidence.ingest import load_processed
 
     out, _ = ingested
-    table, _ = load_processed(out / "survey.parquet")
+    table, _ = load_processed(out / "workforce_survey.parquet")
     responses = survey.analysable(table)
     margins = {column: pd.Series(totals, dtype=float) for column, totals in EXPECTED["sample"]["margins"].items()}
     weights = survey.raking_weights(responses, margins)

@@ -81,7 +81,7 @@ def test_undeclared_name_like_columns_are_dropped_and_their_names_redacted(tmp_p
     assert {"Child name", "Parent_Name", "email address"} <= set(dropped)
     assert "Notes" in manifest["columns_not_carried"]
     assert not {"Child name", "Parent_Name", "email address"} & set(manifest["columns_not_carried"])
-    table = pd.read_parquet(tmp_path / "out" / "survey.parquet")
+    table = pd.read_parquet(tmp_path / "out" / "workforce_survey.parquet")
     dumped = table.to_csv()
     for word in ("Ottoline", "Fairweather", "Barnaby", "o.f@example.net"):
         assert word not in dumped

@@ -37,13 +37,13 @@ def test_sample_ingest_manifest(ingested, sample_csv):
     assert "demo key" in manifest["de_identification"]["pseudonym_key"]
     assert all(manifest["de_identification"]["free_text_redactions"][k] > 0
                for k in ("email", "phone", "nhs_number", "postcode", "date", "titled_name", "name"))
-    table, again = load_processed(out / "survey.parquet")
+    table, again = load_processed(out / "workforce_survey.parquet")
     assert again == manifest and len(table) == rows["out"]
 
 
 def test_clean_table_is_typed_and_normalised(ingested):
     out, _ = ingested
-    table, _ = load_processed(out / "survey.parquet")
+    table, _ = load_processed(out / "workforce_survey.parquet")
     assert set(table["nation"].dropna()) <= {"England", "Scotland", "Wales", "Northern Ireland"}
     assert list(table["demand_change"].cat.categories) == [
         "Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
@@ -56,7 +56,7 @@ def test_clean_table_is_typed_and_normalised(ingested):
 
 def test_headlines_land_near_the_published_survey(ingested):
     out, _ = ingested
-    table, _ = load_processed(out / "survey.parquet")
+    table, _ = load_processed(out / "workforce_survey.parquet")
     responses = survey.analysable(table)
     assert len(responses) == synthetic.RESPONDENTS
     estimates = survey.headline_estimates(responses).set_index("id")["proportion"]
@@ -129,7 +129,7 @@ def test_unknown_answer_names_file_row_column_value_and_rule(tmp_path, sample_fr
     message = str(error)
     # header rows are file rows 1-3, data row index 5 is file row 9
     assert f"{path}, row 9, column 'Q5': value 'Agree strongly?': not a recognised answer" in message
-    assert "answer_labels.csv" in message
+    assert "config/surveys/answer_scales.csv" in message
 
 
 def test_every_problem_is_reported_together(tmp_path, sample_frame):
@@ -226,7 +226,7 @@ def test_cli_prints_a_clear_error_without_traceback(tmp_path, sample_frame):
 
 def test_manifest_is_json_and_complete(ingested):
     out, _ = ingested
-    manifest = json.loads((out / "survey.manifest.json").read_text())
+    manifest = json.loads((out / "workforce_survey.manifest.json").read_text())
     for key in ("input", "rows", "duplicates", "de_identification", "package_version",
                 "git_revision", "created_utc"):
         assert key in manifest

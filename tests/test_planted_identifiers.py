@@ -128,7 +128,7 @@ def planted_run(tmp_path_factory):
     for fmt in FORMATS:
         reports.append({"name": f"survey_{fmt}", "notebook": str(ROOT / "notebooks" / "workforce_survey.ipynb"),
                         "parameters": {"year": 2025, "nation": "All", "weighting": False,
-                                       "input_path": str(processed[fmt] / "survey.parquet")}})
+                                       "input_path": str(processed[fmt] / "workforce_survey.parquet")}})
         reports.append({"name": f"outcomes_{fmt}", "notebook": str(ROOT / "notebooks" / "intervention_outcomes.ipynb"),
                         "parameters": {"year": 2025, "service": "All", "instrument": "pedsql", "scale": "total",
                                        "outcomes_folder": str(processed[fmt])}})

@@ -131,7 +131,7 @@ def batch(tmp_path_factory):
         "year": 2025, "title": "Test batch", "kernel": "evidence",
         "reports": [
             {"name": "workforce_survey", "title": "Workforce survey", "notebook": str(NOTEBOOK),
-             "parameters": {"input_path": str(processed / "survey.parquet")}},
+             "parameters": {"input_path": str(processed / "workforce_survey.parquet")}},
             {"name": "broken", "title": "Broken report", "notebook": str(failing_path),
              "parameters": {"threshold": 5}},
         ]}))

@@ -1,7 +1,7 @@
 """Property-based tests of the survey cleaner (issue #7, part 5).
 
-Exports are built from the survey definition (``workforce_survey.yml``) and the answer-label
-mapping table (``answer_labels.csv``): any wording in the table, in any case and with stray
+Exports are built from the survey definition (``config/surveys/workforce_survey.yml``) and its
+answer scales (``answer_scales.csv``): any wording in the table, in any case and with stray
 spaces, any missing code where an answer is optional, any subset of a multi-select, any whole
 number in range. Valid exports never raise and their outputs stay in range; an out-of-range
 number or an unknown wording always raises :class:`ValidationError` naming its row and column.
@@ -20,14 +20,13 @@ from hypothesis import strategies as st
 from evidence import survey
 from evidence.errors import ValidationError
 from evidence.readers import RawTable
-from evidence.validation import answer_labels, scale_codes
 
 DEFINITION = survey.workforce_survey()
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OPTIONAL_MISSING = ["", "Prefer not to say", "99", "Don't know", "n/a", "-99"]
 CATEGORY_COLUMNS = [c for c in DEFINITION.columns if c["kind"] == "category"]
 INTEGER_COLUMNS = [c for c in DEFINITION.columns if c["kind"] == "integer"]
-LABELS = answer_labels()
+LABELS = DEFINITION.scales
 
 
 @cache
@@ -95,7 +94,7 @@ def test_valid_exports_clean_and_stay_in_range(raw):
     for spec in CATEGORY_COLUMNS:
         values = table[spec["name"]].dropna().astype(str)
         assert set(values) <= set(DEFINITION.categories(spec["scale"]))
-        codes = values.map(scale_codes(spec["scale"]))
+        codes = values.map(dict(zip(LABELS["canonical"], LABELS["code"], strict=False)))
         allowed = set(LABELS.loc[LABELS["scale"] == spec["scale"], "code"])
         assert set(codes) <= allowed
     assert table["nation"].notna().all()  # required

@@ -70,7 +70,10 @@ def raw_identifier_values(processed: Path) -> set[str]:
         manifest = json.loads(manifest_path.read_text())
         if manifest["dataset"] == "survey":
             files = [resolve(manifest["input"]["path"])]
-            columns = list(survey.workforce_survey().direct_identifiers) + [survey.workforce_survey().id_column]
+            spec = survey.load_definition(manifest.get("definition", {}).get(
+                "path", survey.definition.DEFAULT_DEFINITION))
+            own = [*spec.direct_identifiers, *spec.name_columns, *spec.duplicate_keys, spec.id_column]
+            columns = own + [alias for column in own for alias in spec.aliases.get(column, ())]
         else:
             files = [resolve(f["path"]) for f in manifest["input"]["files"].values()]
             columns = list(outcome_records.DIRECT_IDENTIFIERS) + ["EpisodeID", "ChildID"]

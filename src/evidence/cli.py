@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("path", type=Path, help="raw file (.csv, .xlsx or .sav), or folder for outcomes")
     ingest.add_argument("--out", type=Path, default=Path("data/processed"),
                         help="folder for the parquet table and manifest (default: data/processed)")
+    ingest.add_argument("--definition", type=Path, default=None,
+                        help="survey only: the survey's definition (default: config/surveys/workforce_survey.yml); "
+                             "the outputs are named after it")
     ingest.add_argument("--block-mb", type=int, default=None,
                         help="outcomes only: read, check and score the assessments table in blocks of about "
                              "this many MiB through dask (for extracts larger than memory); same output")
@@ -52,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--processed", type=Path, default=Path("data/processed"))
     check.add_argument("--reports", type=Path, default=Path("reports"))
 
+    init = commands.add_parser("init", help="scaffold a definition from an export, for you to confirm")
+    init.add_argument("kind", choices=["survey"], help="survey: a definition for config/surveys/")
+    init.add_argument("path", type=Path, help="the export (.csv, .xlsx or .sav)")
+    init.add_argument("--out", type=Path, required=True, help="the definition to write, e.g. config/surveys/NAME.yml")
+
     sample = commands.add_parser("sample", help="regenerate the synthetic sample data")
     sample.add_argument("--out", type=Path, default=Path("data/raw/sample"))
     return parser
@@ -74,14 +82,23 @@ def main(argv: list[str] | None = None) -> int:
             if args.kind == "survey":
                 if args.block_mb:
                     raise ConfigError("--block-mb applies to outcomes extracts only")
-                manifest = ingest_survey(args.path, args.out)
+                from evidence.survey.definition import DEFAULT_DEFINITION
+
+                manifest = ingest_survey(args.path, args.out, definition=args.definition or DEFAULT_DEFINITION)
             else:
+                if args.definition is not None:
+                    raise ConfigError("--definition here names a survey definition; outcome extracts "
+                                      "take theirs from config/extracts")
                 manifest = ingest_outcomes(args.path, args.out,
                                            block_bytes=args.block_mb << 20 if args.block_mb else None)
             rows = manifest["rows"]
             print(f"ingested {manifest['input']['path']}: rows in: {_counts(rows['in'])}; "
                   f"excluded: {rows['rejected_total']}; written to {args.out}: {_counts(rows['out'])}"
                   f"{' (synthetic sample data)' if manifest['synthetic'] else ''}")
+            if "dialect" in manifest["input"]:
+                summary = rows.get("summary_rows_removed") or []
+                print(f"  read as: {manifest['input']['dialect']['description']}"
+                      + "".join(f"; summary row {s['row']} ({s['label']!r}) left out" for s in summary))
             return 0
         if args.command == "run":
             from evidence.reporting.batch import run_batch
@@ -107,10 +124,18 @@ def main(argv: list[str] | None = None) -> int:
             audit(args.processed, args.reports)
             print(f"audit: no identifiers found in {args.processed} or {args.reports}")
             return 0
+        if args.command == "init" and args.kind == "survey":
+            from evidence.survey.scaffold import scaffold
+
+            written = [p for p in scaffold(args.path, args.out) if p is not None]
+            print(f"wrote {', '.join(map(str, written))}: check every line marked CONFIRM, then "
+                  f"`evidence ingest survey {args.path} --definition {args.out}`")
+            return 0
         if args.command == "sample":
             from evidence import synthetic, synthetic_outcomes, synthetic_services
 
             print(f"wrote {synthetic.write_sample(args.out)}")
+            print(f"wrote {synthetic.write_parent_sample(args.out)}")
             print(f"wrote {synthetic_outcomes.write_sample(args.out)}")
             print(f"wrote {synthetic_services.write_service_effects(args.out)}")
             return 0

@@ -34,21 +34,26 @@ def _checked_out(out: str | Path) -> Path:
 
 
 def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
-                  environ: dict[str, str] | None = None) -> dict:
-    """Ingest a workforce-survey export; write ``OUT/survey.parquet`` and
-    ``OUT/survey.manifest.json``; return the manifest."""
+                  environ: dict[str, str] | None = None,
+                  definition: str | Path = survey.definition.DEFAULT_DEFINITION) -> dict:
+    """Ingest a survey export against its definition (``config/surveys/NAME.yml``, default the
+    workforce survey); write ``OUT/NAME.parquet`` and ``OUT/NAME.manifest.json``, named after
+    the definition so that several surveys sit side by side; return the manifest."""
     source, out = Path(path), _checked_out(out)
+    spec = survey.load_definition(definition)
     raw = read_raw(source)
-    clean = survey.clean_export(raw, environ=environ)
+    clean = survey.clean_export(raw, spec, environ=environ)
     table = clean.table
     manifest = {
         "dataset": "survey",
-        "description": survey.workforce_survey().title,
+        "description": spec.title,
+        "definition": {"name": spec.name, "path": display_path(spec.path), "sha256": sha256_file(spec.path)},
         "synthetic": clean.synthetic,
         "input": {"path": display_path(source), "sha256": sha256_file(source),
                   "bytes": source.stat().st_size, "format": source.suffix.lower().lstrip("."),
-                  "encoding": raw.encoding},
+                  "encoding": raw.encoding, "dialect": clean.dialect},
         "rows": {"in": clean.rows_in, "header_rows_removed": clean.header_rows_removed,
+                 "summary_rows_removed": clean.summary_rows_removed,
                  "rejected": clean.rejected, "rejected_total": sum(clean.rejected.values()),
                  "out": len(table)},
         "duplicates": clean.duplicates,
@@ -59,15 +64,15 @@ def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
             "pseudonym_key": clean.key_origin,
         },
         "columns_not_carried": clean.ignored_columns,
-        "output": {"table": "survey.parquet", "columns": list(table.columns)},
+        "output": {"table": f"{spec.name}.parquet", "columns": list(table.columns)},
         "package_version": provenance.package_version(),
         "git_revision": provenance.git_revision(),
         "created_utc": provenance.utc_now(),
     }
     write_all_atomic({
-        out / "survey.parquet": lambda p: table.to_parquet(p, index=False),
-        out / "survey.manifest.json": lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
-                                                             encoding="utf-8"),
+        out / f"{spec.name}.parquet": lambda p: table.to_parquet(p, index=False),
+        out / f"{spec.name}.manifest.json": lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
+                                                                   encoding="utf-8"),
     })
     return manifest
 

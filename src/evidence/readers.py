@@ -41,6 +41,11 @@ class RawTable:
     row_numbers: pd.Series
     encoding: str | None = None
     column_labels: dict[str, str] = field(default_factory=dict)
+    #: What the reader undid to reach one header row and data (recorded in manifests): an
+    #: Excel ``sep=,`` first line, a second header row of sub-answers merged into the names.
+    layout: dict[str, object] = field(default_factory=dict)
+    #: For a two-row header: merged column name -> (question, sub-answer) of its two cells.
+    column_groups: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -56,7 +61,8 @@ def read_raw(path: str | Path) -> RawTable:
         raise InputFileError(f"{path}: the file is empty (0 bytes); export it again")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = _read_csv_arrow(path) or _read_csv(path)
+        table = _read_excel_sep_csv(path) if _has_sep_line(path) else None
+        table = table or _read_csv_arrow(path) or _read_csv(path)
     elif suffix == ".xlsx":
         table = _read_xlsx(path)
     elif suffix == ".sav":
@@ -67,7 +73,64 @@ def read_raw(path: str | Path) -> RawTable:
             f"{path}: unsupported file type {suffix!r}{older}; export as one of "
             f"{', '.join(SUPPORTED_SUFFIXES)}"
         )
+    _merge_sub_answer_row(table)
     _check_header(table)
+    return table
+
+
+#: Cells a second header row holds under a question with one answer column (SurveyMonkey's
+#: and SmartSurvey's CSV exports); an option's own text stands under each option column.
+SUB_ANSWER_MARKERS = ("Response", "Open-Ended Response")
+
+
+def _merge_sub_answer_row(table: RawTable) -> None:
+    """Merge a two-row header (row 1: the question, once, over all its columns; row 2: the
+    sub-answer of each column - ``Response``, ``Open-Ended Response`` or an option's text) into
+    one name per column: the question, or ``question [option]`` where a question spans several
+    columns. Recognised by a marker cell in row 2 under a named column while row 2 is blank
+    under the first column (the respondent ID's place)."""
+    if table.data.empty:
+        return
+    header = [str(c) for c in table.data.columns]
+    second = table.data.iloc[0]
+    markers = second.isin(list(SUB_ANSWER_MARKERS)).fillna(False).to_numpy()
+    if not markers.any() or pd.notna(second.iloc[0]):
+        return
+    questions = pd.Series([h if h.strip() else None for h in header], dtype="object").ffill()
+    if questions.isna().any():
+        return
+    spans = questions.groupby(questions).transform("size")
+    names, groups = [], {}
+    for question, sub, span in zip(questions, second.fillna(""), spans, strict=True):
+        name = question if span == 1 else f"{question} [{sub}]"
+        names.append(name)
+        groups[name] = (question, sub)
+    table.data = table.data.iloc[1:].set_axis(names, axis=1).reset_index(drop=True)
+    table.row_numbers = table.row_numbers.iloc[1:].reset_index(drop=True)
+    table.column_groups = groups
+    table.layout["header_rows"] = 2
+
+
+def _has_sep_line(path: Path) -> bool:
+    """Whether the CSV starts with Excel's ``sep=X`` line (which names the delimiter)."""
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    return head.removeprefix(b"\xef\xbb\xbf").lower().startswith(b"sep=")
+
+
+def _read_excel_sep_csv(path: Path) -> RawTable:
+    """A CSV whose first line is Excel's ``sep=,``: read without that line, row numbers as in
+    the file (the header is then row 2). Another delimiter is refused as any non-comma file."""
+    text, encoding = _decode(path)
+    first, _, rest = text.partition("\n")
+    delimiter = first.strip()[4:]
+    if delimiter != ",":
+        raise InputFileError(
+            f"{path}, row 1: the file starts with Excel's line {first.strip()!r}, so it is "
+            f"{'tab' if delimiter == chr(9) else repr(delimiter)}-separated; export the file as "
+            "comma-separated CSV")
+    table = _csv_records(path, rest, encoding, first_row=2)
+    table.layout["excel_sep_line"] = first.strip()
     return table
 
 
@@ -131,11 +194,21 @@ def _read_csv(path: Path) -> RawTable:
         raise InputFileError(
             f"{path}, row 1: the header has no commas;{hint} export the file as comma-separated CSV"
         )
+    return _csv_records(path, text, encoding)
+
+
+def _csv_records(path: Path, text: str, encoding: str, first_row: int = 1) -> RawTable:
+    """Parse decoded CSV ``text`` whose first line is file row ``first_row``."""
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as error:
-        raise _csv_error(path, text, error) from None
-    numbered = [(n, r) for n, r in enumerate(records, start=1) if any(c.strip() for c in r)]
+        error_at = _csv_error(path, text, error)
+        if first_row == 1:
+            raise error_at from None
+        message = str(error_at)
+        row = int(message.split(", row ", 1)[1].split(":", 1)[0])
+        raise InputFileError(message.replace(f", row {row}:", f", row {row + first_row - 1}:", 1)) from None
+    numbered = [(n, r) for n, r in enumerate(records, start=first_row) if any(c.strip() for c in r)]
     if not numbered:
         raise InputFileError(f"{path}: the file has no header row")
     (_, header), body = numbered[0], numbered[1:]
@@ -391,7 +464,14 @@ def _as_text(column: pd.Series) -> pd.Series:
         return text
     if pd.api.types.is_datetime64_any_dtype(column):
         return column.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
-    return column.astype("string").replace("", pd.NA)
+    text = column.astype("string").replace("", pd.NA)
+    if column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype):
+        # value labels applied: labels, and numbers that have no label (99.0 -> "99")
+        column = column.astype(object)
+        numbers = pd.to_numeric(column.where(column.map(type).eq(float)), errors="coerce")
+        whole = numbers.notna() & (numbers % 1 == 0)
+        text[whole] = numbers[whole].astype("Int64").astype("string")
+    return text
 
 
 def _check_header(table: RawTable) -> None:
@@ -424,4 +504,12 @@ def _check_header(table: RawTable) -> None:
             raise InputFileError(
                 f"{table.path}, row 1: column name {name!r} appears twice (columns "
                 f"{' and '.join(map(str, numbers))}); rename or remove the extra column")
+    folded: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        first = folded.setdefault(name.casefold(), number)
+        if first != number:
+            raise InputFileError(
+                f"{table.path}, row 1: column names {names[first - 1]!r} (column {first}) and "
+                f"{name!r} (column {number}) differ only in case, so which one is meant cannot be "
+                "told; rename or remove one of them")
     table.data.columns = names

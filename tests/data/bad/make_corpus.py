@@ -290,7 +290,7 @@ def outcome_cases() -> dict[str, bytes]:
 
 def build() -> dict[str, bytes]:
     """Every committed corpus file: path relative to this folder -> bytes."""
-    return survey_cases() | outcome_cases()
+    return survey_cases() | outcome_cases() | survey_dialect_cases()
 
 
 def write(folder: Path = HERE, files: Callable[[], dict[str, bytes]] = build) -> list[Path]:
@@ -301,6 +301,36 @@ def write(folder: Path = HERE, files: Callable[[], dict[str, bytes]] = build) ->
         path.write_bytes(data)
         written.append(path)
     return written
+
+
+# --- survey: dialects and coded exports (issue 13) ---------------------------------------------
+
+
+def survey_dialect_cases() -> dict[str, bytes]:
+    """Refusals and good-but-tricky inputs of the export dialects: a header differing from
+    another only in case, a choice code outside the definition's codes (in a Qualtrics numeric
+    export, band code 6 must not become "Band 6"), a summary row under the responses, and
+    Excel's ``sep=`` first line."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("survey_layouts", HERE.parent / "survey_layouts.py")
+    layouts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layouts)
+    from evidence.survey.definition import workforce_survey
+
+    definition = workforce_survey()
+    numeric = _parse(layouts.qualtrics_numeric(layouts.frames(definition)[0], definition).decode("utf-8-sig"))
+    numeric = numeric[: 3 + SURVEY_ROWS]
+    base = survey_rows()
+    total = ["Total responses", str(SURVEY_ROWS)] + [""] * (len(base[0]) - 2)
+    cases = {
+        "case_only_duplicate_header.csv": utf8(rename_column(base, "Q6", "q5")),
+        "numeric_code_outside_definition.csv": utf8(setcell(numeric, 6, "Q4", "6")),
+        "summary_row_ok.csv": utf8([*base, total]),
+        "excel_sep_line_ok.csv": b"\xef\xbb\xbfsep=,\r\n" + utf8(base, bom=False),
+        "excel_sep_semicolon.csv": ("sep=;\r\n" + csv_text(base, ";")).encode("utf-8"),
+    }
+    return {f"survey/{name}": data for name, data in cases.items()}
 
 
 if __name__ == "__main__":
