@@ -363,7 +363,7 @@ def _sourced(raw):
 
 
 @pytest.mark.parametrize("mutate, fragments", [
-    (lambda r: _cost(r).pop("unit"), ["parameters.costs.training_per_child", "missing field(s) unit"]),
+    (lambda r: _cost(r).pop("unit"), ["parameters.costs.training_per_child", "missing key(s) unit"]),
     (lambda r: _cost(r).update(value=-38), ["parameters.costs.training_per_child.value", "-38",
                                             "a cost must not be negative"]),
     (lambda r: r["parameters"]["costs.equipment_share"].update(value=1.3),
