@@ -97,7 +97,7 @@ def test_a_value_has_a_source_or_is_illustrative_with_a_note(tmp_path):
     provenance({}, ("d",), problems, text_source, "a citation")
     provenance({"illustrative": "yes"}, ("e",), problems, text_source, "a citation")
     provenance({"source": dict(source, year="2024")}, ("f",), problems, structured_source, "title, ...")
-    rules = [(p.key, p.rule) for p in problems.found]
+    rules = [(p.column, p.rule) for p in problems.found]
     assert rules[0][0] == "c" and "illustrative value needs a note" in rules[0][1]
     assert rules[1] == ("d", "missing field 'source' (a citation): a value needs a source, or illustrative: true "
                              "with a note")

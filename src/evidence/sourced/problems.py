@@ -15,11 +15,11 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
-from evidence.errors import ConfigError, bulleted
+from evidence.errors import ConfigError, Problem, bulleted
 from evidence.paths import display_path
 
 KeyPath = tuple[str, ...]
@@ -30,25 +30,14 @@ LISTED = 40
 
 
 @dataclass(frozen=True)
-class ConfigProblem:
-    """One broken rule at one key of a configuration file: ``line`` is 1-based (None for the
-    file as a whole), ``key`` the key path joined by dots (None: the whole document), ``value``
-    the offending value (None: not shown) and ``rule`` what is allowed."""
+class ConfigProblem(Problem):
+    """One broken rule at one key of a configuration file: ``row`` is the key's 1-based line
+    (None for the file as a whole), ``column`` the key path joined by dots (None: the whole
+    document), ``value`` the offending value (None: not shown) and ``rule`` what is allowed;
+    shown as ``file, line 12, key 'a.b': value 3: rule``."""
 
-    file: str
-    line: int | None
-    key: str | None
-    value: object
-    rule: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.key:
-            where.append(f"key {self.key!r}")
-        value = "" if self.value is None else f": value {self.value!r}"
-        return f"{', '.join(where)}{value}: {self.rule}"
+    row_name: ClassVar[str] = "line"
+    column_name: ClassVar[str] = "key"
 
 
 def read_yaml(path: Path) -> tuple[Any, Locations]:
