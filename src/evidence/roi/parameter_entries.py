@@ -44,7 +44,11 @@ SOURCE_FORM = ", ".join(SOURCE_FIELDS)
 
 
 def distribution_entry(raw: Any, kind: str, value: float, where: KeyPath, problems: Problems,
-                  sourced_value: bool = False) -> Distribution | None:
+                       sourced_value: bool = False) -> Distribution | None:
+    """The ``distribution`` of the entry at ``where`` around ``value``: a ``type`` allowed for a
+    parameter of ``kind`` with its ``se`` or ``low``/``high``, and (unless ``fixed``) where its
+    spread comes from, which a ``sourced_value`` must say. None, with the problems recorded,
+    if it is invalid."""
     where = (*where, "distribution")
     allowed = ALLOWED_DISTRIBUTIONS[kind]
     if not isinstance(raw, dict) or "type" not in raw:
@@ -98,8 +102,9 @@ def distribution_entry(raw: Any, kind: str, value: float, where: KeyPath, proble
 
 
 def cost_price_year(raw_year: Any, spec: ParameterSpec, where: KeyPath, price_year: str, index: PriceIndex,
-                scenario: bool, problems: Problems) -> tuple[str | None, float, str]:
-    """(the value's own price year, the factor to the set's price year, the index used)."""
+                    scenario: bool, problems: Problems) -> tuple[str | None, float, str]:
+    """(the value's own price year, the factor to the set's ``price_year`` by ``index``, the
+    index used): only a cost has one, and a base-case cost must state it."""
     where = (*where, "price_year")
     if spec.kind != "cost":
         if raw_year is not None:
@@ -136,7 +141,10 @@ def one_way_range(raw: Any, kind: str, value: float, where: KeyPath, problems: P
 
 
 def parameter_entry(name: str, spec: ParameterSpec, raw: Any, where: KeyPath, price_year: str, index: PriceIndex,
-               problems: Problems, scenario: bool = False) -> Parameter | None:
+                    problems: Problems, scenario: bool = False) -> Parameter | None:
+    """The parameter ``name`` from its entry ``raw`` at ``where``, a cost moved to the set's
+    ``price_year`` (its spread and range with it); None, with the problems recorded, if the
+    entry is invalid. Only a ``scenario`` may hold a cost with no stated price year."""
     if not isinstance(raw, dict):
         problems.add(where, None, f"give a mapping with {', '.join(REQUIRED_FIELDS)} and a source")
         return None
@@ -174,7 +182,7 @@ def parameter_entry(name: str, spec: ParameterSpec, raw: Any, where: KeyPath, pr
 
 
 def replacements(entries: Any, where: KeyPath, specs: dict[str, ParameterSpec], price_year: str,
-                  index: PriceIndex, problems: Problems, scenario: bool = False) -> dict[str, Parameter]:
+                 index: PriceIndex, problems: Problems, scenario: bool = False) -> dict[str, Parameter]:
     """Whole parameter entries replacing the base case's (an override or a scenario)."""
     if not isinstance(entries, dict):
         problems.add(where, None, "a mapping of parameter name to a full parameter entry")

@@ -21,7 +21,7 @@ from evidence.disclosure import DisclosureRule
 from evidence.errors import EvidenceError
 from evidence.roi.assumption_set import Parameter
 from evidence.roi.model import BAND_LABELS, BANDS, PARAMETERS
-from evidence.sourced import Distribution
+from evidence.sourced import FIXED, Distribution
 
 TIERS = ("Universal", "Targeted", "Specialist")
 #: The NHS Digital rule (counts 1-7 suppressed, means only over at least 10 children).
@@ -74,7 +74,7 @@ def _mean_parameter(name: str, values: pd.Series, distribution: str, description
     n, mean = len(x), float(x.mean())
     se = float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
     if se <= 0 or (distribution == "gamma" and mean <= 0):
-        dist = Distribution("fixed")
+        dist = FIXED
     else:
         dist = Distribution(distribution, se=se)
     note = f"{description}: mean {mean:.3g} (SE {se:.2g}) over {n:,} children"
