@@ -37,7 +37,7 @@ def test_shipped_values_match_the_sourced_figures():
 @pytest.mark.parametrize("change, message", [
     (lambda m: m["pedsql/total"]["mic"].pop("note"), "add a note saying why"),
     (lambda m: m["pedsql/total"]["reliability"].pop("source"), "needs a source, or illustrative: true"),
-    (lambda m: m["pedsql/total"]["reliability"].update(confidence="high"), "unknown key(s) confidence"),
+    (lambda m: m["pedsql/total"]["reliability"].update(confidence="high"), "reliability.confidence': value 'high': unknown key"),
     (lambda m: m["pedsql/total"]["mic"].update(illustrative="yes"), "must be true or false"),
     (lambda m: m["pedsql/total"]["reliability"].update(value="0.9"), "must be a number or null"),
 ])

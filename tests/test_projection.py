@@ -422,7 +422,7 @@ def test_every_problem_is_reported_at_once_with_its_line(config_copy):
     lines = text.splitlines()
     for value in ("2.5", "-1"):
         number = next(i for i, line in enumerate(lines, 1) if line.strip() == f"value: {value}")
-        assert re.search(rf"england\.yml, row {number}, column '[\w.]+\.value': value {re.escape(value)}", message), message
+        assert re.search(rf"england\.yml, line {number}, key '[\w.]+\.value': value {re.escape(value)}", message), message
 
 
 def test_invalid_yaml_and_missing_files_are_named(config_copy):

@@ -363,7 +363,7 @@ def _sourced(raw):
 
 
 @pytest.mark.parametrize("mutate, fragments", [
-    (lambda r: _cost(r).pop("unit"), ["parameters.costs.training_per_child", "missing field(s) unit"]),
+    (lambda r: _cost(r).pop("unit"), ["parameters.costs.training_per_child", "missing key(s) unit"]),
     (lambda r: _cost(r).update(value=-38), ["parameters.costs.training_per_child.value", "-38",
                                             "a cost must not be negative"]),
     (lambda r: r["parameters"]["costs.equipment_share"].update(value=1.3),
@@ -421,6 +421,25 @@ def test_every_problem_is_listed_at_once(tmp_path):
     with pytest.raises(ConfigError) as caught:
         roi.load_assumptions(_write_set(tmp_path, two))
     assert "2 problem(s)" in str(caught.value)
+
+
+def _line(text: str, content: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if line.strip() == content)
+
+
+def test_problems_name_the_file_and_line_they_are_in_even_through_extends(tmp_path):
+    parent, child = tmp_path / WAITING_LIST.name, tmp_path / USUAL_CARE.name
+    parent.write_text(WAITING_LIST.read_text(encoding="utf-8").replace("value: 39133", "value: -39133", 1))
+    child.write_text(USUAL_CARE.read_text(encoding="utf-8").replace("value: 120", "value: -120", 1))
+    with pytest.raises(ConfigError) as caught:
+        roi.load_assumptions(child)
+    message = str(caught.value)
+    assert message.startswith(f"2 problem(s) in the assumption set {child}:"), message
+    # the salary comes from the parent set, the comparator's cost from the set that extends it
+    assert (f"{parent}, line {_line(parent.read_text(), 'value: -39133')}, key 'parameters.staff.salary_band6.value': "
+            "value -39133: a cost must not be negative") in message
+    assert (f"{child}, line {_line(child.read_text(), 'value: -120')}, key 'parameters.comparator.cost_per_child"
+            ".value': value -120: a cost must not be negative") in message
 
 
 def test_extends_cycles_missing_files_and_bad_yaml(tmp_path):

@@ -8,6 +8,7 @@ traceback and exits non-zero; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 class EvidenceError(Exception):
@@ -36,9 +37,12 @@ class Problem:
 
     ``row`` is the 1-based row number as the user sees it in the file (the line number of a
     CSV, the row number in Excel, the case number in SPSS); ``None`` when the problem concerns
-    the whole column or file.
+    the whole column or file. A configuration file's problem names a line and a key instead
+    (:class:`evidence.sourced.ConfigProblem`): ``row_name`` and ``column_name`` say how.
     """
 
+    row_name: ClassVar[str] = "row"
+    column_name: ClassVar[str] = "column"
     file: str
     row: int | None
     column: str | None
@@ -48,9 +52,9 @@ class Problem:
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{self.row_name} {self.row}")
         if self.column is not None:
-            where.append(f"column {self.column!r}")
+            where.append(f"{self.column_name} {self.column!r}")
         plain = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalar
         value = "" if plain is None else f": value {plain!r}"
         return f"{', '.join(where)}{value}: {self.rule}"

@@ -1,37 +1,33 @@
 """Outcome-measure defaults (``config/outcomes/measures.yml``): reliability, minimal important
-change and clinical cut-off for each instrument scale, each with a source or flagged
-illustrative, checked on load. A figure attributed to a publication whose passage could not be
-read is flagged illustrative, keeps that publication as its source, and its note says it is
-unconfirmed; :meth:`Sourced.describe` gives the source and the note."""
+change and clinical cut-off for each instrument scale, each a
+:class:`~evidence.sourced.SourcedValue` with a source or flagged illustrative, checked on load.
+A figure attributed to a publication whose passage could not be read is flagged illustrative,
+keeps that publication as its source, and its note says it is unconfirmed;
+:meth:`~evidence.sourced.SourcedValue.describe` gives the source and the note."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from evidence.errors import ConfigError
-from evidence.paths import resolve
+from evidence.paths import display_path, resolve
+from evidence.sourced import (
+    Problems,
+    SourcedValue,
+    check_keys,
+    is_number,
+    provenance,
+    read_yaml,
+    text_source,
+)
 
 MEASURES_FILE = Path("config/outcomes/measures.yml")
 FIELDS = ("reliability", "mic", "clinical_cutoff")
+ENTRY_KEYS = {"higher_is_better", *FIELDS}
 #: An item: its value and a source (with an optional note), or illustrative: true with a note
 #: (and, for a figure attributed to a publication that could not be confirmed, that source).
 ITEM_KEYS = {"value", "source", "illustrative", "note"}
-
-
-@dataclass(frozen=True)
-class Sourced:
-    """A value and where it comes from (``illustrative`` when no source is held)."""
-
-    value: float | None
-    source: str
-    illustrative: bool
-
-    def describe(self) -> str:
-        """The source (and any note) in words; an illustrative or unconfirmed value says so."""
-        return f"{self.source} (illustrative)" if self.illustrative else self.source
 
 
 @dataclass(frozen=True)
@@ -39,46 +35,49 @@ class MeasureDefaults:
     instrument: str
     scale: str
     higher_is_better: bool
-    reliability: Sourced
-    mic: Sourced
-    clinical_cutoff: Sourced
+    reliability: SourcedValue
+    mic: SourcedValue
+    clinical_cutoff: SourcedValue
 
 
 def measure_defaults(instrument: str, scale: str, path: str | Path = MEASURES_FILE) -> MeasureDefaults:
-    """Defaults for ``instrument/scale``; every value must carry a source or ``illustrative: true``."""
+    """Defaults for ``instrument/scale``; every value must carry a source or ``illustrative: true``.
+    Every problem in the entry is listed in one ConfigError naming file, line, key and value."""
     path = resolve(path)
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read measure defaults ({error})") from None
+    config, locations = read_yaml(path)
     key = f"{instrument}/{scale}"
-    if key not in config:
-        raise ConfigError(f"{path}: no defaults for {key!r}; add an entry (known: {', '.join(config)})")
+    if not isinstance(config, dict) or key not in config:
+        known = ", ".join(config) if isinstance(config, dict) else "none"
+        raise ConfigError(f"{display_path(path)}: no defaults for {key!r}; add an entry (known: {known})")
+    problems = Problems(path, locations)
     entry = config[key]
-    values = {}
-    for name in FIELDS:
-        item = entry.get(name)
-        if not isinstance(item, dict) or "value" not in item:
-            raise ConfigError(f"{path}: {key}.{name} needs a value")
-        unknown = set(item) - ITEM_KEYS
-        if unknown:
-            raise ConfigError(f"{path}: {key}.{name}: unknown key(s) {', '.join(sorted(unknown))}; allowed: "
-                              f"{', '.join(sorted(ITEM_KEYS))}")
-        illustrative = item.get("illustrative", False)
-        if not isinstance(illustrative, bool):
-            raise ConfigError(f"{path}: {key}.{name}.illustrative must be true or false, got {illustrative!r}")
-        if not illustrative and not item.get("source"):
-            raise ConfigError(f"{path}: {key}.{name} needs a source, or illustrative: true")
-        if illustrative and not item.get("note"):
-            raise ConfigError(f"{path}: {key}.{name} is illustrative: add a note saying why (no source, or a "
-                              "source whose figure could not be confirmed) and what should replace it")
-        source = "; ".join(str(item[k]) for k in ("source", "note") if item.get(k))
-        value = item["value"]
-        if value is not None and not isinstance(value, int | float):
-            raise ConfigError(f"{path}: {key}.{name} value must be a number or null, got {value!r}")
-        values[name] = Sourced(None if value is None else float(value), source, illustrative)
-    if not 0 <= (values["reliability"].value or 0) < 1:
-        raise ConfigError(f"{path}: {key}.reliability must be in [0, 1)")
-    if not isinstance(entry.get("higher_is_better"), bool):
-        raise ConfigError(f"{path}: {key}.higher_is_better must be true or false")
+    if not isinstance(entry, dict):
+        problems.add((key,), entry, f"a mapping with {', '.join(sorted(ENTRY_KEYS))}")
+        entry = {}
+    values = {name: _item(entry.get(name), (key, name), problems) for name in FIELDS}
+    if entry:
+        check_keys(entry, (key,), ENTRY_KEYS, problems)
+        if not isinstance(entry.get("higher_is_better"), bool):
+            problems.add((key, "higher_is_better"), entry.get("higher_is_better"), "must be true or false")
+    reliability = values["reliability"]
+    if reliability is not None and not 0 <= (reliability.value or 0) < 1:
+        problems.add((key, "reliability", "value"), reliability.value, "a reliability must lie in [0, 1)")
+    problems.raise_if_any(f"the defaults for {key}", "Fix these entries (see the comments at the top of "
+                          f"{display_path(path)}) and run again.")
     return MeasureDefaults(instrument, scale, entry["higher_is_better"], **values)
+
+
+def _item(item: object, where: tuple[str, ...], problems: Problems) -> SourcedValue | None:
+    if not isinstance(item, dict) or "value" not in item:
+        problems.add(where, None, "needs a value (a number, or null for none) and a source or illustrative: true")
+        return None
+    before = problems.count()
+    check_keys(item, where, ITEM_KEYS, problems)
+    citation, illustrative, note = provenance(item, where, problems, text_source, "a citation")
+    value = item["value"]
+    if value is not None and not is_number(value, finite=True):
+        problems.add((*where, "value"), value, "must be a number or null")
+    if problems.count() > before:
+        return None
+    return SourcedValue(value=None if value is None else float(value), citation=citation or "",
+                        illustrative=illustrative, note=note)

@@ -13,25 +13,34 @@ Every number the projection uses is a :class:`Quantity` with a unit and exactly 
 
 An uncertain quantity also carries a Monte Carlo ``distribution`` (``triangular`` with its mode
 at the value, or ``uniform``), whose range is itself illustrative unless given a ``source``.
+Each quantity is a sourced value (:class:`~evidence.sourced.SourcedValue`), drawn by
+:func:`evidence.sourced.draw_values`; this module holds only the projection's schema.
 
 Everything is checked on load; all problems are reported together, each naming the file, the
-line, the key, the value and the rule broken (:class:`evidence.errors.ConfigError`).
+line, the key, the value and the rule broken (:mod:`evidence.sourced.problems`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import yaml
-
-from evidence.errors import ConfigError, EvidenceError, Problem
+from evidence.errors import ConfigError
 from evidence.files import sha256_file
 from evidence.paths import display_path, resolve
-from evidence.published import PUBLISHED_FOLDER, citation, read_published
+from evidence.projection.references import PublishedFigures
+from evidence.published import PUBLISHED_FOLDER
+from evidence.sourced import (
+    ConfigProblem,
+    Distribution,
+    Problems,
+    SourcedValue,
+    check_keys,
+    is_number,
+    raise_if_any,
+    read_yaml,
+)
 
 NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
 SCENARIOS_FILE = "scenarios.yml"
@@ -100,41 +109,24 @@ NATION_KEYS = {"nation", "start_year", "description", "parameters"}
 SCENARIO_KEYS = {"label", "description", "workforce_growth_reading"} | {s.name for s in SCENARIO_SPECS}
 
 
-@dataclass(frozen=True)
-class Distribution:
-    """A Monte Carlo distribution: ``triangular`` (mode at the quantity's value) or
-    ``uniform`` between ``low`` and ``high``; ``source`` None means the range is illustrative."""
-
-    kind: str
-    low: float
-    high: float
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class Quantity:
+@dataclass(frozen=True, kw_only=True)
+class Quantity(SourcedValue):
     """One number the projection uses, with its unit and where it comes from.
 
     ``status`` is ``published`` (value read from ``data/raw/published``), ``source`` (quoted
-    or read from a named document) or ``illustrative``. ``citation`` names the document (empty
-    when illustrative); ``detail`` says which figure in it (for a published figure: its
-    statement, nation, period and value as published); ``note`` says how the figure is read.
+    or read from a named document) or ``illustrative`` (then ``illustrative`` is true).
+    ``citation`` names the document (empty when illustrative); ``detail`` says which figure in
+    it (for a published figure: its statement, nation, period and value as published); ``note``
+    says how the figure is read. A ``distribution`` is ``triangular`` (mode at the value) or
+    ``uniform`` between ``low`` and ``high``; its ``source`` None means the range is
+    illustrative.
     """
 
     name: str
     description: str
     kind: str
-    value: float
-    unit: str
     status: str
-    citation: str
     detail: str = ""
-    note: str = ""
-    distribution: Distribution | None = None
-
-    @property
-    def illustrative(self) -> bool:
-        return self.status == "illustrative"
 
 
 @dataclass(frozen=True)
@@ -168,77 +160,8 @@ class Assumptions:
         return [self.scenarios[s] for s in self.sets[name]]
 
 
-class _Problems:
-    """Collects problems in one file, with the YAML line of each key path."""
-
-    def __init__(self, path: Path, lines: dict[tuple[str, ...], int]) -> None:
-        self.path, self.lines, self.found = path, lines, []
-
-    def add(self, where: tuple[str, ...], value: object, rule: str) -> None:
-        line = next((self.lines[where[:n]] for n in range(len(where), 0, -1) if where[:n] in self.lines), None)
-        self.found.append(Problem(display_path(self.path), line, ".".join(where) or None, value, rule))
-
-
-def _read_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
-    """The YAML document and the 1-based line of every mapping key, by key path."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        document = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except OSError as error:
-        raise ConfigError(f"{display_path(path)}: cannot read ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{display_path(path)}: not valid YAML ({error})") from None
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(node: yaml.Node, where: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                lines[(*where, str(key.value))] = key.start_mark.line + 1
-                walk(value, (*where, str(key.value)))
-        elif isinstance(node, yaml.SequenceNode):
-            for number, item in enumerate(node.value):
-                lines[(*where, str(number))] = item.start_mark.line + 1
-                walk(item, (*where, str(number)))
-
-    if root is not None:
-        walk(root, ())
-    return document, lines
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-class _PublishedFigures:
-    """Published figures looked up by ``<file>/<measure_id>``, each file read once."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.tables, self.used = folder, {}, set()
-
-    def find(self, reference: str) -> tuple[pd.Series | None, str]:
-        file, _, measure = reference.partition("/")
-        if not file or not measure:
-            return None, "must be <file>/<measure_id>, e.g. rcot_workforce_strategy_2024/ot_leaver_rate"
-        if file not in self.tables:
-            try:
-                self.tables[file] = read_published(file, self.folder)
-            except FileNotFoundError:
-                return None, f"no published file {display_path(self.folder / (file + '.csv'))}"
-            except EvidenceError as error:
-                return None, f"published file {file}.csv is invalid: {error}"
-        table = self.tables[file]
-        if "measure_id" not in table or "value" not in table:
-            return None, f"{file}.csv needs columns measure_id and value"
-        rows = table[table["measure_id"] == measure]
-        if len(rows) != 1:
-            return None, f"{file}.csv has {len(rows)} rows with measure_id {measure!r} (need exactly 1)"
-        self.used.add(file)
-        return rows.iloc[0], ""
-
-
-def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: _Problems,
-              published: _PublishedFigures, nation: str | None, uncertain: bool = True) -> Quantity | None:
+def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: Problems,
+              published: PublishedFigures, nation: str | None, uncertain: bool = True) -> Quantity | None:
     """Check one quantity entry and build it; problems are collected, None if any.
     ``nation``: the nation a published figure must be for (None: any); ``uncertain``: whether
     a Monte Carlo distribution is allowed."""
@@ -247,8 +170,7 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: _Prob
         problems.add(where, entry, "must be a mapping with value (or published), unit, and source, "
                                    "published or illustrative: true")
         return None
-    for key in sorted(set(entry) - QUANTITY_KEYS):
-        problems.add((*where, key), entry[key], f"unknown key; allowed: {', '.join(sorted(QUANTITY_KEYS))}")
+    check_keys(entry, where, QUANTITY_KEYS, problems)
     origins = [k for k in ("published", "source") if entry.get(k) not in (None, "")]
     if entry.get("illustrative") is True:
         origins.append("illustrative")
@@ -267,36 +189,12 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: _Prob
         if "value" in entry:
             problems.add((*where, "value"), value, "a published quantity takes its value from the "
                                                    "published file; remove value here")
-        reference = str(entry["published"])
-        row, error = published.find(reference) if " / " not in reference else (None, "")
-        if " / " in reference:
-            value, cited, detail = _published_ratio(reference, where, problems, published, nation)
-        elif row is None:
-            problems.add((*where, "published"), entry["published"], error)
-        else:
-            try:
-                value = float(row["value"])
-            except ValueError:
-                problems.add((*where, "published"), row["value"], "the published value is not a number")
-                value = None
-            if value is not None and row.get("unit", "").strip().lower() == "percent":
-                value /= 100
-            row_nation = row.get("nation", "")
-            if nation is not None and row_nation and row_nation != nation:
-                problems.add((*where, "published"), entry["published"],
-                             f"that figure is for {row_nation}, not {nation}; a figure borrowed from "
-                             "another nation is an assumption: give value and illustrative: true")
-            period = f", {row['period']}" if row.get("period") else ""
-            cited = citation(row)
-            quoted = row.get("quoted_from", "")
-            quoted = f"; the page quotes {quoted}" if quoted and quoted != "not named on the page" else ""
-            detail = (f"{row.get('statement', '')} ({row_nation or 'nation not stated'}{period}; as "
-                      f"published: {row['value']} {row.get('unit', '')}{quoted})")
-    elif (status or "value" in entry) and not _number(value):
+        value, cited, detail = published.figure(str(entry["published"]), (*where, "published"), problems, nation)
+    elif (status or "value" in entry) and not is_number(value, finite=True):
         problems.add((*where, "value"), value, "a number is required")
     elif status == "source":
         cited = str(entry["source"])
-    if _number(value):
+    if is_number(value, finite=True):
         broken = spec.check(float(value))
         if broken:
             problems.add((*where, "value" if status != "published" else "published"), value, broken)
@@ -304,55 +202,24 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: _Prob
     if "distribution" in entry and not uncertain:
         problems.add((*where, "distribution"), entry["distribution"],
                      "scenario settings are fixed; uncertainty comes from the baseline's distributions")
-    elif "distribution" in entry and _number(value):
+    elif "distribution" in entry and is_number(value, finite=True):
         distribution = _distribution(spec, float(value), entry["distribution"], (*where, "distribution"), problems)
     if len(problems.found) > before:
         return None
-    return Quantity(spec.name, spec.description, spec.kind, float(value), unit.strip(), status,
-                    cited, detail, note, distribution)
-
-
-def _published_ratio(reference: str, where: tuple[str, ...], problems: _Problems, published: _PublishedFigures,
-                     nation: str | None) -> tuple[float | None, str, str]:
-    """(value, citation, detail) of ``<file>/<id> / <file>/<id>``: the ratio of two published
-    figures, each for ``nation``, with the arithmetic in ``detail``."""
-    parts = [p.strip() for p in reference.split(" / ")]
-    if len(parts) != 2:
-        problems.add((*where, "published"), reference, "a ratio is <file>/<measure_id> / <file>/<measure_id>")
-        return None, "", ""
-    rows = []
-    for part in parts:
-        row, error = published.find(part)
-        if row is None:
-            problems.add((*where, "published"), part, error)
-            return None, "", ""
-        if nation is not None and row.get("nation", "") not in ("", nation):
-            problems.add((*where, "published"), part, f"that figure is for {row['nation']}, not {nation}")
-            return None, "", ""
-        try:
-            rows.append((row, float(row["value"])))
-        except ValueError:
-            problems.add((*where, "published"), row["value"], "the published value is not a number")
-            return None, "", ""
-    (top, a), (bottom, b) = rows
-    if b == 0:
-        problems.add((*where, "published"), reference, "the denominator is 0")
-        return None, "", ""
-    detail = (f"Derived: {top['statement']} ({top.get('period', '')}) {top['value']} / {bottom['statement']} "
-              f"({bottom.get('period', '')}) {bottom['value']} = {a / b:.3f} ({top.get('nation') or 'nation not stated'})")
-    return a / b, citation(top), detail
+    return Quantity(name=spec.name, description=spec.description, kind=spec.kind, value=float(value),
+                    unit=unit.strip(), status=status, citation=cited, detail=detail, note=note,
+                    distribution=distribution, illustrative=status == "illustrative")
 
 
 def _distribution(spec: Spec, value: float, entry: object, where: tuple[str, ...],
-                  problems: _Problems) -> Distribution | None:
+                  problems: Problems) -> Distribution | None:
     if not isinstance(entry, dict) or entry.get("kind") not in DISTRIBUTIONS:
         problems.add(where, entry, f"must be a mapping with kind ({' or '.join(sorted(DISTRIBUTIONS))}), "
                                    "low and high")
         return None
-    for key in sorted(set(entry) - {"kind", "low", "high", "source"}):
-        problems.add((*where, key), entry[key], "unknown key; allowed: kind, low, high, source")
+    check_keys(entry, where, ("kind", "low", "high", "source"), problems)
     low, high = entry.get("low"), entry.get("high")
-    if not (_number(low) and _number(high)):
+    if not (is_number(low, finite=True) and is_number(high, finite=True)):
         problems.add(where, {"low": low, "high": high}, "low and high must be numbers")
         return None
     if not low < high:
@@ -364,7 +231,7 @@ def _distribution(spec: Spec, value: float, entry: object, where: tuple[str, ...
         broken = spec.check(float(number))
         if broken:
             problems.add((*where, bound), number, broken)
-    return Distribution(entry["kind"], float(low), float(high), entry.get("source"))
+    return Distribution(entry["kind"], low=float(low), high=float(high), source=entry.get("source"))
 
 
 def _check_nation(nation: str, folder: Path) -> Path:
@@ -387,17 +254,16 @@ def load_assumptions(folder: str | Path = "config/projection", nation: str = "En
     """Load and check the baseline for ``nation`` and the scenarios; raise
     :class:`~evidence.errors.ConfigError` listing every problem found."""
     folder = resolve(folder)
-    published = _PublishedFigures(resolve(published_folder))
+    published = PublishedFigures(resolve(published_folder))
     nation_path = _check_nation(nation, folder)
-    document, lines = _read_yaml(nation_path)
-    problems = _Problems(nation_path, lines)
+    document, lines = read_yaml(nation_path)
+    problems = Problems(nation_path, lines)
     parameters: dict[str, Quantity] = {}
     start_year = 0
     if not isinstance(document, dict):
         problems.add((), document, f"must be a mapping with keys {', '.join(sorted(NATION_KEYS))}")
         document = {}
-    for key in sorted(set(document) - NATION_KEYS):
-        problems.add((key,), document[key], f"unknown key; allowed: {', '.join(sorted(NATION_KEYS))}")
+    check_keys(document, (), NATION_KEYS, problems)
     if document and document.get("nation") != nation:
         problems.add(("nation",), document.get("nation"), f"this file is read for {nation}; nation must say so")
     if document:
@@ -421,24 +287,21 @@ def load_assumptions(folder: str | Path = "config/projection", nation: str = "En
             parameters[spec.name] = quantity
     scenarios_path = folder / SCENARIOS_FILE
     scenarios, sets, scenario_problems = _load_scenarios(scenarios_path, published)
-    found = problems.found + scenario_problems
-    if found:
-        listed = "\n".join(f"  - {p}" for p in found)
-        raise ConfigError(f"{len(found)} problem(s) in the projection assumptions:\n{listed}\n"
-                          "Every figure needs a unit and exactly one of published, source or "
-                          "illustrative: true (see config/projection/README.md).")
+    raise_if_any([*problems.found, *scenario_problems], "the projection assumptions",
+                 "Every figure needs a unit and exactly one of published, source or illustrative: true "
+                 "(see config/projection/README.md).")
     files = (nation_path, scenarios_path,
              *(resolve(published_folder) / f"{name}.csv" for name in sorted(published.used)))
     return Assumptions(nation, start_year, str(document.get("description", "")), parameters,
                        scenarios, sets, files)
 
 
-def _load_scenarios(path: Path, published: _PublishedFigures
-                    ) -> tuple[dict[str, Scenario], dict[str, list[str]], list[Problem]]:
+def _load_scenarios(path: Path, published: PublishedFigures
+                    ) -> tuple[dict[str, Scenario], dict[str, list[str]], list[ConfigProblem]]:
     if not path.is_file():
         raise ConfigError(f"{display_path(path)}: no scenarios file")
-    document, lines = _read_yaml(path)
-    problems = _Problems(path, lines)
+    document, lines = read_yaml(path)
+    problems = Problems(path, lines)
     if not isinstance(document, dict) or set(document) != {"scenarios", "sets"}:
         problems.add((), None, "must be a mapping with exactly the keys scenarios and sets")
         return {}, {}, problems.found
@@ -453,8 +316,7 @@ def _load_scenarios(path: Path, published: _PublishedFigures
         if not isinstance(entry, dict):
             problems.add(where, entry, "must be a mapping with label, description and changes")
             continue
-        for key in sorted(set(entry) - SCENARIO_KEYS):
-            problems.add((*where, key), entry[key], f"unknown key; a scenario may set {', '.join(sorted(SCENARIO_KEYS))}")
+        check_keys(entry, where, SCENARIO_KEYS, problems)
         for key in ("label", "description"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 problems.add((*where, key), entry.get(key), "text is required")

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from evidence import sourced
 from evidence.errors import ConfigError
-from evidence.projection.assumptions import Assumptions, Quantity, Scenario
+from evidence.projection.assumptions import Assumptions, Scenario
 from evidence.projection.model import (
     WaitingListPath,
     WorkforcePath,
@@ -81,32 +82,17 @@ class Projection:
 
 def central_values(assumptions: Assumptions) -> dict[str, np.ndarray]:
     """Every baseline quantity at its central value, as arrays of one draw."""
-    return {name: np.array([q.value]) for name, q in assumptions.parameters.items()}
+    return sourced.central_values(assumptions.parameters)
 
 
 def sample_values(assumptions: Assumptions, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """``draws`` Monte Carlo draws of every baseline quantity: quantities with a distribution
-    are sampled (triangular with its mode at the central value, or uniform), the others
-    repeat their value. Quantities are sampled in the fixed order of
+    """``draws`` Monte Carlo draws of every baseline quantity
+    (:func:`evidence.sourced.draw_values`): quantities with a distribution are sampled
+    (triangular with its mode at the central value, or uniform), the others repeat their value.
+    Quantities are sampled in the fixed order of
     :data:`~evidence.projection.assumptions.BASELINE_SPECS` (whatever the order in the file),
     so a seed gives the same draws every time."""
-    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
-        raise ConfigError(f"the number of Monte Carlo draws must be a whole number of at least 1, got {draws!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("pass a seeded numpy.random.Generator, e.g. numpy.random.default_rng(2024)")
-    values = {}
-    for name, quantity in assumptions.parameters.items():
-        values[name] = _sample(quantity, draws, rng)
-    return values
-
-
-def _sample(quantity: Quantity, draws: int, rng: np.random.Generator) -> np.ndarray:
-    spread = quantity.distribution
-    if spread is None:
-        return np.full(draws, quantity.value)
-    if spread.kind == "triangular":
-        return rng.triangular(spread.low, quantity.value, spread.high, size=draws)
-    return rng.uniform(spread.low, spread.high, size=draws)
+    return sourced.draw_values(assumptions.parameters, draws, rng)
 
 
 def _change(scenarios: list[Scenario], name: str, default: float) -> np.ndarray:

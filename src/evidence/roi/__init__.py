@@ -4,7 +4,10 @@
   (costs, QALYs by area under the curve, SROI-style avoided-cost streams, Green Book
   discounting, and the outputs: NPV, benefit-cost ratio, ROI, cost per QALY, ICER, net monetary
   benefit, payback year).
-* :mod:`evidence.roi.assumptions`: assumption sets (``config/roi/*.yml``), validated on load.
+* :mod:`evidence.roi.assumptions`: assumption sets (``config/roi/*.yml``), validated on load
+  (one parameter entry's schema in :mod:`evidence.roi.parameter_entries`) into the types of
+  :mod:`evidence.roi.assumption_set`; values, sources and distributions are
+  :mod:`evidence.sourced`'s.
 * :mod:`evidence.roi.records`: inputs from the processed activity and outcome records.
 * :mod:`evidence.roi.analysis`: base case, probabilistic sensitivity analysis and its expected
   values (the headline), one-way analysis, break-even values, acceptability curve, scenarios.
@@ -31,14 +34,8 @@ from evidence.roi.analysis import (
     threshold_table,
     tier_scenarios,
 )
-from evidence.roi.assumptions import (
-    AssumptionSet,
-    Distribution,
-    Parameter,
-    Scenario,
-    Source,
-    load_assumptions,
-)
+from evidence.roi.assumption_set import AssumptionSet, Parameter, Scenario
+from evidence.roi.assumptions import load_assumptions
 from evidence.roi.model import (
     OUTPUTS,
     PARAMETERS,
@@ -53,6 +50,7 @@ from evidence.roi.model import (
     sroi_yearly_values,
 )
 from evidence.roi.records import TIERS, CohortInputs, cohort_inputs
+from evidence.sourced import Distribution, Source
 
 __all__ = [
     "OUTPUTS", "PARAMETERS", "TIERS", "Analysis", "AssumptionSet", "CohortInputs", "DiscountSchedule",

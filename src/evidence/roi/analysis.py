@@ -34,7 +34,7 @@ import pandas as pd
 from evidence.disclosure import DisclosureRule
 from evidence.errors import EvidenceError
 from evidence.measures import measure_defaults
-from evidence.roi.assumptions import KIND_BOUNDS, AssumptionSet, Parameter
+from evidence.roi.assumption_set import KIND_BOUNDS, AssumptionSet, Parameter
 from evidence.roi.model import OUTPUTS, ModelResults, ModelSettings, evaluate
 from evidence.roi.records import DEFAULT_RULE, TIERS, CohortInputs, cohort_inputs
 

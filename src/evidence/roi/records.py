@@ -19,8 +19,9 @@ import pandas as pd
 from evidence import outcomes
 from evidence.disclosure import DisclosureRule
 from evidence.errors import EvidenceError
-from evidence.roi.assumptions import Distribution, Parameter
+from evidence.roi.assumption_set import Parameter
 from evidence.roi.model import BAND_LABELS, BANDS, PARAMETERS
+from evidence.sourced import FIXED, Distribution
 
 TIERS = ("Universal", "Targeted", "Specialist")
 #: The NHS Digital rule (counts 1-7 suppressed, means only over at least 10 children).
@@ -73,12 +74,12 @@ def _mean_parameter(name: str, values: pd.Series, distribution: str, description
     n, mean = len(x), float(x.mean())
     se = float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
     if se <= 0 or (distribution == "gamma" and mean <= 0):
-        dist = Distribution("fixed")
+        dist = FIXED
     else:
         dist = Distribution(distribution, se=se)
     note = f"{description}: mean {mean:.3g} (SE {se:.2g}) over {n:,} children"
-    parameter = Parameter(name, spec.label, spec.kind, mean, spec.unit, None, dist, None, False, note,
-                          origin="records")
+    parameter = Parameter(name=name, label=spec.label, kind=spec.kind, value=mean, unit=spec.unit, price_year=None,
+                          distribution=dist, source=None, note=note, origin="records")
     return parameter, {"input": spec.label, "unit": spec.unit, "n": n, "mean": mean, "se": se,
                        "distribution": dist.describe()}
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from evidence.disclosure import DisclosureRule, round_counts
 from evidence.roi.analysis import Analysis, Prepared, expected_values, interval, probabilities
-from evidence.roi.assumptions import AssumptionSet, Parameter
+from evidence.roi.assumption_set import AssumptionSet, Parameter
 from evidence.roi.model import BAND_LABELS, BANDS, OUTPUTS, STAFF_COMPONENTS, hourly_cost
 
 
