@@ -10,32 +10,50 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from evidence import disclosure, stats
-from evidence.errors import ConfigError
-from evidence.paths import resolve
+from evidence import disclosure, sourced, stats
+from evidence.paths import display_path, resolve
 from evidence.survey.clean import slug as _slug
 from evidence.survey.definition import SurveyDefinition, workforce_survey
+
+MARGINS_ADVICE = ("Fix these entries (see the comments at the top of config/survey_margins.yml) "
+                  "and run again.")
 
 # --- measures ------------------------------------------------------------------------------
 
 
 def load_margins(path: str | Path) -> tuple[dict[str, pd.Series], dict[str, Any]]:
     """Population margins for raking from a YAML file (see ``config/survey_margins.yml``):
-    the margins by column, and the file's ``illustrative`` flag and ``source``."""
+    the margins by column (category -> population total or share, finite and not negative),
+    and ``about``: the file's ``illustrative`` flag and ``source`` (a citation, required unless
+    illustrative, when a ``note`` says why). Read through :mod:`evidence.sourced`, so every
+    problem in the file is reported at once with its line and key."""
     path = resolve(path)
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-        margins = {column: pd.Series(values, dtype=float)
-                   for column, values in config["margins"].items()}
-        about = {"illustrative": bool(config["illustrative"]), "source": config.get("source")}
-    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: not a valid margins file (needs illustrative, source and "
-                          f"margins: column -> category -> total) ({error})") from None
-    if not about["illustrative"] and not about["source"]:
-        raise ConfigError(f"{path}: margins that are not illustrative must name their source")
-    return margins, about
+    document, locations = sourced.read_yaml(path)
+    problems = sourced.Problems(path, locations)
+    if not isinstance(document, dict):
+        problems.add((), None, "must be a mapping with illustrative, source, note and margins")
+        problems.raise_if_any(f"the margins {display_path(path)}", MARGINS_ADVICE)
+    sourced.check_keys(document, (), {"illustrative", "source", "note", "margins"}, problems,
+                       required=("margins",))
+    citation, illustrative, _ = sourced.provenance(document, (), problems, sourced.text_source,
+                                                   "a citation")
+    margins: dict[str, pd.Series] = {}
+    raw_margins = document.get("margins")
+    if "margins" in document and (not isinstance(raw_margins, dict) or not raw_margins):
+        problems.add(("margins",), None, "must map each weighting column to its categories and totals")
+    for column, categories in (raw_margins.items() if isinstance(raw_margins, dict) else ()):
+        if not isinstance(categories, dict) or not categories:
+            problems.add(("margins", str(column)), None, "must map each category to its population total")
+            continue
+        for category, total in categories.items():
+            if not sourced.is_number(total, finite=True) or total < 0:
+                problems.add(("margins", str(column), str(category)), total,
+                             "must be a finite number of 0 or more (a population total or share)")
+        margins[str(column)] = pd.Series(categories, dtype=object)
+    problems.raise_if_any(f"the margins {display_path(path)}", MARGINS_ADVICE)
+    return ({column: values.astype(float) for column, values in margins.items()},
+            {"illustrative": illustrative, "source": citation})
 
 
 def raking_weights(responses: pd.DataFrame, margins: dict[str, pd.Series]) -> pd.Series | None:
