@@ -75,6 +75,16 @@ def _move_long_tables(fragment: str, name: str, title: str, appendix: list[dict[
     return TABLE_BLOCK.sub(move, fragment)
 
 
+REGION_LABEL = re.compile(r'(<div class="table-wrap" role="region" aria-label=")([^"]*)(")')
+
+
+def _name_regions(fragment: str, title: str) -> str:
+    """A table region's name gets its report's title: sibling reports have tables of the same
+    caption, and one document's landmarks must be told apart."""
+    return REGION_LABEL.sub(lambda m: f"{m.group(1)}{m.group(2)} ({html.escape(title, quote=True)}){m.group(3)}",
+                            fragment)
+
+
 def report_section(job: dict[str, Any], folder: Path, appendix: list[dict[str, str]]) -> dict[str, Any]:
     """One report's part of the document (its content, its contents entries), or a note that
     it is missing."""
@@ -88,7 +98,7 @@ def report_section(job: dict[str, Any], folder: Path, appendix: list[dict[str, s
     main, footer = MAIN.search(page), FOOTER.search(page)
     if main is None:
         return section
-    body = _move_long_tables(main.group(1), name, title, appendix)
+    body = _name_regions(_move_long_tables(main.group(1), name, title, appendix), title)
     if footer is not None:
         body += f'<div class="provenance">{footer.group(1)}</div>'
     body = _demote_headings(_prefix_ids(body, name))
@@ -110,7 +120,7 @@ def render_annual_report(title: str, year: int, jobs: list[dict[str, Any]], fold
     appendix: list[dict[str, str]] = []
     sections = [report_section(job, folder, appendix) for job in jobs]
     for item in appendix:  # the appendix's tables keep their (already prefixed) ids unique too
-        item["table"] = _prefix_ids(item["table"], item["id"])
+        item["table"] = _name_regions(_prefix_ids(item["table"], item["id"]), item["report_title"])
     return _environment().get_template("annual.html.j2").render(
         title=title, year=year, sections=sections, appendix=appendix, css=stylesheet(),
         any_synthetic=any(s["synthetic"] for s in sections), created_utc=provenance.utc_now(),

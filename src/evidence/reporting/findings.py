@@ -397,7 +397,9 @@ def finding_for_job(job: dict[str, Any], folder: Path) -> Finding:
         base.status, base.html, base.note = "failed", None, "The report failed this year."
         return base
     if not job.get("results") or not (folder / job["results"]).is_file():
-        base.note = "The report wrote no results file."
+        status = job.get("status")
+        base.note = ("The report wrote no results file." if status in ("succeeded", "skipped", None)
+                     else f"The report has no results (its status: {status}).")
         return base
     try:
         return extract(job, Results.read(folder / job["results"]))
