@@ -157,7 +157,7 @@ def test_batch_isolates_a_failure_and_names_it(batch):
     assert [j["status"] for j in run["jobs"]] == ["succeeded", "failed"]
     index, page = _page(reports / "index.html")
     assert 'href="workforce_survey.html"' in index and "broken.html" not in page.links
-    assert 'href="run.html#job-broken"' in page.links and "Failed." in index  # shown as failed, linked to its error
+    assert "run.html#job-broken" in page.links and "Failed." in index  # shown as failed, linked to its error
     assert "run.html" in page.links
     log, log_page = _page(reports / "run.html")
     assert "planted failure at 5" in log and 'id="job-broken"' in log and "workforce_survey.html" in log_page.links
