@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from evidence.reporting.batch import run_batch
 
 from .conftest import ROOT
+from .front_page_numbers import check_front_page_numbers
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -111,6 +113,21 @@ def test_front_page_links_every_report_and_contents_links_work(browser, annual_r
         page.click(f"nav.contents a[href='{anchors[0]}']")
         assert page.evaluate("location.hash") == anchors[0]
         context.close()
+
+
+def test_front_page_has_every_theme_and_only_numbers_from_the_results(annual_reports):
+    """Every number on the full batch's front page is its results file's value; each theme the
+    shipped batch covers has findings, and the non-synthetic reports are not marked synthetic."""
+    out, outcome = annual_reports
+    assert check_front_page_numbers(out) >= 100
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for heading in ("Workforce", "Children&#39;s outcomes", "Value for money", "Evidence", "Workforce planning"):
+        assert f">{heading}</h2>" in page, heading
+    articles = dict(re.findall(r'<article class="finding[^"]*" id="finding-([^"]+)".*?>(.*?)</article>', page, re.DOTALL))
+    assert set(articles) == {r.job.name for r in outcome.results}
+    for result in outcome.results:
+        assert ("synthetic sample data" in articles[result.job.name]) == result.synthetic, result.job.name
+    assert not outcome.results[-1].synthetic or any(not r.synthetic for r in outcome.results)
 
 
 def test_every_report_names_its_variant(browser, annual_reports):

@@ -236,3 +236,13 @@ def test_cli_run_exit_code_reflects_failure(batch, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "evidence.cli", "run", str(tmp_path / "nope.yml")],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "no such config file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_rerun_keeps_the_findings_on_the_front_page(batch):
+    """A routine rerun skips the unchanged report; the front page still gives its findings
+    (from the results file kept beside it), not a list of "skipped"."""
+    outcome = run_batch(batch["config"], batch["reports"], show_progress=False)
+    assert {r.job.name: r.status for r in outcome.results} == {"workforce_survey": "skipped", "broken": "failed"}
+    index, _ = _page(batch["reports"] / "index.html")
+    assert index.count("of respondents") == 4 and "skipped" not in index.split("<main", 1)[1]
+    assert check_front_page_numbers(batch["reports"]) >= 12
