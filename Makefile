@@ -48,10 +48,10 @@ chromium: ## Install Debian's Chromium for the browser test, if missing (needs r
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # The browser test's tools (playwright, axe-playwright-python's axe-core, pypdf) are dev
-# dependencies in pyproject.toml, installed by setup; --dist loadgroup keeps each batch-running
-# test module on one worker, so its batch and browser are made once.
+# dependencies in pyproject.toml, installed by setup; --dist loadfile keeps each test module on
+# one worker, so a module's batch (and the browser test's browser) is made once.
 test: setup ingest chromium ## Run every test (unit, ingest, notebooks under nbval, batch, browser with axe-core)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 	$(BIN)/python -m pytest --nbval-lax notebooks
 	$(BIN)/ruff check src tests notebooks benchmarks
 

@@ -29,7 +29,7 @@ YEAR_PAGES = ("index.html", "run.html", "annual_report.html")
 MAX_ROI_PAGES = 12
 MIN_FOCUS_CONTRAST = 3.0  # WCAG 2.2 SC 1.4.11 (non-text contrast)
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser"), pytest.mark.skipif(not Path(CHROMIUM).exists(),
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                                    reason="Debian chromium is not installed (make test installs it)")]
 
 

@@ -23,7 +23,6 @@ from .conftest import ROOT, write_export
 from .front_page_numbers import check_front_page_numbers
 
 NOTEBOOK = ROOT / "notebooks" / "workforce_survey.ipynb"
-pytestmark = pytest.mark.xdist_group("reporting")  # one worker runs this module's batch, once
 
 
 def test_parameters_cell_is_read_with_types_and_comments():

@@ -331,7 +331,7 @@ def projection_findings(results: Results, job: dict[str, Any]) -> Extracted:
 
     start, end = results.number(f"/horizon/{baseline}/waiting_start"), results.number(f"/horizon/{baseline}/waiting_median")
     sentences: list[list[Part]] = [
-        [f"Under the {results.get(f'/horizon/{baseline}/label').lower()} scenario the waiting list in ",
+        ["Under the ", results.text(f"/horizon/{baseline}/label", str.lower), " scenario the waiting list in ",
          results.text("/nation"), f" {'grows' if end > start else 'falls'} from ",
          results.figure(f"/horizon/{baseline}/waiting_start", about), " children in ",
          results.figure("/start_year", year), " to about ", *at_horizon(baseline), " after ",
