@@ -79,6 +79,8 @@ def test_survey_sentence_is_read_from_the_headline():
 def test_parent_experience_survey_is_filed_under_families():
     parents = {**SURVEY, "report": "parent_experience"}
     assert _extract("workforce_survey", parents).theme == "families"
+    assert _extract("workforce_survey", SURVEY, name="parent_experience_survey").theme == "families"
+    assert _extract("workforce_survey", SURVEY, name="workforce_survey_wales").theme == "workforce"
     failed = finding_for_job(_job("parent_experience_survey", "workforce_survey", status="failed"), Path("."))
     assert (failed.theme, failed.status) == ("families", "failed")
 

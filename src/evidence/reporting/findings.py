@@ -227,7 +227,8 @@ def survey_theme(*names: str) -> str:
 def survey_findings(results: Results, job: dict[str, Any]) -> Extracted:
     """Each headline share with its 95% Wilson interval and its base (the survey notebook's
     ``headlines``)."""
-    theme = survey_theme(results.text("/report").value, str(results.data.get("survey", "")))
+    theme = survey_theme(results.text("/report").value, str(results.data.get("survey", "")),
+                         str(job.get("name", "")), str(job.get("title", "")))
     sentences: list[list[Part]] = []
     for i, _ in enumerate(results.rows("/headlines")):
         at = f"/headlines/{i}"
