@@ -51,8 +51,11 @@ chromium: ## Install Debian's Chromium for the browser test, if missing (needs r
 	@command -v chromium >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: setup ingest chromium ## Run every test (unit, ingest, notebooks under nbval, batch, browser)
-	$(BIN)/python -m pytest -n 2 tests
+# The browser test's tools (playwright, axe-playwright-python's axe-core, pypdf) are dev
+# dependencies in pyproject.toml, installed by setup; --dist loadfile keeps each test module on
+# one worker, so a module's batch (and the browser test's browser) is made once.
+test: setup ingest chromium ## Run every test (unit, ingest, notebooks under nbval, batch, browser with axe-core)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 	$(BIN)/python -m pytest --nbval-lax notebooks
 	$(BIN)/ruff check src tests notebooks benchmarks
 

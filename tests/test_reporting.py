@@ -20,6 +20,7 @@ from evidence.reporting.batch import load_config, run_batch
 from evidence.reporting.parameters import read_parameters, validate_parameters
 
 from .conftest import ROOT, write_export
+from .front_page_numbers import check_front_page_numbers
 
 NOTEBOOK = ROOT / "notebooks" / "workforce_survey.ipynb"
 
@@ -155,8 +156,30 @@ def test_batch_isolates_a_failure_and_names_it(batch):
     run = json.loads((reports / "run.json").read_text())
     assert [j["status"] for j in run["jobs"]] == ["succeeded", "failed"]
     index, page = _page(reports / "index.html")
-    assert "planted failure at 5" in index and 'href="workforce_survey.html"' in index
-    assert "broken.html" not in page.links
+    assert 'href="workforce_survey.html"' in index and "broken.html" not in page.links
+    assert "run.html#job-broken" in page.links and "Failed." in index  # shown as failed, linked to its error
+    assert "run.html" in page.links
+    log, log_page = _page(reports / "run.html")
+    assert "planted failure at 5" in log and 'id="job-broken"' in log and "workforce_survey.html" in log_page.links
+    assert check_front_page_numbers(reports) >= 12  # the survey's four headlines, three numbers each
+    annual, annual_page = _page(reports / "annual_report.html")
+    assert "Workforce survey" in annual and "run.html#job-broken" in annual_page.links
+
+
+def test_published_files_have_normal_permissions(batch):
+    """Reports, results, run log and pages are readable by others under the usual umask (the
+    atomic writer once left them 0600)."""
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    expected = 0o666 & ~mask
+    written = [p for p in batch["reports"].rglob("*") if p.is_file() and p.name != "broken.html"]
+    assert {p.suffix for p in written} >= {".html", ".json", ".ipynb"}
+    wrong = {str(p.relative_to(batch["reports"])): oct(stat.S_IMODE(p.stat().st_mode)) for p in written
+             if stat.S_IMODE(p.stat().st_mode) != expected}
+    assert wrong == {}, f"expected {oct(expected)}"
 
 
 def test_report_html_is_offline_accessible_and_codeless(batch):
@@ -212,3 +235,13 @@ def test_cli_run_exit_code_reflects_failure(batch, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "evidence.cli", "run", str(tmp_path / "nope.yml")],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "no such config file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_rerun_keeps_the_findings_on_the_front_page(batch):
+    """A routine rerun skips the unchanged report; the front page still gives its findings
+    (from the results file kept beside it), not a list of "skipped"."""
+    outcome = run_batch(batch["config"], batch["reports"], show_progress=False)
+    assert {r.job.name: r.status for r in outcome.results} == {"workforce_survey": "skipped", "broken": "failed"}
+    index, _ = _page(batch["reports"] / "index.html")
+    assert index.count("of respondents") == 4 and "skipped" not in index.split("<main", 1)[1]
+    assert check_front_page_numbers(batch["reports"]) >= 12

@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="dask.distributed scheduler address (e.g. tcp://host:8786); workers must share "
                           "this project's folder and environment")
     run.add_argument("--timeout", type=float, default=1800, help="seconds before a job is stopped (default 1800)")
+    run.add_argument("--pdf", action="store_true",
+                     help="also print every report as one PDF, annual_report.pdf (needs Chromium)")
     run.add_argument("--prestart", action=argparse.BooleanOptionalAction, default=True,
                      help="start each next report's kernel while the current report runs (default: on)")
 
@@ -104,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             from evidence.reporting.batch import run_batch
 
             outcome = run_batch(args.config, args.out, workers=args.workers, force=args.force,
-                                scheduler=args.scheduler, timeout=args.timeout, prestart=args.prestart)
+                                scheduler=args.scheduler, timeout=args.timeout, prestart=args.prestart,
+                                pdf=args.pdf)
             return 0 if outcome.succeeded else 1
         if args.command == "derive":
             from evidence.files import write_csv_safe

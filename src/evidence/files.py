@@ -35,11 +35,32 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def process_umask() -> int:
+    """The process's file-creation mask (0o022 under the usual umask 022). Read from
+    ``/proc/self/status`` on Linux; elsewhere by setting it and putting it back (POSIX offers no
+    other way; that briefly changes it for every thread, so it is the fallback only)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def _temp_beside(target: Path) -> Path:
-    """An empty temporary file in ``target``'s folder (so the final rename is atomic)."""
+    """An empty temporary file in ``target``'s folder (so the final rename is atomic), with the
+    permissions an ordinary new file gets: ``0o666`` less the process umask (0644 under umask
+    022). ``tempfile.mkstemp`` alone would leave it 0600, unreadable by a colleague, a web
+    server or a copy to a shared drive."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-    os.close(handle)
+    try:
+        os.fchmod(handle, 0o666 & ~process_umask())
+    finally:
+        os.close(handle)
     return Path(temp)
 
 

@@ -38,8 +38,9 @@ from evidence import provenance
 from evidence.errors import ConfigError
 from evidence.files import read_yaml_mapping, sha256_file, sha256_text, staged, write_text_atomic
 from evidence.paths import display_path, project_root, resolve
+from evidence.reporting.frontpage import write_year_pages
 from evidence.reporting.parameters import read_parameters, validate_parameters
-from evidence.reporting.render import ReportContext, declared_inputs, render_html, render_index
+from evidence.reporting.render import ReportContext, declared_inputs, render_html
 
 if TYPE_CHECKING:
     from evidence.reporting.kernels import KernelSource
@@ -513,10 +514,11 @@ class ProcessedAudit(threading.Thread):
 def run_batch(config_path: str | Path, out: str | Path | None = None, show_progress: bool = True,
               workers: int | None = None, force: bool = False, scheduler: str | None = None,
               timeout: float = DEFAULT_TIMEOUT_SECONDS, retries: int = KERNEL_START_RETRIES,
-              prestart: bool = True) -> BatchOutcome:
+              prestart: bool = True, pdf: bool = False) -> BatchOutcome:
     """Run the reports in the config that need running; write the reports, ``index.html`` and
     ``run.json`` (the run log). ``workers`` defaults to :func:`available_cores`; with
-    ``prestart`` each worker starts the next report's kernel while the current report runs."""
+    ``prestart`` each worker starts the next report's kernel while the current report runs; with
+    ``pdf`` the year's reports are also printed as one PDF, ``annual_report.pdf``."""
     from tqdm import tqdm
 
     started = time.perf_counter()
@@ -581,14 +583,17 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
                 "notebook": display_path(r.job.notebook), "error": r.error, "synthetic": r.synthetic,
                 "html": r.files.get("html"), "results": r.files.get("results"), "phases": r.phases}
                for r in ordered]
-    write_text_atomic(out_dir / "run.json", json.dumps(
-        {"config": display_path(config.path), "year": config.year, "created_utc": provenance.utc_now(),
-         "git_revision": provenance.git_revision(), "workers": workers, "scheduler": scheduler,
-         "seconds": round(time.perf_counter() - started, 2),
-         "audit": {"scanned": [display_path(processed), display_path(out_dir)], "findings": leaks},
-         "jobs": entries}, indent=2) + "\n")
-    index = out_dir / "index.html"
-    write_text_atomic(index, render_index(config.title, config.year, entries))
+    run = {"config": display_path(config.path), "year": config.year, "created_utc": provenance.utc_now(),
+           "git_revision": provenance.git_revision(), "workers": workers, "scheduler": scheduler,
+           "seconds": round(time.perf_counter() - started, 2),
+           "audit": {"scanned": [display_path(processed), display_path(out_dir)], "findings": leaks},
+           "jobs": entries}
+    write_text_atomic(out_dir / "run.json", json.dumps(run, indent=2) + "\n")
+    index = write_year_pages(out_dir, config.title, run, pdf=pdf)  # index.html, run.html, annual_report.html
+    if pdf:
+        from evidence.reporting.pdf import print_pdf
+
+        print(f"pdf: {print_pdf(out_dir / 'annual_report.html', out_dir / 'annual_report.pdf')}")
     labels = {"succeeded": "ok     ", "skipped": "skipped", "failed": "FAILED "}
     for entry in entries:
         print(f"{labels[entry['status']]} {entry['name']} ({entry['seconds']:.1f} s): {entry['reason']}"

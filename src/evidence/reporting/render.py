@@ -63,9 +63,56 @@ def _slug(text: str, used: set[str]) -> str:
     return slug
 
 
-def add_contents(page: str) -> str:
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string (for ``content:`` in a print header)."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,;:()'-" else f"\\{ord(ch):x} " for ch in text)
+    return f'"{escaped}"'
+
+
+FIRST_H1 = re.compile(r"<h1(?: id=\"[^\"]*\")?>.*?</h1>", re.DOTALL)
+
+
+def name_variant(page: str, title: str) -> str:
+    """Make the report's H1 its batch title, which names the variant (nation, service, tier,
+    dataset), so that sibling reports of one notebook are told apart; the notebook's own
+    heading is kept below it as the kind of report."""
+    start = page.find('<main id="main">')
+    if start < 0:
+        return page
+    match = FIRST_H1.search(page, start)
+    heading = f'<h1 id="report-title">{html.escape(title)}</h1>'
+    if match is None:
+        return page[:start + len('<main id="main">')] + heading + page[start + len('<main id="main">'):]
+    kind = re.sub(r"<[^>]+>", "", match.group(0)).strip()
+    if html.unescape(kind).casefold() != title.casefold():
+        heading += f'<p class="report-kind">{kind}</p>'
+    return page[:match.start()] + heading + page[match.end():]
+
+
+TABLE_WRAP = re.compile(r'<div class="table-wrap">(\s*<table.*?</table>)', re.DOTALL)
+CAPTION = re.compile(r"<caption[^>]*>(.*?)</caption>", re.DOTALL)
+
+
+def label_table_regions(page: str) -> str:
+    """Every scrolling table wrapper becomes a named, focusable region (``role="region"``,
+    ``aria-label`` from the table's caption, ``tabindex="0"``), so that a keyboard user can
+    scroll a table wider than the screen (WCAG 2.1.1; axe-core ``scrollable-region-focusable``)."""
+    count = 0
+
+    def label(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        caption = CAPTION.search(match.group(1))
+        text = html.unescape(re.sub(r"<[^>]+>", "", caption.group(1))).strip() if caption else ""
+        name = html.escape(text or f"Table {count}", quote=True)
+        return f'<div class="table-wrap" role="region" aria-label="{name}" tabindex="0">{match.group(1)}'
+
+    return TABLE_WRAP.sub(label, page)
+
+
+def add_contents(page: str, title: str = "") -> str:
     """Give every h2/h3 in the main content an id and put a contents list where the template
-    left ``<!--CONTENTS-->``."""
+    left ``<!--CONTENTS-->``; its heading names the report (``title``)."""
     head, marker, rest = page.partition("<!--CONTENTS-->")
     if not marker:
         return page
@@ -83,7 +130,8 @@ def add_contents(page: str) -> str:
     items = "".join(f'<li><a href="#{slug}">{html.escape(html.unescape(text))}</a></li>'
                     for level, slug, text in entries if level == "2")
     items += '<li><a href="#provenance">How this report was made</a></li>'
-    nav = f'<nav class="contents" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
+    heading = f"Contents: {html.escape(title)}" if title else "Contents"
+    nav = f'<nav class="contents" aria-label="Contents"><h2>{heading}</h2><ol>{items}</ol></nav>'
     return head + nav + main + footer_marker + footer
 
 
@@ -118,24 +166,13 @@ def render_html(executed, context: ReportContext) -> str:
         "synthetic": any(i.get("synthetic") for i in inputs),
         "versions": provenance.package_versions(),
         "css": stylesheet(),
+        "print_header": css_string(context.title),
     }
     with _EXPORTER_LOCK:
         body, _ = _exporter().from_notebook_node(executed, resources={"report": report})
-    page = add_contents(body)
+    page = label_table_regions(add_contents(name_variant(body, context.title), context.title))
     external = EXTERNAL_REFERENCE.search(page)
     if external:  # a notebook displayed HTML that loads from another host
         start = max(external.start() - 60, 0)
         raise ValueError(f"report would load from another host: ...{page[start:external.end() + 60]}...")
     return page
-
-
-def render_index(title: str, year: int, jobs: list[dict[str, Any]]) -> str:
-    import jinja2
-
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False)
-    return environment.get_template("index.html.j2").render(
-        title=title, year=year, jobs=jobs, css=stylesheet(),
-        synthetic=any(j.get("synthetic") for j in jobs),
-        succeeded=sum(j["status"] != "failed" for j in jobs),
-        created_utc=provenance.utc_now(), git_revision=provenance.git_revision(),
-    )
