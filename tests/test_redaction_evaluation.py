@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from evidence import privacy
+from evidence.detectors import removed_spans
 
 DATA = Path(__file__).parent / "data" / "identifiers"
-MARKER = re.compile(r"\[(email|nhs number|phone|date|address|postcode|name) removed\]")
 KINDS = ("name", "nhs_number", "phone", "email", "postcode", "date", "address")
 RECALL_AT_LEAST = {"name": 0.99, "nhs_number": 1.0, "phone": 1.0, "email": 1.0, "postcode": 1.0,
                    "date_of_birth": 1.0, "date": 0.99, "address": 0.95}
@@ -46,20 +46,6 @@ def labelled() -> list[dict]:
 def redacted(labelled) -> list[str]:
     out, _ = privacy.redact_free_text(pd.Series([c["text"] for c in labelled]))
     return out.tolist()
-
-
-def removed_spans(original: str, redacted: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of each stretch of ``original`` that ``redacted`` replaced with a
-    marker: the redacted text, its markers made wildcards, matched against the original."""
-    pieces, kinds, at = [], [], 0
-    for match in MARKER.finditer(redacted):
-        pieces.append(re.escape(redacted[at:match.start()]))
-        kinds.append(match.group(1).replace(" ", "_"))
-        at = match.end()
-    pieces.append(re.escape(redacted[at:]))
-    aligned = re.fullmatch("(.+?)".join(pieces), original, re.DOTALL)
-    assert aligned is not None, (original, redacted)  # redaction changes nothing but the stretches
-    return [(aligned.start(i + 1), aligned.end(i + 1), kind) for i, kind in enumerate(kinds)]
 
 
 def _scores(labelled, redacted) -> dict[str, dict[str, float]]:

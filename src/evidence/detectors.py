@@ -64,16 +64,18 @@ STRUCTURED: dict[str, str] = {
              rf"\d{{1,2}}{_ORDINAL}(?:\s+(?i:of))?[\s/-]+(?i:{_MONTHS})\.?,?[\s/-]+(?:\d{{4}}|\d{{2}})|"
              rf"(?i:{_MONTHS})\.?\s+\d{{1,2}}{_ORDINAL},?\s+\d{{4}})([^\w]|$)"),
     "address": (r"(^|[^\w])((?:(?i:flat|apartment|unit)\s+\d+[A-Za-z]?,?\s+)?\d{1,4}[A-Za-z]?,?\s+"
-                rf"(?:[A-Z][\w'’-]*\s+){{1,3}}{_STREET}\.?|"
+                rf"(?:[A-Z][\w'’-]*\s+){{1,3}}{_STREET}|"
                 r"\d{1,4}[a-z]?,?\s+(?:[a-z][\w'’-]*\s+){1,2}"
                 r"(?i:street|road|lane|avenue|close|drive|crescent|terrace|gardens))([^\w]|$)"),
     "postcode": r"(^|[^\w])((?i:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}))([^\w]|$)",
 }
-#: The audit's strict forms: postcodes as written (capitals, one space), dates of birth.
+#: The audit's strict forms: numbers not inside longer numbers or decimals ("84.0909090909"),
+#: postcodes as written (capitals, one space), dates only as dates of birth.
+_NUMBER_LEFT, _NUMBER_RIGHT = r"(^|[^\w+.,/-])", r"([^\w.]|\.\s|\.$|$)"
 STRICT: dict[str, str] = {
     "email": STRUCTURED["email"],
-    "nhs_number": STRUCTURED["nhs_number"],
-    "phone": STRUCTURED["phone"],
+    "nhs_number": _NUMBER_LEFT + STRUCTURED["nhs_number"].split(")", 1)[1].rsplit("(", 1)[0] + _NUMBER_RIGHT,
+    "phone": _NUMBER_LEFT + STRUCTURED["phone"].split(")", 1)[1].rsplit("(", 1)[0] + _NUMBER_RIGHT,
     "date": (r"((?i:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?)[\s:,-]*)("
              + STRUCTURED["date"].split("(", 2)[2].rsplit(")(", 1)[0] + r")([^\w]|$)"),
     "address": STRUCTURED["address"],
@@ -215,7 +217,7 @@ def _name_tokens(text: pa.Array, strict: bool) -> tuple[pa.ListArray, np.ndarray
                       & _shift(_matches(raw, r"\p{L}$"), rows, -2))
     after_naming = (_member(prev_lower, t["naming"]) & prev_ends_word) | (
         _member(prev_lower, pa.array(["is", "as"])) & _member(prev2_lower, pa.array(["name", "known"])))
-    cue = after_relation | after_naming  # strong: any plausible word, lower case too
+    cue = after_relation | (after_naming & (not strict))  # strong: any plausible word, lower case too
     after_weak = _member(prev_lower, t["weak_naming"]) & _shift(_matches(raw, r"(?:\p{L}|:)$"), rows, -1)
     before_verb = _member(_shift_tokens(lower, rows, -1), t["person_verbs"]) & joined_to_next & sentence_start
     weak_cue = (after_weak | before_verb) & (not strict)
@@ -284,6 +286,40 @@ def _known_names_pattern(names: Iterable[str]) -> str | None:
         return None
     alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
     return rf"(^|[^\p{{L}}\p{{N}}_])((?i:{alternatives}))([^\p{{L}}\p{{N}}_]|$)"
+
+
+def removed_spans(original: str, redacted: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of each stretch of ``original`` that ``redacted`` (its output from
+    :func:`redact_array`) replaced with a marker: the redacted text, markers made wildcards,
+    matched against the original. Used by the audit to show where a finding is, and by the
+    evaluation to score the detectors."""
+    pieces, kinds, at = [], [], 0
+    for match in _MARKERS.finditer(redacted):
+        pieces.append(re.escape(redacted[at:match.start()]))
+        kinds.append(match.group(1).replace(" ", "_"))
+        at = match.end()
+    pieces.append(re.escape(redacted[at:]))
+    aligned = re.fullmatch("(.+?)".join(pieces), original, re.DOTALL)
+    if aligned is None:
+        raise ValueError("the redacted text is not the original with stretches replaced by markers")
+    return [(aligned.start(i + 1), aligned.end(i + 1), kind) for i, kind in enumerate(kinds)]
+
+
+_MARKERS = re.compile(r"\[(email|nhs number|phone|date|address|postcode|name) removed\]")
+
+
+@cache
+def fingerprint() -> str:
+    """SHA-256 of everything that decides what is found (patterns, gazetteer, rules), so that a
+    scan remembered as clean is repeated when the detectors change."""
+    import hashlib
+    from importlib.resources import files
+
+    digest = hashlib.sha256(repr((STRUCTURED, STRICT)).encode())
+    for name in ("name_gazetteer.csv", "english_words.txt.gz", "name_rules.yml"):
+        digest.update((files("evidence") / "data" / name).read_bytes())
+    digest.update((files("evidence") / "detectors.py").read_bytes())
+    return digest.hexdigest()
 
 
 # --- the one entry point ---------------------------------------------------------------------
