@@ -353,5 +353,4 @@ def redact_series(text: pd.Series, known_names: Iterable[str] = (), strict: bool
     values = text.astype("string")
     array = pa.array(values.to_numpy(dtype=object, na_value=None), pa.large_string())
     out, counts = redact_array(array, known_names, strict)
-    return pd.Series(pd.array(out.to_pylist() if len(out) < 1000 else out, dtype="string"),
-                     index=text.index, name=text.name), counts
+    return pd.Series(pd.array(out, dtype="string"), index=text.index, name=text.name), counts
