@@ -53,11 +53,23 @@ BASELINE_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
-def baseline_redact(text: pd.Series) -> tuple[pd.Series, dict[str, int]]:
-    """The redaction before issue #14 (no known names given), as it was."""
+def _baseline_known_names(names) -> re.Pattern[str] | None:
+    tokens = {t for n in names for t in re.split(r"[\s,]+", str(n)) if len(t) >= 2}
+    if not tokens:
+        return None
+    alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+def baseline_redact(text: pd.Series, known_names=()) -> tuple[pd.Series, dict[str, int]]:
+    """The redaction before issue #14, as it was (the file's known names included)."""
     out = text.astype("string")
     counts: dict[str, int] = {}
-    for kind, pattern in BASELINE_PATTERNS.items():
+    patterns = dict(BASELINE_PATTERNS)
+    names = _baseline_known_names(k for k in known_names if isinstance(k, str) and k.strip())
+    if names is not None:
+        patterns["name"] = names
+    for kind, pattern in patterns.items():
         counts[kind] = int(out.str.count(pattern).fillna(0).sum())
         out = out.str.replace(pattern, f"[{kind.replace('_', ' ')} removed]", regex=True)
     return out, counts

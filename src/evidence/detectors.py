@@ -101,18 +101,22 @@ def _count(array: pa.Array, text: str) -> int:
 
 @cache
 def _tables() -> dict:
+    """The gazetteer and word lists as Arrow arrays (for look-ups) and, per gazetteer name,
+    boolean numpy arrays of its properties (indexed by its position in ``names``)."""
     g = gazetteer()
     rules = g.rules
-    names = pa.array(g.names, pa.string())
     context_only = set(rules["context_only"])
-    in_list = np.array
+
+    def flags(members) -> np.ndarray:
+        return np.array([n in members for n in g.names], dtype=bool)
+
     return {
-        "names": names,
-        "first": in_list([n in g.first for n in g.names], dtype=bool),
-        "surname": in_list([n in g.surname for n in g.names], dtype=bool),
-        "common": in_list([n in g.common_word for n in g.names], dtype=bool),
-        "uk_first": in_list([n in g.uk_first for n in g.names], dtype=bool),
-        "context_only": in_list([n in context_only for n in g.names], dtype=bool),
+        "names": pa.array(g.names, pa.string()),
+        "first": flags(g.first),
+        "surname": flags(g.surname),
+        "common": flags(g.common_word),
+        "uk_first": flags(g.uk_first),
+        "context_only": flags(context_only),
         "context_words": pa.array(sorted(context_only - set(g.names)), pa.string()),
         "words": pa.array(sorted(g.words), pa.string()),
         "never": pa.array(sorted(set(rules["never_names"])), pa.string()),
