@@ -31,6 +31,7 @@ name-list word alone (an author in a reference list) is not a finding there.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
@@ -107,11 +108,18 @@ def _tables() -> dict:
     rules = g.rules
     context_only = set(rules["context_only"])
 
+    # one key per name in lower case, accents removed; its flags hold if they hold for any
+    # spelling with that key ("McDonald", "Mcdonald")
+    keys = sorted({_fold_text(n).casefold() for n in g.names})
+    position = {k: i for i, k in enumerate(keys)}
+
     def flags(members) -> np.ndarray:
-        return np.array([n in members for n in g.names], dtype=bool)
+        out = np.zeros(len(keys), dtype=bool)
+        out[[position[_fold_text(n).casefold()] for n in g.names if n in members]] = True
+        return out
 
     return {
-        "names": pa.array(g.names, pa.string()),
+        "keys": pa.array(keys, pa.string()),
         "first": flags(g.first),
         "surname": flags(g.surname),
         "common": flags(g.common_word),
@@ -188,12 +196,10 @@ def _name_tokens(text: pa.Array, strict: bool) -> tuple[pa.ListArray, np.ndarray
     joined_to_prev = _shift(joined_to_next, rows, -1)
 
     first_part = pc.replace_substring_regex(core, r"-.*$", "")
-    folded = _fold(first_part)
-    lookup = pc.if_else(pc.utf8_is_lower(folded), pc.utf8_capitalize(folded), folded)
-    whole = _fold(core)
-    whole = pc.if_else(pc.utf8_is_lower(whole), pc.utf8_capitalize(whole), whole)
-    index = _np(pc.fill_null(pc.index_in(whole, value_set=t["names"]), -1)).astype(np.int64)
-    index_first = _np(pc.fill_null(pc.index_in(lookup, value_set=t["names"]), -1)).astype(np.int64)
+    # looked up in lower case, accents removed ("Zoë", "zoe" -> "zoe")
+    index = _np(pc.fill_null(pc.index_in(pc.utf8_lower(_fold(core)), value_set=t["keys"]), -1)).astype(np.int64)
+    index_first = _np(pc.fill_null(pc.index_in(pc.utf8_lower(_fold(first_part)), value_set=t["keys"]),
+                                   -1)).astype(np.int64)
     index = np.where(index < 0, index_first, index)
     known = index >= 0
     safe = np.where(known, index, 0)
@@ -204,7 +210,9 @@ def _name_tokens(text: pa.Array, strict: bool) -> tuple[pa.ListArray, np.ndarray
     uk_first = known & t["uk_first"][safe]
     word = _member(pc.utf8_lower(first_part), t["words"])
     place_or_brand = _member(core, t["context_words"])
-    never = _member(core, t["never"]) & ~(initial & dotted)
+    in_marker = _matches(raw, r"^\[(?:email|nhs|phone|date|address|postcode|name)$|^removed\]")
+    in_marker |= _shift(_matches(raw, r"^\[nhs$"), rows, -1)  # "[nhs number removed]"
+    never = (_member(core, t["never"]) & ~(initial & dotted)) | in_marker
     clan = _matches(core, r"^(?:O'|D'|Ma?c)\p{Lu}\p{Ll}+$")
 
     nxt_not_person = _shift(_member(core, t["not_after"]), rows, 1) & joined_to_next
@@ -243,12 +251,17 @@ def _name_tokens(text: pa.Array, strict: bool) -> tuple[pa.ListArray, np.ndarray
     for _ in range(2):  # names run on: "Amelia Rose O'Connor", "J. Smith", "Grace Kowalski"
         prev_is_name = _shift(names, rows, -1) & joined_to_prev
         names |= prev_is_name & ((title & (known | ~word) & ~place_or_brand & ~not_person) | initial
-                                 | (all_lower & ((known & is_surname) | ~word))) & ~never
+                                 | (all_lower & known & is_surname)) & ~never
         next_is_name = _shift(names, rows, 1) & joined_to_next
         names |= next_is_name & ((title & is_first) | initial | (all_lower & (is_first | ~word))) & ~not_person & ~never
     names &= _np(pc.utf8_length(core)).astype(np.int64) > 0
     starts = names & ~(_shift(names, rows, -1) & joined_to_prev)
     return parts, names, starts
+
+
+def _fold_text(text: str) -> str:
+    """:func:`_fold` for one string (the gazetteer's keys)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 
 
 def _fold(values: pa.Array) -> pa.Array:
@@ -261,8 +274,7 @@ def _shift_tokens(values: pa.Array, rows: np.ndarray, back: int) -> pa.Array:
     positions = np.arange(len(rows)) - back
     valid = (positions >= 0) & (positions < len(rows))
     valid[valid] = rows[positions[valid]] == rows[valid]
-    taken = pc.take(values, pa.array(np.where(valid, positions, 0)))
-    return pc.if_else(pa.array(valid), taken, pa.scalar(None, pa.string()))
+    return pc.take(values, pa.array(np.where(valid, positions, 0), mask=~valid))
 
 
 def _replace_names(text: pa.Array, strict: bool) -> tuple[pa.Array, int]:
