@@ -41,6 +41,7 @@ EMBEDDED = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+|\"image/png\": \
 #: Markup tags, read as spaces so that "<p>my son Oliver" is read as words.
 TAG = re.compile(r"<[^<>\n]{1,200}>")
 SCANNED_SUFFIXES = {".html", ".json", ".ipynb", ".csv", ".txt", ".md"}
+LINES_AT_ONCE = 200_000
 MIN_VALUE_LENGTH = 5  # shorter raw values (initials, "Yes") would match everywhere
 TOKEN = re.compile(r"[\w@.'+/-]+")
 MAX_TOKENS = 4  # raw values are matched as runs of up to this many tokens
@@ -147,6 +148,13 @@ def detector_findings(path: str, text: str) -> list[Finding]:
     """What the strict detectors find in ``text``, line by line (all lines in one vectorised
     pass; only lines with a hit are looked at one by one), with 30 characters either side."""
     lines = text.splitlines()
+    findings = []
+    for first in range(0, len(lines), LINES_AT_ONCE):  # bounded memory on large tables
+        findings += _chunk_findings(path, lines[first:first + LINES_AT_ONCE])
+    return findings
+
+
+def _chunk_findings(path: str, lines: list[str]) -> list[Finding]:
     if not lines:
         return []
     array = pa.array(lines, pa.large_string())

@@ -277,9 +277,24 @@ def _shift_tokens(values: pa.Array, rows: np.ndarray, back: int) -> pa.Array:
     return pc.take(values, pa.array(np.where(valid, positions, 0), mask=~valid))
 
 
+#: On the strict side a name needs a relation word or a title before it: only texts with one
+#: are split into words (the audit reads whole processed tables and reports line by line).
+_STRICT_CUES = r"(?i:\b(?:my|our|his|her|their|your)\s+\S+|\b(?:mr|mrs|ms|miss|mx|master|sir|dame)\b)"
+
+
 def _replace_names(text: pa.Array, strict: bool) -> tuple[pa.Array, int]:
     if len(text) == 0 or text.null_count == len(text):
         return text, 0
+    if strict:
+        cued = pc.fill_null(pc.match_substring_regex(text, _STRICT_CUES), False)
+        if not pc.any(cued).as_py():
+            return text, 0
+        found, count = _replace_all_names(pc.filter(text, cued), strict)
+        return pc.replace_with_mask(text, cued, found), count
+    return _replace_all_names(text, strict)
+
+
+def _replace_all_names(text: pa.Array, strict: bool) -> tuple[pa.Array, int]:
     parts, names, starts = _name_tokens(text, strict)
     if not names.any():
         return text, 0
