@@ -16,6 +16,14 @@ from evidence import audit
     ("ring 07700 900123 after six", "phone"),
     ("NHS 943 476 5919 was on the letter", "nhs_number"),
     ("lives at CF10 3NQ", "postcode"),
+    # forms that reached processed data before issue #14 (the audit then found nothing)
+    ("my son Oliver Smith has waited two years", "name"),
+    ("Call 0044 7700 900123 (work)", "phone"),
+    ("DOB: 03-Apr-2015", "date"),
+    ("jo.bloggs at example dot org", "email"),
+    ("we moved to 12 High Street last year", "address"),
+    ("Mrs Nowak was brilliant", "name"),
+    ("ring +44 (0)20 7946 0958.", "phone"),
 ])
 def test_patterns_are_found(tmp_path, planted, kind):
     (tmp_path / "report.html").write_text(f"<p>{planted}</p>")
@@ -25,7 +33,10 @@ def test_patterns_are_found(tmp_path, planted, kind):
 
 def test_clean_numbers_are_not_mistaken_for_identifiers(tmp_path):
     text = ("score 84.0909090909091; id 010144262bc6b5a8; sha 42cb809af68f7 1234567890 is not a "
-            "valid NHS number; 2025-09-30; 19,070 children; interval 0.6743 to 0.7426")
+            "valid NHS number; 2025-09-30; 19,070 children; interval 0.6743 to 0.7426\n"
+            # a report's references, dates and ordinary words: no finding on the strict side
+            "Wilson 1927; Newcombe 1998; Deming & Stephan 1940; RCOT news, 22 September 2025; "
+            "Hedges' g; Swansea Bay University Health Board; Autism; May 2025; Hope; [name removed]")
     (tmp_path / "r.json").write_text(text)
     pd.DataFrame({"a": [84.09090909, 0.0101442628]}).to_parquet(tmp_path / "t.parquet")
     assert audit.scan([tmp_path]) == []

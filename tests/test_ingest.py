@@ -36,7 +36,7 @@ def test_sample_ingest_manifest(ingested, sample_csv):
         "RecipientName", "RecipientEmail", "IPAddress", "Postcode"}
     assert "demo key" in manifest["de_identification"]["pseudonym_key"]
     assert all(manifest["de_identification"]["free_text_redactions"][k] > 0
-               for k in ("email", "phone", "nhs_number", "postcode", "date", "titled_name", "name"))
+               for k in ("email", "phone", "nhs_number", "postcode", "date", "name"))
     table, again = load_processed(out / "workforce_survey.parquet")
     assert again == manifest and len(table) == rows["out"]
 

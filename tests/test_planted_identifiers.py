@@ -3,10 +3,14 @@ every reader (CSV, .xlsx, .sav), ingested and reported on, appear nowhere in the
 tables or the reports, and ``evidence audit`` on them is clean.
 
 Planted: an NHS number (valid Modulus 11 check digit, 999 range, which is never issued) with
-spaces, without and with dashes; a postcode with and without its space; a date of birth in three
-forms; an e-mail address; a UK mobile and a landline (Ofcom drama ranges) in several forms; a
-child's name in the name column and in free text; and a parent's name in an *undeclared*
-name-like column ("Parent_Name") and in free text. One batch run is shared by every test.
+spaces, without and with dashes; a postcode with and without its space; a date of birth in six
+forms (14/07/2016, 2016-07-14, 14 July 2016, 03-Apr-2015, 3rd April 2015, 03.04.15); an e-mail
+address, also written "name at domain dot org"; a UK mobile and a landline (Ofcom drama
+ranges) in several forms (0044, +44, "(0)", brackets); a street address; a child's name in the
+name column and in free text; a parent's name in an *undeclared* name-like column
+("Parent_Name") and in free text; and (issue #14) names in no name column of the file: "my son
+Oliver Smith", "Amelia-Rose O'Connor", "Oliver's", in survey comments and PREM comments alike.
+One batch run is shared by every test.
 """
 
 from __future__ import annotations
@@ -34,12 +38,19 @@ pytestmark = pytest.mark.slow
 NHS_FORMS = ["999 000 1006", "9990001006", "999-000-1006"]
 POSTCODE_FORMS = ["CF10 3NQ", "CF103NQ", "cf10 3nq"]
 DOB_FORMS = ["14/07/2016", "2016-07-14", "14 July 2016"]
+ISSUE_DOB_FORMS = ["03-Apr-2015", "3rd April 2015", "03.04.15"]
 EMAIL = "zeb.quartermaine@example.net"
+SPOKEN_EMAIL = "jo.bloggs at example dot org"
 MOBILE_FORMS = ["07700 900777", "07700900777", "+44 7700 900777"]
+ISSUE_PHONE_FORMS = ["0044 7700 900123", "+44 (0)20 7946 0958", "+44 (0) 7700 900456"]
 LANDLINE_FORMS = ["020 7946 0321", "02079460321", "(020) 7946 0321"]
+ADDRESS = "12 High Street"
 CHILD, PARENT = "Zebedee Quartermaine", "Ottoline Fairweather"
-PLANTED = [*NHS_FORMS, *POSTCODE_FORMS, *DOB_FORMS, EMAIL, *MOBILE_FORMS, *LANDLINE_FORMS,
-           CHILD, PARENT, *CHILD.split(), *PARENT.split()]
+#: Names in no name column of either file (issue #14).
+UNLISTED = ["Oliver Smith", "Amelia-Rose O'Connor", "Oliver's"]
+PLANTED = [*NHS_FORMS, *POSTCODE_FORMS, *DOB_FORMS, *ISSUE_DOB_FORMS, EMAIL, SPOKEN_EMAIL, *MOBILE_FORMS,
+           *ISSUE_PHONE_FORMS, *LANDLINE_FORMS, ADDRESS, CHILD, PARENT, *CHILD.split(), *PARENT.split(),
+           "Oliver", "Smith", "Amelia", "O'Connor", "jo.bloggs", "900123", "0958", "900456"]
 FORMATS = ("csv", "xlsx", "sav")
 EPISODES = 500  # a slice of the outcome sample keeps the test fast
 RESPONSES = 240
@@ -48,7 +59,9 @@ RESPONSES = 240
 def _free_text(i: int) -> str:
     return (f"Ring {MOBILE_FORMS[i]} or {LANDLINE_FORMS[i]}, or e-mail {EMAIL}. NHS number "
             f"{NHS_FORMS[i]}, born {DOB_FORMS[i]}, lives at {POSTCODE_FORMS[i]}. {CHILD} and "
-            f"{PARENT.split()[0]} {PARENT.split()[1]} say thank you.")
+            f"{PARENT.split()[0]} {PARENT.split()[1]} say thank you. My son {UNLISTED[0]} has waited "
+            f"two years; {UNLISTED[1]} too, and {UNLISTED[2]} chair is broken. Call {ISSUE_PHONE_FORMS[i]} "
+            f"(work). DOB: {ISSUE_DOB_FORMS[i]}. Write to {SPOKEN_EMAIL} or {ADDRESS}.")
 
 
 def _survey_frame() -> pd.DataFrame:
@@ -162,9 +175,9 @@ def test_planted_values_appear_nowhere(planted_run, fmt):
     folders = [planted_run["processed"][fmt], planted_run["reports"]]
     text = "\n".join(_everything_as_text(f) for f in folders).casefold()
     for marker in ("[nhs number removed]", "[phone removed]", "[email removed]", "[date removed]",
-                   "[postcode removed]", "[name removed]"):
+                   "[postcode removed]", "[name removed]", "[address removed]"):
         assert marker in text  # the scan did read the redacted comments
-    leaked = [value for value in PLANTED if value.casefold() in text]
+    leaked = [value for value in PLANTED if re.search(rf"(?<!\w){re.escape(value.casefold())}(?!\w)", text)]
     assert leaked == []
 
 
@@ -190,13 +203,13 @@ def test_manifests_list_dropped_columns_and_count_redactions(planted_run, fmt):
     assert named.isdisjoint(survey_manifest["columns_not_carried"])
     assert ("Notes" in survey_manifest["columns_not_carried"])
     redactions = identity["free_text_redactions"]
-    for kind in ("email", "nhs_number", "phone", "date", "postcode", "name"):
+    for kind in ("email", "nhs_number", "phone", "date", "postcode", "name", "address"):
         assert redactions[kind] >= 3, (kind, redactions)
     dropped = outcome_manifest["de_identification"]["undeclared_identifier_columns_dropped"]
     assert dropped["episodes"] == ["Parent_Name", _sav_name("email address") if fmt == "sav" else "email address",
                                    "Phone"]
     assert dropped["prems"] == [_sav_name("Carer name") if fmt == "sav" else "Carer name"]
     counts = outcome_manifest["de_identification"]["free_text_redactions"]
-    for kind in ("email", "nhs_number", "phone", "date", "postcode", "name"):
+    for kind in ("email", "nhs_number", "phone", "date", "postcode", "name", "address"):
         assert counts[kind] >= 3, (kind, counts)
     json.dumps(outcome_manifest)

@@ -3,8 +3,11 @@
 
 Two kinds of hit:
 
-* a *pattern*: an e-mail address, a UK phone number, a valid NHS number (Modulus 11) or a UK
-  postcode anywhere in the text (embedded images are skipped);
+* a *detector* hit: what ingest's free-text redaction (:mod:`evidence.detectors`) would have
+  removed, on its strict side: an e-mail address (also "name at domain dot org"), a UK phone
+  number, a valid NHS number (Modulus 11), a UK postcode, a street address, a date next to
+  "DOB" or "born", or a name given by its context ("my son Oliver", "Mrs Nowak"), anywhere in
+  the text (embedded images are skipped; each line is examined on its own);
 * a *raw value*: any value of a direct-identifier column (names, e-mails, NHS numbers,
   postcodes, dates of birth, raw IDs), declared or recognised by its header
   (:func:`evidence.privacy.identifier_column_kind`), of the raw inputs named in the processed
@@ -20,24 +23,25 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from evidence import outcome_records, survey
+from evidence import detectors, outcome_records, survey
 from evidence.errors import EvidenceError, bulleted
 from evidence.files import sha256_file, sha256_text
 from evidence.paths import resolve
 from evidence.privacy import identifier_columns, nhs_number_is_valid
 from evidence.readers import read_raw
 
-PATTERNS = {
-    "email": re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE),
-    # a phone number starts a token: not inside a longer number such as 84.0909090909
-    "phone": re.compile(r"(?<![\w+.,/-])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w.])"),
-    "nhs_number": re.compile(r"(?<![\w.,/-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w.])"),
-    "postcode": re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b"),
-}
+#: Kinds the audit looks for, in the strict forms of :data:`evidence.detectors.STRICT`, plus names.
+KINDS = (*detectors.STRICT, "name")
 EMBEDDED = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+|\"image/png\": \"[A-Za-z0-9+/=\\n]+\"")
+#: Markup tags, read as spaces so that "<p>my son Oliver" is read as words.
+TAG = re.compile(r"<[^<>\n]{1,200}>")
 SCANNED_SUFFIXES = {".html", ".json", ".ipynb", ".csv", ".txt", ".md"}
+LINES_AT_ONCE = 200_000
 MIN_VALUE_LENGTH = 5  # shorter raw values (initials, "Yes") would match everywhere
 TOKEN = re.compile(r"[\w@.'+/-]+")
 MAX_TOKENS = 4  # raw values are matched as runs of up to this many tokens
@@ -122,8 +126,7 @@ def scan(folders: list[Path], raw_values: set[str] = frozenset(),
     findings: list[Finding] = []
     wanted = {_normalise_value(v): v for v in raw_values}
     wanted = {k: v for k, v in wanted.items() if len(k) >= MIN_VALUE_LENGTH and len(k.split()) <= MAX_TOKENS}
-    scanned_for = sha256_text(json.dumps([sorted(wanted), {k: p.pattern for k, p in PATTERNS.items()},
-                                          EMBEDDED.pattern]))
+    scanned_for = sha256_text(json.dumps([sorted(wanted), detectors.fingerprint(), EMBEDDED.pattern, TAG.pattern]))
     for folder in folders:
         if not folder.exists():
             continue
@@ -144,15 +147,42 @@ def scan(folders: list[Path], raw_values: set[str] = frozenset(),
     return findings
 
 
-def _file_findings(path: Path, wanted: dict[str, str]) -> list[Finding]:
+def detector_findings(path: str, text: str) -> list[Finding]:
+    """What the strict detectors find in ``text``, line by line (all lines in one vectorised
+    pass; only lines with a hit are looked at one by one), with 30 characters either side."""
+    lines = text.splitlines()
     findings = []
-    text = EMBEDDED.sub(" ", _texts(path))
-    for kind, pattern in PATTERNS.items():
-        for match in pattern.finditer(text):
-            if kind == "nhs_number" and not nhs_number_is_valid(re.sub(r"\D", "", match.group())):
+    for first in range(0, len(lines), LINES_AT_ONCE):  # bounded memory on large tables
+        findings += _chunk_findings(path, lines[first:first + LINES_AT_ONCE])
+    return findings
+
+
+def _chunk_findings(path: str, lines: list[str]) -> list[Finding]:
+    if not lines:
+        return []
+    array = pa.array(lines, pa.large_string())
+    redacted, counts = detectors.redact_array(array, strict=True)
+    if not any(counts.values()):
+        return []
+    findings = []
+    for i in np.flatnonzero(pc.not_equal(array, redacted).to_numpy(zero_copy_only=False)):
+        line = lines[i]
+        spans: list[list] = []
+        for start, end, kind in detectors.removed_spans(line, redacted[int(i)].as_py()):
+            if spans and spans[-1][2] == kind == "name" and not line[spans[-1][1]:start].strip():
+                spans[-1][1] = end  # "Oliver Smith" is one finding
+            else:
+                spans.append([start, end, kind])
+        for start, end, kind in spans:
+            if kind == "nhs_number" and not nhs_number_is_valid(re.sub(r"\D", "", line[start:end])):
                 continue
-            start = max(match.start() - 30, 0)
-            findings.append(Finding(str(path), kind, text[start:match.end() + 30].replace("\n", " ")))
+            findings.append(Finding(path, kind, line[max(start - 30, 0):end + 30]))
+    return findings
+
+
+def _file_findings(path: Path, wanted: dict[str, str]) -> list[Finding]:
+    text = EMBEDDED.sub(" ", _texts(path))
+    findings = detector_findings(str(path), TAG.sub(" ", text))
     if wanted:
         for hit in sorted(_raw_value_hits(text, wanted)):
             findings.append(Finding(str(path), "raw identifier value", wanted[hit]))

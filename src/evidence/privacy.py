@@ -14,10 +14,12 @@ since they act on the text table a reader returns:
   no", "Mobile", "Home postcode", ...) is listed in the manifest as an identifier column dropped,
   and the values of name-like ones are treated as known names (below).
 * **Free text** (declared ``free_text`` columns, PREM comments) is redacted
-  (:func:`redact_free_text`): e-mail addresses, NHS numbers (10 digits with or without spaces or
-  dashes, valid check digit or not), UK phone numbers, dates (possible dates of birth),
-  postcodes, titled names, and every word of the file's known names; counts by kind go to the
-  manifest.
+  (:func:`redact_free_text`, the detectors in :mod:`evidence.detectors`): e-mail addresses
+  (also "name at domain dot org"), NHS numbers (10 digits with or without spaces, dots or
+  dashes, valid check digit or not), UK phone numbers (0..., +44, 0044, "(0)"), dates
+  (possible dates of birth, in numeric and written forms), street addresses, postcodes,
+  person names (a gazetteer of names common in the UK plus context rules), and every word of
+  the file's known names; counts by kind go to the manifest.
 * **Every other published text column** (e.g. an episode's service name) is checked
   (:func:`identifier_problems`): a value holding an e-mail address, an NHS-number-shaped run of
   digits, a phone number, a postcode, a date or a known name refuses the ingest. Silently
@@ -42,6 +44,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evidence import detectors
 from evidence.errors import Problem, PseudonymKeyError
 
 KEY_ENVIRONMENT_VARIABLE = "EVIDENCE_PSEUDONYM_KEY"
@@ -120,58 +123,24 @@ def nhs_number_is_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-_MONTHS = (
-    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-)
-
-#: Patterns in the order they are applied (e-mail before phone, NHS number before phone).
-FREE_TEXT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "email": re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE),
-    "nhs_number": re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)"),
-    "phone": re.compile(
-        r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"
-    ),
-    "date": re.compile(
-        rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
-        rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?\s+\d{{4}})\b",
-        re.IGNORECASE,
-    ),
-    "postcode": re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE),
-    "titled_name": re.compile(
-        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
-    ),
-}
-REDACTION_TEXT = "[{kind} removed]"
-
-
-def _known_name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    tokens = {t for n in names for t in re.split(r"[\s,]+", str(n)) if len(t) >= 2}
-    if not tokens:
-        return None
-    alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
-    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+#: The structured forms (e-mail, NHS number, phone, date, address, postcode) as Python
+#: expressions (group 2 is the identifier); the same text the vectorised pass runs in RE2.
+FREE_TEXT_PATTERNS: dict[str, re.Pattern[str]] = {kind: detectors.compiled(kind) for kind in detectors.STRUCTURED}
+REDACTION_TEXT = detectors.MARKER
 
 
 def redact_free_text(
     text: pd.Series, known_names: Iterable[str] = ()
 ) -> tuple[pd.Series, dict[str, int]]:
-    """Replace identifiers in free text with ``[kind removed]``; return the text and counts.
+    """Replace identifiers in free text with ``[kind removed]``; return the text and counts by
+    kind (``email``, ``nhs_number``, ``phone``, ``date``, ``address``, ``postcode``, ``name``).
 
-    ``known_names`` are names taken from the file's name columns: every word of them is removed
-    wherever it appears in any row's text (over-redaction is the safe side).
+    What is found is described in :mod:`evidence.detectors`: the structured forms, person
+    names from the gazetteer and from context, and every word of ``known_names`` (names taken
+    from the file's name columns), wherever it appears (over-redaction is the safe side).
     NHS-number-shaped digit runs are removed whether or not the check digit is valid.
     """
-    out = text.astype("string")
-    counts: dict[str, int] = {}
-    patterns = dict(FREE_TEXT_PATTERNS)
-    names = _known_name_pattern(k for k in known_names if isinstance(k, str) and k.strip())
-    if names is not None:
-        patterns["name"] = names
-    for kind, pattern in patterns.items():
-        counts[kind] = int(out.str.count(pattern).fillna(0).sum())
-        out = out.str.replace(pattern, REDACTION_TEXT.format(kind=kind.replace("_", " ")), regex=True)
-    return out, counts
+    return detectors.redact_series(text, known_names)
 
 
 # --- identifier columns, the published-column guard and masked error values ---------------
