@@ -36,7 +36,9 @@ def _config(folder: Path, reports: list[dict]) -> Path:
 def _specs(config: Path, out: Path) -> list[dict]:
     """The worker specs of every job in a config, as the batch makes them."""
     loaded = batch.load_config(config)
-    return [batch.job_spec(job, loaded, out, timeout=600, retries=2) for job in loaded.jobs]
+    staging = out / ".staging" / "test-run"
+    staging.mkdir(parents=True, exist_ok=True)
+    return [batch.job_spec(job, loaded, out, timeout=600, retries=2, staging=staging) for job in loaded.jobs]
 
 
 @pytest.fixture()
@@ -125,8 +127,7 @@ def test_kernel_start_failures_are_retried(tmp_path, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
-    config = batch.load_config(_config(tmp_path, [{"name": "n", "notebook": str(notebook)}]))
-    spec = batch.job_spec(config.jobs[0], config, tmp_path / "reports", timeout=300, retries=2)
+    spec = _specs(_config(tmp_path, [{"name": "n", "notebook": str(notebook)}]), tmp_path / "reports")[0]
     result = batch.execute_job(spec)
     assert result["status"] == "succeeded" and result["attempts"] == 2
 

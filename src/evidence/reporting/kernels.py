@@ -24,6 +24,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from evidence.files import write_text_atomic
+from evidence.reporting.processes import die_with_parent
 
 #: nbclient keeps IPython's history in memory for kernels it starts; so do we (parallel
 #: kernels writing one history.sqlite slow each other down and can lock it).
@@ -78,7 +79,9 @@ class KernelSource:
 
     def _start(self, kernel_name: str, cwd: str) -> AsyncKernelManager:
         km = self._manager(kernel_name)
-        run_sync(km.start_kernel)(cwd=cwd, extra_arguments=list(KERNEL_ARGUMENTS))
+        # the kernel is killed if this worker dies (it runs in a session of its own, outside
+        # the worker's process group): no orphaned kernel goes on running a report
+        run_sync(km.start_kernel)(cwd=cwd, extra_arguments=list(KERNEL_ARGUMENTS), preexec_fn=die_with_parent())
         self.running.append(km)
         self._record()
         return km
@@ -121,6 +124,27 @@ class KernelSource:
             self.sockets = None
 
 
+class KernelDied(RuntimeError):
+    """The kernel's process ended while a cell ran (``os._exit``, a crash in compiled code,
+    the system's out-of-memory killer)."""
+
+    def __init__(self, cell_index: int | None, source: str) -> None:
+        self.cell_index, self.source = cell_index, source
+        lines = source.strip().splitlines()
+        snippet = "\n".join(lines[:6]) + ("\n..." if len(lines) > 6 else "")
+        where = f"cell {cell_index}:\n{snippet}\n" if cell_index is not None else ""
+        super().__init__(f"{where}the kernel died while this cell ran (its Python process ended without an "
+                         "error: os._exit, a crash in compiled code, or running out of memory)")
+
+
+def _running_cell(notebook) -> tuple[int | None, str]:
+    """The index and source of the cell papermill marked as running."""
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+            return index, cell.source
+    return None, ""
+
+
 @cache
 def register_engine() -> str:
     """Register :class:`PrestartedKernelEngine` with papermill; returns its name."""
@@ -134,6 +158,7 @@ def register_engine() -> str:
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
                                      **kwargs):
+            from nbclient.exceptions import DeadKernelError
             from papermill.clientwrap import PapermillNotebookClient
             from papermill.log import logger
 
@@ -145,6 +170,8 @@ def register_engine() -> str:
                 log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
             try:
                 return client.execute()
+            except DeadKernelError as error:
+                raise KernelDied(*_running_cell(nb_man.nb)) from error
             finally:
                 if client.kc is not None:
                     client.kc.stop_channels()

@@ -129,13 +129,15 @@ def render_html(executed, context: ReportContext) -> str:
     return page
 
 
-def render_index(title: str, year: int, jobs: list[dict[str, Any]]) -> str:
+def render_index(title: str, year: int, jobs: list[dict[str, Any]], run: dict[str, Any] | None = None) -> str:
+    """The index of a run's reports; ``run`` is the run log (its ``state``, ``signal``, ...,
+    see :mod:`evidence.reporting.runlog`)."""
     import jinja2
 
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False)
     return environment.get_template("index.html.j2").render(
-        title=title, year=year, jobs=jobs, css=stylesheet(),
+        title=title, year=year, jobs=jobs, css=stylesheet(), run=run or {},
         synthetic=any(j.get("synthetic") for j in jobs),
-        succeeded=sum(j["status"] != "failed" for j in jobs),
+        succeeded=sum(j.get("report", "current") == "current" and j["status"] != "failed" for j in jobs),
         created_utc=provenance.utc_now(), git_revision=provenance.git_revision(),
     )
