@@ -647,7 +647,8 @@ class LocalRunner:
             try:
                 finished.append((name, future.result()))
             except Exception as error:  # the pool could not run it (e.g. no worker process could start)
-                finished.append((name, _not_run(f"the batch could not run it: {type(error).__name__}: {error}", 0.0)))
+                finished.append((name, _not_run(f"the batch could not run it: {type(error).__name__}: {error}",
+                                                time.perf_counter())))
         return finished
 
     def problem(self) -> str | None:
@@ -798,7 +799,8 @@ def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRun
         if problem and stop.received is None:
             runner.stop()
             for name, (job, reason, fingerprint, state) in list(pending.items()):
-                results[name] = _record(run, job, reason, fingerprint, state, _not_run(problem, 0.0))
+                abandoned = {**_not_run(problem, time.perf_counter()), "lost": True}  # attempts begun lost their worker
+                results[name] = _record(run, job, reason, fingerprint, state, abandoned)
             pending.clear()
     bar.close()
     if stop.received is not None:

@@ -61,7 +61,8 @@ class KernelSource:
         kernel's ports are picked free and released before the kernel binds them, so two
         kernels starting at once (parallel workers, pre-starting) can pick the same port: the
         kernel then never answers and the job waits out the start timeout (seen here once:
-        125 s for a 2 s report). A socket file in a folder of this worker's own cannot collide.
+        125 s for a 2 s report). A socket file in a folder of this worker's own cannot collide;
+        the kernel's connection file is kept there too.
         The folder is beside ``pid_file`` (the batch removes that folder even when it kills the
         worker), else a new temporary one; either way short, as a socket path must fit in
         about 100 bytes."""
@@ -74,8 +75,11 @@ class KernelSource:
             else:
                 self.sockets = tempfile.mkdtemp(prefix="evk-")
         self.started += 1
+        # the connection file goes there too (by default it is a temporary file that a killed
+        # worker would leave behind)
         return AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                  ip=os.path.join(self.sockets, f"k{self.started}"))
+                                  ip=os.path.join(self.sockets, f"k{self.started}"),
+                                  connection_file=os.path.join(self.sockets, f"k{self.started}.json"))
 
     def _start(self, kernel_name: str, cwd: str) -> AsyncKernelManager:
         km = self._manager(kernel_name)
@@ -138,11 +142,11 @@ class KernelDied(RuntimeError):
 
 
 def _running_cell(notebook) -> tuple[int | None, str]:
-    """The index and source of the cell papermill marked as running."""
-    for index, cell in enumerate(notebook.cells):
-        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
-            return index, cell.source
-    return None, ""
+    """The index and source of the last cell papermill started (it marks every cell
+    ``pending`` first; the others are then past, and this one is where the kernel died)."""
+    started = [(index, cell.source) for index, cell in enumerate(notebook.cells)
+               if cell.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"]
+    return started[-1] if started else (None, "")
 
 
 @cache

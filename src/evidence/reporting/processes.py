@@ -77,7 +77,9 @@ def die_with_parent(parent_pid: int | None = None) -> Callable[[], None] | None:
 
 def kill_tree(pid: int, also: Iterable[int] = ()) -> None:
     """``SIGKILL`` a process, every process below it, the process groups they lead, and the
-    processes in ``also`` (with theirs), then reap what can be reaped (at most 5 s)."""
+    processes in ``also`` (with theirs), then wait (at most 5 s) for those below to go. The
+    roots are not reaped here: the caller's ``Popen.wait`` does that, and so still learns
+    their exit status."""
     roots = [pid, *also]
     victims: dict[int, psutil.Process] = {}
     for root in roots:
@@ -93,7 +95,7 @@ def kill_tree(pid: int, also: Iterable[int] = ()) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
             if os.getpgid(root) == root:
                 os.killpg(root, signal.SIGKILL)
-    psutil.wait_procs(list(victims.values()), timeout=5)
+    psutil.wait_procs([p for p in victims.values() if p.pid not in roots], timeout=5)
 
 
 class OwnedFolder:
