@@ -50,11 +50,11 @@ from evidence.paths import project_root
 from evidence.reporting.batch import (
     RESULTS_PARAMETER,
     available_cores,
-    execute_job_isolated,
     job_spec,
     load_config,
     run_batch,
 )
+from evidence.reporting.cluster import execute_job_isolated
 from evidence.reporting.parameters import read_parameters
 
 NOTEBOOK = "notebooks/workforce_survey.ipynb"

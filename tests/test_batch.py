@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from evidence.reporting import batch
+from evidence.reporting import pool as pool_module
 
 KERNEL = {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}
 
@@ -104,15 +105,6 @@ def test_a_failed_job_is_rerun_next_time_and_others_are_not(tmp_path):
     assert not second.succeeded
 
 
-def test_a_job_past_its_timeout_is_stopped(tmp_path):
-    slow = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(120)")
-    config = _config(tmp_path, [{"name": "slow", "notebook": str(slow)}])
-    outcome = batch.run_batch(config, tmp_path / "reports", show_progress=False, timeout=20)
-    assert outcome.results[0].status == "failed"
-    assert "timed out after 20 s" in outcome.results[0].error
-    assert outcome.results[0].seconds < 60
-
-
 def test_kernel_start_failures_are_retried(tmp_path, monkeypatch):
     import papermill
 
@@ -199,7 +191,7 @@ def test_work_beside_the_jobs_runs_at_the_lowest_priority():
 def test_a_slot_with_no_job_left_closes_its_worker(tiny):
     """Once every job is taken, a worker exits when its job ends, not at the end of the batch."""
     folder, _, config = tiny
-    pool = batch.WorkerPool(2, prestart=False)
+    pool = pool_module.WorkerPool(2, prestart=False)
     specs = _specs(config, folder / "reports")
     try:
         results = [future.result() for future in pool.submit_all(specs)]
@@ -226,7 +218,7 @@ def test_a_worker_is_replaced_after_its_quota_of_jobs(tiny):
     starts a new one (and the old one is gone)."""
     folder, _, config = tiny
     specs = _specs(config, folder / "reports")
-    pool = batch.WorkerPool(1, prestart=True, jobs_per_worker=2)
+    pool = pool_module.WorkerPool(1, prestart=True, jobs_per_worker=2)
     try:
         results = [future.result() for future in pool.submit_all(specs)]
         assert [r["status"] for r in results] == ["succeeded"] * 3

@@ -28,37 +28,36 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
-import signal
-import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evidence import provenance
-from evidence.errors import BatchError, ConfigError
+from evidence.errors import ConfigError
 from evidence.files import read_yaml_mapping, sha256_file, sha256_text, write_text_atomic
 from evidence.paths import display_path, project_root, resolve
 from evidence.reporting.cluster import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_WORKER_WAIT,
+    JOB_FOLDER_PREFIX,
     DaskRunner,
     connect,
 )
 from evidence.reporting.parameters import read_parameters, validate_parameters
+from evidence.reporting.pool import (
+    LOST_WORKER_RETRIES,
+    WORKER_FOLDER_PREFIX,
+    LocalRunner,
+    not_run_result,
+)
 from evidence.reporting.processes import (
-    OwnedFolder,
     StopSignals,
-    die_with_parent,
-    kill_tree,
     sweep_orphaned_folders,
 )
-from evidence.reporting.publish import RunFolder, publish, run_is_over, start_attempt, unpublish
+from evidence.reporting.publish import RunFolder, publish, start_attempt, unpublish
 from evidence.reporting.render import ReportContext, declared_inputs, render_html
 from evidence.reporting.runlog import write_run_log
 
@@ -161,8 +160,6 @@ KERNEL_START_RETRIES = 2
 KERNEL_START_ERRORS = ("address already in use", "kernel didn't respond", "kernel died before replying",
                        "timeout waiting for kernel", "kernel_info_reply", "zmqerror")
 STATE_FOLDER = ".state"
-WORKER_FOLDER_PREFIX = "evidence-worker-"  # scratch folders in the temporary folder
-JOB_FOLDER_PREFIX = "evidence-job-"
 KERNEL_START_TIMEOUT = 60  # seconds; papermill's default start timeout
 
 
@@ -343,153 +340,6 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
             "attempt_folder": str(folder), "phases": phases}
 
 
-def _kernel_pids(path: Path) -> list[int]:
-    with contextlib.suppress(OSError, ValueError):
-        return [int(pid) for pid in path.read_text().split()]
-    return []
-
-
-def _timed_out(spec: dict[str, Any], started: float) -> dict[str, Any]:
-    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1,
-            "error": f"timed out after {spec['timeout']:.0f} s; the job was stopped"}
-
-
-def _died(code: int | None, stderr: str, started: float) -> dict[str, Any]:
-    """The result of a job whose worker ended without one: ``lost`` (it may be run again)."""
-    how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
-    tail = "\n".join(stderr.strip().splitlines()[-5:])
-    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1, "lost": True,
-            "error": f"its worker was lost ({how}) without a result" + (f":\n{tail}" if tail else "")}
-
-
-def _not_run(message: str, started: float) -> dict[str, Any]:
-    """The result of a job the batch stopped, or could not start: it did not run."""
-    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 0, "ran": False,
-            "error": message}
-
-
-def _where_on_dask() -> str:
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-        return f"dask worker {worker.name} at {worker.address}"
-    except (ImportError, ValueError):
-        return f"process {os.getpid()}"
-
-
-def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run :func:`execute_job` in a fresh Python process (its own kernel and memory), which is
-    killed, with its kernels, if this process dies, after ``spec["timeout"]`` seconds, or when
-    the run that sent the job has ended. Used by dask workers; its scratch folder, and those
-    of earlier jobs whose process died, are removed."""
-    started = time.perf_counter()
-    sweep_orphaned_folders(JOB_FOLDER_PREFIX)
-    try:
-        attempt = start_attempt(spec, where=_where_on_dask())
-    except BatchError as error:
-        return _not_run(str(error), started)
-    scratch = OwnedFolder(JOB_FOLDER_PREFIX)
-    try:
-        spec_path, result_path = scratch.path / "spec.json", scratch.path / "result.json"
-        kernel_pids, log_path = scratch.path / "kernel_pids", scratch.path / "stderr.log"
-        spec_path.write_text(json.dumps({**spec, "attempt_folder": str(attempt), "result_path": str(result_path),
-                                         "kernel_pids": str(kernel_pids)}))
-        with open(log_path, "w+") as log:
-            process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", str(spec_path)],
-                                       cwd=spec["root"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                       start_new_session=True, preexec_fn=die_with_parent())
-            while True:
-                try:
-                    process.wait(timeout=0.5)
-                    break
-                except subprocess.TimeoutExpired:
-                    over_time, run_over = time.perf_counter() - started > spec["timeout"], run_is_over(spec)
-                    if over_time or run_over:
-                        kill_tree(process.pid, _kernel_pids(kernel_pids))
-                        process.wait()
-                        return _timed_out(spec, started) if over_time else _not_run(
-                            "the run ended before this job finished; it was stopped", started)
-            if result_path.is_file():
-                return json.loads(result_path.read_text())
-            log.seek(0)
-            return _died(process.returncode, log.read(), started)
-    finally:
-        scratch.remove()
-
-
-class Worker:
-    """A long-lived worker process (``python -m evidence.reporting.worker --serve``) that runs
-    jobs one at a time, each in a fresh kernel. It dies with the batch (and its kernels with
-    it). A job that times out kills the worker and its kernels; a worker that dies loses its
-    current job only. Either way the next job gets a new worker."""
-
-    def __init__(self, root: str, number: int = 1) -> None:
-        self.number = number
-        self.scratch = OwnedFolder(WORKER_FOLDER_PREFIX)
-        self.folder = self.scratch.path
-        self.kernel_pids = self.folder / "kernel_pids"
-        self.stderr = (self.folder / "stderr.log").open("w+")
-        self.process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", "--serve"], cwd=root,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                                        start_new_session=True, text=True, bufsize=1, preexec_fn=die_with_parent())
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.killed = False
-        self.jobs = 0  # jobs sent to this worker
-        threading.Thread(target=self._read, daemon=True).start()
-
-    @property
-    def name(self) -> str:
-        return f"local worker {self.number} (pid {self.process.pid})"
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def run(self, spec: dict[str, Any]) -> dict[str, Any]:
-        started = time.perf_counter()
-        self.jobs += 1
-        try:
-            self.process.stdin.write(json.dumps({**spec, "kernel_pids": str(self.kernel_pids)}) + "\n")
-            self.process.stdin.flush()
-            line = self.lines.get(timeout=spec["timeout"])
-        except queue.Empty:
-            self.kill()
-            return _timed_out(spec, started)
-        except (BrokenPipeError, OSError):
-            line = None
-        if line is None:
-            self.kill()
-            self.stderr.seek(0)
-            return _died(self.process.returncode, self.stderr.read(), started)
-        return json.loads(line)
-
-    def kill(self) -> None:
-        """Kill the worker, every process below it and its kernels (each in a session of its own)."""
-        if not self.killed:
-            self.killed = True
-            kill_tree(self.process.pid, _kernel_pids(self.kernel_pids))
-            self.process.wait()
-
-    def close(self) -> None:
-        """Ask the worker to finish (it stops its kernels), killing it if it does not."""
-        if self.alive and not self.killed:
-            try:
-                self.process.stdin.close()
-                self.process.wait(timeout=30)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        if self.alive or _kernel_pids(self.kernel_pids):
-            self.kill()
-        self.stderr.close()
-        self.scratch.remove()
-
-
 def available_cores() -> int:
     """The cores this process may run on: its CPU affinity (``taskset``, a container's cpuset)
     where the system reports one, else every core of the machine."""
@@ -497,93 +347,6 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # no affinity on this system (macOS, Windows)
         return os.cpu_count() or 1
-
-
-#: A worker is replaced after this many jobs, so that what a long batch leaves behind in it
-#: (caches, fragmented memory) stays bounded; its start-up is then paid once per this many jobs.
-JOBS_PER_WORKER = 50
-#: A job whose worker is lost (killed, out of memory) is run again this many times on a new
-#: worker, as a dask cluster does; each attempt is recorded.
-LOST_WORKER_RETRIES = 1
-
-
-class WorkerPool:
-    """``size`` pool slots, each with one long-lived :class:`Worker` (started when the slot
-    takes its first job, replaced after ``jobs_per_worker`` jobs, or when it is lost: its job
-    then runs again on the new worker, up to ``lost_worker_retries`` times). ``prestart``: each
-    worker starts the next job's kernel while the current one runs (when jobs remain to be
-    taken). :meth:`stop` kills every worker at once and runs nothing more."""
-
-    def __init__(self, size: int, prestart: bool, jobs_per_worker: int = JOBS_PER_WORKER,
-                 lost_worker_retries: int = LOST_WORKER_RETRIES) -> None:
-        self.threads = ThreadPoolExecutor(max_workers=size)
-        self.size = size
-        self.prestart = prestart
-        self.jobs_per_worker = jobs_per_worker
-        self.lost_worker_retries = lost_worker_retries
-        self.local = threading.local()
-        self.workers: list[Worker] = []
-        self.lock = threading.Lock()
-        self.waiting = 0
-        self.stopped = False
-
-    def submit_all(self, specs: list[dict[str, Any]]) -> list:
-        with self.lock:
-            self.waiting += len(specs)
-        return [self.threads.submit(self._run, spec) for spec in specs]
-
-    def _worker(self, root: str) -> Worker | None:
-        """This slot's worker, a new one if it has none alive or used up; None once stopped."""
-        worker = getattr(self.local, "worker", None)
-        if worker is not None and worker.alive and worker.jobs >= self.jobs_per_worker:
-            worker.close()
-        with self.lock:
-            if self.stopped:
-                return None
-            if worker is None or not worker.alive or worker.jobs >= self.jobs_per_worker:
-                worker = self.local.worker = Worker(root, number=len(self.workers) + 1)
-                self.workers.append(worker)
-            return worker
-
-    def _run(self, spec: dict[str, Any]) -> dict[str, Any]:
-
-        started = time.perf_counter()
-        with self.lock:
-            self.waiting -= 1
-            more = self.waiting > 0
-        for attempt in range(1 + self.lost_worker_retries):
-            worker = self._worker(spec["root"])
-            if worker is None:
-                return _not_run("the batch was stopped before this job finished", started)
-            try:
-                folder = start_attempt(spec, where=worker.name)
-            except BatchError as error:
-                return _not_run(str(error), started)
-            ahead = more and worker.jobs + 1 < self.jobs_per_worker  # a kernel for a job this worker will run
-            result = worker.run({**spec, "attempt_folder": str(folder), "prestart": self.prestart and ahead})
-            if not result.get("lost") or self.stopped or attempt == self.lost_worker_retries:
-                break
-        with self.lock:
-            taken = self.waiting == 0
-        if taken:  # every job is taken: this slot's worker exits now, while the others finish
-            worker.close()
-        if self.stopped:
-            return _not_run("the batch was stopped before this job finished", started)
-        return result
-
-    def stop(self) -> None:
-        """Run nothing more, and kill every worker with its kernels now."""
-        with self.lock:
-            self.stopped = True
-            workers = list(self.workers)
-        self.threads.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:
-            worker.kill()
-
-    def shutdown(self) -> None:
-        self.threads.shutdown()
-        for worker in self.workers:
-            worker.close()
 
 
 def _yield_cpu_to_jobs() -> None:
@@ -625,41 +388,6 @@ class ProcessedAudit(threading.Thread):
         found = audit.scan([self.processed, out_dir], audit.raw_identifier_values(self.processed), self.clean_files)
         write_text_atomic(self.memory, json.dumps(self.clean_files, indent=1, sort_keys=True))
         return found
-
-
-class LocalRunner:
-    """The jobs of one run on a :class:`WorkerPool` of this machine; the same interface as
-    :class:`~evidence.reporting.cluster.DaskRunner`."""
-
-    def __init__(self, size: int, prestart: bool, lost_worker_retries: int) -> None:
-        self.pool = WorkerPool(size, prestart=prestart, lost_worker_retries=lost_worker_retries)
-        self.workers = size
-        self.futures: dict[Any, str] = {}
-
-    def submit(self, specs: dict[str, dict[str, Any]], run_id: str) -> None:
-        self.futures.update(zip(self.pool.submit_all(list(specs.values())), specs, strict=True))
-
-    def poll(self, timeout: float) -> list[tuple[str, dict[str, Any]]]:
-        done, _ = wait_futures(list(self.futures), timeout=timeout, return_when=FIRST_COMPLETED)
-        finished = []
-        for future in done:
-            name = self.futures.pop(future)
-            try:
-                finished.append((name, future.result()))
-            except Exception as error:  # the pool could not run it (e.g. no worker process could start)
-                finished.append((name, _not_run(f"the batch could not run it: {type(error).__name__}: {error}",
-                                                time.perf_counter())))
-        return finished
-
-    def problem(self) -> str | None:
-        return None
-
-    def stop(self) -> None:
-        self.pool.stop()
-        self.futures.clear()
-
-    def close(self) -> None:
-        self.pool.shutdown()
 
 
 def _earlier_report(state: dict | None, out_dir: Path) -> dict[str, Any]:
@@ -787,7 +515,8 @@ def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRun
     processed_audit = ProcessedAudit(processed, out_dir)
     processed_audit.start()  # reads and scans the processed data while the jobs run
     bar = tqdm(total=len(pending), desc="reports", unit="report", disable=not show_progress or not pending)
-    runner.submit(specs, run.run_id)
+    if stop.received is None:  # a signal while connecting or fingerprinting: run nothing
+        runner.submit(specs, run.run_id)
     while pending and stop.received is None:
         for name, outcome in runner.poll(POLL_SECONDS):
             job, reason, fingerprint, state = pending.pop(name)
@@ -799,7 +528,7 @@ def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRun
         if problem and stop.received is None:
             runner.stop()
             for name, (job, reason, fingerprint, state) in list(pending.items()):
-                abandoned = {**_not_run(problem, time.perf_counter()), "lost": True}  # attempts begun lost their worker
+                abandoned = {**not_run_result(problem, time.perf_counter()), "lost": True}  # attempts begun lost their worker
                 results[name] = _record(run, job, reason, fingerprint, state, abandoned)
             pending.clear()
     bar.close()

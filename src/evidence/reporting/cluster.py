@@ -1,6 +1,6 @@
 """Report jobs on a dask.distributed cluster (``evidence run ... --scheduler tcp://host:8786``).
 
-Each job is one dask task, :func:`evidence.reporting.batch.execute_job_isolated`, run in a
+Each job is one dask task, :func:`execute_job_isolated`, run in a
 fresh process on a worker. The scheduler runs a task again when the worker running it dies
 (up to its ``distributed.scheduler.allowed-failures``, then the task fails with
 ``KilledWorker``); every attempt leaves a record in the run's staging folder, so the run log
@@ -12,12 +12,30 @@ unreachable scheduler is a :class:`~evidence.errors.BatchError` after ``connect_
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from typing import Any
 
 from evidence.errors import BatchError
+from evidence.reporting.pool import (
+    kernel_pids_in,
+    lost_worker_result,
+    not_run_result,
+    timed_out_result,
+)
+from evidence.reporting.processes import (
+    OwnedFolder,
+    die_with_parent,
+    kill_tree,
+    sweep_orphaned_folders,
+)
+from evidence.reporting.publish import run_is_over, start_attempt
 
+JOB_FOLDER_PREFIX = "evidence-job-"  # a job's scratch folder on a dask worker, in its temporary folder
 #: seconds to wait for the scheduler to answer
 DEFAULT_CONNECT_TIMEOUT = 10.0
 #: seconds to wait, with reports left to run, for a worker to join a cluster that has none
@@ -73,8 +91,6 @@ class DaskRunner:
             return 0
 
     def submit(self, specs: dict[str, dict[str, Any]], run_id: str) -> None:
-        from evidence.reporting.batch import execute_job_isolated
-
         for name, spec in specs.items():
             future = self.client.submit(execute_job_isolated, spec, pure=False, key=f"report-{name}-{run_id}")
             self.futures[future] = name
@@ -127,3 +143,53 @@ class DaskRunner:
     def close(self) -> None:
         with contextlib.suppress(Exception), _quiet_distributed():
             self.client.close(timeout=5)
+
+
+def _where_on_dask() -> str:
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+        return f"dask worker {worker.name} at {worker.address}"
+    except (ImportError, ValueError):
+        return f"process {os.getpid()}"
+
+
+def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run :func:`~evidence.reporting.batch.execute_job` in a fresh Python process (its own kernel and memory), which is
+    killed, with its kernels, if this process dies, after ``spec["timeout"]`` seconds, or when
+    the run that sent the job has ended. Used by dask workers; its scratch folder, and those
+    of earlier jobs whose process died, are removed."""
+    started = time.perf_counter()
+    sweep_orphaned_folders(JOB_FOLDER_PREFIX)
+    try:
+        attempt = start_attempt(spec, where=_where_on_dask())
+    except BatchError as error:
+        return not_run_result(str(error), started)
+    scratch = OwnedFolder(JOB_FOLDER_PREFIX)
+    try:
+        spec_path, result_path = scratch.path / "spec.json", scratch.path / "result.json"
+        kernel_pids, log_path = scratch.path / "kernel_pids", scratch.path / "stderr.log"
+        spec_path.write_text(json.dumps({**spec, "attempt_folder": str(attempt), "result_path": str(result_path),
+                                         "kernel_pids": str(kernel_pids)}))
+        with open(log_path, "w+") as log:
+            process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", str(spec_path)],
+                                       cwd=spec["root"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                       start_new_session=True, preexec_fn=die_with_parent())
+            while True:
+                try:
+                    process.wait(timeout=0.5)
+                    break
+                except subprocess.TimeoutExpired:
+                    over_time, run_over = time.perf_counter() - started > spec["timeout"], run_is_over(spec)
+                    if over_time or run_over:
+                        kill_tree(process.pid, kernel_pids_in(kernel_pids))
+                        process.wait()
+                        return timed_out_result(spec, started) if over_time else not_run_result(
+                            "the run ended before this job finished; it was stopped", started)
+            if result_path.is_file():
+                return json.loads(result_path.read_text())
+            log.seek(0)
+            return lost_worker_result(process.returncode, log.read(), started)
+    finally:
+        scratch.remove()
