@@ -108,8 +108,10 @@ class Worker:
         return json.loads(line)
 
     def kill(self) -> None:
-        """Kill the worker, every process below it and its kernels (each in a session of its own)."""
-        if not self.killed:
+        """Kill the worker, every process below it and its kernels (each in a session of its own).
+        Not once the worker has been reaped: its process id may then be another process's (its
+        kernels died with it, by their parent-death signal)."""
+        if not self.killed and self.process.returncode is None:
             self.killed = True
             kill_tree(self.process.pid, kernel_pids_in(self.kernel_pids))
             self.process.wait()
