@@ -1,9 +1,9 @@
 """The run log: ``run.json`` and the index, which always tell the truth about the last run.
 
-They are written when a run starts (``state: running``, every report to run ``queued``), after
-every report that finishes, and when the run ends (``finished``, or ``interrupted`` with the
-signal), so that whatever happens to the run (a crash, ``SIGKILL``) they never describe an
-earlier run as this one. Each job's record says what happened to it in this run (``status``)
+They are written when a run starts (``state: running``, every report to run ``queued``), as
+reports finish (at most about once a second, see ``batch.LOG_INTERVAL_SECONDS``), and when the
+run ends (``finished``, or ``interrupted`` with the signal), so that whatever happens to the run
+(a crash, ``SIGKILL``) they never describe an earlier run as this one. Each job's record says what happened to it in this run (``status``)
 and what the reports folder holds for it (``report``):
 
 ========== ===================================================================================
@@ -15,7 +15,7 @@ failed     it ran and failed (``error`` says why; its earlier report was removed
            could not run it (no worker; its earlier report, if any, is kept and marked stale)
 interrupted  it was running when the run was interrupted (nothing of it was published)
 not-run    the run ended (interrupted) before it started
-queued     the run is still going (only while ``state`` is ``running``)
+queued     not finished when the log was written (only while ``state`` is ``running``)
 ========== ===================================================================================
 
 ``report`` is ``current`` (made by this run, or skipped as unchanged), ``stale`` (made by an
