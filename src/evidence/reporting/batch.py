@@ -12,8 +12,9 @@ failed job is recorded with its failing cell and error, its stale outputs are re
 other jobs carry on; a job whose worker is lost runs again on a new one. The index and
 ``run.json`` list every job's status (:mod:`evidence.reporting.runlog`).
 
-Faults leave nothing half-made (:mod:`evidence.reporting.publish`,
-:mod:`evidence.reporting.processes`): a job writes only into the run's staging folder, and the
+The local workers are :mod:`evidence.reporting.pool`, the dask side
+:mod:`evidence.reporting.cluster`. Faults leave nothing half-made
+(:mod:`evidence.reporting.publish`, :mod:`evidence.reporting.processes`): a job writes only into the run's staging folder, and the
 run publishes a finished report by renaming its files into place; every worker, kernel and
 job process dies with the process that started it; ``SIGINT``/``SIGTERM`` stop the run within
 seconds, killing every child, and the run log says it was interrupted.
