@@ -260,3 +260,24 @@ def test_kernels_talk_over_sockets_of_their_own(tmp_path):
     finally:
         source.close()
     assert not (tmp_path / "sockets").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix-domain sockets")
+def test_kernel_sockets_go_to_a_short_folder_when_the_workers_is_long(tmp_path):
+    """A socket path longer than a Unix-domain socket allows would make the kernel fall back to
+    TCP and never answer: under a long temporary folder the sockets get a short one of their own."""
+    from evidence.reporting.kernels import SOCKET_PATH_LIMIT, KernelSource, wait_until_ready
+
+    deep = tmp_path / ("d" * 60) / ("e" * 40)
+    deep.mkdir(parents=True)
+    source = KernelSource(deep / "kernel_pids")
+    km = source.take("evidence", str(tmp_path))
+    try:
+        wait_until_ready(km, timeout=60)
+        info = km.get_connection_info()
+        folder = Path(info["ip"]).parent
+        assert info["transport"] == "ipc" and folder.name.startswith("evk-")
+        assert len(f"{info['ip']}-{info['shell_port']}") <= SOCKET_PATH_LIMIT
+    finally:
+        source.close()
+    assert not folder.exists() and not (deep / "sockets").exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -119,8 +120,8 @@ class Fault:
 
     def __init__(self, tmp_path: Path, monkeypatch) -> None:
         self.folder = tmp_path
-        self.temp = tmp_path / "tmp"
-        self.temp.mkdir()
+        # short, as a worker's kernel sockets are in its folder there (see kernels.SOCKET_PATH_LIMIT)
+        self.temp = Path(tempfile.mkdtemp(prefix="evf-", dir="/tmp" if os.path.isdir("/tmp") else None))
         self.hold = tmp_path / "hold"
         self.hold.mkdir()
         self.out = tmp_path / "reports"
@@ -173,8 +174,10 @@ class Fault:
 
 
 @pytest.fixture()
-def fault(tmp_path, monkeypatch) -> Fault:
-    return Fault(tmp_path, monkeypatch)
+def fault(tmp_path, monkeypatch):
+    sandbox = Fault(tmp_path, monkeypatch)
+    yield sandbox
+    shutil.rmtree(sandbox.temp, ignore_errors=True)
 
 
 @pytest.mark.slow

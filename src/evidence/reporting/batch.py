@@ -55,7 +55,9 @@ from evidence.reporting.pool import (
     not_run_result,
 )
 from evidence.reporting.processes import (
+    SOCKETS_FOLDER_PREFIX,
     StopSignals,
+    short_scratch_root,
     sweep_orphaned_folders,
 )
 from evidence.reporting.publish import RunFolder, publish, start_attempt, unpublish
@@ -479,6 +481,7 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
             run.close()
             sweep_orphaned_folders(WORKER_FOLDER_PREFIX)
             sweep_orphaned_folders(JOB_FOLDER_PREFIX)
+            sweep_orphaned_folders(SOCKETS_FOLDER_PREFIX, short_scratch_root())
 
 
 POLL_SECONDS = 0.25  # how often the batch looks for finished jobs, signals and lost workers

@@ -28,9 +28,11 @@ from evidence.reporting.pool import (
     timed_out_result,
 )
 from evidence.reporting.processes import (
+    SOCKETS_FOLDER_PREFIX,
     OwnedFolder,
     die_with_parent,
     kill_tree,
+    short_scratch_root,
     sweep_orphaned_folders,
 )
 from evidence.reporting.publish import run_is_over, start_attempt
@@ -162,6 +164,7 @@ def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
     of earlier jobs whose process died, are removed."""
     started = time.perf_counter()
     sweep_orphaned_folders(JOB_FOLDER_PREFIX)
+    sweep_orphaned_folders(SOCKETS_FOLDER_PREFIX, short_scratch_root())
     try:
         attempt = start_attempt(spec, where=_where_on_dask())
     except BatchError as error:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -24,7 +23,16 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from evidence.files import write_text_atomic
-from evidence.reporting.processes import die_with_parent
+from evidence.reporting.processes import (
+    SOCKETS_FOLDER_PREFIX,
+    OwnedFolder,
+    die_with_parent,
+    short_scratch_root,
+)
+
+#: A Unix-domain socket's path must fit in ``sun_path`` (108 bytes on Linux, 104 on macOS);
+#: a longer one makes the kernel fall back to TCP and never answer this client.
+SOCKET_PATH_LIMIT = 100
 
 #: nbclient keeps IPython's history in memory for kernels it starts; so do we (parallel
 #: kernels writing one history.sqlite slow each other down and can lock it).
@@ -50,6 +58,7 @@ class KernelSource:
         self.ready: tuple[tuple[str, str], AsyncKernelManager] | None = None
         self.started = 0
         self.sockets: str | None = None  # a short folder for the kernels' IPC sockets (POSIX)
+        self._short: OwnedFolder | None = None
 
     def _record(self) -> None:
         if self.pid_file is not None:
@@ -69,11 +78,13 @@ class KernelSource:
         if os.name != "posix":
             return AsyncKernelManager(kernel_name=kernel_name)
         if self.sockets is None:
-            if self.pid_file is not None:
-                self.sockets = str(self.pid_file.parent / "sockets")
+            beside = self.pid_file.parent / "sockets" if self.pid_file is not None else None
+            if beside is not None and len(str(beside / "k9999-65535")) <= SOCKET_PATH_LIMIT:
+                self.sockets = str(beside)
                 os.makedirs(self.sockets, exist_ok=True)
-            else:
-                self.sockets = tempfile.mkdtemp(prefix="evk-")
+            else:  # a long temporary folder (TMPDIR): a short one of its own, swept if left behind
+                self._short = OwnedFolder(SOCKETS_FOLDER_PREFIX, short_scratch_root())
+                self.sockets = str(self._short.path)
         self.started += 1
         # the connection file goes there too (by default it is a temporary file that a killed
         # worker would leave behind)
@@ -126,6 +137,9 @@ class KernelSource:
         if self.sockets is not None:
             shutil.rmtree(self.sockets, ignore_errors=True)
             self.sockets = None
+        if self._short is not None:
+            self._short.remove()
+            self._short = None
 
 
 class KernelDied(RuntimeError):

@@ -35,6 +35,7 @@ except ImportError:  # Windows: folders are still removed by their owner, never 
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 OWNER_FILE = ".owner.lock"
+SOCKETS_FOLDER_PREFIX = "evk-"  # kernels' socket folders, when the temporary folder's path is long
 
 
 def _load_prctl() -> Callable[..., int] | None:
@@ -96,6 +97,13 @@ def kill_tree(pid: int, also: Iterable[int] = ()) -> None:
             if os.getpgid(root) == root:
                 os.killpg(root, signal.SIGKILL)
     psutil.wait_procs([p for p in victims.values() if p.pid not in roots], timeout=5)
+
+
+def short_scratch_root() -> str:
+    """A folder with a short path for scratch that needs one (socket files): the temporary
+    folder if its path is short, else ``/tmp`` where there is one."""
+    temp = tempfile.gettempdir()
+    return "/tmp" if len(temp) > 40 and os.path.isdir("/tmp") else temp
 
 
 class OwnedFolder:
