@@ -50,11 +50,11 @@ from evidence.paths import project_root
 from evidence.reporting.batch import (
     RESULTS_PARAMETER,
     available_cores,
-    execute_job_isolated,
     job_spec,
     load_config,
     run_batch,
 )
+from evidence.reporting.cluster import execute_job_isolated
 from evidence.reporting.parameters import read_parameters
 
 NOTEBOOK = "notebooks/workforce_survey.ipynb"
@@ -170,7 +170,9 @@ def cold_single_report(root: Path, repeats: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         config = load_config(write_config(folder, [report]))
-        spec = job_spec(config.jobs[0], config, folder / "out", timeout=600, retries=2)
+        staging = folder / "out" / ".staging" / "benchmark"  # what a run's RunFolder makes
+        staging.mkdir(parents=True)
+        spec = job_spec(config.jobs[0], config, folder / "out", timeout=600, retries=2, staging=staging)
         script = write_script(folder, report)
         batch_times, script_times, phases = [], [], []
         for _ in range(repeats):

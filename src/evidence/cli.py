@@ -1,7 +1,8 @@
 """The ``evidence`` command: ingest raw data, run the report batch, regenerate sample data.
 
 Errors the user can fix (:class:`evidence.errors.EvidenceError`) are printed as plain
-messages, without a traceback, and the exit code is 2; a failed report in a batch gives 1.
+messages, without a traceback, and the exit code is 2; a failed report in a batch gives 1, and
+an interrupted batch 130 (Ctrl-C, SIGINT) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from evidence.errors import ConfigError, EvidenceError
 
 
 def _parser() -> argparse.ArgumentParser:
+    from evidence.reporting.cluster import DEFAULT_CONNECT_TIMEOUT, DEFAULT_WORKER_WAIT
+
     parser = argparse.ArgumentParser(prog="evidence", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -43,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=1800, help="seconds before a job is stopped (default 1800)")
     run.add_argument("--pdf", action="store_true",
                      help="also print every report as one PDF, annual_report.pdf (needs Chromium)")
+    run.add_argument("--connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT,
+                     help=f"with --scheduler: seconds to wait for the scheduler to answer "
+                          f"(default {DEFAULT_CONNECT_TIMEOUT:g})")
+    run.add_argument("--worker-wait", type=float, default=DEFAULT_WORKER_WAIT,
+                     help=f"with --scheduler: seconds to wait for a worker when none is alive, before the "
+                          f"reports left are failed (default {DEFAULT_WORKER_WAIT:g})")
     run.add_argument("--prestart", action=argparse.BooleanOptionalAction, default=True,
                      help="start each next report's kernel while the current report runs (default: on)")
 
@@ -107,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
 
             outcome = run_batch(args.config, args.out, workers=args.workers, force=args.force,
                                 scheduler=args.scheduler, timeout=args.timeout, prestart=args.prestart,
+                                connect_timeout=args.connect_timeout, worker_wait=args.worker_wait,
                                 pdf=args.pdf)
-            return 0 if outcome.succeeded else 1
+            return outcome.exit_code
         if args.command == "derive":
             from evidence.files import write_csv_safe
             from evidence.ingest import load_outcomes
@@ -145,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     except EvidenceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside the batch's own handling (e.g. while importing)
+        print("interrupted", file=sys.stderr)
+        return 130
     return 2
 
 

@@ -27,6 +27,11 @@ class PseudonymKeyError(EvidenceError):
     """No pseudonymisation key is available for data that needs one."""
 
 
+class BatchError(EvidenceError):
+    """The report batch cannot run: its reports folder is in use by another run, or its
+    dask scheduler cannot be reached."""
+
+
 class NotebookExecutionError(EvidenceError):
     """A report notebook failed while running."""
 

@@ -9,7 +9,15 @@ with the workers is assumed) each job runs in a fresh worker process. A kernel t
 start (papermill's known "address already in use" and start-up timeout races under parallel
 runs) is retried; a job that runs past its timeout is killed, with its worker and kernels. A
 failed job is recorded with its failing cell and error, its stale outputs are removed, and the
-other jobs carry on; the index lists every job's status.
+other jobs carry on; a job whose worker is lost runs again on a new one. The index and
+``run.json`` list every job's status (:mod:`evidence.reporting.runlog`).
+
+The local workers are :mod:`evidence.reporting.pool`, the dask side
+:mod:`evidence.reporting.cluster`. Faults leave nothing half-made
+(:mod:`evidence.reporting.publish`, :mod:`evidence.reporting.processes`): a job writes only into the run's staging folder, and the
+run publishes a finished report by renaming its files into place; every worker, kernel and
+job process dies with the process that started it; ``SIGINT``/``SIGTERM`` stop the run within
+seconds, killing every child, and the run log says it was interrupted.
 
 Runs are incremental: a job whose notebook, parameters, inputs, configuration and package code
 are unchanged since its last success is skipped (``--force`` runs everything), and the run log
@@ -21,26 +29,40 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evidence import provenance
 from evidence.errors import ConfigError
-from evidence.files import read_yaml_mapping, sha256_file, sha256_text, staged, write_text_atomic
+from evidence.files import read_yaml_mapping, sha256_file, sha256_text, write_text_atomic
 from evidence.paths import display_path, project_root, resolve
-from evidence.reporting.frontpage import write_year_pages
+from evidence.reporting.cluster import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_WORKER_WAIT,
+    JOB_FOLDER_PREFIX,
+    DaskRunner,
+    connect,
+)
 from evidence.reporting.parameters import read_parameters, validate_parameters
+from evidence.reporting.pool import (
+    LOST_WORKER_RETRIES,
+    WORKER_FOLDER_PREFIX,
+    LocalRunner,
+    not_run_result,
+)
+from evidence.reporting.processes import (
+    SOCKETS_FOLDER_PREFIX,
+    StopSignals,
+    short_scratch_root,
+    sweep_orphaned_folders,
+)
+from evidence.reporting.publish import RunFolder, publish, start_attempt, unpublish
 from evidence.reporting.render import ReportContext, declared_inputs, render_html
+from evidence.reporting.runlog import write_run_log
 
 if TYPE_CHECKING:
     from evidence.reporting.kernels import KernelSource
@@ -69,15 +91,20 @@ class BatchConfig:
 
 @dataclass
 class JobResult:
+    """One job in one run (see :mod:`evidence.reporting.runlog` for the statuses)."""
+
     job: Job
-    status: str  # succeeded, failed or skipped
+    status: str  # succeeded, skipped, failed, interrupted, not-run (queued while the run goes on)
     seconds: float
     reason: str = ""
     error: str = ""
     synthetic: bool = False
     attempts: int = 0
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # kind -> path under the reports folder
     phases: dict[str, float] = field(default_factory=dict)  # seconds spent in each phase of the job
+    tries: list[dict[str, Any]] = field(default_factory=list)  # each attempt: where it ran, how it ended
+    report: str = "none"  # what the reports folder holds for it: current, stale or none
+    report_made_utc: str | None = None
 
 
 @dataclass
@@ -86,10 +113,20 @@ class BatchOutcome:
     index: Path
     seconds: float = 0.0
     leaks: list[str] = field(default_factory=list)
+    interrupted_by: int | None = None  # the signal that stopped the run
 
     @property
     def succeeded(self) -> bool:
-        return not self.leaks and all(r.status in ("succeeded", "skipped") for r in self.results)
+        return (not self.leaks and self.interrupted_by is None
+                and all(r.status in ("succeeded", "skipped") for r in self.results))
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report is current, 1 when one failed (or the audit did), and 128 + the
+        signal's number when interrupted (130 for SIGINT, 143 for SIGTERM), as a shell does."""
+        if self.interrupted_by is not None:
+            return 128 + self.interrupted_by
+        return 0 if self.succeeded else 1
 
 
 def load_config(path: str | Path) -> BatchConfig:
@@ -197,12 +234,14 @@ def why_run(job: Job, config: BatchConfig, out: Path, force: bool) -> tuple[str 
     return None, fingerprint, state
 
 
-def job_spec(job: Job, config: BatchConfig, out: Path, timeout: float, retries: int) -> dict[str, Any]:
-    """Everything a worker needs to run one job, as JSON-serialisable data."""
+def job_spec(job: Job, config: BatchConfig, out: Path, timeout: float, retries: int, *,
+             staging: Path) -> dict[str, Any]:
+    """Everything a worker needs to run one job, as JSON-serialisable data. ``staging`` is the
+    run's staging folder (see :mod:`evidence.reporting.publish`): every attempt writes there."""
     return {"name": job.name, "title": job.title, "notebook": str(job.notebook), "parameters": job.parameters,
             "effective_parameters": effective_parameters(job), "kernel": config.kernel,
             "series": config.title, "year": config.year, "out": str(out), "root": str(project_root()),
-            "timeout": timeout, "retries": retries}
+            "timeout": timeout, "retries": retries, "staging": str(staging)}
 
 
 def _is_kernel_start_error(error: BaseException) -> bool:
@@ -211,30 +250,35 @@ def _is_kernel_start_error(error: BaseException) -> bool:
 
 
 def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> dict[str, Any]:
-    """Run one job in this process: papermill on a fresh kernel, then render. Retries a kernel
-    that fails to start; a failing cell is reported, never retried. ``kernels`` is the worker's
+    """Run one job in this process: papermill on a fresh kernel, then render, every output
+    written in the attempt's staging folder (``spec["attempt_folder"]``, made here if not
+    given). Retries a kernel that fails to start; a failing cell, or a kernel that dies in a
+    cell, is reported, never retried. ``kernels`` is the worker's
     :class:`~evidence.reporting.kernels.KernelSource` (one is made, and closed, if not given);
     with ``spec["prestart"]`` the next job's kernel is started while this one runs. Returns a
-    result dict, with the seconds spent in each phase."""
+    result dict, with the seconds spent in each phase and, on success, the staged files."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from evidence.reporting.kernels import KernelSource, register_engine, wait_until_ready
+    from evidence.reporting.kernels import (
+        KernelDied,
+        KernelSource,
+        register_engine,
+        wait_until_ready,
+    )
 
     started = time.perf_counter()
     own_kernels = kernels is None
     kernels = kernels or KernelSource()
     engine = register_engine()
     phases: dict[str, float] = {}
-    out, notebook = Path(spec["out"]), Path(spec["notebook"])
-    html_path, json_path = out / f"{spec['name']}.html", out / f"{spec['name']}.json"
-    executed_path = out / "notebooks" / f"{spec['name']}.ipynb"
+    notebook, name = Path(spec["notebook"]), spec["name"]
+    folder = Path(spec.get("attempt_folder") or start_attempt(spec, where=f"pid {os.getpid()}"))
+    html_path, json_path, executed_path = (folder / f"{name}{suffix}" for suffix in (".html", ".json", ".ipynb"))
     parameters = dict(spec["parameters"])
     if RESULTS_PARAMETER in read_parameters(notebook):
         parameters[RESULTS_PARAMETER] = str(json_path)
-    for stale in (html_path, json_path):
-        stale.unlink(missing_ok=True)
 
     def lap(phase: str, since: float) -> float:
         now = time.perf_counter()
@@ -242,7 +286,6 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
         return now
 
     def failed(message: str, attempts: int) -> dict[str, Any]:
-        json_path.unlink(missing_ok=True)
         if own_kernels:
             kernels.close()
         return {"status": "failed", "seconds": time.perf_counter() - started, "error": message,
@@ -259,19 +302,20 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
             if spec.get("prestart"):  # boots while this job runs (not while this job's kernel boots)
                 kernels.prestart(spec["kernel"], spec["root"])
             mark = lap("kernel_start", mark)
-            with staged(executed_path) as temp:
-                papermill.execute_notebook(
-                    str(notebook), str(temp), parameters=parameters, kernel_name=spec["kernel"],
-                    cwd=spec["root"], progress_bar=False, log_output=False, start_timeout=KERNEL_START_TIMEOUT,
-                    request_save_on_cell_execute=False, engine_name=engine, km=km,
-                )
-                executed = nbformat.read(temp, as_version=4)
+            papermill.execute_notebook(
+                str(notebook), str(executed_path), parameters=parameters, kernel_name=spec["kernel"],
+                cwd=spec["root"], progress_bar=False, log_output=False, start_timeout=KERNEL_START_TIMEOUT,
+                request_save_on_cell_execute=False, engine_name=engine, km=km,
+            )
+            executed = nbformat.read(executed_path, as_version=4)
             break
         except PapermillExecutionError as error:
             source = error.source.strip().splitlines()
             snippet = "\n".join(source[:6]) + ("\n..." if len(source) > 6 else "")
             return failed(f"cell {error.cell_index} (execution count {error.exec_count}):\n{snippet}\n"
                           f"{error.ename}: {error.evalue}", attempt)
+        except KernelDied as error:  # the notebook ended its own kernel: running it again would too
+            return failed(str(error), attempt)
         except Exception as error:  # kernel start-up and the like: retried, then the job fails
             if _is_kernel_start_error(error) and attempt <= spec["retries"]:
                 time.sleep(1.5 * attempt)
@@ -291,125 +335,12 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
     except Exception as error:  # a rendering failure fails this job only
         return failed(f"rendering: {type(error).__name__}: {error}", attempt)
     lap("render", mark)
-    files = {"html": html_path.name, "notebook": f"notebooks/{executed_path.name}"}
+    staged = {"html": html_path.name, "notebook": executed_path.name}
     if json_path.exists():
-        files["results"] = json_path.name
+        staged["results"] = json_path.name
     return {"status": "succeeded", "seconds": time.perf_counter() - started, "error": "", "attempts": attempt,
-            "synthetic": any(i.get("synthetic") for i in declared_inputs(executed)), "files": files,
-            "phases": phases}
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _kill_worker(process: subprocess.Popen, kernel_pids: Path) -> None:
-    """Kill a worker's process group and its kernels (each kernel runs in a session of its own)."""
-    _kill_group(process.pid)
-    if kernel_pids.is_file():
-        for pid in kernel_pids.read_text().split():
-            _kill_group(int(pid))
-    process.wait()
-
-
-def _timed_out(spec: dict[str, Any], started: float) -> dict[str, Any]:
-    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1,
-            "error": f"timed out after {spec['timeout']:.0f} s; the job was stopped"}
-
-
-def _died(code: int | None, stderr: str, started: float) -> dict[str, Any]:
-    tail = "\n".join(stderr.strip().splitlines()[-5:])
-    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1,
-            "error": f"worker exited with code {code} without a result:\n{tail}"}
-
-
-def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run :func:`execute_job` in a fresh Python process (its own kernel and memory), killing
-    it and its kernel after ``spec["timeout"]`` seconds. Used by dask workers."""
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="evidence-job-") as folder:
-        spec_path, result_path = Path(folder) / "spec.json", Path(folder) / "result.json"
-        kernel_pids = Path(folder) / "kernel_pids"
-        spec_path.write_text(json.dumps({**spec, "result_path": str(result_path), "kernel_pids": str(kernel_pids)}))
-        process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", str(spec_path)],
-                                   cwd=spec["root"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   start_new_session=True, text=True)
-        try:
-            _, stderr = process.communicate(timeout=spec["timeout"])
-        except subprocess.TimeoutExpired:
-            _kill_worker(process, kernel_pids)
-            process.communicate()
-            return _timed_out(spec, started)
-        if result_path.is_file():
-            return json.loads(result_path.read_text())
-        return _died(process.returncode, stderr, started)
-
-
-class Worker:
-    """A long-lived worker process (``python -m evidence.reporting.worker --serve``) that runs
-    jobs one at a time, each in a fresh kernel. A job that times out kills the worker and its
-    kernels; a worker that dies fails its current job only. Either way the next job gets a new
-    worker."""
-
-    def __init__(self, root: str) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="evidence-worker-"))
-        self.kernel_pids = self.folder / "kernel_pids"
-        self.stderr = (self.folder / "stderr.log").open("w+")
-        self.process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", "--serve"], cwd=root,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                                        start_new_session=True, text=True, bufsize=1)
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.killed = False
-        self.jobs = 0  # jobs sent to this worker
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def run(self, spec: dict[str, Any]) -> dict[str, Any]:
-        started = time.perf_counter()
-        self.jobs += 1
-        try:
-            self.process.stdin.write(json.dumps({**spec, "kernel_pids": str(self.kernel_pids)}) + "\n")
-            self.process.stdin.flush()
-            line = self.lines.get(timeout=spec["timeout"])
-        except queue.Empty:
-            self.kill()
-            return _timed_out(spec, started)
-        except (BrokenPipeError, OSError):
-            line = None
-        if line is None:
-            self.kill()
-            self.stderr.seek(0)
-            return _died(self.process.returncode, self.stderr.read(), started)
-        return json.loads(line)
-
-    def kill(self) -> None:
-        if not self.killed:
-            self.killed = True
-            _kill_worker(self.process, self.kernel_pids)
-
-    def close(self) -> None:
-        """Ask the worker to finish (it stops its kernels), killing it if it does not."""
-        if self.alive:
-            try:
-                self.process.stdin.close()
-                self.process.wait(timeout=30)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        if self.alive or (self.kernel_pids.is_file() and self.kernel_pids.read_text().strip()):
-            self.kill()
-        self.stderr.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+            "synthetic": any(i.get("synthetic") for i in declared_inputs(executed)), "staged": staged,
+            "attempt_folder": str(folder), "phases": phases}
 
 
 def available_cores() -> int:
@@ -419,55 +350,6 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # no affinity on this system (macOS, Windows)
         return os.cpu_count() or 1
-
-
-#: A worker is replaced after this many jobs, so that what a long batch leaves behind in it
-#: (caches, fragmented memory) stays bounded; its start-up is then paid once per this many jobs.
-JOBS_PER_WORKER = 50
-
-
-class WorkerPool:
-    """``size`` pool slots, each with one long-lived :class:`Worker` (started when the slot
-    takes its first job, replaced after ``jobs_per_worker`` jobs). ``prestart``: each worker
-    starts the next job's kernel while the current one runs (when jobs remain to be taken)."""
-
-    def __init__(self, size: int, prestart: bool, jobs_per_worker: int = JOBS_PER_WORKER) -> None:
-        self.threads = ThreadPoolExecutor(max_workers=size)
-        self.prestart = prestart
-        self.jobs_per_worker = jobs_per_worker
-        self.local = threading.local()
-        self.workers: list[Worker] = []
-        self.lock = threading.Lock()
-        self.waiting = 0
-
-    def submit_all(self, specs: list[dict[str, Any]]) -> list:
-        with self.lock:
-            self.waiting += len(specs)
-        return [self.threads.submit(self._run, spec) for spec in specs]
-
-    def _run(self, spec: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            self.waiting -= 1
-            more = self.waiting > 0
-        worker = getattr(self.local, "worker", None)
-        if worker is not None and worker.jobs >= self.jobs_per_worker:
-            worker.close()
-        if worker is None or not worker.alive:
-            worker = self.local.worker = Worker(spec["root"])
-            with self.lock:
-                self.workers.append(worker)
-        more = more and worker.jobs + 1 < self.jobs_per_worker  # a kernel for a job this worker will run
-        result = worker.run({**spec, "prestart": self.prestart and more})
-        with self.lock:
-            taken = self.waiting == 0
-        if taken:  # every job is taken: this slot's worker exits now, while the others finish
-            worker.close()
-        return result
-
-    def shutdown(self) -> None:
-        self.threads.shutdown()
-        for worker in self.workers:
-            worker.close()
 
 
 def _yield_cpu_to_jobs() -> None:
@@ -511,94 +393,196 @@ class ProcessedAudit(threading.Thread):
         return found
 
 
+def _earlier_report(state: dict | None, out_dir: Path) -> dict[str, Any]:
+    """What the reports folder holds of a job from its last success, if all of it is there."""
+    if state and all((out_dir / f).is_file() for f in state["files"].values()):
+        return {"report": "stale", "report_made_utc": state["succeeded_utc"], "files": state["files"],
+                "synthetic": state.get("synthetic", False)}
+    return {"report": "none"}
+
+
+def _tries(run: RunFolder, name: str, outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every attempt at a job in this run: where it ran, and how it ended (an attempt before
+    the last, or one whose worker died, lost its worker)."""
+    attempts = run.attempts(name)
+    last = next((a for a in attempts if a["folder"] == outcome.get("attempt_folder")), attempts[-1] if attempts else None)
+    lost = "lost: its worker died"
+    return [{"where": a["where"], "host": a["host"], "started_utc": a["started_utc"],
+             "outcome": (lost if outcome.get("lost") else outcome["status"]) if a is last else lost}
+            for a in attempts]
+
+
+def _record(run: RunFolder, job: Job, reason: str, fingerprint: dict, state: dict | None,
+            outcome: dict[str, Any]) -> JobResult:
+    """A finished job's result: a success is published and remembered; a job that ran and
+    failed has its earlier report removed; one that did not run keeps it, marked stale."""
+    tries = _tries(run, job.name, outcome)
+    final = 1 if outcome.get("lost") else outcome.get("attempts", 1)
+    attempts = len(tries) - 1 + final if tries else outcome.get("attempts", 0)
+    result = JobResult(job, outcome["status"], outcome["seconds"], reason=reason, error=outcome.get("error", ""),
+                       synthetic=outcome.get("synthetic", False), attempts=attempts, tries=tries,
+                       phases=outcome.get("phases", {}))
+    state_path = _state_path(run.out_dir, job)
+    if result.status == "succeeded":
+        try:
+            result.files = publish(run.out_dir, job.name, Path(outcome["attempt_folder"]), outcome["staged"])
+        except OSError as error:
+            result.status, result.error = "failed", f"publishing: {type(error).__name__}: {error}"
+    if result.status == "succeeded":
+        result.report, result.report_made_utc = "current", provenance.utc_now()
+        write_text_atomic(state_path, json.dumps(
+            {"fingerprint": fingerprint, "succeeded_utc": result.report_made_utc, "run_id": run.run_id,
+             "seconds": result.seconds, "synthetic": result.synthetic, "files": result.files}, indent=2))
+    elif outcome.get("ran", True):
+        unpublish(run.out_dir, job.name)
+        state_path.unlink(missing_ok=True)
+    else:
+        for key, value in _earlier_report(state, run.out_dir).items():
+            setattr(result, key, value)
+    return result
+
+
 def run_batch(config_path: str | Path, out: str | Path | None = None, show_progress: bool = True,
               workers: int | None = None, force: bool = False, scheduler: str | None = None,
               timeout: float = DEFAULT_TIMEOUT_SECONDS, retries: int = KERNEL_START_RETRIES,
-              prestart: bool = True, pdf: bool = False) -> BatchOutcome:
+              prestart: bool = True, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+              worker_wait: float = DEFAULT_WORKER_WAIT,
+              lost_worker_retries: int = LOST_WORKER_RETRIES, pdf: bool = False) -> BatchOutcome:
     """Run the reports in the config that need running; write the reports, ``index.html`` and
-    ``run.json`` (the run log). ``workers`` defaults to :func:`available_cores`; with
-    ``prestart`` each worker starts the next report's kernel while the current report runs; with
-    ``pdf`` the year's reports are also printed as one PDF, ``annual_report.pdf``."""
-    from tqdm import tqdm
-
+    ``run.json`` (the run log, see :mod:`evidence.reporting.runlog`). ``workers`` defaults to
+    :func:`available_cores`; with ``prestart`` each worker starts the next report's kernel
+    while the current report runs. ``SIGINT``/``SIGTERM`` stop the run within seconds: every
+    worker and kernel is killed, nothing half-made is published, the run log says the run was
+    interrupted (:attr:`BatchOutcome.interrupted_by`). With ``scheduler``, an unreachable
+    scheduler is a :class:`BatchError` after ``connect_timeout`` s, and the reports left are
+    failed once no worker has been alive for ``worker_wait`` s. With ``pdf`` the year's reports
+    are also printed as one PDF, ``annual_report.pdf``."""
     started = time.perf_counter()
     config = load_config(config_path)
     out_dir = resolve(out) if out else project_root() / "reports" / str(config.year)
     workers = workers or available_cores()
-    if workers < 1:
-        raise ConfigError(f"--workers must be at least 1, got {workers}")
+    for option, value, least in (("--workers", workers, 1), ("--timeout", timeout, 1e-9),
+                                 ("--worker-wait", worker_wait, 0), ("--connect-timeout", connect_timeout, 1e-9)):
+        if value < least:
+            raise ConfigError(f"{option} must be {'at least 1' if least == 1 else 'positive'}, got {value}")
+    with StopSignals() as stop:
+        run = RunFolder(out_dir)
+        runner: LocalRunner | DaskRunner | None = None
+        try:
+            if scheduler:
+                runner = DaskRunner(connect(scheduler, connect_timeout), worker_wait)
+            else:
+                runner = LocalRunner(workers, prestart, lost_worker_retries)
+            return _run_jobs(config, run, runner, stop, started, force=force, timeout=timeout, retries=retries,
+                             scheduler=scheduler, show_progress=show_progress, pdf=pdf)
+        finally:
+            if runner is not None:
+                runner.stop()
+                runner.close()
+            run.close()
+            sweep_orphaned_folders(WORKER_FOLDER_PREFIX)
+            sweep_orphaned_folders(JOB_FOLDER_PREFIX)
+            sweep_orphaned_folders(SOCKETS_FOLDER_PREFIX, short_scratch_root())
+
+
+POLL_SECONDS = 0.25  # how often the batch looks for finished jobs, signals and lost workers
+#: While jobs run, the run log is rewritten after a job finishes once this many seconds have
+#: passed since the last write, and at least this many times the last write's duration (the
+#: index of a 200-report batch takes about 0.1 s): at most 5% of the batch's time. It is
+#: always written when the run starts and when it ends.
+LOG_INTERVAL_SECONDS, LOG_TIME_SHARE = 1.0, 0.05
+
+
+def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRunner, stop: StopSignals,
+              started: float, *, force: bool, timeout: float, retries: int, scheduler: str | None,
+              show_progress: bool, pdf: bool = False) -> BatchOutcome:
+    from tqdm import tqdm
+
+    out_dir = run.out_dir
     results: dict[str, JobResult] = {}
-    pending: list[tuple[Job, str, dict, dict]] = []
+    pending: dict[str, tuple[Job, str, dict, dict | None]] = {}
+    specs: dict[str, dict[str, Any]] = {}
     for job in config.jobs:
         reason, fingerprint, state = why_run(job, config, out_dir, force)
         if reason is None:
             results[job.name] = JobResult(job, "skipped", 0.0, reason=f"unchanged since {state['succeeded_utc']}",
-                                          synthetic=state.get("synthetic", False), files=state["files"])
+                                          synthetic=state.get("synthetic", False), files=state["files"],
+                                          report="current", report_made_utc=state["succeeded_utc"])
         else:
-            pending.append((job, reason, fingerprint, job_spec(job, config, out_dir, timeout, retries)))
+            pending[job.name] = (job, reason, fingerprint, state)
+            results[job.name] = JobResult(job, "queued", 0.0, reason=reason, **_earlier_report(state, out_dir))
+            specs[job.name] = job_spec(job, config, out_dir, timeout, retries, staging=run.staging)
+    info: dict[str, Any] = {
+        "run_id": run.run_id, "state": "running", "interrupted": False, "signal": None,
+        "created_utc": provenance.utc_now(), "finished_utc": None, "git_revision": provenance.git_revision(),
+        "workers": runner.workers, "scheduler": scheduler, "seconds": None, "audit": None}
 
+    last_write = {"at": 0.0, "took": 0.0}
+
+    def write_log(now: bool = True, final: bool = False) -> Path | None:
+        since = time.monotonic() - last_write["at"]
+        if not now and since < max(LOG_INTERVAL_SECONDS, last_write["took"] / LOG_TIME_SHARE):
+            return None
+        start = time.monotonic()
+        index = write_run_log(out_dir, config, info, [results[job.name] for job in config.jobs],
+                              final=final, pdf=pdf)
+        last_write.update(at=time.monotonic(), took=time.monotonic() - start)
+        return index
+
+    write_log()
     processed = project_root() / "data" / "processed"
     processed_audit = ProcessedAudit(processed, out_dir)
     processed_audit.start()  # reads and scans the processed data while the jobs run
     bar = tqdm(total=len(pending), desc="reports", unit="report", disable=not show_progress or not pending)
-    if scheduler:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
-
-        client = Client(scheduler)
-        futures = {client.submit(execute_job_isolated, spec, pure=False, key=f"report-{job.name}-{time.time_ns()}"):
-                   (job, reason, fingerprint) for job, reason, fingerprint, spec in pending}
-        completed = ((futures[f], f.result()) for f in dask_completed(futures))
-    else:
-        pool = WorkerPool(workers, prestart=prestart)
-        submitted = pool.submit_all([spec for *_, spec in pending])
-        futures = {future: (job, reason, fingerprint)
-                   for future, (job, reason, fingerprint, _) in zip(submitted, pending, strict=True)}
-        completed = ((futures[f], f.result()) for f in as_completed(futures))
-    for (job, reason, fingerprint), outcome in completed:
-        result = JobResult(job, outcome["status"], outcome["seconds"], reason=reason, error=outcome.get("error", ""),
-                           synthetic=outcome.get("synthetic", False), attempts=outcome.get("attempts", 1),
-                           files=outcome.get("files", {}), phases=outcome.get("phases", {}))
-        results[job.name] = result
-        state_path = _state_path(out_dir, job)
-        if result.status == "succeeded":
-            write_text_atomic(state_path, json.dumps(
-                {"fingerprint": fingerprint, "succeeded_utc": provenance.utc_now(), "seconds": result.seconds,
-                 "synthetic": result.synthetic, "files": result.files}, indent=2))
-        else:
-            state_path.unlink(missing_ok=True)
-        bar.set_postfix_str(job.name)
-        bar.update(1)
+    if stop.received is None:  # a signal while connecting or fingerprinting: run nothing
+        runner.submit(specs, run.run_id)
+    while pending and stop.received is None:
+        for name, outcome in runner.poll(POLL_SECONDS):
+            job, reason, fingerprint, state = pending.pop(name)
+            results[name] = _record(run, job, reason, fingerprint, state, outcome)
+            write_log(now=False)
+            bar.set_postfix_str(name)
+            bar.update(1)
+        problem = runner.problem()
+        if problem and stop.received is None:
+            runner.stop()
+            for name, (job, reason, fingerprint, state) in list(pending.items()):
+                abandoned = {**not_run_result(problem, time.perf_counter()), "lost": True}  # attempts begun lost their worker
+                results[name] = _record(run, job, reason, fingerprint, state, abandoned)
+            pending.clear()
     bar.close()
-    if scheduler:
-        client.close()
+    if stop.received is not None:
+        runner.stop()
+        for name, (job, reason, _, state) in pending.items():
+            tries = [{**t, "outcome": "interrupted"} for t in _tries(run, name, {"status": "interrupted"})]
+            results[name] = JobResult(job, "interrupted" if tries else "not-run", 0.0, reason=reason,
+                                      attempts=len(tries), tries=tries, **_earlier_report(state, out_dir))
+        info.update(state="interrupted", interrupted=True, signal=stop.name,
+                    audit={"scanned": [], "findings": None, "not_run": "the run was interrupted"})
+        leaks: list[str] = []
     else:
-        pool.shutdown()
-
-    processed_audit.join()
-    leaks = [str(f) for f in processed_audit.findings(out_dir)]
+        while processed_audit.is_alive() and stop.received is None:
+            processed_audit.join(POLL_SECONDS)
+        leaks = [str(f) for f in processed_audit.findings(out_dir)]
+        info.update(state="finished", audit={"scanned": [display_path(processed), display_path(out_dir)],
+                                             "findings": leaks})
+    info.update(finished_utc=provenance.utc_now(), seconds=round(time.perf_counter() - started, 2))
+    index = write_log(final=True)
     ordered = [results[job.name] for job in config.jobs]
-    entries = [{"name": r.job.name, "title": r.job.title, "status": r.status, "reason": r.reason,
-                "seconds": round(r.seconds, 2), "attempts": r.attempts, "parameters": r.job.parameters,
-                "notebook": display_path(r.job.notebook), "error": r.error, "synthetic": r.synthetic,
-                "html": r.files.get("html"), "results": r.files.get("results"), "phases": r.phases}
-               for r in ordered]
-    run = {"config": display_path(config.path), "year": config.year, "created_utc": provenance.utc_now(),
-           "git_revision": provenance.git_revision(), "workers": workers, "scheduler": scheduler,
-           "seconds": round(time.perf_counter() - started, 2),
-           "audit": {"scanned": [display_path(processed), display_path(out_dir)], "findings": leaks},
-           "jobs": entries}
-    write_text_atomic(out_dir / "run.json", json.dumps(run, indent=2) + "\n")
-    index = write_year_pages(out_dir, config.title, run, pdf=pdf)  # index.html, run.html, annual_report.html
-    if pdf:
+    if pdf and stop.received is None:
         from evidence.reporting.pdf import print_pdf
 
         print(f"pdf: {print_pdf(out_dir / 'annual_report.html', out_dir / 'annual_report.pdf')}")
-    labels = {"succeeded": "ok     ", "skipped": "skipped", "failed": "FAILED "}
-    for entry in entries:
-        print(f"{labels[entry['status']]} {entry['name']} ({entry['seconds']:.1f} s): {entry['reason']}"
-              + (f"\n        {entry['error'].splitlines()[-1]}" if entry["error"] else ""))
+    labels = {"succeeded": "ok     ", "skipped": "skipped", "failed": "FAILED ", "interrupted": "STOPPED",
+              "not-run": "not run"}
+    for r in ordered:
+        stale = f" [report shown is stale, from {r.report_made_utc}]" if r.report == "stale" else ""
+        print(f"{labels[r.status]} {r.job.name} ({r.seconds:.1f} s): {r.reason}{stale}"
+              + (f"\n        {r.error.splitlines()[-1]}" if r.error else ""))
     print(f"index: {index}")
+    if stop.received is not None:
+        print(f"interrupted ({stop.name}): every worker and kernel was stopped; the index says which reports "
+              "are current, stale or not made", file=sys.stderr)
     if leaks:
         print(f"AUDIT FAILED: {len(leaks)} possible identifier(s) in outputs:\n  - " + "\n  - ".join(leaks[:25]))
-    return BatchOutcome(ordered, index, time.perf_counter() - started, leaks)
+    return BatchOutcome(ordered, index, time.perf_counter() - started, leaks, interrupted_by=stop.received)

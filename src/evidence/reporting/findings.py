@@ -69,6 +69,7 @@ class Finding:
     synthetic: bool = False
     illustrative: bool = False  # rests on illustrative (unsourced) assumptions
     note: str = ""  # why no finding is available
+    stale_from: str = ""  # when the report shown was made, if by an earlier run (run.json's report_made_utc)
 
 
 class Results:
@@ -352,13 +353,14 @@ def projection_findings(results: Results, job: dict[str, Any]) -> Extracted:
 #: Extractors by notebook file name (without ``.ipynb``).
 EXTRACTORS: dict[str, Callable[[Results, dict[str, Any]], Extracted]] = {
     "workforce_survey": survey_findings,
+    "survey_report": survey_findings,  # any survey with a definition (e.g. the parents' experience survey)
     "intervention_outcomes": outcomes_findings,
     "return_on_investment": roi_findings,
     "evidence_synthesis": synthesis_findings,
     "workforce_projection": projection_findings,
 }
 #: The theme of a report whose results cannot be read (a failed run), by notebook.
-NOTEBOOK_THEMES = {"workforce_survey": "workforce", "intervention_outcomes": "outcomes",
+NOTEBOOK_THEMES = {"workforce_survey": "workforce", "survey_report": "families", "intervention_outcomes": "outcomes",
                    "return_on_investment": "value", "evidence_synthesis": "evidence",
                    "workforce_projection": "planning"}
 
@@ -369,7 +371,7 @@ def notebook_key(job: dict[str, Any]) -> str:
 
 def _fallback_theme(job: dict[str, Any]) -> str:
     key = notebook_key(job)
-    if key == "workforce_survey":
+    if key in ("workforce_survey", "survey_report"):
         return survey_theme(str(job.get("name", "")), str(job.get("title", "")))
     return NOTEBOOK_THEMES.get(key, "other")
 
@@ -397,13 +399,22 @@ def finding_for_job(job: dict[str, Any], folder: Path) -> Finding:
     if job.get("status") == "failed":
         base.status, base.html, base.note = "failed", None, "The report failed this year."
         return base
+    if job.get("report") == "none" and job.get("status") in ("interrupted", "not-run", "queued"):
+        base.html = None
+        base.note = {"queued": "The report is still being made in this run.",
+                     "interrupted": "The run was interrupted while this report was being made.",
+                     "not-run": "The run was interrupted before this report was made."}[job["status"]]
+        return base
     if not job.get("results") or not (folder / job["results"]).is_file():
         status = job.get("status")
         base.note = ("The report wrote no results file." if status in ("succeeded", "skipped", None)
                      else f"The report has no results (its status: {status}).")
         return base
     try:
-        return extract(job, Results.read(folder / job["results"]))
+        finding = extract(job, Results.read(folder / job["results"]))
+        if job.get("report") == "stale":
+            finding.stale_from = str(job.get("report_made_utc") or "an earlier run")
+        return finding
     except (FindingError, ConfigError, KeyError, TypeError, ValueError, IndexError) as error:
         base.note = f"The results could not be summarised ({error})."
         return base

@@ -17,7 +17,7 @@ from evidence.reporting.render import TEMPLATES, stylesheet
 #: Keys of a run.json job record that the run log shows in columns of their own; any other key
 #: (a record may carry more: where it ran, whether it is current or stale) is listed under status.
 JOB_COLUMNS = {"name", "title", "status", "reason", "seconds", "attempts", "parameters", "notebook", "error",
-               "synthetic", "html", "results", "phases"}
+               "synthetic", "html", "results", "phases", "report", "report_made_utc"}
 #: Run-level keys the run log does not list as facts of the run (shown elsewhere on the page).
 RUN_SHOWN_ELSEWHERE = {"jobs", "year"}
 
@@ -71,10 +71,12 @@ def summary_text(title: str, findings: list[Finding]) -> str:
     return " ".join(parts)
 
 
-def render_front_page(title: str, year: int, jobs: list[dict[str, Any]], folder: Path, pdf: bool = False) -> str:
-    """``index.html``: title, summary, then the findings grouped by theme."""
+def render_front_page(title: str, year: int, jobs: list[dict[str, Any]], folder: Path, pdf: bool = False,
+                      run: dict[str, Any] | None = None) -> str:
+    """``index.html``: title, summary, then the findings grouped by theme; ``run`` (the run log)
+    says whether the run is finished, in progress or was interrupted."""
     findings = findings_for_jobs(jobs, folder)
-    return _environment().get_template("front.html.j2").render(
+    return _environment().get_template("front.html.j2").render(run=run or {},
         title=title, year=year, summary=summary_text(title, findings), themes=by_theme(findings),
         any_synthetic=any(f.synthetic for f in findings), render_sentence=render_sentence, pdf=pdf,
         css=stylesheet(), created_utc=provenance.utc_now(), git_revision=provenance.git_revision(),
@@ -99,24 +101,28 @@ def render_run_log(title: str, run: dict[str, Any]) -> str:
     facts = [(key.replace("_", " "), _shown(value)) for key, value in run.items()
              if key not in RUN_SHOWN_ELSEWHERE and value not in (None, "", [], {})]
     return _environment().get_template("run.html.j2").render(
-        title=title, year=run.get("year", ""), jobs=jobs, run_facts=facts, css=stylesheet(),
-        available=sum(j.get("status") in ("succeeded", "skipped") for j in run["jobs"]),
+        run=run, title=title, year=run.get("year", ""), jobs=jobs, run_facts=facts, css=stylesheet(),
+        available=sum(j.get("status") in ("succeeded", "skipped") and j.get("report", "current") == "current"
+                      for j in run["jobs"]),
         any_synthetic=any(j.get("synthetic") for j in run["jobs"]),
     )
 
 
-def write_year_pages(folder: Path, title: str, run: dict[str, Any], pdf: bool = False) -> Path:
-    """Write ``index.html``, ``run.html`` and ``annual_report.html`` into ``folder`` (all or none),
-    from ``run`` (the run.json record) and the reports and results files it names; returns the
-    front page's path. ``pdf``: the front page links ``annual_report.pdf`` (made by
-    :func:`evidence.reporting.pdf.print_pdf` afterwards)."""
+def write_year_pages(folder: Path, title: str, run: dict[str, Any], pdf: bool = False,
+                     annual: bool = True) -> Path:
+    """Write ``index.html``, ``run.html`` and (with ``annual``) ``annual_report.html`` into
+    ``folder`` (all or none), from ``run`` (the run.json record) and the reports and results
+    files it names; returns the front page's path. ``pdf``: the front page links
+    ``annual_report.pdf`` (made by :func:`evidence.reporting.pdf.print_pdf` afterwards). The
+    batch rewrites the first two as reports finish, the annual document once, at the end."""
     from evidence.reporting.annual import render_annual_report
 
     pages = {
-        folder / "index.html": render_front_page(title, run["year"], run["jobs"], folder, pdf=pdf),
+        folder / "index.html": render_front_page(title, run["year"], run["jobs"], folder, pdf=pdf, run=run),
         folder / "run.html": render_run_log(title, run),
-        folder / "annual_report.html": render_annual_report(title, run["year"], run["jobs"], folder),
     }
+    if annual:
+        pages[folder / "annual_report.html"] = render_annual_report(title, run["year"], run["jobs"], folder)
     write_all_atomic({path: (lambda temp, text=text: temp.write_text(text, encoding="utf-8"))
                       for path, text in pages.items()})
     return folder / "index.html"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +23,16 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from evidence.files import write_text_atomic
+from evidence.reporting.processes import (
+    SOCKETS_FOLDER_PREFIX,
+    OwnedFolder,
+    die_with_parent,
+    short_scratch_root,
+)
+
+#: A Unix-domain socket's path must fit in ``sun_path`` (108 bytes on Linux, 104 on macOS);
+#: a longer one makes the kernel fall back to TCP and never answer this client.
+SOCKET_PATH_LIMIT = 100
 
 #: nbclient keeps IPython's history in memory for kernels it starts; so do we (parallel
 #: kernels writing one history.sqlite slow each other down and can lock it).
@@ -49,6 +58,7 @@ class KernelSource:
         self.ready: tuple[tuple[str, str], AsyncKernelManager] | None = None
         self.started = 0
         self.sockets: str | None = None  # a short folder for the kernels' IPC sockets (POSIX)
+        self._short: OwnedFolder | None = None
 
     def _record(self) -> None:
         if self.pid_file is not None:
@@ -60,25 +70,33 @@ class KernelSource:
         kernel's ports are picked free and released before the kernel binds them, so two
         kernels starting at once (parallel workers, pre-starting) can pick the same port: the
         kernel then never answers and the job waits out the start timeout (seen here once:
-        125 s for a 2 s report). A socket file in a folder of this worker's own cannot collide.
+        125 s for a 2 s report). A socket file in a folder of this worker's own cannot collide;
+        the kernel's connection file is kept there too.
         The folder is beside ``pid_file`` (the batch removes that folder even when it kills the
         worker), else a new temporary one; either way short, as a socket path must fit in
         about 100 bytes."""
         if os.name != "posix":
             return AsyncKernelManager(kernel_name=kernel_name)
         if self.sockets is None:
-            if self.pid_file is not None:
-                self.sockets = str(self.pid_file.parent / "sockets")
+            beside = self.pid_file.parent / "sockets" if self.pid_file is not None else None
+            if beside is not None and len(str(beside / "k9999-65535")) <= SOCKET_PATH_LIMIT:
+                self.sockets = str(beside)
                 os.makedirs(self.sockets, exist_ok=True)
-            else:
-                self.sockets = tempfile.mkdtemp(prefix="evk-")
+            else:  # a long temporary folder (TMPDIR): a short one of its own, swept if left behind
+                self._short = OwnedFolder(SOCKETS_FOLDER_PREFIX, short_scratch_root())
+                self.sockets = str(self._short.path)
         self.started += 1
+        # the connection file goes there too (by default it is a temporary file that a killed
+        # worker would leave behind)
         return AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                  ip=os.path.join(self.sockets, f"k{self.started}"))
+                                  ip=os.path.join(self.sockets, f"k{self.started}"),
+                                  connection_file=os.path.join(self.sockets, f"k{self.started}.json"))
 
     def _start(self, kernel_name: str, cwd: str) -> AsyncKernelManager:
         km = self._manager(kernel_name)
-        run_sync(km.start_kernel)(cwd=cwd, extra_arguments=list(KERNEL_ARGUMENTS))
+        # the kernel is killed if this worker dies (it runs in a session of its own, outside
+        # the worker's process group): no orphaned kernel goes on running a report
+        run_sync(km.start_kernel)(cwd=cwd, extra_arguments=list(KERNEL_ARGUMENTS), preexec_fn=die_with_parent())
         self.running.append(km)
         self._record()
         return km
@@ -119,6 +137,30 @@ class KernelSource:
         if self.sockets is not None:
             shutil.rmtree(self.sockets, ignore_errors=True)
             self.sockets = None
+        if self._short is not None:
+            self._short.remove()
+            self._short = None
+
+
+class KernelDied(RuntimeError):
+    """The kernel's process ended while a cell ran (``os._exit``, a crash in compiled code,
+    the system's out-of-memory killer)."""
+
+    def __init__(self, cell_index: int | None, source: str) -> None:
+        self.cell_index, self.source = cell_index, source
+        lines = source.strip().splitlines()
+        snippet = "\n".join(lines[:6]) + ("\n..." if len(lines) > 6 else "")
+        where = f"cell {cell_index}:\n{snippet}\n" if cell_index is not None else ""
+        super().__init__(f"{where}the kernel died while this cell ran (its Python process ended without an "
+                         "error: os._exit, a crash in compiled code, or running out of memory)")
+
+
+def _running_cell(notebook) -> tuple[int | None, str]:
+    """The index and source of the last cell papermill started (it marks every cell
+    ``pending`` first; the others are then past, and this one is where the kernel died)."""
+    started = [(index, cell.source) for index, cell in enumerate(notebook.cells)
+               if cell.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"]
+    return started[-1] if started else (None, "")
 
 
 @cache
@@ -134,6 +176,7 @@ def register_engine() -> str:
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
                                      **kwargs):
+            from nbclient.exceptions import DeadKernelError
             from papermill.clientwrap import PapermillNotebookClient
             from papermill.log import logger
 
@@ -145,6 +188,8 @@ def register_engine() -> str:
                 log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
             try:
                 return client.execute()
+            except DeadKernelError as error:
+                raise KernelDied(*_running_cell(nb_man.nb)) from error
             finally:
                 if client.kc is not None:
                     client.kc.stop_channels()
