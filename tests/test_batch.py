@@ -15,6 +15,8 @@ from evidence.reporting import batch
 
 KERNEL = {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}
 
+pytestmark = pytest.mark.slow  # every test here runs the batch
+
 
 def _notebook(path: Path, body: str) -> Path:
     notebook = nbformat.v4.new_notebook(cells=[
