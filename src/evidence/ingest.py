@@ -195,7 +195,8 @@ def load_outcomes(folder: str | Path = DEFAULT_OUT) -> tuple[dict[str, pd.DataFr
         raise InputFileError(f"{base}: processed outcome tables are missing; ingest the extract first "
                              "(`make ingest`, or `evidence ingest outcomes FOLDER`)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return {name: schemas.check_table(pd.read_parquet(p), schemas.outcome_schemas()[name], display_path(p))
+    expected = schemas.outcome_schemas()
+    return {name: schemas.check_table(pd.read_parquet(p), expected[name], display_path(p))
             for name, p in paths.items()}, manifest
 
 
