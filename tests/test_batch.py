@@ -15,7 +15,7 @@ from evidence.reporting import batch
 
 KERNEL = {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}
 
-pytestmark = pytest.mark.slow  # every test here runs the batch
+pytestmark = pytest.mark.slow  # all but three tests here run jobs in workers and kernels
 
 
 def _notebook(path: Path, body: str) -> Path:
