@@ -5,6 +5,7 @@ the path, so the registry it builds is the copy's, as a contributor's would be."
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -149,8 +150,11 @@ def test_the_shipped_registry_and_what_follows_from_it():
 
 
 def test_a_name_is_registered_once_and_an_instrument_is_checked_when_made():
+    sdq = REGISTRY["sdq"]
     with pytest.raises(ConfigError, match="'sdq' is already registered"):
-        register(REGISTRY["sdq"])
+        register(Instrument(**{**sdq.__dict__, "scorer": lambda items: {}}))  # another module's
+    importlib.reload(sys.modules["evidence.instruments.sdq"])  # the same module again replaces its own
+    assert REGISTRY["sdq"] is not sdq and REGISTRY["sdq"].title == sdq.title
     fields = dict(title="t", reversed_items=(), missing_rule="m", scales={"total": (1, 2)},
                   higher_is_better={"total": True}, scorer=lambda items: {}, reference="r")
     with pytest.raises(ConfigError, match="numbered 1..n without gaps"):

@@ -141,8 +141,10 @@ REGISTRY: dict[str, Instrument] = {}
 
 def register(instrument: Instrument) -> Instrument:
     """Add ``instrument`` to the registry and return it; a name may be registered once.
-    An instrument module ends ``NAME = register(Instrument(...))``."""
-    if instrument.name in REGISTRY:
+    An instrument module ends ``NAME = register(Instrument(...))``; the same module imported
+    again (``importlib.reload``, IPython's autoreload) replaces its own instrument."""
+    existing = REGISTRY.get(instrument.name)
+    if existing is not None and existing.scorer.__module__ != instrument.scorer.__module__:
         raise ConfigError(f"instrument {instrument.name!r} is already registered "
                           f"({REGISTRY[instrument.name].title}); choose another name")
     REGISTRY[instrument.name] = instrument
