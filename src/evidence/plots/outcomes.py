@@ -6,7 +6,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from evidence.disclosure import DisclosureRule, round_counts, suppress_statistic
 from evidence.plots.intervals import interval_chart
@@ -62,6 +61,8 @@ def change_distribution_chart(paired: pd.DataFrame, by: str, title: str, xlabel:
     ``histplot``), with a line at no change. Counts are rounded and small ones hidden as in
     every published table (:func:`binned_change`); the alt text gives each group's size and
     median change."""
+    import seaborn as sns  # here, not at the top: it imports scipy.stats (see plots.theme)
+
     rule = rule or DisclosureRule()
     binned, left_out = binned_change(paired, by, bin_width, rule)
     shown = binned.dropna(subset=["percent"])
