@@ -16,6 +16,8 @@ from evidence.reporting import pool as pool_module
 
 KERNEL = {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}
 
+pytestmark = pytest.mark.slow  # all but three tests here run jobs in workers and kernels
+
 
 def _notebook(path: Path, body: str) -> Path:
     notebook = nbformat.v4.new_notebook(cells=[

@@ -144,6 +144,7 @@ def batch(tmp_path_factory):
             "config": config, "work": work}
 
 
+@pytest.mark.slow
 def test_batch_isolates_a_failure_and_names_it(batch):
     outcome, reports = batch["outcome"], batch["reports"]
     assert not outcome.succeeded
@@ -182,6 +183,7 @@ def test_published_files_have_normal_permissions(batch):
     assert wrong == {}, f"expected {oct(expected)}"
 
 
+@pytest.mark.slow
 def test_report_html_is_offline_accessible_and_codeless(batch):
     text, page = _page(batch["reports"] / "workforce_survey.html")
     assert page.fetches, "the page should have images"
@@ -200,6 +202,7 @@ def test_report_html_is_offline_accessible_and_codeless(batch):
     assert "How this report was made" in text and "SHA-256" in text
 
 
+@pytest.mark.slow
 def test_report_shows_four_headlines_with_intervals(batch):
     text, _ = _page(batch["reports"] / "workforce_survey.html")
     headlines = re.findall(r"<strong>(\d+)%</strong> ([^(]+)\(95% interval (\d+)% to (\d+)%", text)
@@ -212,6 +215,7 @@ def test_report_shows_four_headlines_with_intervals(batch):
     assert results["synthetic"] is True
 
 
+@pytest.mark.slow
 def test_no_planted_identifier_reaches_processed_data_or_reports(batch):
     planted = batch["planted"]
     needles = [*planted.values(), "Zebedee", "Quux", planted["nhs"].replace(" ", ""),
@@ -227,6 +231,7 @@ def test_no_planted_identifier_reaches_processed_data_or_reports(batch):
                     assert needle.encode() not in content, f"{needle!r} found in {path}"
 
 
+@pytest.mark.slow
 def test_cli_run_exit_code_reflects_failure(batch, tmp_path):
     result = subprocess.run([sys.executable, "-m", "evidence.cli", "run", str(batch["config"]),
                              "--out", str(tmp_path)], capture_output=True, text=True)

@@ -690,6 +690,7 @@ def test_money_formatting():
     assert report.one_way_display(fixed).loc[0, "Range tested"] == "fixed, not varied"
 
 
+@pytest.mark.slow
 def test_notebook_runs_twice_with_the_same_seed_to_identical_figures(processed, tmp_path):
     """The report itself: two runs with one seed give byte-identical figures and tables."""
     import nbformat

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from evidence import outcome_records, provenance, survey
+from evidence import outcome_records, provenance, schemas, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, write_all_atomic
 from evidence.paths import display_path, resolve
@@ -195,7 +195,9 @@ def load_outcomes(folder: str | Path = DEFAULT_OUT) -> tuple[dict[str, pd.DataFr
         raise InputFileError(f"{base}: processed outcome tables are missing; ingest the extract first "
                              "(`make ingest`, or `evidence ingest outcomes FOLDER`)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return {name: pd.read_parquet(p) for name, p in paths.items()}, manifest
+    expected = schemas.outcome_schemas()
+    return {name: schemas.check_table(pd.read_parquet(p), expected[name], display_path(p))
+            for name, p in paths.items()}, manifest
 
 
 def load_processed(path: str | Path) -> tuple[pd.DataFrame, dict]:
@@ -209,4 +211,4 @@ def load_processed(path: str | Path) -> tuple[pd.DataFrame, dict]:
             "first (`make ingest`, or `evidence ingest survey RAW_FILE`)"
         )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return pd.read_parquet(table_path), manifest
+    return schemas.checked_survey_table(pd.read_parquet(table_path), manifest, display_path(table_path)), manifest

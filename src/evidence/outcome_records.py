@@ -35,7 +35,7 @@ import pyarrow as pa
 from evidence import privacy
 from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
 from evidence.files import sha256_file
-from evidence.instruments import get_instrument
+from evidence.instruments import get_instrument, max_items
 from evidence.instruments.prem import EXPERIENCE
 from evidence.readers import (
     SUPPORTED_SUFFIXES,
@@ -56,7 +56,7 @@ from evidence.validation import (
 )
 
 TABLES = ("episodes", "assessments", "prems")
-ITEM_COLUMNS = [f"Item{i}" for i in range(1, 31)]
+ITEM_COLUMNS = [f"Item{i}" for i in range(1, max_items("assessments") + 1)]  # the longest instrument's
 DATE_FORMAT, DATE_WORDS = "%d/%m/%Y", "DD/MM/YYYY"
 SYNTHETIC_MARKER = ("DataLabel", "SYNTHETIC")
 DIRECT_IDENTIFIERS = ("NHSNumber", "ChildName", "DateOfBirth", "Postcode")
@@ -179,7 +179,7 @@ def _clean_assessments(raw: RawTable, episode_ids: pa.Array) -> tuple[pd.DataFra
     date, found = to_datetime(raw, "AssessmentDate", data["AssessmentDate"], _missing(data["AssessmentDate"]),
                               DATE_FORMAT, DATE_WORDS)
     problems += found
-    items = _items(data, "Item", 30)
+    items = _items(data, "Item", len(ITEM_COLUMNS))
     instrument_names = pd.Series(instrument, index=data.index).astype("string")
     for name in instrument_names.dropna().unique():
         definition = get_instrument(name)

@@ -8,7 +8,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-REPORTED_PACKAGES = ("evidence", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn",
+REPORTED_PACKAGES = ("evidence", "numpy", "pandas", "scipy", "statsmodels",
                      "matplotlib", "pyarrow", "papermill", "nbconvert")
 
 

@@ -71,10 +71,18 @@ def check_required_columns(raw: RawTable, needed: list[str], advice: str) -> Non
 
 
 @cache
-def answer_labels() -> pd.DataFrame:
-    """The answer-label mapping table (``data/answer_labels.csv``): scale, label, code, canonical."""
+def _label_file() -> pd.DataFrame:
     with (resources.files("evidence") / "data" / "answer_labels.csv").open("r", encoding="utf-8") as handle:
         return pd.read_csv(handle, dtype={"label": str, "canonical": str}, keep_default_na=False)
+
+
+def answer_labels() -> pd.DataFrame:
+    """The answer-label mapping table: scale, label, code, canonical. The rows of
+    ``data/answer_labels.csv``, and those of the ``instrument`` scale, which come from the
+    registered instruments (:func:`evidence.instruments.instrument_labels`)."""
+    from evidence.instruments import instrument_labels  # the instruments import this module
+
+    return pd.concat([_label_file(), instrument_labels()], ignore_index=True)
 
 
 def scale_categories(scale: str) -> list[str]:

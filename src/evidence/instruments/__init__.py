@@ -1,17 +1,30 @@
-"""Instruments (questionnaires), each defined by data plus a vectorised scorer, registered by
-name: ``get_instrument("pedsql").score(items)``."""
+"""Instruments (questionnaires), each defined by data plus a vectorised scorer in its own module
+of this package, registered by name: ``get_instrument("pedsql").score(items)``.
+
+Adding an instrument is adding one module here that ends ``NAME = register(Instrument(...))``
+(see CONTRIBUTING.md): importing this package imports every module in it, so the registry,
+the words an outcomes extract may name the instrument with (:func:`instrument_labels`) and the
+number of item columns an extract carries (:func:`max_items`) follow from the module. Its
+measure defaults (reliability, minimal important change, cut-off) go in
+``config/outcomes/measures.yml``.
+"""
 
 from __future__ import annotations
 
-from evidence.errors import ConfigError
-from evidence.instruments.base import Band, Instrument
-from evidence.instruments.copm import COPM
-from evidence.instruments.gas import GAS
-from evidence.instruments.pedsql import PEDSQL
-from evidence.instruments.prem import EXPERIENCE
-from evidence.instruments.sdq import SDQ
+import importlib
+import pkgutil
 
-REGISTRY: dict[str, Instrument] = {i.name: i for i in (PEDSQL, SDQ, COPM, GAS, EXPERIENCE)}
+import pandas as pd
+
+from evidence.errors import ConfigError
+from evidence.instruments.base import REGISTRY, Band, Instrument, register
+
+#: Modules of this package that are not instruments.
+NOT_INSTRUMENTS = frozenset({"base"})
+
+for _module in pkgutil.iter_modules(__path__):  # sorted by name, so the registry order is stable
+    if _module.name not in NOT_INSTRUMENTS:
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def get_instrument(name: str) -> Instrument:
@@ -22,11 +35,29 @@ def get_instrument(name: str) -> Instrument:
         raise ConfigError(f"unknown instrument {name!r}; registered: {', '.join(REGISTRY)}") from None
 
 
-def register(instrument: Instrument) -> None:
-    """Add an instrument to the registry (a name may be registered once)."""
-    if instrument.name in REGISTRY:
-        raise ConfigError(f"instrument {instrument.name!r} is already registered")
-    REGISTRY[instrument.name] = instrument
+def instruments_in(table: str) -> list[Instrument]:
+    """The registered instruments whose items an outcomes extract's ``table`` holds
+    (``"assessments"`` or ``"prems"``), in registry order."""
+    return [instrument for instrument in REGISTRY.values() if instrument.table == table]
 
 
-__all__ = ["REGISTRY", "Band", "Instrument", "get_instrument", "register"]
+def max_items(table: str = "assessments") -> int:
+    """The most items of any instrument held in ``table``: how many item columns
+    (``Item1``..) the table of an outcomes extract carries."""
+    return max(instrument.n_items for instrument in instruments_in(table))
+
+
+def instrument_labels() -> pd.DataFrame:
+    """Rows of the answer-label table (scale, label, code, canonical) for the ``instrument``
+    scale: each assessments instrument's name and its ``labels``, case-folded, coded by its
+    place in the registry (1, 2, ...)."""
+    rows = [(label, code, instrument.name)
+            for code, instrument in enumerate(instruments_in("assessments"), start=1)
+            for label in dict.fromkeys(" ".join(word.split()).casefold()
+                                       for word in (instrument.name, *instrument.labels))]
+    return pd.DataFrame(rows, columns=["label", "code", "canonical"]).assign(scale="instrument")[
+        ["scale", "label", "code", "canonical"]]
+
+
+__all__ = ["REGISTRY", "Band", "Instrument", "get_instrument", "instrument_labels", "instruments_in",
+           "max_items", "register"]

@@ -1,6 +1,7 @@
 """What an instrument is: items, valid codes, reversed items, missing-data rule, bands with their
-source, and a vectorised scorer. Instruments are scored by item number; no item wording is
-shipped (several instruments are copyrighted)."""
+source, the words an extract names it with, and a vectorised scorer; and the registry every
+instrument enters from its own module (``NAME = register(Instrument(...))``). Instruments are
+scored by item number; no item wording is shipped (several instruments are copyrighted)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evidence.errors import Problem, ValidationError
+from evidence.errors import ConfigError, Problem, ValidationError
 from evidence.validation import as_numbers
+
+#: The outcomes extract tables that hold questionnaire items.
+EXTRACT_TABLES = ("assessments", "prems")
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,9 @@ class Instrument:
     ``item_ranges`` maps item number (1-based) to its valid (lowest, highest) integer code;
     ``scorer`` takes an items matrix (rows are questionnaires, columns item 1..n, NaN for a
     missing answer) and returns one column per scale. ``higher_is_better`` says, per scale,
-    which direction is improvement.
+    which direction is improvement. ``table`` is the outcomes extract table whose rows hold it:
+    ``"assessments"`` (items ``Item1``..; the ``Instrument`` column names it by ``name`` or any
+    of ``labels``, case and spacing ignored) or ``"prems"`` (items ``Exp1``..).
     """
 
     name: str
@@ -46,6 +52,21 @@ class Instrument:
     bands: tuple[Band, ...] = ()
     bands_source: str = ""
     optional_items: frozenset[int] = field(default_factory=frozenset)
+    labels: tuple[str, ...] = ()
+    table: str = "assessments"
+
+    def __post_init__(self) -> None:
+        if self.name != self.name.strip().casefold() or not self.name:
+            raise ConfigError(f"instrument name {self.name!r} must be lower case without surrounding spaces")
+        if sorted(self.item_ranges) != list(range(1, len(self.item_ranges) + 1)):
+            raise ConfigError(f"instrument {self.name!r}: items must be numbered 1..n without gaps, "
+                              f"got {sorted(self.item_ranges)}")
+        if self.table not in EXTRACT_TABLES:
+            raise ConfigError(f"instrument {self.name!r}: table must be one of {', '.join(EXTRACT_TABLES)}, "
+                              f"got {self.table!r}")
+        if set(self.higher_is_better) != set(self.scales):
+            raise ConfigError(f"instrument {self.name!r}: higher_is_better must name each scale once "
+                              f"({', '.join(self.scales)})")
 
     @property
     def n_items(self) -> int:
@@ -111,3 +132,20 @@ def round_half_up(values: np.ndarray) -> np.ndarray:
     """Round to the nearest whole number, halves upwards (2.5 -> 3), unlike numpy's
     round-half-to-even."""
     return np.floor(values + 0.5)
+
+
+#: Every instrument by name, in the order their modules were imported (the package imports each
+#: module of ``evidence/instruments`` in name order; see :mod:`evidence.instruments`).
+REGISTRY: dict[str, Instrument] = {}
+
+
+def register(instrument: Instrument) -> Instrument:
+    """Add ``instrument`` to the registry and return it; a name may be registered once.
+    An instrument module ends ``NAME = register(Instrument(...))``; the same module imported
+    again (``importlib.reload``, IPython's autoreload) replaces its own instrument."""
+    existing = REGISTRY.get(instrument.name)
+    if existing is not None and existing.scorer.__module__ != instrument.scorer.__module__:
+        raise ConfigError(f"instrument {instrument.name!r} is already registered "
+                          f"({REGISTRY[instrument.name].title}); choose another name")
+    REGISTRY[instrument.name] = instrument
+    return instrument

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evidence.instruments.base import Instrument, mean_if_enough
+from evidence.instruments.base import Instrument, mean_if_enough, register
 
 DEFAULT_CLINICALLY_IMPORTANT_CHANGE = 2.0  # points; a parameter wherever it is used
 
@@ -29,7 +29,7 @@ def clinically_important(before, after, threshold: float = DEFAULT_CLINICALLY_IM
     return np.where(np.isnan(b) | np.isnan(a), np.nan, (a - b >= threshold).astype(float))
 
 
-COPM = Instrument(
+COPM = register(Instrument(
     name="copm",
     title="Canadian Occupational Performance Measure",
     item_ranges={i: (1, 10) for i in range(1, 11)},
@@ -40,4 +40,4 @@ COPM = Instrument(
     scorer=_score,
     reference="Law M. et al., Canadian Occupational Performance Measure manual (CAOT); "
               "Carswell A. et al. (2004) Can J Occup Ther 71:210-222",
-)
+))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evidence.instruments.base import Instrument
+from evidence.instruments.base import Instrument, register
 
 MAX_GOALS = 5
 
@@ -50,7 +50,7 @@ def _score(items: np.ndarray) -> dict[str, np.ndarray]:
             "goals": (~np.isnan(items[:, :MAX_GOALS])).sum(axis=1).astype(float)}
 
 
-GAS = Instrument(
+GAS = register(Instrument(
     name="gas",
     title="Goal Attainment Scaling (Kiresuk-Sherman T-score)",
     item_ranges={**{i: (-2, 2) for i in range(1, 6)}, **{i: (1, 10) for i in range(6, 11)}},
@@ -60,4 +60,4 @@ GAS = Instrument(
     higher_is_better={"t_score": True},
     scorer=_score,
     reference="Kiresuk & Sherman (1968) Community Ment Health J 4:443-453; rho = 0.3 as in Turner-Stokes (2009) Clin Rehabil 23:362-370",
-)
+))

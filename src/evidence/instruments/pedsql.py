@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evidence.instruments.base import Instrument, mean_if_enough
+from evidence.instruments.base import Instrument, mean_if_enough, register
 
 SCALES = {
     "physical": tuple(range(1, 9)),
@@ -44,7 +44,7 @@ def _score(items: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-PEDSQL = Instrument(
+PEDSQL = register(Instrument(
     name="pedsql",
     title="PedsQL-style generic core (23 items, 0-100)",
     item_ranges={i: (0, 4) for i in range(1, 24)},
@@ -54,4 +54,4 @@ PEDSQL = Instrument(
     higher_is_better=dict.fromkeys({**SCALES, **SUMMARIES}, True),
     scorer=_score,
     reference="Varni, Seid & Kurtin (2001) Med Care 39:800-812; PedsQL scoring instructions (Mapi Research Trust)",
-)
+))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evidence.instruments.base import Instrument, mean_if_enough
+from evidence.instruments.base import Instrument, mean_if_enough, register
 from evidence.stats import wilson_interval
 
 FFT_LABELS = {1: "Very good", 2: "Good", 3: "Neither good nor poor", 4: "Poor", 5: "Very poor",
@@ -50,7 +50,7 @@ def _experience(items: np.ndarray) -> dict[str, np.ndarray]:
     return {"experience": mean_if_enough((items[:, :5] - 1) * 25.0, max_missing=2)}
 
 
-EXPERIENCE = Instrument(
+EXPERIENCE = register(Instrument(
     name="experience",
     title="Generic experience scale (5 items, 0-100; illustrative)",
     item_ranges={i: (1, 5) for i in range(1, 6)},
@@ -60,4 +60,5 @@ EXPERIENCE = Instrument(
     higher_is_better={"experience": True},
     scorer=_experience,
     reference="illustrative generic scale defined by this project",
-)
+    table="prems",
+))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evidence.instruments.base import Band, Instrument, round_half_up
+from evidence.instruments.base import Band, Instrument, register, round_half_up
 
 SUBSCALES = {
     "emotional": (3, 8, 13, 16, 24),
@@ -75,7 +75,7 @@ def _score(items: np.ndarray) -> dict[str, np.ndarray]:
 
 SCALE_NAMES = (*SUBSCALES, "total_difficulties", "externalising", "internalising", "impact")
 
-SDQ = Instrument(
+SDQ = register(Instrument(
     name="sdq",
     title="Strengths and Difficulties Questionnaire (parent, 4-17)",
     item_ranges={**{i: (0, 2) for i in range(1, 26)}, **{i: (0, 3) for i in IMPACT_ITEMS}},
@@ -90,4 +90,4 @@ SDQ = Instrument(
     bands=BANDS,
     bands_source=BANDS_SOURCE,
     optional_items=frozenset(IMPACT_ITEMS),
-)
+))

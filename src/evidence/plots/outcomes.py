@@ -1,5 +1,5 @@
-"""Outcome figures: estimates with intervals, the case-mix funnel plot, and waiting times with
-an interrupted time series."""
+"""Outcome figures: estimates with intervals, the distribution of change, the case-mix funnel
+plot, and waiting times with an interrupted time series."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from evidence.disclosure import DisclosureRule, round_counts
+from evidence.disclosure import DisclosureRule, round_counts, suppress_statistic
 from evidence.plots.intervals import interval_chart
 from evidence.plots.theme import QUALITATIVE, THEME, Chart
 
@@ -17,6 +17,87 @@ def estimate_chart(table: pd.DataFrame, label: str, estimate: str, low: str, hig
     """Estimates with intervals by group, with a line at ``reference`` (0: no change; 1 for
     ratios such as £ returned per £1)."""
     return interval_chart(table, label, estimate, low, high, title, xlabel, reference=reference, who="children")
+
+
+def binned_change(paired: pd.DataFrame, by: str, bin_width: float,
+                  rule: DisclosureRule | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Each ``by`` group's change scores (``paired["change"]``, children followed up) in bins
+    ``bin_width`` points wide, as published: one row per group and bin (``group``,
+    ``bin_low``, ``bin_high``, ``children`` rounded by ``rule``, NaN where 1 to
+    ``rule.small_count_max`` children are hidden, and ``percent`` of the group's rounded
+    total); groups with fewer than ``rule.min_base`` children are left out and returned
+    as the second value."""
+    rule = rule or DisclosureRule()
+    if bin_width <= 0:
+        raise ValueError(f"bin_width must be positive, got {bin_width}")
+    followed = paired.dropna(subset=["change"])
+    if followed.empty:
+        raise ValueError("no child has a change score (no follow-ups)")
+    sizes = followed.groupby(by, observed=True)["change"].size()
+    left_out = sizes.index[sizes < rule.min_base].astype(str).tolist()
+    kept = followed[followed[by].isin(sizes.index[sizes >= rule.min_base])]
+    low = np.floor(followed["change"].min() / bin_width) * bin_width
+    edges = np.arange(low, followed["change"].max() + bin_width, bin_width)
+    if len(edges) < 2 or edges[-1] <= followed["change"].max():
+        edges = np.append(edges, edges[-1] + bin_width)
+    bins = pd.cut(kept["change"], edges, right=False, labels=False)
+    counts = (pd.crosstab(kept[by].astype(str), bins).reindex(columns=range(len(edges) - 1), fill_value=0)
+              .stack().rename("count").reset_index())
+    counts.columns = ["group", "bin", "count"]
+    counts["children"] = round_counts(counts["count"].to_numpy(), rule)
+    totals = round_counts(counts.groupby("group")["count"].transform("sum").to_numpy(), rule)
+    counts["percent"] = 100 * counts["children"] / totals
+    counts["bin_low"], counts["bin_high"] = edges[counts["bin"]], edges[counts["bin"] + 1]
+    order = [str(group) for group in sizes.index[sizes >= rule.min_base]]  # the groups' own order (tiers)
+    counts["group"] = pd.Categorical(counts["group"], categories=order, ordered=True)
+    counts = counts.sort_values(["group", "bin"], kind="stable").reset_index(drop=True)
+    return counts[["group", "bin_low", "bin_high", "children", "percent"]].astype({"group": str}), left_out
+
+
+def change_distribution_chart(paired: pd.DataFrame, by: str, title: str, xlabel: str, bin_width: float,
+                              rule: DisclosureRule | None = None) -> Chart:
+    """The distribution of change (follow-up minus baseline) in each ``by`` group as a step
+    histogram of the percentage of the group in each ``bin_width``-point bin (seaborn
+    ``histplot``), with a line at no change. Counts are rounded and small ones hidden as in
+    every published table (:func:`binned_change`); the alt text gives each group's size and
+    median change."""
+    import seaborn as sns  # here, not at the top: it imports scipy.stats (see plots.theme)
+
+    rule = rule or DisclosureRule()
+    binned, left_out = binned_change(paired, by, bin_width, rule)
+    shown = binned.dropna(subset=["percent"])
+    groups = list(dict.fromkeys(binned["group"]))
+    edges = np.union1d(binned["bin_low"], binned["bin_high"])  # a list below: seaborn 0.13 compares bins with "auto"
+    with plt.rc_context(THEME):
+        fig, ax = plt.subplots(figsize=(8, 4))
+        if groups:
+            sns.histplot(data=shown, x="bin_low", weights="percent", bins=edges.tolist(), hue="group",
+                         hue_order=groups, element="step", fill=False, linewidth=1.5,
+                         palette=QUALITATIVE[:len(groups)], ax=ax)
+            legend = ax.get_legend()
+            if legend is not None:
+                legend.set_title(None)
+                legend.set_frame_on(False)
+        ax.axvline(0, color="#333333", linewidth=1)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Children in the group (%)")
+        ax.set_title(title, loc="left")
+        note = [f"Bins with 1 to {rule.small_count_max} children are not drawn"]
+        if left_out:
+            note.append("not shown (too few children): " + ", ".join(left_out))
+        fig.text(0.01, 0.01, "; ".join(note) + ".", fontsize=8)
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    followed = paired.dropna(subset=["change"])
+    parts = []
+    for group in groups:
+        changes = followed.loc[followed[by].astype(str) == group, "change"]
+        size = round_counts([len(changes)], rule)[0]
+        median = suppress_statistic(changes.median(), len(changes), rule, "{:+.1f}")
+        parts.append(f"{group}: about {size:,.0f} children, median change {median}")
+    alt = (f"Step histogram. {title}. " + ("; ".join(parts) + ". " if parts else "")
+           + f"Bins are {bin_width:g} points wide; bins with 1 to {rule.small_count_max} children are not drawn."
+           + (" Not shown because of too few children: " + ", ".join(left_out) + "." if left_out else ""))
+    return Chart(fig, alt)
 
 
 def funnel_plot(table: pd.DataFrame, label: str, p0: float, limits: dict[float, tuple], n_grid: np.ndarray,
