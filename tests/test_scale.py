@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evidence import outcome_records, readers
+from evidence import readers
 from evidence.cli import main
 from evidence.errors import PseudonymKeyError, ValidationError
 from evidence.ingest import ingest_outcomes
+from evidence.outcomes import clean as outcome_records
 from evidence.paths import project_root
 
 SAMPLE = project_root() / "data/raw/sample/outcomes_2025_synthetic"

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from evidence import outcome_records, survey
+from evidence import survey
 from evidence.errors import EvidenceError, bulleted
 from evidence.files import sha256_file, sha256_text
+from evidence.outcomes import clean as outcome_records
 from evidence.paths import resolve
 from evidence.privacy import identifier_columns, nhs_number_is_valid
 from evidence.readers import read_raw

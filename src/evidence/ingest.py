@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from evidence import outcome_records, provenance, survey
+from evidence import provenance, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, write_all_atomic
+from evidence.outcomes import clean as outcome_records
 from evidence.paths import display_path, resolve
 from evidence.readers import read_raw
 
@@ -83,7 +84,7 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
 
     ``block_bytes`` (e.g. ``64 << 20``) cleans the assessments table in blocks through
     dask.dataframe, for extracts larger than memory (see
-    :func:`evidence.outcome_records.clean_extract`); the files written are the same."""
+    :func:`evidence.outcomes.clean.clean_extract`); the files written are the same."""
     out = _checked_out(out)
     if not block_bytes:
         return _write_outcomes(outcome_records.clean_extract(folder, environ), folder, out)
