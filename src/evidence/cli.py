@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("path", type=Path, help="raw file (.csv, .xlsx or .sav), or folder for outcomes")
     ingest.add_argument("--out", type=Path, default=Path("data/processed"),
                         help="folder for the parquet table and manifest (default: data/processed)")
+    ingest.add_argument("--definition", type=Path, default=None,
+                        help="outcomes: the extract definition (default: config/extracts/outcomes.yml); "
+                             "outputs are named after it")
     ingest.add_argument("--block-mb", type=int, default=None,
                         help="outcomes only: read, check and score the assessments table in blocks of about "
                              "this many MiB through dask (for extracts larger than memory); same output")
@@ -74,10 +77,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.kind == "survey":
                 if args.block_mb:
                     raise ConfigError("--block-mb applies to outcomes extracts only")
+                if args.definition:
+                    raise ConfigError("--definition applies to outcomes extracts only")
                 manifest = ingest_survey(args.path, args.out)
             else:
                 manifest = ingest_outcomes(args.path, args.out,
-                                           block_bytes=args.block_mb << 20 if args.block_mb else None)
+                                           block_bytes=args.block_mb << 20 if args.block_mb else None,
+                                           definition=args.definition)
             rows = manifest["rows"]
             print(f"ingested {manifest['input']['path']}: rows in: {_counts(rows['in'])}; "
                   f"excluded: {rows['rejected_total']}; written to {args.out}: {_counts(rows['out'])}"
