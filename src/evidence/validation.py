@@ -50,6 +50,8 @@ def is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
+#: The unit pandas gives dates parsed from text (the same for every format read).
+_DATETIME = pd.to_datetime(pd.Series(["2000-01-01"]), format="%Y-%m-%d").dtype
 #: How a date cell of a workbook, or an SPSS date variable, reaches the text table.
 CELL_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 #: At most this many rows breaking one rule in one column are reported one by one; more
@@ -100,22 +102,30 @@ def condensed(problems: list[Problem]) -> list[Problem]:
     return out
 
 
+def names_in(texts, known_names) -> set[str]:
+    """The known full names (:func:`evidence.privacy.known_full_names`) that occur in any of
+    ``texts`` as :func:`evidence.privacy.identifier_kind` looks for them (whole words, case
+    ignored): passing only these on gives the privacy checks the same answer at a cost that does
+    not grow with the number of names, since one pattern of every name is compiled once and each
+    distinct text searched once (the checks themselves compile one pattern per name)."""
+    names = privacy.known_full_names(known_names)
+    texts = {t for t in texts if isinstance(t, str) and t.strip()}
+    if not names or not texts:
+        return set()
+    by_folded: dict[str, str] = {}
+    for name in names:
+        by_folded.setdefault(name.casefold(), name)
+    alternatives = "|".join(re.escape(n) for n in sorted(by_folded, key=len, reverse=True))
+    pattern = re.compile(rf"\b(?:{alternatives})\b")
+    return {by_folded[m] for text in texts for m in pattern.findall(text.casefold())}
+
+
 def masked(problems: list[Problem], known_names) -> list[Problem]:
     """:func:`evidence.privacy.masked_problems` for plain and repeated problems alike, at a
     cost that does not grow with the number of known names: one pattern of every name is
     compiled once and searched once per distinct value, and only the names found are passed on
     (the masking rule sees the same names wherever they matter)."""
-    names = privacy.known_full_names(known_names)
-    values = {p.value for p in problems if isinstance(p.value, str)}
-    found: set[str] = set()
-    if names and values:
-        by_folded = {}
-        for name in names:
-            by_folded.setdefault(name.casefold(), name)
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(by_folded, key=len, reverse=True))
-                             + r")\b")
-        for value in values:
-            found |= {by_folded[m] for m in pattern.findall(value.casefold())}
+    found = names_in({p.value for p in problems if isinstance(p.value, str)}, known_names)
     plain = [Problem(p.file, p.row, p.column, p.value, p.rule) for p in problems]
     out = []
     for problem, checked in zip(problems, privacy.masked_problems(plain, found), strict=True):
@@ -236,7 +246,8 @@ def to_date(raw: RawTable, column: str, values: pd.Series, missing: pd.Series, f
         todo = stamp.isna() & text.notna()
         if not todo.any():
             break
-        stamp = stamp.where(~todo, pd.to_datetime(text.where(todo), format=fmt, errors="coerce").astype(stamp.dtype))
+        stamp = stamp.where(~todo, pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
+    stamp = stamp.astype(_DATETIME)  # one unit whichever format read the dates
     described = " or ".join(formats)
     if raw.path.suffix.lower() == ".xlsx":
         rule = (f"must be a real date: this cell holds text, not an Excel date, and text is read as a date "

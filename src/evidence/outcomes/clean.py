@@ -58,6 +58,7 @@ from evidence.validation import (
     condensed,
     is_in,
     masked,
+    names_in,
     problems_at,
     problems_where,
     to_coded,
@@ -342,7 +343,8 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     if "episodes" in complete:
         episodes, found = _clean_episodes(raw["episodes"], reading)
         problems += found + privacy.identifier_problems(raw["episodes"].name, episodes["service"],
-                                                        raw["episodes"].row_numbers, "Service", names)
+                                                        raw["episodes"].row_numbers, "Service",
+                                                        names_in(episodes["service"].dropna().unique(), names))
         ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
     synthetic = _marked_synthetic(raw["episodes"], marker)
     rows_in = {name: len(table.data) for name, table in raw.items()}

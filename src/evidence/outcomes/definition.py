@@ -63,6 +63,8 @@ DATE_FORMATS = {
 }
 TOP_KEYS = ("description", "dates", "synthetic_marker", "tables", "instruments", "codes")
 MAX_ITEMS = 200
+#: The instruments an assessment row may be (the experience scale is the PREMs table's).
+ASSESSMENT_INSTRUMENTS = tuple(name for name in REGISTRY if name != EXPERIENCE.name)
 
 
 def header_key(header: str) -> str:
@@ -199,7 +201,7 @@ def load_extract_definition(path: str | Path = DEFAULT_DEFINITION) -> ExtractDef
     definition = checker.definition(path, data)
     if checker.errors:
         raise ConfigError(f"{shown}: {len(checker.errors)} mistake(s) in the extract definition:\n"
-                          + "\n".join(f"  - {e}" for e in checker.errors)
+                          + "\n".join(f"  - {e}" for _, e in sorted(checker.errors, key=lambda e: e[0]))
                           + "\nCorrect them (the format is in config/extracts/README.md) and run again.")
     return definition
 
@@ -239,7 +241,7 @@ class _Checker:
 
     def error(self, key: str, message: str) -> None:
         line = self.lines.get(key) or self.lines.get(key.rsplit(".", 1)[0]) if key else None
-        self.errors.append(f"line {line or '?'}, {key or 'the file'}: {message}")
+        self.errors.append((line or 0, f"line {line or '?'}, {key or 'the file'}: {message}"))
 
     def mapping(self, value, key: str, allowed: tuple[str, ...] | None = None) -> dict:
         if not isinstance(value, dict):
@@ -300,8 +302,9 @@ class _Checker:
         order = []
         for name, words in entries.items():
             key = f"instruments.{name}"
-            if str(name).casefold() not in REGISTRY or str(name) != str(name).casefold():
-                self.error(key, f"{name!r} is not a registered instrument; allowed: {', '.join(REGISTRY)}")
+            if name not in ASSESSMENT_INSTRUMENTS:
+                self.error(key, f"{name!r} is not a registered instrument; allowed: "
+                                f"{', '.join(ASSESSMENT_INSTRUMENTS)}")
                 continue
             order.append(name)
             for word in (name, *self.words(words, key)):
@@ -338,8 +341,10 @@ class _Checker:
                 for header in accepted:
                     other = seen.setdefault(header_key(header), target)
                     if other != target:
-                        self.error(f"{key}.columns.{target}.aliases",
-                                   f"the header {header!r} already names {other}; a header may name one column")
+                        alias_of = other if header == target else target
+                        self.error(f"{key}.columns.{alias_of}.aliases",
+                                   f"the header {header!r} would name both {other} and {target}; "
+                                   "a header may name one column")
             out[table] = definition
         return out
 
