@@ -399,3 +399,52 @@ def test_shipped_definition_path_is_the_default(tmp_path):
     shutil.copytree(SAMPLE, copied)
     manifest = ingest_outcomes(copied, tmp_path / "out", environ={}, definition=SHIPPED)
     assert manifest["definition"]["path"] == "config/extracts/outcomes.yml"
+
+
+# --- evidence init extract ----------------------------------------------------------------------
+
+
+def test_init_extract_drafts_a_definition_that_reads_an_unfamiliar_extract(tmp_path, frames, reference):
+    from evidence import cli
+
+    iso = _rewrite_dates(frames, "%Y-%m-%d")
+    episodes = iso["episodes"].rename(columns={"EpisodeID": "Episode ID", "Tier": "Tier Of Service",
+                                              "ReferralDate": "Referal Date"}).drop(columns=["Postcode"])
+    episodes["Parent Email"] = "parent@example.org"
+    assessments = iso["assessments"].rename(columns={f"Item{i}": f"Q_{i}" for i in range(1, 31)})
+    assessments["Instrument"] = assessments["Instrument"].replace({"PedsQL": "PedsQL 4.0"})
+    folder = _write(tmp_path / "extract", {"Episode_Extract": episodes, "assessments": assessments,
+                                           "PREM_responses": iso["prems"]})
+    out = tmp_path / "config" / "riverside.yml"
+    assert cli.main(["init", "extract", str(folder), "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    lines: dict[str, str] = {}  # each column's line (the first with its name; codes come later)
+    for line in text.splitlines():
+        lines.setdefault(line.split(":")[0].strip(), line)
+    assert 'dates: ["YYYY-MM-DD"]  # CONFIRM' in text
+    assert "CONFIRM: guessed from the header 'Tier Of Service'" in lines["Tier"]
+    assert "CONFIRM: guessed from the header 'Referal Date': date (YYYY-MM-DD)" in lines["ReferralDate"]
+    assert "(identifier: pseudonymised)" in lines["EpisodeID"] and "CONFIRM" not in lines["EpisodeID"]
+    assert "not in this extract" in lines["Postcode"]
+    assert "# not used: 'Parent Email'" in text and "looks like an identifier (email); dropped" in text
+    assert 'items: {header: "Item{n}", aliases: ["Q_{n}"], count: 30}  # CONFIRM' in text
+    assert "pedsql: [\"PedsQL 4.0\"]  # CONFIRM: 'PedsQL 4.0' taken to be pedsql" in text
+    assert 'file: "Episode_Extract"' in text and 'file: "PREM_responses"' in text
+    ingest_outcomes(folder, tmp_path / "out", environ={}, definition=out)
+    _same_tables(tmp_path / "out", reference, "riverside")
+    assert cli.main(["init", "extract", str(folder), "--out", str(out)]) == 2  # never overwritten
+    assert out.read_text(encoding="utf-8") == text
+
+
+def test_init_extract_marks_what_it_cannot_place(tmp_path, frames):
+    from evidence.outcomes.scaffold import scaffold_extract
+
+    episodes = frames["episodes"].drop(columns=["Contacts"])
+    episodes.loc[0, "Tier"] = "Enhanced"
+    path = scaffold_extract(_write(tmp_path / "extract", {**frames, "episodes": episodes}), tmp_path / "draft.yml")
+    text = path.read_text(encoding="utf-8")
+    assert "Contacts: {aliases: [\"Number of Contacts\", \"Contact Count\"]}  # CONFIRM: no header found" in text
+    assert "# CONFIRM: 'Enhanced' found 1 times and in no code list: add it under the answer it means " \
+           "(Universal, Targeted, Specialist)" in text
+    with pytest.raises(ValidationError, match="'Contacts': required column is missing"):
+        ingest_outcomes(tmp_path / "extract", tmp_path / "out", environ={}, definition=path)

@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="outcomes only: read, check and score the assessments table in blocks of about "
                              "this many MiB through dask (for extracts larger than memory); same output")
 
+    init = commands.add_parser("init", help="scaffold a definition from an extract, every guess marked to confirm")
+    init.add_argument("kind", choices=["extract"], help="extract: an outcomes extract folder")
+    init.add_argument("path", type=Path, help="the extract folder (episodes, assessments, prems)")
+    init.add_argument("--out", type=Path, required=True, help="the definition to write, e.g. config/extracts/NAME.yml")
+
     run = commands.add_parser("run", help="run the report batch described by a config file")
     run.add_argument("config", type=Path, help="e.g. config/annual_report.yml")
     run.add_argument("--out", type=Path, default=None,
@@ -88,6 +93,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ingested {manifest['input']['path']}: rows in: {_counts(rows['in'])}; "
                   f"excluded: {rows['rejected_total']}; written to {args.out}: {_counts(rows['out'])}"
                   f"{' (synthetic sample data)' if manifest['synthetic'] else ''}")
+            return 0
+        if args.command == "init":
+            from evidence.outcomes.scaffold import scaffold_extract
+
+            written = scaffold_extract(args.path, args.out)
+            print(f"wrote {written}: a draft; check every line marked CONFIRM, then "
+                  f"`evidence ingest outcomes {args.path} --definition {args.out}`")
             return 0
         if args.command == "run":
             from evidence.reporting.batch import run_batch

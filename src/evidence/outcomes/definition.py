@@ -308,7 +308,7 @@ class _Checker:
                 continue
             order.append(name)
             for word in (name, *self.words(words, key)):
-                folded = _normalised(word)
+                folded = normalised_wording(word)
                 if wordings.get(folded, name) != name:
                     self.error(key, f"the wording {word!r} is already listed for {wordings[folded]}")
                 wordings[folded] = name
@@ -394,7 +394,7 @@ class _Checker:
             wordings: dict[str, str] = {}
             for answer, words in answers.items():
                 for word in (answer, *self.words(words, f"{key}.{answer}")):
-                    folded = _normalised(word)
+                    folded = normalised_wording(word)
                     if wordings.get(folded, str(answer)) != str(answer):
                         self.error(f"{key}.{answer}", f"the wording {word!r} is already listed for "
                                                       f"{wordings[folded]!r}; a wording means one answer")
@@ -404,7 +404,8 @@ class _Checker:
         return codes, categories
 
 
-def _normalised(word) -> str:
+def normalised_wording(word) -> str:
+    """A code-list wording as it is matched: trimmed, inner spaces collapsed, case-folded."""
     return re.sub(r"\s+", " ", str(word).strip()).casefold()
 
 
