@@ -448,3 +448,12 @@ def test_init_extract_marks_what_it_cannot_place(tmp_path, frames):
            "(Universal, Targeted, Specialist)" in text
     with pytest.raises(ValidationError, match="'Contacts': required column is missing"):
         ingest_outcomes(tmp_path / "extract", tmp_path / "out", environ={}, definition=path)
+
+
+def test_the_audit_reads_raw_identifiers_under_the_headers_the_definition_accepts(tmp_path, frames):
+    from evidence.audit import raw_identifier_values
+
+    episodes = frames["episodes"].rename(columns={"EpisodeID": "Episode ID", "ChildID": "Child Number"})
+    ingest_outcomes(_write(tmp_path / "extract", {**frames, "episodes": episodes}), tmp_path / "out", environ={})
+    found = raw_identifier_values(tmp_path / "out")
+    assert {frames["episodes"].loc[0, "EpisodeID"], frames["episodes"].loc[0, "ChildID"]} <= found
