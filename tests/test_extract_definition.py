@@ -457,3 +457,10 @@ def test_the_audit_reads_raw_identifiers_under_the_headers_the_definition_accept
     ingest_outcomes(_write(tmp_path / "extract", {**frames, "episodes": episodes}), tmp_path / "out", environ={})
     found = raw_identifier_values(tmp_path / "out")
     assert {frames["episodes"].loc[0, "EpisodeID"], frames["episodes"].loc[0, "ChildID"]} <= found
+
+
+def test_masking_keeps_a_repeated_problem_whole():
+    problem = RepeatedProblem("a.csv", 2, "Tier", "Ann Lee specialist", "rule", count=40, rows=(2, 3))
+    (masked,) = privacy.masked_problems([problem], ["Ann Lee"])
+    assert isinstance(masked, RepeatedProblem) and masked.count == 40 and masked.rows == (2, 3)
+    assert masked.value == privacy.mask("Ann Lee specialist") and "value masked" in masked.rule
