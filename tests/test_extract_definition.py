@@ -146,8 +146,12 @@ def test_headers_in_any_case_spacing_order_and_declared_aliases_give_the_same_ta
         "prems": frames["prems"].rename(columns={"FFT": "Friends and Family Test"}),
     }
     renamed = {name: frame[list(reversed(frame.columns))] for name, frame in renamed.items()}
-    ingest_outcomes(_write(tmp_path / "extract", renamed), tmp_path / "out", environ={})
+    folder = _write(tmp_path / "extract", renamed)
+    ingest_outcomes(folder, tmp_path / "out", environ={})
     _same_tables(tmp_path / "out", reference)
+    ingest_outcomes(folder, tmp_path / "blocks", environ={}, block_bytes=200_000)  # block by block
+    blocks, _ = load_outcomes(tmp_path / "blocks")
+    pd.testing.assert_frame_equal(blocks["assessments"], reference["assessments"], check_dtype=False)
 
 
 def test_problems_name_the_header_as_the_file_writes_it(tmp_path, frames):
