@@ -468,3 +468,14 @@ def test_masking_keeps_a_repeated_problem_whole():
     (masked,) = privacy.masked_problems([problem], ["Ann Lee"])
     assert isinstance(masked, RepeatedProblem) and masked.count == 40 and masked.rows == (2, 3)
     assert masked.value == privacy.mask("Ann Lee specialist") and "value masked" in masked.rule
+
+
+def test_every_unreadable_table_is_named_in_one_run(tmp_path, frames):
+    folder = _write(tmp_path / "extract", {"assessments": frames["assessments"]})
+    (folder / "episodes.csv").write_bytes(b"")
+    (folder / "prems.csv").write_bytes(b"EpisodeID;FFT\nEP1;Good\n")
+    with pytest.raises(errors.InputFileError) as caught:
+        ingest_outcomes(folder, tmp_path / "out", environ={})
+    message = str(caught.value)
+    assert message.startswith("2 tables of the extract cannot be read")
+    assert "episodes.csv: the file is empty" in message and "prems.csv, row 1: the header has no commas" in message

@@ -319,7 +319,7 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     reading = _Reading(definition)
     paths = find_tables(folder, definition)
     blocks = csv_blocks(paths["assessments"], block_bytes) if block_bytes else None
-    raw = {name: read_raw(path) for name, path in paths.items() if not (blocks and name == "assessments")}
+    raw = _read_tables({name: path for name, path in paths.items() if not (blocks and name == "assessments")})
     if blocks:
         raw["assessments"] = _header_only(blocks[0])
     problems: list[Problem] = []
@@ -393,6 +393,23 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
                          prems.reset_index(drop=True), synthetic, raw, duplicates, redactions, key.origin,
                          {name: list(found) for name, found in extra.items() if found}, rows_in, paths,
                          definition, present)
+
+
+def _read_tables(paths: dict[str, Path]) -> dict[str, RawTable]:
+    """Every table read; a file that cannot be read at all is reported together with any other
+    (one :class:`InputFileError` naming each)."""
+    tables, unreadable = {}, []
+    for name, path in paths.items():
+        try:
+            tables[name] = read_raw(path)
+        except InputFileError as error:
+            unreadable.append(str(error))
+    if len(unreadable) == 1:
+        raise InputFileError(unreadable[0])
+    if unreadable:
+        raise InputFileError(f"{len(unreadable)} tables of the extract cannot be read:\n"
+                             + "\n".join(f"  - {message}" for message in unreadable))
+    return tables
 
 
 def _marked_synthetic(episodes: RawTable, marker: tuple[str, str] = ("DataLabel", "SYNTHETIC")) -> bool:
