@@ -10,8 +10,14 @@ An extract is a folder of three tables (each ``.csv``, ``.xlsx`` or ``.sav``):
 * ``prems``: one row per experience questionnaire - episode, date, Friends and Family Test
   answer, five experience items, free-text comment.
 
+How a given extract writes these (its file names, headers, date formats, code lists and
+instrument names) is its definition, ``config/extracts/<name>.yml``
+(:mod:`evidence.outcomes.definition`); the tables are cleaned under the product's own column
+names, and problems name the columns as the file does.
+
 Every problem in all three tables is collected and reported together (file, row, column,
-value, rule). Child and episode IDs are pseudonymised; names, NHS numbers, postcodes and dates
+value, rule); one rule broken on many rows of a column is one
+:class:`~evidence.errors.RepeatedProblem` (count and first rows). Child and episode IDs are pseudonymised; names, NHS numbers, postcodes and dates
 of birth are dropped (age at referral is kept, in whole years); identifiers in comments are
 redacted. Columns not listed here are never carried; undeclared ones whose header names an
 identifier ("Parent_Name", "email address", ...) are listed in the manifest as identifier
