@@ -25,7 +25,7 @@ import pandas as pd
 from evidence import survey
 from evidence.errors import EvidenceError, bulleted
 from evidence.files import sha256_file, sha256_text
-from evidence.outcomes import clean as outcome_records
+from evidence.outcomes import clean as outcomes_clean
 from evidence.outcomes.definition import load_extract_definition
 from evidence.paths import resolve
 from evidence.privacy import identifier_columns, nhs_number_is_valid
@@ -75,7 +75,7 @@ def raw_identifier_values(processed: Path) -> set[str]:
             columns = list(survey.workforce_survey().direct_identifiers) + [survey.workforce_survey().id_column]
         else:
             files = [resolve(f["path"]) for f in manifest["input"]["files"].values()]
-            columns = list(outcome_records.DIRECT_IDENTIFIERS) + ["EpisodeID", "ChildID"]
+            columns = list(outcomes_clean.DIRECT_IDENTIFIERS) + ["EpisodeID", "ChildID"]
             tables = dict(zip(files, manifest["input"]["files"], strict=True))
             definition = resolve(manifest["definition"]["path"]) if "definition" in manifest else None
             extract = load_extract_definition(definition) if definition and definition.is_file() else None

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from evidence import provenance, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, write_all_atomic
-from evidence.outcomes import clean as outcome_records
+from evidence.outcomes import clean as outcomes_clean
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.paths import display_path, resolve
 from evidence.readers import read_raw
@@ -92,19 +92,19 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
     out = _checked_out(out)
     extract = load_extract_definition(definition or DEFAULT_DEFINITION)
     if not block_bytes:
-        return _write_outcomes(outcome_records.clean_extract(folder, environ, definition=extract), folder, out)
+        return _write_outcomes(outcomes_clean.clean_extract(folder, environ, definition=extract), folder, out)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:  # cleaned blocks, pseudonymised, and then the computed tables' parts wait beside the output
         with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as staging:
-            clean = outcome_records.clean_extract(folder, environ, block_bytes, staging, definition=extract)
+            clean = outcomes_clean.clean_extract(folder, environ, block_bytes, staging, definition=extract)
             return _write_outcomes(clean, folder, out, Path(staging))
     finally:
         if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
             out.rmdir()
 
 
-def _write_outcomes(clean: outcome_records.CleanOutcomes, folder: str | Path, out: Path,
+def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out: Path,
                     staging: Path | None = None) -> dict:
     """Write the cleaned tables and the manifest (all or nothing); return the manifest. Dask
     tables (block-wise cleaning) are first computed into parquet parts under ``staging``."""
