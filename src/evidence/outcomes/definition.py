@@ -14,6 +14,7 @@ The outputs of an ingest are named after the definition's file: ``config/extract
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,8 +164,7 @@ class ExtractDefinition:
 
 
 def _renamed_hint(target: str, unmatched: list[str], where: str) -> str:
-    import difflib
-
+    """The hint " (is 'X' the same column renamed? ...)" naming the likeliest unmatched header, or advice."""
     key = header_key(target)
     near = [h for h in unmatched if key in header_key(h) or header_key(h) in key and len(header_key(h)) > 3] \
         or difflib.get_close_matches(target, unmatched, n=1, cutoff=0.6)
