@@ -66,11 +66,11 @@ class RepeatedProblem(Problem):
 
     def __str__(self) -> str:
         where = [self.file] + ([f"column {self.column!r}"] if self.column is not None else [])
-        shown = ", ".join(map(str, self.rows))
         more = ", ..." if self.count > len(self.rows) else ""
+        first = f", the first {', '.join(map(str, self.rows))}{more}" if self.rows else ""
         plain = self.value.item() if hasattr(self.value, "item") else self.value
-        value = "" if plain is None else f" (row {self.row}: value {plain!r})"
-        return f"{', '.join(where)}: {self.count:,} rows, the first {shown}{more}{value}: {self.rule}"
+        value = "" if plain is None else f" ({f'row {self.row}: ' if self.row is not None else ''}value {plain!r})"
+        return f"{', '.join(where)}: {self.count:,} rows{first}{value}: {self.rule}"
 
 
 class ValidationError(EvidenceError):
