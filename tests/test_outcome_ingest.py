@@ -115,8 +115,9 @@ def test_structural_problems(tmp_path, frames):
     with pytest.raises(InputFileError, match="expected exactly one assessments file"):
         ingest_outcomes(partial, tmp_path / "out", environ={})
     renamed = dict(frames)
-    renamed["episodes"] = frames["episodes"].rename(columns={"ReferralDate": "Referral Date"})
-    with pytest.raises(ValidationError, match="'ReferralDate': required column is missing"):
+    renamed["episodes"] = frames["episodes"].rename(columns={"ReferralDate": "Referral Dt"})
+    with pytest.raises(ValidationError, match="'ReferralDate': required column is missing from the header "
+                                              r"\(is 'Referral Dt' the same column renamed\? then add"):
         ingest_outcomes(_write(tmp_path / "renamed", renamed), tmp_path / "out", environ={})
     duplicate = dict(frames)
     duplicate["episodes"] = frames["episodes"].copy()

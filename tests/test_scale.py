@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evidence import outcome_records, readers
+from evidence import readers
 from evidence.cli import main
 from evidence.errors import PseudonymKeyError, ValidationError
 from evidence.ingest import ingest_outcomes
+from evidence.outcomes import clean as outcomes_clean
 from evidence.paths import project_root
 
 SAMPLE = project_root() / "data/raw/sample/outcomes_2025_synthetic"
@@ -126,8 +127,8 @@ def test_block_ingest_reads_and_cleans_each_block_once(tmp_path, monkeypatch):
     output and the tables are read back from there: every block is read from the CSV once, and
     the temporary blocks are gone afterwards."""
     reads = []
-    real_read = outcome_records.read_csv_block
-    monkeypatch.setattr(outcome_records, "read_csv_block", lambda block: reads.append(block.first_row) or
+    real_read = outcomes_clean.read_csv_block
+    monkeypatch.setattr(outcomes_clean, "read_csv_block", lambda block: reads.append(block.first_row) or
                         real_read(block))
     folder = _extract(tmp_path)
     ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)

@@ -28,9 +28,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from evidence import detectors, outcome_records, survey
+from evidence import detectors, survey
 from evidence.errors import EvidenceError, bulleted
 from evidence.files import sha256_file, sha256_text
+from evidence.outcomes import clean as outcomes_clean
+from evidence.outcomes.definition import load_extract_definition
 from evidence.paths import resolve
 from evidence.privacy import identifier_columns, nhs_number_is_valid
 from evidence.readers import read_raw
@@ -80,11 +82,17 @@ def raw_identifier_values(processed: Path) -> set[str]:
             columns = own + [alias for column in own for alias in spec.aliases.get(column, ())]
         else:
             files = [resolve(f["path"]) for f in manifest["input"]["files"].values()]
-            columns = list(outcome_records.DIRECT_IDENTIFIERS) + ["EpisodeID", "ChildID"]
+            columns = list(outcomes_clean.DIRECT_IDENTIFIERS) + ["EpisodeID", "ChildID"]
+            tables = dict(zip(files, manifest["input"]["files"], strict=True))
+            definition = resolve(manifest["definition"]["path"]) if "definition" in manifest else None
+            extract = load_extract_definition(definition) if definition and definition.is_file() else None
         for file in files:
             if not file.is_file():
                 continue
-            data = read_raw(file).data
+            raw = read_raw(file)
+            if manifest["dataset"] != "survey" and extract is not None:  # headers as the definition names them
+                raw = extract.match_headers(tables[file], raw)[0]
+            data = raw.data
             for column in [*columns, *identifier_columns(data.columns, columns)]:
                 if column in data:
                     cleaned = data[column].dropna().astype(str).str.strip()

@@ -27,8 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--out", type=Path, default=Path("data/processed"),
                         help="folder for the parquet table and manifest (default: data/processed)")
     ingest.add_argument("--definition", type=Path, default=None,
-                        help="survey only: the survey's definition (default: config/surveys/workforce_survey.yml); "
-                             "the outputs are named after it")
+                        help="the definition: a survey's (default: config/surveys/workforce_survey.yml) or an "
+                             "outcomes extract's (default: config/extracts/outcomes.yml); outputs are named after it")
     ingest.add_argument("--block-mb", type=int, default=None,
                         help="outcomes only: read, check and score the assessments table in blocks of about "
                              "this many MiB through dask (for extracts larger than memory); same output")
@@ -66,10 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--processed", type=Path, default=Path("data/processed"))
     check.add_argument("--reports", type=Path, default=Path("reports"))
 
-    init = commands.add_parser("init", help="scaffold a definition from an export, for you to confirm")
-    init.add_argument("kind", choices=["survey"], help="survey: a definition for config/surveys/")
-    init.add_argument("path", type=Path, help="the export (.csv, .xlsx or .sav)")
-    init.add_argument("--out", type=Path, required=True, help="the definition to write, e.g. config/surveys/NAME.yml")
+    init = commands.add_parser("init", help="scaffold a definition from an export or extract, every guess "
+                                            "marked to confirm")
+    init.add_argument("kind", choices=["survey", "extract"],
+                      help="survey: a definition for config/surveys/; extract: one for config/extracts/")
+    init.add_argument("path", type=Path, help="the survey export (.csv, .xlsx or .sav), or the extract folder "
+                                              "(episodes, assessments, prems)")
+    init.add_argument("--out", type=Path, required=True,
+                      help="the definition to write, e.g. config/surveys/NAME.yml or config/extracts/NAME.yml")
 
     sample = commands.add_parser("sample", help="regenerate the synthetic sample data")
     sample.add_argument("--out", type=Path, default=Path("data/raw/sample"))
@@ -97,11 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
                 manifest = ingest_survey(args.path, args.out, definition=args.definition or DEFAULT_DEFINITION)
             else:
-                if args.definition is not None:
-                    raise ConfigError("--definition here names a survey definition; outcome extracts "
-                                      "take theirs from config/extracts")
                 manifest = ingest_outcomes(args.path, args.out,
-                                           block_bytes=args.block_mb << 20 if args.block_mb else None)
+                                           block_bytes=args.block_mb << 20 if args.block_mb else None,
+                                           definition=args.definition)
             rows = manifest["rows"]
             print(f"ingested {manifest['input']['path']}: rows in: {_counts(rows['in'])}; "
                   f"excluded: {rows['rejected_total']}; written to {args.out}: {_counts(rows['out'])}"
@@ -110,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
                 summary = rows.get("summary_rows_removed") or []
                 print(f"  read as: {manifest['input']['dialect']['description']}"
                       + "".join(f"; summary row {s['row']} ({s['label']!r}) left out" for s in summary))
+            return 0
+        if args.command == "init" and args.kind == "extract":
+            from evidence.outcomes.scaffold import scaffold_extract
+
+            written = scaffold_extract(args.path, args.out)
+            print(f"wrote {written}: a draft; check every line marked CONFIRM, then "
+                  f"`evidence ingest outcomes {args.path} --definition {args.out}`")
             return 0
         if args.command == "run":
             from evidence.reporting.batch import run_batch

@@ -65,17 +65,44 @@ class Problem:
         return f"{', '.join(where)}{value}: {self.rule}"
 
 
+@dataclass(frozen=True)
+class RepeatedProblem(Problem):
+    """One rule broken in one column on many rows (a systematic problem), reported as one line:
+    ``count`` rows in all; ``row`` and ``value`` are the first of them, ``rows`` the first few."""
+
+    count: int = 1
+    rows: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        where = [self.file] + ([f"column {self.column!r}"] if self.column is not None else [])
+        more = ", ..." if self.count > len(self.rows) else ""
+        first = f", the first {', '.join(map(str, self.rows))}{more}" if self.rows else ""
+        plain = self.value.item() if hasattr(self.value, "item") else self.value
+        value = "" if plain is None else f" ({f'row {self.row}: ' if self.row is not None else ''}value {plain!r})"
+        return f"{', '.join(where)}: {self.count:,} rows{first}{value}: {self.rule}"
+
+
 class ValidationError(EvidenceError):
-    """Input data break one or more rules; ``problems`` lists each one."""
+    """Input data break one or more rules; ``problems`` lists each one (a
+    :class:`RepeatedProblem` stands for many rows). Single problems are listed first, then one
+    line for each repeated one."""
 
     max_listed = 25
+    max_repeated_listed = 100
 
     def __init__(self, problems: list[Problem], advice: str = "") -> None:
         if not problems:
             raise ValueError("ValidationError needs at least one problem")
         self.problems = list(problems)
-        lines = [f"{len(self.problems)} problem(s) found; nothing was written.",
-                 bulleted(self.problems, self.max_listed)]
+        single = [p for p in self.problems if not isinstance(p, RepeatedProblem)]
+        repeated = [p for p in self.problems if isinstance(p, RepeatedProblem)]
+        total = len(single) + sum(p.count for p in repeated)
+        lines = [f"{total:,} problem(s) found; nothing was written."]
+        if single:
+            lines.append(bulleted(single, self.max_listed))
+        if repeated:
+            lines += ["The same problem on many rows (one line per column and rule):",
+                      bulleted(repeated, self.max_repeated_listed)]
         if advice:
             lines.append(advice)
         super().__init__("\n".join(lines))

@@ -14,9 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from evidence import outcome_records, provenance, schemas, survey
+from evidence import provenance, schemas, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, write_all_atomic
+from evidence.outcomes import clean as outcomes_clean
+from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.paths import display_path, resolve
 from evidence.readers import read_raw
 
@@ -81,47 +83,54 @@ OUTCOME_TABLES = ("episodes", "assessments", "scores", "prems")
 
 
 def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
-                    environ: dict[str, str] | None = None, block_bytes: int | None = None) -> dict:
-    """Ingest an outcomes extract folder (episodes, assessments, prems); write
-    ``OUT/outcomes_<table>.parquet`` for episodes, assessments, scores and prems, and
-    ``OUT/outcomes.manifest.json``; return the manifest.
+                    environ: dict[str, str] | None = None, block_bytes: int | None = None,
+                    definition: str | Path | None = None) -> dict:
+    """Ingest an outcomes extract folder (episodes, assessments, prems) read as the extract
+    definition ``definition`` says (default ``config/extracts/outcomes.yml``); write
+    ``OUT/<name>_<table>.parquet`` for episodes, assessments, scores and prems, and
+    ``OUT/<name>.manifest.json``, ``<name>`` being the definition's (``outcomes`` for the
+    shipped one); return the manifest.
 
     ``block_bytes`` (e.g. ``64 << 20``) cleans the assessments table in blocks through
     dask.dataframe, for extracts larger than memory (see
-    :func:`evidence.outcome_records.clean_extract`); the files written are the same."""
+    :func:`evidence.outcomes.clean.clean_extract`); the files written are the same."""
     out = _checked_out(out)
+    extract = load_extract_definition(definition or DEFAULT_DEFINITION)
     if not block_bytes:
-        return _write_outcomes(outcome_records.clean_extract(folder, environ), folder, out)
+        return _write_outcomes(outcomes_clean.clean_extract(folder, environ, definition=extract), folder, out)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:  # cleaned blocks, pseudonymised, and then the computed tables' parts wait beside the output
         with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as staging:
-            clean = outcome_records.clean_extract(folder, environ, block_bytes, staging)
+            clean = outcomes_clean.clean_extract(folder, environ, block_bytes, staging, definition=extract)
             return _write_outcomes(clean, folder, out, Path(staging))
     finally:
         if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
             out.rmdir()
 
 
-def _write_outcomes(clean: outcome_records.CleanOutcomes, folder: str | Path, out: Path,
+def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out: Path,
                     staging: Path | None = None) -> dict:
     """Write the cleaned tables and the manifest (all or nothing); return the manifest. Dask
     tables (block-wise cleaning) are first computed into parquet parts under ``staging``."""
     tables = _computed({"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
                         "prems": clean.prems}, staging)
+    definition = clean.definition
+    name = definition.name
     manifest = {
-        "dataset": "outcomes",
-        "description": "Children's OT episodes of care, questionnaires (PROMs) and experience (PREMs)",
+        "dataset": name,
+        "description": definition.description,
+        "definition": {"path": display_path(definition.path), "sha256": sha256_file(definition.path)},
         "synthetic": clean.synthetic,
         "input": {"path": display_path(folder), "sha256": _combined_sha256(clean.sources),
-                  "files": {name: {"path": display_path(path), "sha256": sha256_file(path),
-                                   "rows": clean.rows_in[name], "encoding": clean.raw[name].encoding}
-                            for name, path in clean.sources.items()}},
+                  "files": {table: {"path": display_path(path), "sha256": sha256_file(path),
+                                    "rows": clean.rows_in[table], "encoding": clean.raw[table].encoding}
+                            for table, path in clean.sources.items()}},
         "rows": {"in": clean.rows_in, "rejected": {}, "rejected_total": 0,
-                 "out": {name: _row_count(table) for name, table in tables.items()}},
+                 "out": {table: _row_count(frame) for table, frame in tables.items()}},
         "duplicates": clean.duplicates,
         "de_identification": {
-            "identifier_columns_dropped": list(outcome_records.DIRECT_IDENTIFIERS),
+            "identifier_columns_dropped": clean.direct_identifiers,
             "undeclared_identifier_columns_dropped": clean.identifier_columns_dropped,
             "kept_instead": "age at referral in whole years",
             "free_text_redactions": clean.redactions,
@@ -129,15 +138,15 @@ def _write_outcomes(clean: outcome_records.CleanOutcomes, folder: str | Path, ou
             "episode_id": "HMAC-SHA256 pseudonym (first 16 hex characters)",
             "pseudonym_key": clean.key_origin,
         },
-        "output": {name: f"outcomes_{name}.parquet" for name in tables},
+        "output": {table: f"{name}_{table}.parquet" for table in tables},
         "package_version": provenance.package_version(),
         "git_revision": provenance.git_revision(),
         "created_utc": provenance.utc_now(),
     }
-    writers = {out / f"outcomes_{name}.parquet": (lambda p, t=table: _write_parquet(t, p))
-               for name, table in tables.items()}
-    writers[out / "outcomes.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
-                                                                     encoding="utf-8")
+    writers = {out / f"{name}_{table}.parquet": (lambda p, t=frame: _write_parquet(t, p))
+               for table, frame in tables.items()}
+    writers[out / f"{name}.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
+                                                                   encoding="utf-8")
     write_all_atomic(writers)
     return manifest
 
@@ -186,18 +195,19 @@ def _combined_sha256(paths: dict[str, Path]) -> str:
     return sha256_text("".join(f"{name}:{sha256_file(path)}\n" for name, path in sorted(paths.items())))
 
 
-def load_outcomes(folder: str | Path = DEFAULT_OUT) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The processed outcome tables (episodes, assessments, scores, prems) and their manifest."""
+def load_outcomes(folder: str | Path = DEFAULT_OUT, name: str = "outcomes") -> tuple[dict[str, pd.DataFrame], dict]:
+    """The processed outcome tables (episodes, assessments, scores, prems) and their manifest,
+    as ingested with the extract definition called ``name`` (``config/extracts/<name>.yml``)."""
     base = resolve(folder)
-    manifest_path = base / "outcomes.manifest.json"
-    paths = {name: base / f"outcomes_{name}.parquet" for name in OUTCOME_TABLES}
+    manifest_path = base / f"{name}.manifest.json"
+    paths = {table: base / f"{name}_{table}.parquet" for table in OUTCOME_TABLES}
     if not manifest_path.is_file() or not all(p.is_file() for p in paths.values()):
-        raise InputFileError(f"{base}: processed outcome tables are missing; ingest the extract first "
-                             "(`make ingest`, or `evidence ingest outcomes FOLDER`)")
+        raise InputFileError(f"{base}: processed outcome tables ({name}_*.parquet) are missing; ingest the "
+                             "extract first (`make ingest`, or `evidence ingest outcomes FOLDER`)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     expected = schemas.outcome_schemas()
-    return {name: schemas.check_table(pd.read_parquet(p), expected[name], display_path(p))
-            for name, p in paths.items()}, manifest
+    return {table: schemas.check_table(pd.read_parquet(p), expected[table], display_path(p))
+            for table, p in paths.items()}, manifest
 
 
 def load_processed(path: str | Path) -> tuple[pd.DataFrame, dict]:

@@ -35,6 +35,7 @@ since they act on the text table a reader returns:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import os
@@ -256,7 +257,7 @@ def masked_problems(problems: list[Problem], known_names: Iterable[str] = ()) ->
         kind = identifier_kind(value, names) if isinstance(value, str) else None
         birth = identifier_column_kind(problem.column or "") == "date_of_birth"
         if isinstance(value, str) and ((kind and kind != "date") or birth):
-            problem = Problem(problem.file, problem.row, problem.column, mask(value),
-                              problem.rule + " (value masked: it may identify someone)")
+            problem = dataclasses.replace(problem, value=mask(value),  # keeps a RepeatedProblem's count
+                                          rule=problem.rule + " (value masked: it may identify someone)")
         out.append(problem)
     return out

@@ -504,12 +504,13 @@ def _check_header(table: RawTable) -> None:
             raise InputFileError(
                 f"{table.path}, row 1: column name {name!r} appears twice (columns "
                 f"{' and '.join(map(str, numbers))}); rename or remove the extra column")
-    folded: dict[str, int] = {}
+    folded: dict[str, list[int]] = {}
     for number, name in enumerate(names, start=1):
-        first = folded.setdefault(name.casefold(), number)
-        if first != number:
+        folded.setdefault(name.casefold(), []).append(number)
+    for numbers in folded.values():
+        if len(numbers) > 1:  # headers are matched ignoring case, so one would be lost
+            both = " and ".join(f"{names[n - 1]!r} (column {n})" for n in numbers)
             raise InputFileError(
-                f"{table.path}, row 1: column names {names[first - 1]!r} (column {first}) and "
-                f"{name!r} (column {number}) differ only in case, so which one is meant cannot be "
-                "told; rename or remove one of them")
+                f"{table.path}, row 1: the column names {both} differ only in case; columns are matched "
+                "ignoring case, so one of them would be silently dropped: rename or remove the extra column")
     table.data.columns = names

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evidence.errors import ConfigError, Problem, ValidationError
-from evidence.validation import as_numbers
+from evidence.validation import as_numbers, problems_where
 
 #: The outcomes extract tables that hold questionnaire items.
 EXTRACT_TABLES = ("assessments", "prems")
@@ -89,10 +89,8 @@ class Instrument:
             raw = items[column]
             values = as_numbers(raw)
             bad = raw.notna() & (values.isna() | (values % 1 != 0) | (values < low) | (values > high))
-            for position in np.flatnonzero(bad.to_numpy()):
-                problems.append(Problem(file, int(row_numbers.iloc[position]), f"{source_prefix}{number}",
-                                        raw.iloc[position],
-                                        f"{self.name} item {number} must be a whole number from {low} to {high}"))
+            problems += problems_where(file, row_numbers, bad.to_numpy(), f"{source_prefix}{number}", raw,
+                                       f"{self.name} item {number} must be a whole number from {low} to {high}")
         return problems
 
     def score(self, items: pd.DataFrame) -> pd.DataFrame:

@@ -257,7 +257,7 @@ def outcome_cases() -> dict[str, bytes]:
     cases["outcomes/two_episodes_files/episodes.xlsx"] = xlsx({"episodes": ep})
     cases |= case("episodes_empty", "episodes", b"")
     cases |= case("prems_header_only", "prems", enc(prems[:1]))
-    cases |= case("episodes_renamed_column", "episodes", enc(rename_column(ep, "ReferralDate", "Referral Date")))
+    cases |= case("episodes_renamed_column", "episodes", enc(rename_column(ep, "ReferralDate", "Referral Dt")))
     cases |= case("prems_missing_column", "prems", enc(drop_column(prems, "Comment")))
     cases |= case("episodes_duplicate_ids", "episodes", enc(setcell(ep, 4, "EpisodeID", ep[2][0])))
     cases |= case("episodes_impossible_date", "episodes", enc(setcell(ep, 3, "ReferralDate", "31/02/2025")))
@@ -290,7 +290,7 @@ def outcome_cases() -> dict[str, bytes]:
 
 def build() -> dict[str, bytes]:
     """Every committed corpus file: path relative to this folder -> bytes."""
-    return survey_cases() | outcome_cases() | survey_dialect_cases()
+    return survey_cases() | outcome_cases() | survey_dialect_cases() | extract_definition_cases()
 
 
 def write(folder: Path = HERE, files: Callable[[], dict[str, bytes]] = build) -> list[Path]:
@@ -331,6 +331,76 @@ def survey_dialect_cases() -> dict[str, bytes]:
         "excel_sep_semicolon.csv": ("sep=;\r\n" + csv_text(base, ";")).encode("utf-8"),
     }
     return {f"survey/{name}": data for name, data in cases.items()}
+
+
+# --- outcomes extracts read through their definition (config/extracts/outcomes.yml) -------------
+
+
+def extract_definition_cases() -> dict[str, bytes]:
+    """Header matching, dates, date order and systematic problems of outcome extracts (a survey
+    export with two headers that differ only in case is in :func:`survey_dialect_cases`)."""
+    good = outcome_rows()
+    ep, assess, prems = good["episodes"], good["assessments"], good["prems"]
+
+    def enc(rows: Rows) -> bytes:
+        return csv_text(rows).encode("utf-8")
+
+    def folder(name: str, files: dict[str, bytes]) -> dict[str, bytes]:
+        plain = {f"{table}.csv": enc(rows) for table, rows in good.items()}
+        for file in files:  # a table given as .xlsx replaces its .csv
+            plain.pop(file.rsplit(".", 1)[0] + ".csv", None)
+        return {f"outcomes/{name}/{file}": data for file, data in sorted((plain | files).items())}
+
+    def headers(rows: Rows, names: dict[str, str]) -> Rows:
+        return [[names.get(h, h) for h in rows[0]], *rows[1:]]
+
+    def reordered(rows: Rows) -> Rows:
+        order = list(reversed(range(len(rows[0]))))
+        return [[row[i] for i in order] for row in rows]
+
+    spaced = reordered(headers(ep, {"EpisodeID": "Episode ID", "NHSNumber": "NHS NUMBER", "ChildID": "child_id",
+                                    "DateOfBirth": "DOB", "ReferralDate": "Referral Date"}))
+    baseline = next(i for i, r in enumerate(assess) if r[2] == "Baseline" and i > 0)
+    follow = next(i for i, r in enumerate(assess)
+                  if r[2] == "Follow-up" and r[0] == assess[baseline][0] and r[1] == assess[baseline][1])
+    early = setcell(assess, follow + 1, "AssessmentDate", _day_before(assess[baseline][3]))
+    pedsql = [i + 1 for i, r in enumerate(assess) if r[1] == "PedsQL"]
+    labelled = assess
+    for row in pedsql:
+        for item in range(1, 24):
+            value = labelled[row - 1][labelled[0].index(f"Item{item}")]
+            if value:
+                labelled = setcell(labelled, row, f"Item{item}", f"{value} - {PEDSQL_WORDS[int(value)]}")
+    dated = [assess[0]] + [[_as_date(v) if j == 3 else v for j, v in enumerate(r)] for r in assess[1:]]
+    cases: dict[str, bytes] = {}
+    cases |= folder("episodes_spaced_upper_headers_ok", {"episodes.csv": enc(spaced)})
+    cases |= folder("assessments_follow_up_before_baseline", {"assessments.csv": enc(early)})
+    cases |= folder("assessments_case_only_duplicate_header",
+                    {"assessments.csv": enc([r + [r[assess[0].index("Item5")] if i else "item5"]
+                                             for i, r in enumerate(assess)])})
+    cases |= folder("renamed_headers_in_two_tables",
+                    {"episodes.csv": enc(rename_column(ep, "Tier", "Level of Service")),
+                     "prems.csv": enc(rename_column(prems, "FFT", "Overall Rating"))})
+    cases |= folder("assessments_excel_date_cells_ok", {"assessments.xlsx": xlsx({"assessments": dated})})
+    cases |= folder("assessments_xlsx_text_date",
+                    {"assessments.xlsx": xlsx({"assessments": [dated[0], *dated[1:4],
+                                                               setcell(assess, 5, "AssessmentDate", "30 June 2025")[4],
+                                                               *dated[5:]]})})
+    cases |= folder("assessments_labels_for_codes", {"assessments.csv": enc(labelled)})
+    return cases
+
+
+#: PedsQL answer words by code, as an export set to "codes and labels" writes them ("3 - Often").
+PEDSQL_WORDS = {0: "Never", 1: "Almost never", 2: "Sometimes", 3: "Often", 4: "Almost always"}
+
+
+def _as_date(text: str) -> dt.datetime:
+    """A DD/MM/YYYY text date as the date a workbook cell holds."""
+    return dt.datetime.strptime(text, "%d/%m/%Y")
+
+
+def _day_before(text: str) -> str:
+    return (_as_date(text) - dt.timedelta(days=1)).strftime("%d/%m/%Y")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,14 @@ An extract is a folder of three tables (each ``.csv``, ``.xlsx`` or ``.sav``):
 * ``prems``: one row per experience questionnaire - episode, date, Friends and Family Test
   answer, five experience items, free-text comment.
 
+How a given extract writes these (its file names, headers, date formats, code lists and
+instrument names) is its definition, ``config/extracts/<name>.yml``
+(:mod:`evidence.outcomes.definition`); the tables are cleaned under the product's own column
+names, and problems name the columns as the file does.
+
 Every problem in all three tables is collected and reported together (file, row, column,
-value, rule). Child and episode IDs are pseudonymised; names, NHS numbers, postcodes and dates
+value, rule); one rule broken on many rows of a column is one
+:class:`~evidence.errors.RepeatedProblem` (count and first rows). Child and episode IDs are pseudonymised; names, NHS numbers, postcodes and dates
 of birth are dropped (age at referral is kept, in whole years); identifiers in comments are
 redacted. Columns not listed here are never carried; undeclared ones whose header names an
 identifier ("Parent_Name", "email address", ...) are listed in the manifest as identifier
@@ -25,6 +31,7 @@ silently dropped.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +42,15 @@ import pyarrow as pa
 from evidence import privacy
 from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
 from evidence.files import sha256_file
-from evidence.instruments import get_instrument, max_items
+from evidence.instruments import get_instrument
 from evidence.instruments.prem import EXPERIENCE
+from evidence.outcomes.definition import (
+    DATE_FORMATS,
+    DEFAULT_DEFINITION,
+    FIELDS,
+    ExtractDefinition,
+    load_extract_definition,
+)
 from evidence.readers import (
     SUPPORTED_SUFFIXES,
     CsvBlock,
@@ -47,27 +61,19 @@ from evidence.readers import (
 )
 from evidence.validation import (
     as_numbers,
-    check_required_columns,
+    condensed,
     is_in,
+    masked,
+    names_in,
     problems_at,
-    to_category,
-    to_datetime,
+    problems_where,
+    to_coded,
+    to_date,
     to_integer,
 )
 
 TABLES = ("episodes", "assessments", "prems")
-ITEM_COLUMNS = [f"Item{i}" for i in range(1, max_items("assessments") + 1)]  # the longest instrument's
-DATE_FORMAT, DATE_WORDS = "%d/%m/%Y", "DD/MM/YYYY"
-SYNTHETIC_MARKER = ("DataLabel", "SYNTHETIC")
 DIRECT_IDENTIFIERS = ("NHSNumber", "ChildName", "DateOfBirth", "Postcode")
-REQUIRED = {
-    "episodes": ["EpisodeID", "ChildID", "NHSNumber", "ChildName", "DateOfBirth", "Sex", "Postcode",
-                 "IMDDecile", "Service", "PrimaryNeed", "Tier", "ReferralDate", "AssessmentDate",
-                 "DischargeDate", "Contacts", "Band5Minutes", "Band6Minutes", "Band7Minutes",
-                 "Band8aMinutes"],
-    "assessments": ["EpisodeID", "Instrument", "Timepoint", "AssessmentDate", *ITEM_COLUMNS],
-    "prems": ["EpisodeID", "CompletedDate", "FFT", "Exp1", "Exp2", "Exp3", "Exp4", "Exp5", "Comment"],
-}
 BANDS = {"Band5Minutes": "band5", "Band6Minutes": "band6", "Band7Minutes": "band7", "Band8aMinutes": "band8a"}
 
 
@@ -75,7 +81,8 @@ BANDS = {"Band5Minutes": "band5", "Band6Minutes": "band6", "Band7Minutes": "band
 class CleanOutcomes:
     """A cleaned extract. ``assessments`` and ``scores`` are dask DataFrames (computed when
     written) when the extract was cleaned block by block, pandas DataFrames otherwise;
-    ``rows_in`` counts the raw rows of each table and ``sources`` names its file."""
+    ``rows_in`` counts the raw rows of each table and ``sources`` names its file;
+    ``definition`` is the extract definition it was read with."""
 
     episodes: pd.DataFrame
     assessments: pd.DataFrame
@@ -89,20 +96,23 @@ class CleanOutcomes:
     identifier_columns_dropped: dict[str, list[str]] = field(default_factory=dict)
     rows_in: dict[str, int] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)
+    definition: ExtractDefinition | None = None
+    direct_identifiers: list[str] = field(default_factory=list)
 
 
-def find_tables(folder: str | Path) -> dict[str, Path]:
-    """The three table files in ``folder`` (by name, any supported suffix)."""
+def find_tables(folder: str | Path, definition: ExtractDefinition | None = None) -> dict[str, Path]:
+    """The three table files in ``folder`` (by the definition's file names, any supported suffix)."""
     folder = Path(folder)
+    files = {t: definition.tables[t].file if definition else t for t in TABLES}
     if not folder.is_dir():
         raise InputFileError(f"{folder}: an outcomes extract is a folder holding "
-                             f"{', '.join(TABLES)} (each {'/'.join(SUPPORTED_SUFFIXES)})")
+                             f"{', '.join(files.values())} (each {'/'.join(SUPPORTED_SUFFIXES)})")
     found = {}
-    for table in TABLES:
-        matches = [folder / f"{table}{s}" for s in SUPPORTED_SUFFIXES if (folder / f"{table}{s}").is_file()]
+    for table, stem in files.items():
+        matches = [folder / f"{stem}{s}" for s in SUPPORTED_SUFFIXES if (folder / f"{stem}{s}").is_file()]
         if len(matches) != 1:
             raise InputFileError(f"{folder}: expected exactly one {table} file "
-                                 f"({' or '.join(table + s for s in SUPPORTED_SUFFIXES)}), found {len(matches)}")
+                                 f"({' or '.join(stem + s for s in SUPPORTED_SUFFIXES)}), found {len(matches)}")
         found[table] = matches[0]
     return found
 
@@ -111,7 +121,31 @@ def _missing(values: pd.Series) -> pd.Series:
     return values.isna() | (values.astype("string").str.strip() == "")
 
 
-def _clean_episodes(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
+class _Reading:
+    """What every table's cleaning needs from the definition: date formats, code lists and the
+    instruments, with where each is declared (for the advice in messages)."""
+
+    def __init__(self, definition: ExtractDefinition):
+        self.definition = definition
+        self.formats = {words: DATE_FORMATS[words] for words in definition.date_formats}
+
+    def date(self, raw: RawTable, column: str) -> tuple[pd.Series, list[Problem]]:
+        values = raw.data[column]
+        return to_date(raw, column, values, _missing(values), self.formats, self.definition.where("dates"))
+
+    def coded(self, raw: RawTable, column: str) -> tuple[pd.Categorical, list[Problem]]:
+        values = raw.data[column]
+        return to_coded(raw, column, values, _missing(values), self.definition.codes[column],
+                        self.definition.categories[column], column in ("Tier", "Timepoint", "FFT"),
+                        self.definition.where(f"codes.{column}"))
+
+    def instrument(self, raw: RawTable) -> tuple[pd.Categorical, list[Problem]]:
+        values = raw.data["Instrument"]
+        return to_coded(raw, "Instrument", values, _missing(values), self.definition.instruments,
+                        self.definition.instrument_order, False, self.definition.where("instruments"))
+
+
+def _clean_episodes(raw: RawTable, reading: _Reading) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
     problems: list[Problem] = []
     out: dict[str, object] = {}
@@ -120,18 +154,15 @@ def _clean_episodes(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     repeated = data["EpisodeID"].duplicated(keep=False) & ~_missing(data["EpisodeID"])
     problems += problems_at(raw, repeated, "EpisodeID", data["EpisodeID"],
                             "episode IDs must be unique; the same ID appears on another row")
-    for column, scale, name in (("Sex", "sex", "sex"), ("PrimaryNeed", "need", "primary_need"),
-                                ("Tier", "tier", "tier")):
-        out[name], found = to_category(raw, column, data[column], _missing(data[column]), scale,
-                                       ordered=scale == "tier")
+    for column, name in (("Sex", "sex"), ("PrimaryNeed", "primary_need"), ("Tier", "tier")):
+        out[name], found = reading.coded(raw, column)
         problems += found
     out["imd_decile"], found = to_integer(raw, "IMDDecile", data["IMDDecile"], _missing(data["IMDDecile"]), 1, 10)
     problems += found
     out["service"] = data["Service"].str.strip().str.replace(r"\s+", " ", regex=True)
     dates = {}
     for column in ("DateOfBirth", "ReferralDate", "AssessmentDate", "DischargeDate"):
-        dates[column], found = to_datetime(raw, column, data[column], _missing(data[column]),
-                                           DATE_FORMAT, DATE_WORDS)
+        dates[column], found = reading.date(raw, column)
         problems += found
     for column in ("DateOfBirth", "ReferralDate"):
         problems += problems_at(raw, _missing(data[column]), column, data[column], "a date is required")
@@ -163,35 +194,35 @@ def _items(data: pd.DataFrame, prefix: str, count: int) -> pd.DataFrame:
         [f"item_{i}" for i in range(1, count + 1)], axis=1)
 
 
-def _clean_assessments(raw: RawTable, episode_ids: pa.Array) -> tuple[pd.DataFrame, list[Problem]]:
+def _clean_assessments(raw: RawTable, episode_ids: pa.Array | None,
+                       reading: _Reading) -> tuple[pd.DataFrame, list[Problem]]:
+    """The typed assessments and their problems; without ``episode_ids`` (the episodes table
+    could not be read) questionnaires are not matched to episodes."""
     data = raw.data
     problems: list[Problem] = []
-    unknown = ~is_in(data["EpisodeID"], episode_ids)
-    problems += problems_at(raw, unknown, "EpisodeID", data["EpisodeID"],
-                            "no episode with this ID in the episodes table")
-    instrument, found = to_category(raw, "Instrument", data["Instrument"], _missing(data["Instrument"]), "instrument")
+    if episode_ids is not None:
+        problems += problems_at(raw, ~is_in(data["EpisodeID"], episode_ids), "EpisodeID", data["EpisodeID"],
+                                "no episode with this ID in the episodes table")
+    instrument, found = reading.instrument(raw)
     problems += found + problems_at(raw, _missing(data["Instrument"]), "Instrument", data["Instrument"],
                                     "an instrument is required")
-    timepoint, found = to_category(raw, "Timepoint", data["Timepoint"], _missing(data["Timepoint"]), "timepoint",
-                                   ordered=True)
+    timepoint, found = reading.coded(raw, "Timepoint")
     problems += found + problems_at(raw, _missing(data["Timepoint"]), "Timepoint", data["Timepoint"],
                                     "a timepoint is required")
-    date, found = to_datetime(raw, "AssessmentDate", data["AssessmentDate"], _missing(data["AssessmentDate"]),
-                              DATE_FORMAT, DATE_WORDS)
+    date, found = reading.date(raw, "AssessmentDate")
     problems += found
-    items = _items(data, "Item", len(ITEM_COLUMNS))
+    count = reading.definition.tables["assessments"].item_count
+    items = _items(data, "Item", count)
     instrument_names = pd.Series(instrument, index=data.index).astype("string")
     for name in instrument_names.dropna().unique():
         definition = get_instrument(name)
         rows = (instrument_names == name).fillna(False).to_numpy()
         subset = items[rows]
         problems += definition.validate(subset, raw.name, raw.row_numbers[rows], source_prefix="Item")
-        extra = subset.iloc[:, definition.n_items:].notna().any(axis=1)
-        for position in np.flatnonzero(extra.to_numpy()):
-            column = subset.columns[definition.n_items:][subset.iloc[position, definition.n_items:].notna().to_numpy()][0]
-            problems.append(Problem(raw.name, int(raw.row_numbers[rows].iloc[position]),
-                                    column.replace("item_", "Item"), subset.iloc[position][column],
-                                    f"{name} has {definition.n_items} items; this item must be blank"))
+        for column in subset.columns[definition.n_items:]:
+            problems += problems_where(raw.name, raw.row_numbers[rows], subset[column].notna(),
+                                       column.replace("item_", "Item"), subset[column],
+                                       f"{name} has {definition.n_items} items; this item must be blank")
     numeric = items.apply(as_numbers)
     out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "instrument": instrument,
                         "timepoint": timepoint, "assessment_date": date}, index=data.index)
@@ -200,14 +231,45 @@ def _clean_assessments(raw: RawTable, episode_ids: pa.Array) -> tuple[pd.DataFra
     return out, problems
 
 
-def _clean_prems(raw: RawTable, episode_ids: pa.Array) -> tuple[pd.DataFrame, list[Problem]]:
+def follow_up_before_baseline(keys: pd.DataFrame, file: str) -> list[Problem]:
+    """Problems for follow-up questionnaires dated before the baseline of the same episode and
+    instrument (the first baseline row, the one analysis uses). ``keys`` holds episode_id,
+    instrument, timepoint, assessment_date, the raw ``value`` of the date and the file ``row``."""
+    dated = keys.dropna(subset=["episode_id", "instrument", "timepoint", "assessment_date"])
+    pair = ["episode_id", "instrument"]
+    baseline = dated[dated["timepoint"] == "Baseline"].drop_duplicates(pair, keep="first")
+    follow_up = dated[dated["timepoint"] == "Follow-up"]
+    joined = follow_up.merge(baseline[[*pair, "assessment_date", "row"]], on=pair, suffixes=("", "_baseline"))
+    early = joined[joined["assessment_date"] < joined["assessment_date_baseline"]].sort_values("row")
+    if len(early) and len(early) <= 5:
+        return [Problem(file, int(r.row), "AssessmentDate", r.value,
+                        f"a follow-up dated before its baseline (row {int(r.row_baseline)}, "
+                        f"{r.assessment_date_baseline:%d/%m/%Y}) for the same episode and instrument; "
+                        "correct the date, or the timepoint")
+                for r in early.itertuples()]
+    return problems_where(file, early["row"], np.ones(len(early), dtype=bool), "AssessmentDate", early["value"],
+                          "a follow-up dated before its baseline for the same episode and instrument; "
+                          "correct the dates, or the timepoints")
+
+
+def _assessment_keys(cleaned: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
+    """The columns duplicate and date-order checks need, one row per raw row."""
+    keys = cleaned[["episode_id", "instrument", "timepoint", "assessment_date"]].copy()
+    keys["value"] = raw.data["AssessmentDate"].to_numpy()
+    keys["row"] = raw.row_numbers.to_numpy()
+    return keys.reset_index(drop=True)
+
+
+def _clean_prems(raw: RawTable, episode_ids: pa.Array | None,
+                 reading: _Reading) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
-    problems = problems_at(raw, ~is_in(data["EpisodeID"], episode_ids), "EpisodeID", data["EpisodeID"],
-                           "no episode with this ID in the episodes table")
-    fft, found = to_category(raw, "FFT", data["FFT"], _missing(data["FFT"]), "fft", ordered=True)
+    problems: list[Problem] = []
+    if episode_ids is not None:
+        problems += problems_at(raw, ~is_in(data["EpisodeID"], episode_ids), "EpisodeID", data["EpisodeID"],
+                                "no episode with this ID in the episodes table")
+    fft, found = reading.coded(raw, "FFT")
     problems += found
-    date, found = to_datetime(raw, "CompletedDate", data["CompletedDate"], _missing(data["CompletedDate"]),
-                              DATE_FORMAT, DATE_WORDS)
+    date, found = reading.date(raw, "CompletedDate")
     problems += found
     items = _items(data, "Exp", 5)
     problems += EXPERIENCE.validate(items, raw.name, raw.row_numbers, source_prefix="Exp")
@@ -219,18 +281,36 @@ def _clean_prems(raw: RawTable, episode_ids: pa.Array) -> tuple[pd.DataFrame, li
     return out, problems
 
 
+def _as_in_file(problems: list[Problem], headers: dict[str, dict[str, str]]) -> list[Problem]:
+    """Problems naming each column by its header in the file (``Episode ID``), not the field."""
+    out = []
+    for problem in problems:
+        header = headers.get(problem.file, {}).get(problem.column)
+        out.append(problem if header in (None, problem.column) else dataclasses.replace(problem, column=header))
+    return out
+
+
 def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
-                  block_bytes: int | None = None, spill: str | Path | None = None) -> CleanOutcomes:
-    """Validate, type, score and de-identify an outcomes extract folder.
+                  block_bytes: int | None = None, spill: str | Path | None = None,
+                  definition: ExtractDefinition | str | Path | None = None) -> CleanOutcomes:
+    """Validate, type, score and de-identify an outcomes extract folder, read as ``definition``
+    says (an :class:`ExtractDefinition` or the path of one; default
+    ``config/extracts/outcomes.yml``).
+
+    Every problem of every table is reported in one :class:`ValidationError`: headers that
+    are missing or name a column twice, empty tables, and the values of every table whose
+    header is complete (questionnaires are matched to episodes when the episodes table could be
+    read). A problem on more rows than a few is one line with its count and first rows.
 
     With ``block_bytes``, the assessments table (the long one: one row per questionnaire) is
     read and cleaned in blocks of about that many bytes through ``dask.dataframe`` rather
     than loaded whole: every block is checked first (all problems reported together, file
-    row numbers as in the whole-file path), duplicates are found across blocks from their
-    keys, and ``assessments`` and ``scores`` come back as lazy dask DataFrames that a writer
-    computes block by block, so memory is bounded by the blocks in flight, not the file.
-    Episodes and experience questionnaires (one row per episode at most) are read whole.
-    A CSV that is not plainly well formed, and .xlsx/.sav, are read whole either way.
+    row numbers as in the whole-file path), duplicates and follow-ups dated before their
+    baseline are found across blocks from their keys, and ``assessments`` and ``scores`` come
+    back as lazy dask DataFrames that a writer computes block by block, so memory is bounded
+    by the blocks in flight, not the file. Episodes and experience questionnaires (one row per
+    episode at most) are read whole. A CSV that is not plainly well formed, and .xlsx/.sav,
+    are read whole either way.
 
     The block-wise path needs ``spill``, a folder the caller owns and removes (the ingest uses
     a temporary folder inside the output folder): each block is read and cleaned once, and
@@ -240,44 +320,60 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     as in the whole-file path."""
     if block_bytes and spill is None:
         raise ValueError("block-wise cleaning needs a spill folder for the cleaned blocks")
-    paths = find_tables(folder)
+    if not isinstance(definition, ExtractDefinition):
+        definition = load_extract_definition(definition or DEFAULT_DEFINITION)
+    reading = _Reading(definition)
+    paths = find_tables(folder, definition)
     blocks = csv_blocks(paths["assessments"], block_bytes) if block_bytes else None
-    raw = {name: read_raw(path) for name, path in paths.items() if not (blocks and name == "assessments")}
+    raw = _read_tables({name: path for name, path in paths.items() if not (blocks and name == "assessments")})
     if blocks:
         raw["assessments"] = _header_only(blocks[0])
-    for name, table in raw.items():
-        check_required_columns(table, REQUIRED[name], f"Extract the {name} table again with every column.")
-        if table.data.empty and not (blocks and name == "assessments"):
-            raise ValidationError([Problem(table.name, None, None, None, "the table has a header but no rows")])
-    extra = {name: privacy.identifier_columns(table.data.columns, [*REQUIRED[name], SYNTHETIC_MARKER[0]])
+    problems: list[Problem] = []
+    headers: dict[str, dict[str, str]] = {}
+    complete = set()
+    for name in TABLES:
+        raw[name], headers[raw[name].name], found = definition.match_headers(name, raw[name])
+        problems += found
+        if raw[name].data.empty and not (blocks and name == "assessments"):
+            problems.append(Problem(raw[name].name, None, None, None, "the table has a header but no rows"))
+        elif not found:
+            complete.add(name)
+    marker = definition.synthetic_marker
+    extra = {name: privacy.identifier_columns(table.data.columns, [*FIELDS[name], marker[0]])
              for name, table in raw.items()}
-    names = pd.concat([raw["episodes"].data["ChildName"]]
-                      + [raw[name].data[c] for name, found in extra.items()
-                         for c, kind in found.items() if kind == "name"]).dropna()
-    episodes, problems = _clean_episodes(raw["episodes"])
-    problems += privacy.identifier_problems(raw["episodes"].name, episodes["service"],
-                                            raw["episodes"].row_numbers, "Service", names)
-    ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
-    synthetic = _marked_synthetic(raw["episodes"])
+    name_columns = [raw["episodes"].data[c] for c in ("ChildName",) if c in raw["episodes"].data]
+    names = pd.concat(name_columns + [raw[name].data[c] for name, found in extra.items()
+                                      for c, kind in found.items() if kind == "name"]
+                      or [pd.Series([], dtype="string")]).dropna()
+    ids = None
+    if "episodes" in complete:
+        episodes, found = _clean_episodes(raw["episodes"], reading)
+        problems += found + privacy.identifier_problems(raw["episodes"].name, episodes["service"],
+                                                        raw["episodes"].row_numbers, "Service",
+                                                        names_in(episodes["service"].dropna().unique(), names))
+        ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
+    synthetic = _marked_synthetic(raw["episodes"], marker)
     rows_in = {name: len(table.data) for name, table in raw.items()}
-    if blocks:
+    if blocks and "assessments" in complete:
         early_key = None
         with contextlib.suppress(PseudonymKeyError):  # reported below, after the problems
             early_key = privacy.pseudonym_key(synthetic, environ)
-        checked = _BlockwiseAssessments(blocks, _Shared(ids, sha256_file(paths["episodes"])), early_key, Path(spill))
+        checked = _BlockwiseAssessments(blocks, _Shared(ids, sha256_file(paths["episodes"])), early_key,
+                                        Path(spill), reading, headers[raw["assessments"].name])
         problems += checked.problems
         rows_in["assessments"] = checked.rows  # not the header-only table's 0
-    else:
-        assessments, found = _clean_assessments(raw["assessments"], ids)
+    elif "assessments" in complete:
+        assessments, found = _clean_assessments(raw["assessments"], ids, reading)
+        problems += found + follow_up_before_baseline(_assessment_keys(assessments, raw["assessments"]),
+                                                      raw["assessments"].name)
+    if "prems" in complete:
+        prems, found = _clean_prems(raw["prems"], ids, reading)
         problems += found
-    prems, found = _clean_prems(raw["prems"], ids)
-    problems += found
+    if blocks and "assessments" in complete and not rows_in["assessments"]:
+        problems.append(Problem(raw["assessments"].name, None, None, None, "the table has a header but no rows"))
     if problems:
-        raise ValidationError(privacy.masked_problems(problems, names),
+        raise ValidationError(masked(_as_in_file(condensed(problems), headers), names),
                               "Correct the extract (the raw files are unchanged) and ingest again.")
-    if not rows_in["assessments"]:
-        raise ValidationError([Problem(raw["assessments"].name, None, None, None,
-                                       "the table has a header but no rows")])
 
     key = privacy.pseudonym_key(synthetic, environ)
     episode_pseudonym = dict(zip(raw["episodes"].data["EpisodeID"].str.strip(),
@@ -298,16 +394,35 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
         flagged = int(assessments["duplicate_of_earlier"].sum())
     duplicates = {"rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
                   "flagged": flagged}
+    present = [c for c in DIRECT_IDENTIFIERS if c in raw["episodes"].data]
     return CleanOutcomes(episodes.reset_index(drop=True), assessments, scores,
                          prems.reset_index(drop=True), synthetic, raw, duplicates, redactions, key.origin,
-                         {name: list(found) for name, found in extra.items() if found}, rows_in, paths)
+                         {name: list(found) for name, found in extra.items() if found}, rows_in, paths,
+                         definition, present)
 
 
-def _marked_synthetic(episodes: RawTable) -> bool:
+def _read_tables(paths: dict[str, Path]) -> dict[str, RawTable]:
+    """Every table read; a file that cannot be read at all is reported together with any other
+    (one :class:`InputFileError` naming each)."""
+    tables, unreadable = {}, []
+    for name, path in paths.items():
+        try:
+            tables[name] = read_raw(path)
+        except InputFileError as error:
+            unreadable.append(str(error))
+    if len(unreadable) == 1:
+        raise InputFileError(unreadable[0])
+    if unreadable:
+        raise InputFileError(f"{len(unreadable)} tables of the extract cannot be read:\n"
+                             + "\n".join(f"  - {message}" for message in unreadable))
+    return tables
+
+
+def _marked_synthetic(episodes: RawTable, marker: tuple[str, str] = ("DataLabel", "SYNTHETIC")) -> bool:
     """Whether every episode carries the synthetic-data marker."""
-    column, value = SYNTHETIC_MARKER
-    marker = episodes.data.get(column)
-    return marker is not None and bool((marker.astype("string").str.strip() == value).all())
+    column, value = marker
+    values = episodes.data.get(column)
+    return values is not None and len(values) > 0 and bool((values.astype("string").str.strip() == value).all())
 
 
 def _header_only(block: CsvBlock) -> RawTable:
@@ -335,18 +450,21 @@ class _BlockwiseAssessments:
     block without problems to ``folder``, pseudonymised. :meth:`cleaned` returns the lazy
     cleaned and scored tables, read back from those blocks."""
 
-    def __init__(self, blocks: list[CsvBlock], ids: _Shared, key: privacy.PseudonymKey | None, folder: Path):
+    def __init__(self, blocks: list[CsvBlock], ids: _Shared, key: privacy.PseudonymKey | None, folder: Path,
+                 reading: _Reading, headers: dict[str, str]):
         import dask
 
         self.key = key
         self.parts = [folder / f"block-{number:06d}.parquet" for number in range(len(blocks))]
-        checked = dask.compute(*[dask.delayed(_check_block)(block, ids, key, part)
+        renames = {header: target for target, header in headers.items()}
+        checked = dask.compute(*[dask.delayed(_check_block)(block, ids, key, part, reading, renames)
                                  for block, part in zip(blocks, self.parts, strict=True)])
         self.problems = [problem for _, _, found in checked for problem in found]
         self.rows = sum(len(keys) for keys, _, _ in checked)
         keys = pd.concat([keys for keys, _, _ in checked], ignore_index=True)
-        later = keys.duplicated(keep="first").to_numpy()
+        later = keys.duplicated(["episode_id", "instrument", "timepoint"], keep="first").to_numpy()
         self.flags = np.split(later, np.cumsum([len(keys) for keys, _, _ in checked])[:-1])
+        self.problems += follow_up_before_baseline(keys, str(blocks[0].path))
         self.example = checked[0][1]  # a few cleaned rows of the first block: the tables' shape
 
     def cleaned(self, key: privacy.PseudonymKey):
@@ -361,12 +479,15 @@ class _BlockwiseAssessments:
         return assessments, scores, int(sum(flags.sum() for flags in self.flags))
 
 
-def _check_block(block: CsvBlock, ids: _Shared, key: privacy.PseudonymKey | None,
-                 part: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """A block's duplicate keys (one row per raw row), first cleaned rows, and problems; with
-    a ``key``, a block without problems is also written to ``part``, pseudonymised."""
-    cleaned, problems = _clean_assessments(read_csv_block(block), ids.value)
-    keys, example = cleaned[["episode_id", "instrument", "timepoint"]], cleaned.head(100)
+def _check_block(block: CsvBlock, ids: _Shared, key: privacy.PseudonymKey | None, part: Path,
+                 reading: _Reading, renames: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """A block's keys (see :func:`_assessment_keys`; one row per raw row), first cleaned rows,
+    and problems; with a ``key``, a block without problems is also written to ``part``,
+    pseudonymised. ``renames`` maps the file's headers to the fields they name."""
+    raw = read_csv_block(block)
+    raw = RawTable(raw.path, raw.data.rename(columns=renames), raw.row_numbers, raw.encoding)
+    cleaned, problems = _clean_assessments(raw, ids.value, reading)
+    keys, example = _assessment_keys(cleaned, raw), cleaned.head(100)
     if key is not None and not problems:
         cleaned["episode_id"] = privacy.pseudonymise(cleaned["episode_id"], key)
         cleaned.reset_index(drop=True).to_parquet(part, index=False)
