@@ -325,16 +325,22 @@ def tier_display(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def horizon_display(table: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Horizon": [f"{h} year{'s' if h != 1 else ''}" for h in table["horizon"]],
+def _expected_columns(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The expected ratio (interval; base case), expected NPV and chance of a positive NPV of each
+    row of a horizon or scenario table, as text."""
+    return {
         "£ returned per £1, expected (interval)": [
             _expected_text(b, lo, hi, bb, _ratio_text) for b, lo, hi, bb
             in zip(table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True)],
         "Net present value per child, expected": [f"{money(x)}; base case {money(b)}" for x, b
                                                   in zip(table["npv"], table["npv_base"], strict=True)],
         "Chance benefits exceed costs": [f"{100 * p:.0f}%" for p in table["p_npv_positive"]],
-    })
+    }
+
+
+def horizon_display(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Horizon": [f"{h} year{'s' if h != 1 else ''}" for h in table["horizon"]],
+                         **_expected_columns(table)})
 
 
 def context_markdown(published: pd.DataFrame) -> str:
@@ -371,14 +377,6 @@ def results_record(analysis: Analysis, level: float = 0.95) -> dict:
 
 def scenario_display(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`evidence.roi.analysis.scenario_analysis` as text."""
-    return pd.DataFrame({
-        "Scenario": table["label"],
-        "£ returned per £1, expected (interval)": [
-            _expected_text(b, lo, hi, bb, _ratio_text) for b, lo, hi, bb
-            in zip(table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True)],
-        "Net present value per child, expected": [f"{money(x)}; base case {money(b)}" for x, b
-                                                  in zip(table["npv"], table["npv_base"], strict=True)],
-        "Chance benefits exceed costs": [f"{100 * p:.0f}%" for p in table["p_npv_positive"]],
-        "What changes": table["description"],
-    })
+    return pd.DataFrame({"Scenario": table["label"], **_expected_columns(table),
+                         "What changes": table["description"]})
 
