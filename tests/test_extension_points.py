@@ -105,12 +105,18 @@ def _toy_extract(folder: Path) -> dict[str, list[int | None]]:
 
 
 def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
-    """CONTRIBUTING.md, "A questionnaire": steps 1 and 2, then ingest an extract that uses it."""
+    """CONTRIBUTING.md, "A questionnaire": steps 1 to 3, then ingest an extract that uses it."""
     assert "src/evidence/instruments/<name>.py" in CONTRIBUTING and "config/outcomes/measures.yml" in CONTRIBUTING
     copy = _copy_repository(tmp_path / "repository")
     (copy / "src" / "evidence" / "instruments" / "toy.py").write_text(TOY_MODULE, encoding="utf-8")  # step 1
     with (copy / "config" / "outcomes" / "measures.yml").open("a", encoding="utf-8") as handle:  # step 2
         handle.write(TOY_DEFAULTS)
+    extract_definition = copy / "config" / "extracts" / "outcomes.yml"  # step 3
+    text = extract_definition.read_text(encoding="utf-8")
+    assert "  gas: [GAS]\n" in text and 'aliases: ["Q{n}"], count: 30}' in text
+    extract_definition.write_text(text.replace("  gas: [GAS]\n", "  gas: [GAS]\n  toy: [TOY, Toy Scale v1]\n")
+                                  .replace('aliases: ["Q{n}"], count: 30}', 'aliases: ["Q{n}"], count: 32}'),
+                                  encoding="utf-8")
     written = _toy_extract(copy / "extract")
 
     _run(copy, "-m", "evidence.cli", "ingest", "outcomes", "extract", "--out", "data/processed")
@@ -131,7 +137,7 @@ def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
     assert pd.isna(found["scores"][1])  # one item unanswered
     assert found["mic"] == 5
 
-    # the cap follows the module: an extract without Item31 and Item32 is now refused
+    # the extract definition now asks for 32 item columns: an extract without Item31 and Item32 is refused
     short = copy / "extract_30"
     shutil.copytree(copy / "extract", short)
     table = pd.read_csv(short / "assessments.csv", dtype=str, keep_default_na=False)

@@ -113,7 +113,7 @@ def test_every_mistake_in_a_definition_is_named_with_its_line_and_what_is_allowe
         "line 2, dates.1: unknown date format 'MM/DD/YYYY'; allowed: DD/MM/YYYY, DD-MM-YYYY",
         "line 6, tables.episodes.columns.EpisodeId: unknown key 'EpisodeId'; allowed: EpisodeID, ChildID",
         "line 7, tables.episodes.columns.Sex.aliases: the header 'Tier' would name both Sex and Tier",
-        "line 12, instruments.vineland: 'vineland' is not a registered instrument; allowed: pedsql, sdq, copm, gas",
+        "line 12, instruments.vineland: 'vineland' is not a registered instrument; allowed: copm, gas, pedsql, sdq",
         "line 14, codes.Sex.Male: the wording 'f' is already listed for 'Female'",
         "line 16, codes.Tier: the answers of Tier are fixed: Universal, Targeted, Specialist; missing: Specialist",
     ]:

@@ -688,6 +688,12 @@ def test_money_formatting():
     fixed = pd.DataFrame({"parameter": ["x"], "label": ["X"], "unit": ["GBP"], "value": [1.0], "low": [np.nan],
                           "high": [np.nan], "output_low": [np.nan], "output_high": [np.nan]})
     assert report.one_way_display(fixed).loc[0, "Range tested"] == "fixed, not varied"
+    varied = pd.DataFrame({"parameter": ["y", "x", "z"], "label": ["Y", "X", "Z"], "unit": ["GBP", "GBP", "GBP"],
+                           "value": [2.0, 1.0, 3.0], "low": [1.0, np.nan, np.nan], "high": [3.0, np.nan, np.nan],
+                           "output_low": [-5.0, np.nan, np.nan], "output_high": [7.0, np.nan, np.nan]})
+    shown = report.one_way_display(varied)  # the varied first, the fixed named in one last row
+    assert shown["Parameter"].tolist() == ["Y", "Held fixed, not varied (2): X; Z"]
+    assert shown.loc[0, "Range tested"] == "£1.00 to £3.00"
 
 
 @pytest.mark.slow

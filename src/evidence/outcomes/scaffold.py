@@ -295,7 +295,8 @@ def _instruments(values: pd.Series | None, shipped) -> list[str]:
         guess = next((n for n in ASSESSMENT_INSTRUMENTS if n in header_key(word)), None)
         (shown[guess].append(word) if guess else unknown.append(word))
     lines = ["instruments:  # which instrument each assessment row is: the words the Instrument column uses"]
-    for name in ASSESSMENT_INSTRUMENTS:
+    # the shipped definition's order first (it fixes the processed instrument column's categories)
+    for name in [*shipped.instrument_order, *(n for n in ASSESSMENT_INSTRUMENTS if n not in shipped.instrument_order)]:
         listed = list(dict.fromkeys([*(w for w in words.get(name, [])), *shown[name]]))
         if name not in shipped.instrument_order and not shown[name]:
             continue

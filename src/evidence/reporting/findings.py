@@ -394,8 +394,9 @@ def finding_for_job(job: dict[str, Any], folder: Path) -> Finding:
     """What the front page says about one job of ``run.json``: its finding, or why there is
     none. Never raises for bad or missing results: the page says "No finding available"."""
     name, title = job["name"], job.get("title", job["name"])
+    stale_from = str(job.get("report_made_utc") or "an earlier run") if job.get("report") == "stale" else ""
     base = Finding(name, title, _fallback_theme(job), "unavailable", job.get("html"), job.get("results"),
-                   synthetic=bool(job.get("synthetic")))
+                   synthetic=bool(job.get("synthetic")), stale_from=stale_from)
     if job.get("status") == "failed":
         base.status, base.html, base.note = "failed", None, "The report failed this year."
         return base
@@ -412,8 +413,7 @@ def finding_for_job(job: dict[str, Any], folder: Path) -> Finding:
         return base
     try:
         finding = extract(job, Results.read(folder / job["results"]))
-        if job.get("report") == "stale":
-            finding.stale_from = str(job.get("report_made_utc") or "an earlier run")
+        finding.stale_from = stale_from
         return finding
     except (FindingError, ConfigError, KeyError, TypeError, ValueError, IndexError) as error:
         base.note = f"The results could not be summarised ({error})."

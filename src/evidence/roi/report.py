@@ -241,17 +241,24 @@ def _value_text(parameter_unit: str, x: float) -> str:
 
 
 def one_way_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The one-way table as text: each parameter's range and the output at each end."""
+    """The one-way table as text: each varied parameter's range and the output at each end, in
+    the table's order; the parameters held fixed (published point values such as PSSRU's unit
+    cost components, which have no published spread) are named together in one last row."""
     name = table.attrs.get("output", "npv")
-    rows = []
+    rows, fixed = [], []
     for row in table.itertuples():
-        varied = not (isinstance(row.low, float) and math.isnan(row.low))
+        if isinstance(row.low, float) and math.isnan(row.low):
+            fixed.append(row.label)
+            continue
         rows.append({"Parameter": row.label, "Base value": _value_text(row.unit, row.value),
-                     "Range tested": (f"{_value_text(row.unit, row.low)} to {_value_text(row.unit, row.high)}"
-                                      if varied else "fixed, not varied"),
-                     f"{OUTPUTS[name][0]} at low end": format_output(name, row.output_low) if varied else "",
-                     "at high end": format_output(name, row.output_high) if varied else ""})
-    return pd.DataFrame(rows)
+                     "Range tested": f"{_value_text(row.unit, row.low)} to {_value_text(row.unit, row.high)}",
+                     f"{OUTPUTS[name][0]} at low end": format_output(name, row.output_low),
+                     "at high end": format_output(name, row.output_high)})
+    if fixed:
+        rows.append({"Parameter": f"Held fixed, not varied ({len(fixed)}): " + "; ".join(fixed), "Base value": "",
+                     "Range tested": "fixed, not varied", f"{OUTPUTS[name][0]} at low end": "", "at high end": ""})
+    return pd.DataFrame(rows, columns=["Parameter", "Base value", "Range tested", f"{OUTPUTS[name][0]} at low end",
+                                       "at high end"])
 
 
 def break_even_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -270,8 +277,11 @@ def break_even_display(table: pd.DataFrame) -> pd.DataFrame:
 def assumptions_display(assumptions: AssumptionSet) -> pd.DataFrame:
     """Every assumption from the set (and any value set by the report) with its unit, price
     year, distribution, range and source; illustrative ones flagged. Values taken from the
-    records are tabulated separately, through disclosure control."""
+    records are tabulated separately, through disclosure control. A source or note the same as
+    the row above's (PSSRU's one table serves every staff cost component) reads "As the row
+    above", so the table prints in a few pages rather than repeating one citation."""
     rows = []
+    previous = None
     for p in assumptions.parameters.values():
         if p.origin == "records":
             continue
@@ -282,7 +292,8 @@ def assumptions_display(assumptions: AssumptionSet) -> pd.DataFrame:
                      if spread else "",
                      "Illustrative": "ILLUSTRATIVE" if p.illustrative else (
                          "sourced (spread illustrative)" if p.illustrative_spread else "sourced"),
-                     "Source or note": p.describe_source()})
+                     "Source or note": "As the row above." if p.describe_source() == previous else p.describe_source()})
+        previous = p.describe_source()
     return pd.DataFrame(rows)
 
 
