@@ -213,7 +213,7 @@ def test_a_local_worker_killed_mid_report_is_run_again_then_failed_explicitly(fa
     fault.assert_clean()
 
     killer = threading.Thread(target=kill_the_worker_running, args=("held",))
-    config = _config(fault.folder, _reports(fault.notebook, fault.hold, ["held", "quick"], held=("held",), hold_times=2))
+    config = _config(fault.folder, _reports(fault.notebook, fault.hold, ["held", "quick"], held=("held",), hold_times=3))  # runs 1 and 2 were phase one
     killer.start()
     outcome = batch.run_batch(config, fault.out, show_progress=False, workers=2, lost_worker_retries=0)
     killer.join(timeout=10)
