@@ -34,6 +34,7 @@ ROI = {
     "report": "return_on_investment", "intervention": "Targeted", "comparator": "Waiting list", "synthetic": True,
     "headline": {"bcr": 5.7449, "bcr_interval": [-0.7167, 11.4061], "npv_per_child": 1456.6,
                  "npv_interval": [-312.85, 3104.2], "probabilities": {"npv_positive": 0.9996},
+                 "base_case": {"bcr": 5.6012, "npv": 1401.4},
                  "illustrative_assumptions": 41, "assumptions_from_the_set": 44},
 }
 SYNTHESIS = {
@@ -95,10 +96,11 @@ def test_outcomes_say_which_direction_is_better_and_keep_suppression():
 def test_roi_sentences_never_round_a_chance_to_certainty():
     sentences = _sentences(_extract("return_on_investment", ROI))
     assert sentences == [
-        "Each pound spent on the targeted intervention returns about £5.74 in health and avoided costs "
-        "(95% interval \u2212£0.72 to £11.41), compared with the comparator, \u201cWaiting list\u201d.",
-        "Net benefit per child £1,457 (95% interval \u2212£313 to £3,104); the chance that benefits exceed "
-        "costs is over 99%.",
+        "Each pound spent on the targeted intervention returns, on average over the simulations, about £5.74 "
+        "in health and avoided costs (95% interval \u2212£0.72 to £11.41; base case £5.60), compared with the "
+        "comparator, \u201cWaiting list\u201d.",
+        "Expected net benefit per child £1,457 (95% interval \u2212£313 to £3,104; base case £1,401); the chance "
+        "that benefits exceed costs is over 99%.",
         "41 of the 44 assumptions are illustrative, not published figures.",
     ]
     assert _extract("return_on_investment", ROI).illustrative

@@ -276,17 +276,21 @@ def outcomes_findings(results: Results, job: dict[str, Any]) -> Extracted:
 
 
 def roi_findings(results: Results, job: dict[str, Any]) -> Extracted:
-    """Benefit-cost ratio and net benefit per child with their 95% Monte Carlo intervals, the
-    chance that benefits exceed costs, and how many assumptions are illustrative."""
+    """Benefit-cost ratio and net benefit per child: their expected values with 95% Monte Carlo
+    intervals and the base case beside them (as the ROI report headlines them), the chance that
+    benefits exceed costs, and how many assumptions are illustrative."""
     illustrative = results.number("/headline/illustrative_assumptions")
     sentences: list[list[Part]] = [
-        ["Each pound spent on the ", results.text("/intervention", str.lower), " intervention returns about ",
-         results.figure("/headline/bcr", pounds_pence), " in health and avoided costs (95% interval ",
+        ["Each pound spent on the ", results.text("/intervention", str.lower), " intervention returns, on "
+         "average over the simulations, about ", results.figure("/headline/bcr", pounds_pence),
+         " in health and avoided costs (95% interval ",
          results.figure("/headline/bcr_interval/0", pounds_pence), " to ",
-         results.figure("/headline/bcr_interval/1", pounds_pence), "), compared with the comparator, \u201c",
+         results.figure("/headline/bcr_interval/1", pounds_pence), "; base case ",
+         results.figure("/headline/base_case/bcr", pounds_pence), "), compared with the comparator, \u201c",
          results.text("/comparator"), "\u201d."],
-        ["Net benefit per child ", results.figure("/headline/npv_per_child", pounds), " (95% interval ",
+        ["Expected net benefit per child ", results.figure("/headline/npv_per_child", pounds), " (95% interval ",
          results.figure("/headline/npv_interval/0", pounds), " to ", results.figure("/headline/npv_interval/1", pounds),
+         "; base case ", results.figure("/headline/base_case/npv", pounds),
          "); the chance that benefits exceed costs is ",
          results.figure("/headline/probabilities/npv_positive", chance), "."],
         [results.figure("/headline/illustrative_assumptions", whole), " of the ",
