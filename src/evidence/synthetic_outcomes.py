@@ -208,7 +208,11 @@ def _items(rng, instrument: str, level: np.ndarray, timepoint: str) -> np.ndarra
         items = np.clip(np.round(1.7 + 0.9 * level[:, None] + noise[:, :23]), 0, 4)
     elif instrument == "SDQ":
         raw = np.clip(np.round(0.9 + 0.5 * level[:, None] + 0.6 * noise[:, :25]), 0, 2)
-        for reverse in (1, 3, 6, 8, 10, 13, 16, 19, 20, 24):  # prosocial and reversed items run the other way
+        # prosocial items (a strength) and the reverse-worded difficulty items run the other way;
+        # both lists are the instrument's own, so the synthetic totals move with the latent level
+        from evidence.instruments.sdq import REVERSED, SUBSCALES
+
+        for reverse in (*SUBSCALES["prosocial"], *REVERSED):
             raw[:, reverse - 1] = 2 - raw[:, reverse - 1]
         impact = np.clip(np.round(1.2 + 0.7 * level[:, None] + noise[:, 25:30]), 0, 3)
         items = np.hstack([raw, impact])
