@@ -27,14 +27,16 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-import yaml
 
 from evidence.errors import BatchError
 from evidence.reporting import batch
 from evidence.reporting.processes import OwnedFolder, die_with_parent, sweep_orphaned_folders
 from evidence.reporting.publish import RunFolder
+from tests.test_batch import (  # the tiny-batch helpers: one kernel spec, one config writer
+    KERNEL,
+    _config,
+)
 
-KERNEL = {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}
 MARKER = "EVIDENCE_FAULT_TEST"
 
 #: A report that writes its results, and, while the file ``hold/hold`` exists, waits
@@ -65,12 +67,6 @@ def _notebook(path: Path, body: str = HOLDING_REPORT) -> Path:
         nbformat.v4.new_code_cell(body),
     ], metadata={"kernelspec": KERNEL})
     nbformat.write(notebook, path)
-    return path
-
-
-def _config(folder: Path, reports: list[dict]) -> Path:
-    path = folder / "batch.yml"
-    path.write_text(yaml.safe_dump({"year": 2025, "title": "Fault batch", "kernel": "evidence", "reports": reports}))
     return path
 
 
