@@ -8,6 +8,7 @@ an interrupted batch 130 (Ctrl-C, SIGINT) or 143 (SIGTERM).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -127,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
                                 scheduler=args.scheduler, timeout=args.timeout, prestart=args.prestart,
                                 connect_timeout=args.connect_timeout, worker_wait=args.worker_wait,
                                 pdf=args.pdf)
+            if outcome.interrupted_by is not None:
+                # Everything is written and every child is ended; skip the interpreter's teardown
+                # (as the workers do), where the still-running audit thread could crash the exit
+                # (seen once: SIGSEGV instead of 130).
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(outcome.exit_code)
             return outcome.exit_code
         if args.command == "derive":
             from evidence.files import write_csv_safe
