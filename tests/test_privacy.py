@@ -1,3 +1,6 @@
+import hashlib
+import hmac
+
 import pandas as pd
 import pytest
 
@@ -51,6 +54,21 @@ def test_redaction_leaves_ordinary_text_alone():
     assert sum(counts.values()) == 0
 
 
+@pytest.mark.parametrize("secret", [b"k" * 16, b"k" * 64, b"long key " * 20])
+def test_pseudonyms_are_hmac_sha256_as_the_standard_library_computes_it(secret):
+    """RFC 2104 by precomputed pad states: the same digest as ``hmac`` for keys shorter than,
+    equal to and longer than SHA-256's 64-byte block; non-ASCII IDs and padding spaces too."""
+    ids = pd.Series([" EP1 ", "EP1", "Siân-2", None, "EP3"], dtype="string")
+    expected = [hmac.new(secret, value.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+                if not pd.isna(value) else None for value in ids]
+    found = privacy.pseudonymise(ids, privacy.PseudonymKey(secret, "test"))
+    assert found.tolist()[:3] + found.tolist()[4:] == expected[:3] + expected[4:]
+    assert pd.isna(found[3]) and found.dtype == "string"
+    mapped = privacy.Pseudonyms.of(ids, privacy.PseudonymKey(secret, "test")).apply(
+        pd.Series(["EP3", "EP9", " EP1"], dtype="string"))
+    assert mapped[0] == expected[4] and pd.isna(mapped[1]) and mapped[2] == expected[0]
+
+
 def test_pseudonyms_are_keyed_stable_and_distinct():
     ids = pd.Series(["R_1", "R_2", "R_1", None])
     key = privacy.PseudonymKey(b"k" * 32, "test")
@@ -61,8 +79,6 @@ def test_pseudonyms_are_keyed_stable_and_distinct():
     other = privacy.pseudonymise(ids, privacy.PseudonymKey(b"j" * 32, "test"))
     assert other.iloc[0] != first.iloc[0]
     # HMAC-SHA256("k"*32, "R_1") computed independently with the standard library
-    import hashlib
-    import hmac
     assert first.iloc[0] == hmac.new(b"k" * 32, b"R_1", hashlib.sha256).hexdigest()[:16]
 
 

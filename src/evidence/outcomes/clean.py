@@ -376,11 +376,10 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
                               "Correct the extract (the raw files are unchanged) and ingest again.")
 
     key = privacy.pseudonym_key(synthetic, environ)
-    episode_pseudonym = dict(zip(raw["episodes"].data["EpisodeID"].str.strip(),
-                                 privacy.pseudonymise(raw["episodes"].data["EpisodeID"], key), strict=True))
+    episode_pseudonyms = privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], key)
     episodes.insert(0, "child_id", privacy.pseudonymise(raw["episodes"].data["ChildID"], key))
-    episodes.insert(0, "episode_id", raw["episodes"].data["EpisodeID"].str.strip().map(episode_pseudonym))
-    prems["episode_id"] = prems["episode_id"].map(episode_pseudonym)
+    episodes.insert(0, "episode_id", episode_pseudonyms.apply(raw["episodes"].data["EpisodeID"]))
+    prems["episode_id"] = episode_pseudonyms.apply(prems["episode_id"])
     prems["comment"], redactions = privacy.redact_free_text(prems["comment"], names)
     prems["experience"] = EXPERIENCE.score(prems[[f"item_{i}" for i in range(1, 6)]])["experience"]
     episodes["synthetic"] = synthetic
@@ -388,7 +387,7 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     if blocks:
         assessments, scores, flagged = checked.cleaned(key)
     else:
-        assessments["episode_id"] = assessments["episode_id"].map(episode_pseudonym)
+        assessments["episode_id"] = episode_pseudonyms.apply(assessments["episode_id"])
         assessments = assessments.reset_index(drop=True)
         scores = score_assessments(assessments)
         flagged = int(assessments["duplicate_of_earlier"].sum())
