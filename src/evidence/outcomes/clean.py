@@ -212,23 +212,45 @@ def _clean_assessments(raw: RawTable, episode_ids: pa.Array | None,
     date, found = reading.date(raw, "AssessmentDate")
     problems += found
     count = reading.definition.tables["assessments"].item_count
-    items = _items(data, "Item", count)
     instrument_names = pd.Series(instrument, index=data.index).astype("string")
+    numbers, found = _item_codes(raw, instrument_names, count)
+    problems += found
+    out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "instrument": instrument,
+                        "timepoint": timepoint, "assessment_date": date}, index=data.index)
+    out = pd.concat([out, pd.DataFrame(numbers, columns=[f"item_{i}" for i in range(1, count + 1)],
+                                       index=data.index)], axis=1)
+    out["duplicate_of_earlier"] = out.duplicated(["episode_id", "instrument", "timepoint"], keep="first").to_numpy()
+    return out, problems
+
+
+def _item_codes(raw: RawTable, instrument_names: pd.Series, count: int) -> tuple[np.ndarray, list[Problem]]:
+    """The item codes ``Item1``..``Item<count>`` as a float matrix (NaN where blank), and the
+    problems of each row's codes under its instrument: a code that is not a whole number in its
+    item's range, and a code beyond the instrument's items. Each column is read as numbers once;
+    the checks are masks over the matrix."""
+    columns = [raw.data[f"Item{i}"] for i in range(1, count + 1)]
+    numbers = np.column_stack([as_numbers(column).to_numpy() for column in columns]) if columns \
+        else np.empty((len(raw.data), 0))
+    present = np.column_stack([column.notna().to_numpy() for column in columns]) if columns \
+        else np.empty((len(raw.data), 0), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        whole = present & ~np.isnan(numbers) & (numbers % 1 == 0)
+    problems: list[Problem] = []
     for name in instrument_names.dropna().unique():
         definition = get_instrument(name)
         rows = (instrument_names == name).fillna(False).to_numpy()
-        subset = items[rows]
-        problems += definition.validate(subset, raw.name, raw.row_numbers[rows], source_prefix="Item")
-        for column in subset.columns[definition.n_items:]:
-            problems += problems_where(raw.name, raw.row_numbers[rows], subset[column].notna(),
-                                       column.replace("item_", "Item"), subset[column],
-                                       f"{name} has {definition.n_items} items; this item must be blank")
-    numeric = items.apply(as_numbers)
-    out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "instrument": instrument,
-                        "timepoint": timepoint, "assessment_date": date}, index=data.index)
-    out = pd.concat([out, numeric], axis=1)
-    out["duplicate_of_earlier"] = out.duplicated(["episode_id", "instrument", "timepoint"], keep="first").to_numpy()
-    return out, problems
+        for number, (low, high) in definition.item_ranges.items():
+            if number > count:
+                continue
+            j = number - 1
+            with np.errstate(invalid="ignore"):
+                valid = whole[:, j] & (numbers[:, j] >= low) & (numbers[:, j] <= high)
+            problems += problems_at(raw, rows & present[:, j] & ~valid, f"Item{number}", columns[j],
+                                    f"{name} item {number} must be a whole number from {low} to {high}")
+        for j in range(definition.n_items, count):
+            problems += problems_at(raw, rows & present[:, j], f"Item{j + 1}", columns[j],
+                                    f"{name} has {definition.n_items} items; this item must be blank")
+    return numbers, problems
 
 
 def follow_up_before_baseline(keys: pd.DataFrame, file: str) -> list[Problem]:
