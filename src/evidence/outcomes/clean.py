@@ -524,18 +524,35 @@ def _kept_block(part: Path, later: np.ndarray) -> pd.DataFrame:
 
 def score_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
     """Long table of scale scores: episode_id, instrument, timepoint, assessment_date,
-    duplicate_of_earlier, scale, score (one row per questionnaire and scale)."""
+    duplicate_of_earlier, scale, score (one row per questionnaire and scale; for each
+    instrument in order of first appearance, each scale in turn over its questionnaires in
+    order, as ``DataFrame.melt`` lays them out). The item codes are already checked, so each
+    instrument's scorer runs on them directly."""
     keys = ["episode_id", "instrument", "timepoint", "assessment_date", "duplicate_of_earlier"]
-    frames = []
-    for name in assessments["instrument"].dropna().unique():
+    instruments = pd.Categorical(assessments["instrument"])
+    positions, scale_names, scale_codes, scores = [], [], [], []
+    for name in pd.unique(instruments.dropna()):
         definition = get_instrument(str(name))
-        rows = assessments[assessments["instrument"] == name]
-        scored = definition.score(rows[definition.item_columns()])
-        long = pd.concat([rows[keys], scored], axis=1).melt(id_vars=keys, var_name="scale", value_name="score")
-        frames.append(long)
-    if not frames:  # no questionnaires (an empty block): the columns, no rows
-        frames.append(assessments[keys].assign(scale=pd.Series(dtype="string"), score=pd.Series(dtype="float64")))
-    out = pd.concat(frames, ignore_index=True)
-    out["instrument"] = out["instrument"].astype("string")
-    out["scale"] = out["scale"].astype("string")
+        rows = np.flatnonzero(np.asarray(instruments == name))
+        columns = definition.item_columns()
+        matrix = assessments.reindex(columns=columns).to_numpy(dtype=float)[rows]
+        scored = definition.scorer(matrix)
+        positions.append(np.tile(rows, len(scored)))
+        scale_codes.append(np.repeat(np.arange(len(scale_names), len(scale_names) + len(scored)), len(rows)))
+        scale_names += list(scored)
+        scores += [np.asarray(values, dtype=float) for values in scored.values()]
+    if not positions:  # no questionnaires (an empty block): the columns, no rows
+        positions = scale_codes = scores = [np.zeros(0, dtype=int)]
+    out = assessments[keys].take(np.concatenate(positions)).reset_index(drop=True)
+    out["instrument"] = _decoded(instruments.codes[np.concatenate(positions)], list(instruments.categories))
+    out["scale"] = _decoded(np.concatenate(scale_codes), scale_names)
+    out["score"] = np.concatenate(scores).astype(float)
     return out
+
+
+def _decoded(codes: np.ndarray, names: list[str]) -> pd.Series:
+    """``names[code]`` for each code as ``string`` values (missing where the code is -1),
+    decoded by Arrow; pandas' ``astype("string")`` of a categorical makes a Python object per row."""
+    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+    decoded = pa.DictionaryArray.from_arrays(indices, pa.array(names, type=pa.large_string())).dictionary_decode()
+    return pd.Series(pd.array(decoded, dtype="string"))
