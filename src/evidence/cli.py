@@ -162,12 +162,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"`evidence ingest survey {args.path} --definition {args.out}`")
             return 0
         if args.command == "sample":
-            from evidence import synthetic, synthetic_outcomes, synthetic_services
+            from evidence.samples import write_samples
 
-            print(f"wrote {synthetic.write_sample(args.out)}")
-            print(f"wrote {synthetic.write_parent_sample(args.out)}")
-            print(f"wrote {synthetic_outcomes.write_sample(args.out)}")
-            print(f"wrote {synthetic_services.write_service_effects(args.out)}")
+            for path in write_samples(args.out):
+                print(f"wrote {path}")
             return 0
     except EvidenceError as error:
         print(f"error: {error}", file=sys.stderr)
