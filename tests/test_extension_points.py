@@ -148,7 +148,7 @@ def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
 
 
 def test_the_shipped_registry_and_what_follows_from_it():
-    assert list(REGISTRY) == ["copm", "gas", "pedsql", "experience", "sdq"]  # module name order
+    assert list(REGISTRY) == ["copm", "experience", "gas", "pedsql", "sdq"]  # module name order
     assert max_items("assessments") == 30 and max_items("prems") == 5
     labels = instrument_labels()
     assert labels["canonical"].tolist() == ["copm", "gas", "pedsql", "sdq"]  # experience is a prems measure
