@@ -61,8 +61,8 @@ def test_headlines_land_near_the_published_survey(ingested):
     responses = survey.analysable(table)
     assert len(responses) == survey_sample.RESPONDENTS
     estimates = survey.headline_estimates(responses).set_index("id")["proportion"]
-    for measure, target in survey_sample.HEADLINE_TARGETS.items():
-        assert estimates[measure] == pytest.approx(target, abs=0.005), measure
+    for headline, target in survey_sample.HEADLINE_TARGETS.items():
+        assert estimates[headline] == pytest.approx(target, abs=0.005), headline
 
 
 def test_regenerating_the_sample_gives_identical_bytes(tmp_path, sample_csv):

@@ -33,10 +33,10 @@ import pandas as pd
 
 from evidence.disclosure import DisclosureRule
 from evidence.errors import EvidenceError
-from evidence.measures import measure_defaults
 from evidence.roi.assumption_set import KIND_BOUNDS, AssumptionSet, ModelInput
 from evidence.roi.model import OUTPUTS, ModelResults, ModelSettings, evaluate
 from evidence.roi.records import DEFAULT_RULE, TIERS, CohortInputs, cohort_inputs
+from evidence.scale_defaults import scale_defaults
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def prepare(assumptions: AssumptionSet, intervention: str, tables: dict[str, pd.
     if discount_rates:
         used = used.with_values({f"discount.{k}_rate": v for k, v in discount_rates.items()},
                                 "Discount rate set by the report's parameters")
-    higher_is_better = measure_defaults(used.instrument, used.scale).higher_is_better
+    higher_is_better = scale_defaults(used.instrument, used.scale).higher_is_better
     return Prepared(intervention, used, used.settings(horizon_years, higher_is_better), cohort)
 
 
