@@ -1,4 +1,6 @@
-"""The ``evidence`` command: ingest raw data, run the report batch, regenerate sample data.
+"""The ``evidence`` command: ingest raw data, derive tables from processed data, scaffold a
+definition from an export, run the report batch, audit outputs for identifiers, and regenerate
+the sample data.
 
 Errors the user can fix (:class:`evidence.errors.EvidenceError`) are printed as plain
 messages, without a traceback, and the exit code is 2; a failed report in a batch gives 1, and
