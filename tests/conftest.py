@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evidence import synthetic
+from evidence import samples
 from evidence.ingest import ingest_survey
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "raw" / "sample" / synthetic.SAMPLE_FILE
+SAMPLE = ROOT / "data" / "raw" / "sample" / samples.workforce_survey.SAMPLE_FILE
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def sample_csv() -> Path:
 @pytest.fixture(scope="session")
 def sample_frame() -> pd.DataFrame:
     """The sample export as the generator makes it (text, export column names)."""
-    return synthetic.workforce_survey_frame()
+    return samples.workforce_survey.workforce_survey_frame()
 
 
 @pytest.fixture(scope="session")
@@ -47,5 +47,5 @@ def ingested(tmp_path_factory) -> tuple[Path, dict]:
 
 def write_export(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` as a survey-export CSV with the three header rows."""
-    path.write_bytes(synthetic.export_csv_bytes(frame))
+    path.write_bytes(samples.workforce_survey.export_csv_bytes(frame))
     return path

@@ -124,12 +124,12 @@ def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
         import json
         from evidence.ingest import load_outcomes
         from evidence.instruments import REGISTRY, max_items
-        from evidence.measures import measure_defaults
+        from evidence.scale_defaults import scale_defaults
         tables, _ = load_outcomes("data/processed")
         toy = tables["scores"][tables["scores"]["instrument"] == "toy"]
         print(json.dumps({"registered": list(REGISTRY), "max_items": max_items(),
                           "scores": toy.sort_values("timepoint")["score"].tolist(),
-                          "mic": measure_defaults("toy", "total").mic.value}))
+                          "mic": scale_defaults("toy", "total").mic.value}))
     """)).stdout
     found = json.loads(report.strip().splitlines()[-1])
     assert "toy" in found["registered"] and found["max_items"] == 32
@@ -148,10 +148,10 @@ def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
 
 
 def test_the_shipped_registry_and_what_follows_from_it():
-    assert list(REGISTRY) == ["copm", "gas", "pedsql", "experience", "sdq"]  # module name order
+    assert list(REGISTRY) == ["copm", "experience", "gas", "pedsql", "sdq"]  # module name order
     assert max_items("assessments") == 30 and max_items("prems") == 5
     labels = instrument_labels()
-    assert labels["canonical"].tolist() == ["copm", "gas", "pedsql", "sdq"]  # experience is a prems measure
+    assert labels["canonical"].tolist() == ["copm", "gas", "pedsql", "sdq"]  # experience is a prems instrument
     assert labels["code"].tolist() == [1, 2, 3, 4]
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from evidence import errors, privacy, synthetic_outcomes
+from evidence import errors, privacy, samples
 from evidence.errors import ConfigError, RepeatedProblem, ValidationError
 from evidence.ingest import ingest_outcomes, load_outcomes
 from evidence.outcomes.clean import follow_up_before_baseline
@@ -24,7 +24,7 @@ from evidence.validation import SINGLE_LIMIT, condensed
 
 from .conftest import ROOT
 
-SAMPLE = ROOT / "data" / "raw" / "sample" / synthetic_outcomes.FOLDER
+SAMPLE = ROOT / "data" / "raw" / "sample" / samples.outcomes.FOLDER
 SHIPPED = ROOT / DEFAULT_DEFINITION
 TABLES = ("episodes", "assessments", "scores", "prems")
 
@@ -46,7 +46,7 @@ def reference(tmp_path_factory):
 def _write(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        (folder / f"{name}.csv").write_bytes(synthetic_outcomes.csv_bytes(frame))
+        (folder / f"{name}.csv").write_bytes(samples.outcomes.csv_bytes(frame))
     return folder
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evidence import privacy, survey, synthetic_outcomes
+from evidence import privacy, samples, survey
 from evidence.errors import ValidationError
 from evidence.ingest import ingest_outcomes, ingest_survey
 from evidence.readers import read_raw
@@ -90,7 +90,7 @@ def test_undeclared_name_like_columns_are_dropped_and_their_names_redacted(tmp_p
 
 @pytest.fixture(scope="module")
 def outcome_frames():
-    frames = synthetic_outcomes.outcome_frames()
+    frames = samples.outcomes.outcome_frames()
     keep = set(frames["episodes"]["EpisodeID"].head(200))
     return {name: frame[frame["EpisodeID"].isin(keep)].reset_index(drop=True) for name, frame in frames.items()}
 
@@ -98,7 +98,7 @@ def outcome_frames():
 def _write(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        (folder / f"{name}.csv").write_bytes(synthetic_outcomes.csv_bytes(frame))
+        (folder / f"{name}.csv").write_bytes(samples.outcomes.csv_bytes(frame))
     return folder
 
 

@@ -11,11 +11,12 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from evidence import privacy, survey, synthetic
+from evidence import privacy, survey
 from evidence.errors import InputFileError, PseudonymKeyError, ValidationError
 from evidence.files import sha256_file
 from evidence.ingest import ingest_survey, load_processed
 from evidence.readers import read_raw
+from evidence.samples import workforce_survey as survey_sample
 
 from .conftest import write_export
 
@@ -26,12 +27,12 @@ def test_sample_ingest_manifest(ingested, sample_csv):
     assert manifest["input"]["sha256"] == sha256_file(sample_csv)
     assert manifest["input"]["encoding"] == "utf-8-sig"
     rows = manifest["rows"]
-    total = synthetic.RESPONDENTS + synthetic.DUPLICATE_SUBMISSIONS + synthetic.NO_CONSENT + synthetic.UNFINISHED
+    total = survey_sample.RESPONDENTS + survey_sample.DUPLICATE_SUBMISSIONS + survey_sample.NO_CONSENT + survey_sample.UNFINISHED
     assert rows["in"] == total and rows["header_rows_removed"] == 2
-    assert rows["rejected"] == {"did not consent to take part": synthetic.NO_CONSENT,
-                                "did not finish the survey": synthetic.UNFINISHED}
-    assert rows["out"] == total - synthetic.NO_CONSENT - synthetic.UNFINISHED
-    assert manifest["duplicates"]["later_responses_flagged"] == synthetic.DUPLICATE_SUBMISSIONS
+    assert rows["rejected"] == {"did not consent to take part": survey_sample.NO_CONSENT,
+                                "did not finish the survey": survey_sample.UNFINISHED}
+    assert rows["out"] == total - survey_sample.NO_CONSENT - survey_sample.UNFINISHED
+    assert manifest["duplicates"]["later_responses_flagged"] == survey_sample.DUPLICATE_SUBMISSIONS
     assert set(manifest["de_identification"]["identifier_columns_dropped"]) == {
         "RecipientName", "RecipientEmail", "IPAddress", "Postcode"}
     assert "demo key" in manifest["de_identification"]["pseudonym_key"]
@@ -58,14 +59,14 @@ def test_headlines_land_near_the_published_survey(ingested):
     out, _ = ingested
     table, _ = load_processed(out / "workforce_survey.parquet")
     responses = survey.analysable(table)
-    assert len(responses) == synthetic.RESPONDENTS
+    assert len(responses) == survey_sample.RESPONDENTS
     estimates = survey.headline_estimates(responses).set_index("id")["proportion"]
-    for measure, target in synthetic.HEADLINE_TARGETS.items():
-        assert estimates[measure] == pytest.approx(target, abs=0.005), measure
+    for headline, target in survey_sample.HEADLINE_TARGETS.items():
+        assert estimates[headline] == pytest.approx(target, abs=0.005), headline
 
 
 def test_regenerating_the_sample_gives_identical_bytes(tmp_path, sample_csv):
-    path = synthetic.write_sample(tmp_path)
+    path = survey_sample.write_sample(tmp_path)
     assert path.read_bytes() == sample_csv.read_bytes()
 
 
@@ -90,7 +91,7 @@ def test_cp1252_csv_with_pound_signs(tmp_path, sample_frame):
     frame = sample_frame.head(30).copy()
     frame.loc[frame.index[0], "Q11"] = "Equipment budget cut by £20,000 this year"
     path = tmp_path / "windows.csv"
-    path.write_bytes(synthetic.export_csv_bytes(frame).decode("utf-8-sig").encode("cp1252"))
+    path.write_bytes(survey_sample.export_csv_bytes(frame).decode("utf-8-sig").encode("cp1252"))
     raw = read_raw(path)
     assert raw.encoding == "cp1252"
     table = survey.clean_export(raw, environ={}).table
@@ -99,7 +100,7 @@ def test_cp1252_csv_with_pound_signs(tmp_path, sample_frame):
 
 def test_plain_utf8_without_bom(tmp_path, sample_frame):
     path = tmp_path / "plain.csv"
-    path.write_bytes(synthetic.export_csv_bytes(sample_frame.head(20)).decode("utf-8-sig").encode("utf-8"))
+    path.write_bytes(survey_sample.export_csv_bytes(sample_frame.head(20)).decode("utf-8-sig").encode("utf-8"))
     assert read_raw(path).encoding == "utf-8-sig"  # decodes plain UTF-8 too
     assert len(_clean(path)) > 0
 

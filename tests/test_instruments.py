@@ -13,8 +13,8 @@ from hypothesis.extra.numpy import arrays
 from evidence.errors import ConfigError, ValidationError
 from evidence.instruments import REGISTRY, get_instrument
 from evidence.instruments.copm import clinically_important
+from evidence.instruments.experience import fft_summary
 from evidence.instruments.gas import t_score
-from evidence.instruments.prem import fft_summary
 
 NAN = np.nan
 

@@ -7,19 +7,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evidence import synthetic_outcomes
+from evidence import samples
 from evidence.errors import InputFileError, ValidationError
 from evidence.files import sha256_file
 from evidence.ingest import ingest_outcomes, load_outcomes
 
 from .conftest import ROOT
 
-SAMPLE = ROOT / "data" / "raw" / "sample" / synthetic_outcomes.FOLDER
+SAMPLE = ROOT / "data" / "raw" / "sample" / samples.outcomes.FOLDER
 
 
 @pytest.fixture(scope="module")
 def frames():
-    return synthetic_outcomes.outcome_frames()
+    return samples.outcomes.outcome_frames()
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +32,12 @@ def ingested_outcomes(tmp_path_factory):
 def _write(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        (folder / f"{name}.csv").write_bytes(synthetic_outcomes.csv_bytes(frame))
+        (folder / f"{name}.csv").write_bytes(samples.outcomes.csv_bytes(frame))
     return folder
 
 
 def test_regenerating_the_outcome_sample_gives_identical_bytes(tmp_path):
-    folder = synthetic_outcomes.write_sample(tmp_path)
+    folder = samples.outcomes.write_sample(tmp_path)
     for name in ("episodes", "assessments", "prems"):
         assert (folder / f"{name}.csv").read_bytes() == (SAMPLE / f"{name}.csv").read_bytes(), name
 

@@ -26,7 +26,7 @@ import pyreadstat
 import pytest
 import yaml
 
-from evidence import audit, synthetic, synthetic_outcomes
+from evidence import audit, samples
 from evidence.ingest import ingest_outcomes, ingest_survey
 from evidence.privacy import nhs_number_is_valid
 from evidence.reporting.batch import run_batch
@@ -65,7 +65,7 @@ def _free_text(i: int) -> str:
 
 
 def _survey_frame() -> pd.DataFrame:
-    frame = synthetic.workforce_survey_frame().head(RESPONSES).copy()
+    frame = samples.workforce_survey.workforce_survey_frame().head(RESPONSES).copy()
     answered = frame.index[(frame["Consent"].str.strip().str.casefold() == "yes")
                            & (frame["Finished"].isin(["True", "1"]))][:3]
     for i, row in enumerate(answered):
@@ -82,7 +82,7 @@ def _survey_frame() -> pd.DataFrame:
 
 
 def _outcome_frames() -> dict[str, pd.DataFrame]:
-    frames = synthetic_outcomes.outcome_frames()
+    frames = samples.outcomes.outcome_frames()
     episodes = frames["episodes"].head(EPISODES).copy()
     keep = set(episodes["EpisodeID"])
     assessments = frames["assessments"][frames["assessments"]["EpisodeID"].isin(keep)].copy()
@@ -111,7 +111,7 @@ def _sav_name(column: str) -> str:
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:
     if path.suffix == ".csv":
-        path.write_bytes(synthetic_outcomes.csv_bytes(frame))
+        path.write_bytes(samples.outcomes.csv_bytes(frame))
     elif path.suffix == ".xlsx":
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             frame.to_excel(writer, index=False)

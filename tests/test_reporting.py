@@ -13,7 +13,7 @@ import nbformat
 import pytest
 import yaml
 
-from evidence import synthetic
+from evidence import samples
 from evidence.errors import ConfigError
 from evidence.ingest import ingest_survey
 from evidence.reporting.batch import load_config, run_batch
@@ -101,7 +101,7 @@ def batch(tmp_path_factory):
     """One batch run: the survey report on an export with planted identifiers, and a report
     whose notebook fails."""
     work = tmp_path_factory.mktemp("batch")
-    frame = synthetic.workforce_survey_frame()
+    frame = samples.workforce_survey.workforce_survey_frame()
     planted = {
         "name": "Zebedee Quux-Tarrant",
         "email": "zebedee.quux@example.com",

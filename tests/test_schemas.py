@@ -8,13 +8,13 @@ import shutil
 import pandas as pd
 import pytest
 
-from evidence import schemas, synthetic_outcomes
+from evidence import samples, schemas
 from evidence.errors import InputFileError
 from evidence.ingest import ingest_outcomes, load_outcomes, load_processed
 
 from .conftest import ROOT
 
-OUTCOME_SAMPLE = ROOT / "data" / "raw" / "sample" / synthetic_outcomes.FOLDER
+OUTCOME_SAMPLE = ROOT / "data" / "raw" / "sample" / samples.outcomes.FOLDER
 
 
 @pytest.fixture(scope="module")

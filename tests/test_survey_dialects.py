@@ -168,7 +168,7 @@ def test_init_survey_scaffolds_a_definition_that_ingests_the_layout(layouts, tmp
 
 
 def test_regenerating_the_parent_sample_gives_identical_bytes(tmp_path):
-    from evidence import synthetic
+    from evidence import samples
 
-    assert synthetic.write_parent_sample(tmp_path).read_bytes() == \
-        (ROOT / "data" / "raw" / "sample" / synthetic.PARENT_SAMPLE_FILE).read_bytes()
+    assert samples.parent_survey.write_sample(tmp_path).read_bytes() == \
+        (ROOT / "data" / "raw" / "sample" / samples.parent_survey.SAMPLE_FILE).read_bytes()

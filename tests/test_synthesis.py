@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence import disclosure, synthesis, synthetic_services
+from evidence import disclosure, samples, synthesis
 from evidence.errors import InputFileError, ValidationError
 from evidence.synthesis import _engine, effects
 
@@ -572,8 +572,8 @@ def test_funnel_plot_shows_filled_studies():
 
 
 def test_synthetic_service_effects_regenerate_identically_and_read_as_synthetic(tmp_path):
-    shipped = ROOT / "data" / "raw" / "sample" / synthetic_services.SERVICE_FILE
-    assert synthetic_services.write_service_effects(tmp_path).read_bytes() == shipped.read_bytes()
+    shipped = ROOT / "data" / "raw" / "sample" / samples.service_effects.SAMPLE_FILE
+    assert samples.service_effects.write_sample(tmp_path).read_bytes() == shipped.read_bytes()
     table = synthesis.read_evidence_table(shipped, "MC")
     assert table.synthetic and table.layout == "estimate_se"
     assert table.manifest()["synthetic"] is True

@@ -1,4 +1,6 @@
-"""The ``evidence`` command: ingest raw data, run the report batch, regenerate sample data.
+"""The ``evidence`` command: ingest raw data, derive tables from processed data, scaffold a
+definition from an export, run the report batch, audit outputs for identifiers, and regenerate
+the sample data.
 
 Errors the user can fix (:class:`evidence.errors.EvidenceError`) are printed as plain
 messages, without a traceback, and the exit code is 2; a failed report in a batch gives 1, and
@@ -162,12 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"`evidence ingest survey {args.path} --definition {args.out}`")
             return 0
         if args.command == "sample":
-            from evidence import synthetic, synthetic_outcomes, synthetic_services
+            from evidence.samples import write_samples
 
-            print(f"wrote {synthetic.write_sample(args.out)}")
-            print(f"wrote {synthetic.write_parent_sample(args.out)}")
-            print(f"wrote {synthetic_outcomes.write_sample(args.out)}")
-            print(f"wrote {synthetic_services.write_service_effects(args.out)}")
+            for path in write_samples(args.out):
+                print(f"wrote {path}")
             return 0
     except EvidenceError as error:
         print(f"error: {error}", file=sys.stderr)

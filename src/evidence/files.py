@@ -114,9 +114,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Every table written as CSV or Excel for people to open goes through here (see
     :func:`write_csv_safe`). Processed parquet tables keep free text as it was typed: parquet
-    is not opened in a spreadsheet. The synthetic sample generators (``evidence.synthetic``,
-    ``synthetic_outcomes``) are deliberately not routed here: they write stand-ins for raw
-    exports, in which codes such as ``-1`` (a Goal Attainment Scaling level) are text.
+    is not opened in a spreadsheet. The synthetic samples of raw exports (``evidence.samples``'
+    ``workforce_survey``, ``parent_survey`` and ``outcomes``) are deliberately not routed here:
+    they write stand-ins for raw exports, in which codes such as ``-1`` (a Goal Attainment
+    Scaling level) are text.
     """
     import pandas as pd
 

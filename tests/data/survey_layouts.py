@@ -1,4 +1,4 @@
-"""The synthetic workforce survey (``evidence.synthetic``) as each survey tool exports it.
+"""The synthetic workforce survey (``evidence.samples.workforce_survey``) as each survey tool exports it.
 
 Run from the project root: ``python tests/data/survey_layouts.py OUT_FOLDER``; the tests call
 :func:`write_layouts`. SYNTHETIC: the responses are the shipped sample's. Every layout carries
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evidence import synthetic
+from evidence import samples
 from evidence.survey.definition import SurveyDefinition, normalise_header, workforce_survey
 
 LAYOUTS = ("qualtrics_labels.csv", "qualtrics_numeric.csv", "qualtrics_spss.sav", "microsoft_forms.xlsx",
@@ -71,7 +71,7 @@ def _options(definition: SurveyDefinition, spec: dict, cells: pd.Series) -> pd.D
 def frames(definition: SurveyDefinition | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The sample export (column IDs as names) and its completed responses only."""
     definition = definition or workforce_survey()
-    frame = synthetic.workforce_survey_frame()
+    frame = samples.workforce_survey.workforce_survey_frame()
     return frame, frame[frame["Finished"] == "True"].reset_index(drop=True)
 
 
@@ -94,7 +94,7 @@ def qualtrics_numeric(frame: pd.DataFrame, definition: SurveyDefinition) -> byte
             coded[spec["source"]] = flags.apply(lambda row, codes=codes: ",".join(codes[o] for o in row.index[row]), axis=1)
     coded["Consent"] = frame["Consent"].str.strip().str.casefold().map({"yes": "1", "no": "2"})
     coded["Finished"] = frame["Finished"].map({"True": "1", "False": "0"})
-    return synthetic.export_csv_bytes(coded, definition)
+    return samples.workforce_survey.export_csv_bytes(coded, definition)
 
 
 def qualtrics_spss(frame: pd.DataFrame, definition: SurveyDefinition) -> bytes:
@@ -214,7 +214,7 @@ def build(definition: SurveyDefinition | None = None) -> dict[str, bytes]:
     """Every layout's file name -> bytes."""
     definition = definition or workforce_survey()
     frame, completed = frames(definition)
-    labels = synthetic.export_csv_bytes(frame, definition)
+    labels = samples.workforce_survey.export_csv_bytes(frame, definition)
     return {
         "qualtrics_labels.csv": labels,
         "qualtrics_numeric.csv": qualtrics_numeric(frame, definition),

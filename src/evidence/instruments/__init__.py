@@ -5,8 +5,8 @@ Adding an instrument is adding one module here that ends ``NAME = register(Instr
 (see CONTRIBUTING.md): importing this package imports every module in it, so the registry,
 the words an outcomes extract may name the instrument with (:func:`instrument_labels`) and the
 number of item columns an extract carries (:func:`max_items`) follow from the module. Its
-measure defaults (reliability, minimal important change, cut-off) go in
-``config/outcomes/measures.yml``.
+scales' defaults (reliability, minimal important change, cut-off; :mod:`evidence.scale_defaults`)
+go in ``config/outcomes/measures.yml``.
 """
 
 from __future__ import annotations

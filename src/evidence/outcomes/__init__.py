@@ -1,5 +1,8 @@
 """Outcomes of children's OT care: from an episode-level extract to what changed for children.
 
+* :mod:`evidence.outcomes.definition`: what an extract holds, read from its definition
+  (``config/extracts/<name>.yml``); :mod:`evidence.outcomes.scaffold` writes a first one from an
+  extract (``evidence init extract``).
 * :mod:`evidence.outcomes.clean`: validating, typing, scoring and de-identifying an extract
   (episodes, assessments, prems) into the processed tables.
 * :mod:`evidence.outcomes.analysis`: the statistics over those tables (paired change, effect

@@ -375,9 +375,9 @@ def fft_table(prems: pd.DataFrame, by: str, include_dont_know: bool = True) -> p
 
 
 def fft_overall(prems: pd.DataFrame, include_dont_know: bool = True) -> dict[str, float]:
-    """:func:`evidence.instruments.prem.fft_summary` over the ``fft`` column of processed PREMs
+    """:func:`evidence.instruments.experience.fft_summary` over the ``fft`` column of processed PREMs
     (an ordered categorical in code order 1-6)."""
-    from evidence.instruments.prem import fft_summary
+    from evidence.instruments.experience import fft_summary
 
     codes = pd.Series(prems["fft"].cat.codes, index=prems.index).replace(-1, np.nan) + 1
     return fft_summary(codes, include_dont_know=include_dont_know)

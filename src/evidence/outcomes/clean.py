@@ -43,7 +43,7 @@ from evidence import privacy
 from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
 from evidence.files import sha256_file
 from evidence.instruments import get_instrument
-from evidence.instruments.prem import EXPERIENCE
+from evidence.instruments.experience import EXPERIENCE
 from evidence.outcomes.definition import (
     DATE_FORMATS,
     DEFAULT_DEFINITION,

@@ -23,7 +23,7 @@ import yaml
 
 from evidence.errors import ConfigError, Problem
 from evidence.instruments import REGISTRY, get_instrument
-from evidence.instruments.prem import EXPERIENCE, FFT_LABELS
+from evidence.instruments.experience import EXPERIENCE, FFT_LABELS
 from evidence.paths import display_path, resolve
 from evidence.readers import RawTable
 

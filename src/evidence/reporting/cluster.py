@@ -136,7 +136,7 @@ class DaskRunner:
 
     def stop(self) -> None:
         """Cancel every job not finished (their processes stop when the run's staging
-        folder goes, see :func:`~evidence.reporting.batch.execute_job_isolated`)."""
+        folder goes, see :func:`execute_job_isolated`)."""
         if self.futures:
             with contextlib.suppress(Exception), _quiet_distributed():
                 self.client.cancel(list(self.futures), force=True)

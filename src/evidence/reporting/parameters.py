@@ -27,7 +27,10 @@ SUPPORTED_TYPES: dict[str, type | tuple[type, ...]] = {
 
 
 @dataclass(frozen=True)
-class Parameter:
+class NotebookParameter:
+    """One line of a notebook's ``parameters`` cell: its name, annotated type (a key of
+    :data:`SUPPORTED_TYPES`), default value and trailing comment (what it is; shown in errors)."""
+
     name: str
     type_name: str
     default: Any
@@ -44,7 +47,7 @@ def parameters_source(notebook: dict[str, Any], path: str | Path) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
-def read_parameters(path: str | Path) -> dict[str, Parameter]:
+def read_parameters(path: str | Path) -> dict[str, NotebookParameter]:
     """The parameters a notebook declares, in order."""
     try:
         notebook = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -58,7 +61,7 @@ def read_parameters(path: str | Path) -> dict[str, Parameter]:
     comments = {tok.start[0]: tok.string.lstrip("# ").strip()
                 for tok in tokenize.generate_tokens(io.StringIO(source).readline)
                 if tok.type == tokenize.COMMENT}
-    found: dict[str, Parameter] = {}
+    found: dict[str, NotebookParameter] = {}
     for node in tree.body:
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
                 and node.value is not None):
@@ -74,13 +77,13 @@ def read_parameters(path: str | Path) -> dict[str, Parameter]:
             default = ast.literal_eval(node.value)
         except ValueError:
             raise ConfigError(f"{path}: parameter {node.target.id!r} default must be a literal") from None
-        parameter = Parameter(node.target.id, type_name, default, comments.get(node.lineno, ""))
+        parameter = NotebookParameter(node.target.id, type_name, default, comments.get(node.lineno, ""))
         _check_type(parameter, default, f"{path}: default of")
         found[parameter.name] = parameter
     return found
 
 
-def _check_type(parameter: Parameter, value: Any, where: str) -> None:
+def _check_type(parameter: NotebookParameter, value: Any, where: str) -> None:
     expected = SUPPORTED_TYPES[parameter.type_name]
     wrong = not isinstance(value, expected) or (
         isinstance(value, bool) and parameter.type_name in ("int", "float"))

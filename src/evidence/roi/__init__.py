@@ -34,7 +34,7 @@ from evidence.roi.analysis import (
     threshold_table,
     tier_scenarios,
 )
-from evidence.roi.assumption_set import AssumptionSet, Parameter, Scenario
+from evidence.roi.assumption_set import AssumptionSet, ModelInput, Scenario
 from evidence.roi.assumptions import load_assumptions
 from evidence.roi.model import (
     OUTPUTS,
@@ -54,7 +54,7 @@ from evidence.sourced import Distribution, Source
 
 __all__ = [
     "OUTPUTS", "PARAMETERS", "TIERS", "Analysis", "AssumptionSet", "CohortInputs", "DiscountSchedule",
-    "Distribution", "ModelResults", "ModelSettings", "Parameter", "Prepared", "Scenario", "Source",
+    "Distribution", "ModelInput", "ModelResults", "ModelSettings", "Prepared", "Scenario", "Source",
     "acceptability_curve", "analyse", "break_even", "cohort_inputs", "cumulative_benefits", "discount_factor",
     "evaluate", "expected_icer", "expected_values", "horizon_scenarios", "hourly_cost", "load_assumptions", "one_way",
     "prepare", "probabilities", "qaly_profile", "scenario_analysis", "sroi_present_value", "sroi_yearly_values",

@@ -33,10 +33,10 @@ import pandas as pd
 
 from evidence.disclosure import DisclosureRule
 from evidence.errors import EvidenceError
-from evidence.measures import measure_defaults
-from evidence.roi.assumption_set import KIND_BOUNDS, AssumptionSet, Parameter
+from evidence.roi.assumption_set import KIND_BOUNDS, AssumptionSet, ModelInput
 from evidence.roi.model import OUTPUTS, ModelResults, ModelSettings, evaluate
 from evidence.roi.records import DEFAULT_RULE, TIERS, CohortInputs, cohort_inputs
+from evidence.scale_defaults import scale_defaults
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def prepare(assumptions: AssumptionSet, intervention: str, tables: dict[str, pd.
     if discount_rates:
         used = used.with_values({f"discount.{k}_rate": v for k, v in discount_rates.items()},
                                 "Discount rate set by the report's parameters")
-    higher_is_better = measure_defaults(used.instrument, used.scale).higher_is_better
+    higher_is_better = scale_defaults(used.instrument, used.scale).higher_is_better
     return Prepared(intervention, used, used.settings(horizon_years, higher_is_better), cohort)
 
 
@@ -239,7 +239,7 @@ def expected_icer(analysis: Analysis) -> tuple[float, float]:
     return expected_values(analysis.psa)["icer"], float(analysis.base.icer[0])
 
 
-def _varied(assumptions: AssumptionSet, level: float) -> list[tuple[Parameter, tuple[float, float]]]:
+def _varied(assumptions: AssumptionSet, level: float) -> list[tuple[ModelInput, tuple[float, float]]]:
     found = []
     for parameter in assumptions.parameters.values():
         spread = parameter.one_way_range(level)
@@ -279,7 +279,7 @@ def one_way(prepared: Prepared, output: str = "npv", level: float = 0.95) -> pd.
     return table
 
 
-def _search_bracket(parameter: Parameter) -> tuple[float, float]:
+def _search_bracket(parameter: ModelInput) -> tuple[float, float]:
     """Where to look for a break-even value: the kind's valid range, or for unbounded kinds a
     generous multiple of the value or range."""
     low, high, exclusive = KIND_BOUNDS[parameter.kind]

@@ -1,5 +1,5 @@
 """The validated form of an ROI assumption set (read by :mod:`evidence.roi.assumptions`):
-its parameters (:class:`Parameter`, a :class:`~evidence.sourced.SourcedValue` with a kind and
+its parameters (:class:`ModelInput`, a :class:`~evidence.sourced.SourcedValue` with a kind and
 a price year), avoided-cost streams, thresholds, overrides and scenarios, and what the analysis
 does with them (base case, draws, one-way ranges, report values replacing the set's)."""
 
@@ -57,7 +57,7 @@ def within(kind: str, value: float) -> bool:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Parameter(SourcedValue):
+class ModelInput(SourcedValue):
     """One model input: a sourced value (its ``citation`` is ``source.cite()``) of a ``kind``
     (:data:`KIND_BOUNDS`), with a price year when it is money. ``origin`` says where its value
     came from: ``assumption set`` (the YAML file), ``records`` (the processed activity and
@@ -152,7 +152,7 @@ class Scenario:
     name: str
     label: str
     description: str
-    parameters: dict[str, Parameter]
+    parameters: dict[str, ModelInput]
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,9 @@ class AssumptionSet:
     health_schedule: DiscountSchedule
     schedule_source: Source | None
     thresholds: tuple[Threshold, ...]
-    parameters: dict[str, Parameter]
+    parameters: dict[str, ModelInput]
     streams: dict[str, Stream]
-    overrides: dict[str, dict[str, Parameter]] = field(default_factory=dict)
+    overrides: dict[str, dict[str, ModelInput]] = field(default_factory=dict)
     scenarios: dict[str, Scenario] = field(default_factory=dict)
 
     def settings(self, horizon_years: int | None = None, higher_is_better: bool = True) -> ModelSettings:
@@ -201,7 +201,7 @@ class AssumptionSet:
         """This set with the overrides for ``intervention`` (a tier or service) applied."""
         return self.with_parameters(self.overrides.get(intervention, {}).values())
 
-    def with_parameters(self, parameters: Iterable[Parameter]) -> AssumptionSet:
+    def with_parameters(self, parameters: Iterable[ModelInput]) -> AssumptionSet:
         """A copy with these parameters replacing those of the same name."""
         updated = dict(self.parameters)
         for parameter in parameters:

@@ -10,7 +10,7 @@ from typing import Any
 
 from evidence.errors import EvidenceError
 from evidence.published import PriceIndex, financial_year
-from evidence.roi.assumption_set import KIND_RULES, UNSTATED, Parameter, within
+from evidence.roi.assumption_set import KIND_RULES, UNSTATED, ModelInput, within
 from evidence.roi.model import ParameterSpec
 from evidence.sourced import (
     BOUNDED,
@@ -141,7 +141,7 @@ def one_way_range(raw: Any, kind: str, value: float, where: KeyPath, problems: P
 
 
 def parameter_entry(name: str, spec: ParameterSpec, raw: Any, where: KeyPath, price_year: str, index: PriceIndex,
-                    problems: Problems, scenario: bool = False) -> Parameter | None:
+                    problems: Problems, scenario: bool = False) -> ModelInput | None:
     """The parameter ``name`` from its entry ``raw`` at ``where``, a cost moved to the set's
     ``price_year`` (its spread and range with it); None, with the problems recorded, if the
     entry is invalid. Only a ``scenario`` may hold a cost with no stated price year."""
@@ -175,14 +175,14 @@ def parameter_entry(name: str, spec: ParameterSpec, raw: Any, where: KeyPath, pr
         value, distribution = value * factor, distribution.scaled(factor)
         spread = None if spread is None else (spread[0] * factor, spread[1] * factor)
     used_year = None if year is None else (year if year == UNSTATED else price_year)
-    return Parameter(name=name, label=str(raw.get("label") or spec.label), kind=spec.kind, value=value, unit=unit,
+    return ModelInput(name=name, label=str(raw.get("label") or spec.label), kind=spec.kind, value=value, unit=unit,
                      price_year=used_year, distribution=distribution, source=source,
                      citation=source.cite() if source else "", illustrative=illustrative, note=note, range=spread,
                      original_value=original, original_price_year=year, price_index=index_used)
 
 
 def replacements(entries: Any, where: KeyPath, specs: dict[str, ParameterSpec], price_year: str,
-                 index: PriceIndex, problems: Problems, scenario: bool = False) -> dict[str, Parameter]:
+                 index: PriceIndex, problems: Problems, scenario: bool = False) -> dict[str, ModelInput]:
     """Whole parameter entries replacing the base case's (an override or a scenario)."""
     if not isinstance(entries, dict):
         problems.add(where, None, "a mapping of parameter name to a full parameter entry")

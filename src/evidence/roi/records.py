@@ -19,7 +19,7 @@ import pandas as pd
 from evidence import outcomes
 from evidence.disclosure import DisclosureRule
 from evidence.errors import EvidenceError
-from evidence.roi.assumption_set import Parameter
+from evidence.roi.assumption_set import ModelInput
 from evidence.roi.model import BAND_LABELS, BANDS, PARAMETERS
 from evidence.sourced import FIXED, Distribution
 
@@ -53,7 +53,7 @@ class CohortInputs:
     intervention: str
     children: int
     followed_up: int
-    parameters: tuple[Parameter, ...]
+    parameters: tuple[ModelInput, ...]
     table: pd.DataFrame
 
 
@@ -68,7 +68,7 @@ def follow_up_years(scores: pd.DataFrame, episode_ids: pd.Series, instrument: st
     return ((dates["Follow-up"] - dates["Baseline"]).dt.days / 365.25).dropna()
 
 
-def _mean_parameter(name: str, values: pd.Series, distribution: str, description: str) -> tuple[Parameter, dict]:
+def _mean_parameter(name: str, values: pd.Series, distribution: str, description: str) -> tuple[ModelInput, dict]:
     spec = PARAMETERS[name]
     x = values.to_numpy(dtype=float)
     n, mean = len(x), float(x.mean())
@@ -78,7 +78,7 @@ def _mean_parameter(name: str, values: pd.Series, distribution: str, description
     else:
         dist = Distribution(distribution, se=se)
     note = f"{description}: mean {mean:.3g} (SE {se:.2g}) over {n:,} children"
-    parameter = Parameter(name=name, label=spec.label, kind=spec.kind, value=mean, unit=spec.unit, price_year=None,
+    parameter = ModelInput(name=name, label=spec.label, kind=spec.kind, value=mean, unit=spec.unit, price_year=None,
                           distribution=dist, source=None, note=note, origin="records")
     return parameter, {"input": spec.label, "unit": spec.unit, "n": n, "mean": mean, "se": se,
                        "distribution": dist.describe()}

@@ -10,7 +10,7 @@ import pandas as pd
 
 from evidence.disclosure import DisclosureRule, round_counts
 from evidence.roi.analysis import Analysis, Prepared, expected_values, interval, probabilities
-from evidence.roi.assumption_set import AssumptionSet, Parameter
+from evidence.roi.assumption_set import AssumptionSet, ModelInput
 from evidence.roi.model import BAND_LABELS, BANDS, OUTPUTS, STAFF_COMPONENTS, hourly_cost
 
 
@@ -196,7 +196,7 @@ def stream_adjustment_table(assumptions: AssumptionSet) -> pd.DataFrame:
     p = assumptions.parameters
     rows = []
     for name, stream in assumptions.streams.items():
-        def value(key: str, name: str = name) -> Parameter:
+        def value(key: str, name: str = name) -> ModelInput:
             return p[f"stream.{name}.{key}"]
         rows.append({"Stream": stream.label, "Quantity": f"{value('quantity').value:g} {value('quantity').unit}",
                      "Financial proxy": f"{money(value('unit_value').value)} ({value('unit_value').unit})",

@@ -1,6 +1,6 @@
 """The one layer for "a value with a unit, a distribution and a source, or an ``illustrative``
 flag", shared by every configuration that holds external figures (ROI assumption sets,
-projection assumptions, outcome-measure defaults, survey margins):
+projection assumptions, instrument scale defaults, survey margins):
 
 * :mod:`~evidence.sourced.values`: :class:`Source`, :class:`SourcedValue`, the checks of an
   entry's source and illustrative flag, and one sampler (:func:`draw_values`);

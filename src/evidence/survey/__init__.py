@@ -1,7 +1,7 @@
 """Surveys, each defined by a project file ``config/surveys/<name>.yml``: the definition
 (:mod:`.definition`), the export dialects of survey tools (:mod:`.dialects`), cleaning a raw
-export (:mod:`.clean`), the survey measures (:mod:`.analysis`) and the report's reading of the
-definition (:mod:`.report`)."""
+export (:mod:`.clean`), the statistics (:mod:`.analysis`: weighting, headline proportions with
+intervals, answer distributions) and the report's reading of the definition (:mod:`.report`)."""
 
 from evidence.survey.analysis import (
     analysable,

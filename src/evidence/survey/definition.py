@@ -2,8 +2,8 @@
 
 A definition says what a survey export holds: its questions (with the question text, aliases
 other tools use, the answer scale and, for coded exports, the choice codes), the respondent-ID
-column, identifier columns to drop, exclusions, missing codes, headline measures and what the
-report shows. Answer scales (canonical answers, their codes and every accepted wording) are a
+column, identifier columns to drop, exclusions, missing codes, the headlines (each the share of
+valid answers in some codes of a question) and what the report shows. Answer scales (canonical answers, their codes and every accepted wording) are a
 CSV file beside the definition (``scales:``), editable by the user. Both are checked on load:
 an error names the file, the line, the key and what is allowed (see ``config/surveys/README.md``).
 """

@@ -1,6 +1,6 @@
 """What a survey's report shows, read from its definition (the ``report:`` section of
 ``config/surveys/<name>.yml``): the agreement statements to chart, the columns to break the
-headline measures down by, the multi-select questions to count, and the comment boxes whose
+headlines down by, the multi-select questions to count, and the comment boxes whose
 answers are counted (never shown: free text stays out of published reports)."""
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ SHIPPED_SCALES = Path("config/surveys/answer_scales.csv")  # from the project ro
 KNOWN_SCALES = {"fft": "the Friends and Family Test", "agree5": "agreement (strongly disagree .. strongly agree)",
                 "frequency5": "frequency (never .. always)",
                 "satisfaction5": "satisfaction (very dissatisfied .. very satisfied)", "yes_no": "yes / no"}
-#: Positive answers of a known scale, proposed as a headline measure (scale codes).
+#: Positive answers of a known scale, proposed as a headline (scale codes).
 POSITIVE_CODES = {"fft": [1, 2], "agree5": [4, 5], "satisfaction5": [4, 5]}
 MISSING_WORDINGS = ["", "prefer not to say", "n/a"]
 #: Answers that usually mean "no answer": proposed as missing codes where a scale does not hold them.

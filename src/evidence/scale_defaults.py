@@ -1,9 +1,14 @@
-"""Outcome-measure defaults (``config/outcomes/measures.yml``): reliability, minimal important
-change and clinical cut-off for each instrument scale, each a
-:class:`~evidence.sourced.SourcedValue` with a source or flagged illustrative, checked on load.
-A figure attributed to a publication whose passage could not be read is flagged illustrative,
-keeps that publication as its source, and its note says it is unconfirmed;
-:meth:`~evidence.sourced.SourcedValue.describe` gives the source and the note."""
+"""The defaults of each instrument scale (``config/outcomes/measures.yml``): whether higher is
+better, and the reliability, minimal important change and clinical cut-off used unless a
+report's parameters say otherwise, each a :class:`~evidence.sourced.SourcedValue` with a source
+or flagged illustrative, checked on load. A figure attributed to a publication whose passage
+could not be read is flagged illustrative, keeps that publication as its source, and its note
+says it is unconfirmed; :meth:`~evidence.sourced.SourcedValue.describe` gives the source and
+the note.
+
+The file keeps the field's name for questionnaires, "outcome measures"; in the code an outcome
+measure is an instrument (:mod:`evidence.instruments`) and one of its scores a scale, and
+"measure" means an effect measure (:mod:`evidence.synthesis.effects`)."""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from evidence.sourced import (
     text_source,
 )
 
-MEASURES_FILE = Path("config/outcomes/measures.yml")
+DEFAULTS_FILE = Path("config/outcomes/measures.yml")
 FIELDS = ("reliability", "mic", "clinical_cutoff")
 ENTRY_KEYS = {"higher_is_better", *FIELDS}
 #: An item: its value and a source (with an optional note), or illustrative: true with a note
@@ -31,7 +36,9 @@ ITEM_KEYS = {"value", "source", "illustrative", "note"}
 
 
 @dataclass(frozen=True)
-class MeasureDefaults:
+class ScaleDefaults:
+    """The defaults of one ``instrument/scale`` entry."""
+
     instrument: str
     scale: str
     higher_is_better: bool
@@ -40,7 +47,7 @@ class MeasureDefaults:
     clinical_cutoff: SourcedValue
 
 
-def measure_defaults(instrument: str, scale: str, path: str | Path = MEASURES_FILE) -> MeasureDefaults:
+def scale_defaults(instrument: str, scale: str, path: str | Path = DEFAULTS_FILE) -> ScaleDefaults:
     """Defaults for ``instrument/scale``; every value must carry a source or ``illustrative: true``.
     Every problem in the entry is listed in one ConfigError naming file, line, key and value."""
     path = resolve(path)
@@ -64,7 +71,7 @@ def measure_defaults(instrument: str, scale: str, path: str | Path = MEASURES_FI
         problems.add((key, "reliability", "value"), reliability.value, "a reliability must lie in [0, 1)")
     problems.raise_if_any(f"the defaults for {key}", "Fix these entries (see the comments at the top of "
                           f"{display_path(path)}) and run again.")
-    return MeasureDefaults(instrument, scale, entry["higher_is_better"], **values)
+    return ScaleDefaults(instrument, scale, entry["higher_is_better"], **values)
 
 
 def _item(item: object, where: tuple[str, ...], problems: Problems) -> SourcedValue | None:

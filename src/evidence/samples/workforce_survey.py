@@ -1,7 +1,6 @@
-"""Deterministic synthetic sample data, shaped like the real exports.
+"""The synthetic workforce survey of children's OT staff, as a deterministic online-survey export.
 
-SYNTHETIC: nothing here describes a real person or a real survey response. The workforce
-survey sample imitates an online-survey export (Qualtrics-style: three header rows, answers as
+SYNTHETIC: nothing here describes a real person or a real survey response. The sample imitates an online-survey export (Qualtrics-style: three header rows, answers as
 label text with inconsistent case and stray spaces, missing codes, a multi-select column, free
 text, timestamps, and the direct identifiers a real export carries) so that the ingest path is
 exercised as it will be on real data. The headline proportions are calibrated to the published
@@ -24,10 +23,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evidence.privacy import nhs_number_is_valid
+from evidence.samples.fiction import (
+    FIRST_NAMES,
+    POSTCODE_AREAS,
+    SURNAMES,
+    messy_labels,
+    nhs_test_number,
+    weighted_choice,
+)
 from evidence.survey.definition import SurveyDefinition, workforce_survey
 
-SAMPLE_SEED = 20250922  # the date the survey results were published, as a memorable seed
+SEED = 20250922  # the date the survey results were published, as a memorable seed
 SAMPLE_FILE = "workforce_survey_2025_synthetic.csv"
 RESPONDENTS = 675
 DUPLICATE_SUBMISSIONS = 3
@@ -61,15 +67,6 @@ SETTING_EFFECTS = {
 NATION_EFFECTS = {"Wales": 0.2, "Scotland": -0.15, "Northern Ireland": 0.25}
 SECTOR_EFFECTS = {"Independent sector": -0.7, "Charity or third sector": -0.3}
 
-FIRST_NAMES = ["Aisha", "Bethan", "Callum", "Chloe", "Dafydd", "Eilidh", "Emma", "Fatima",
-               "Grace", "Hannah", "Imogen", "Jasmine", "Kirsty", "Laura", "Megan", "Niamh",
-               "Olivia", "Priya", "Rhiannon", "Sarah", "Siobhan", "Sophie", "Tomasz", "Zara",
-               "Ciaran", "Gareth", "Ruth", "Helen", "Joanne", "Amira"]
-SURNAMES = ["Ahmed", "Bell", "Campbell", "Davies", "Evans", "Fraser", "Gallagher", "Hughes",
-            "Iqbal", "Jones", "Kaur", "Kowalski", "Lewis", "MacLeod", "Morgan", "Murphy",
-            "Nowak", "O'Neill", "Patel", "Quinn", "Roberts", "Singh", "Stewart", "Thomas",
-            "Walsh", "Williams", "Wilson", "Okafor", "Boateng", "Reid"]
-POSTCODE_AREAS = ["B", "BS", "BT", "CF", "EH", "G", "L", "LS", "M", "NE", "NG", "S", "SA", "SW"]
 COMMENTS = [
     "Referrals have risen sharply and we cannot keep up.",
     "We have had two vacancies for over a year.",
@@ -94,23 +91,6 @@ IDENTIFYING_COMMENTS = [
     "Our base is at {postcode} and parking is impossible.",
     "A child born {dob} is still waiting for assessment.",
 ]
-OTHER_MISSING = ["", "Prefer not to say", "99"]
-
-
-def _choice(rng: np.random.Generator, options: dict[str, float], size: int) -> np.ndarray:
-    p = np.array(list(options.values()))
-    return rng.choice(np.array(list(options), dtype=object), size=size, p=p / p.sum())
-
-
-def _messy(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
-    """Inconsistent case and stray whitespace, as respondents' exports have."""
-    out = labels.astype(object).copy()
-    draw = rng.random(len(out))
-    lower, upper, spaced = draw < 0.10, (draw >= 0.10) & (draw < 0.14), (draw >= 0.14) & (draw < 0.22)
-    out[lower] = [s.lower() for s in out[lower]]
-    out[upper] = [s.upper() for s in out[upper]]
-    out[spaced] = [f" {s}  " for s in out[spaced]]
-    return out
 
 
 def _top_k(rng: np.random.Generator, logits: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
@@ -122,13 +102,6 @@ def _top_k(rng: np.random.Generator, logits: np.ndarray, eligible: np.ndarray, k
     return chosen
 
 
-def _nhs_test_number(rng: np.random.Generator) -> str:
-    while True:
-        digits = "999" + "".join(map(str, rng.integers(0, 10, 7)))
-        if nhs_number_is_valid(digits):
-            return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-
-
 def _postcode(rng: np.random.Generator) -> str:
     letters = "ABDEFGHJLNPQRSTUWXYZ"
     area = POSTCODE_AREAS[rng.integers(len(POSTCODE_AREAS))]
@@ -136,15 +109,15 @@ def _postcode(rng: np.random.Generator) -> str:
             f"{letters[rng.integers(len(letters))]}{letters[rng.integers(len(letters))]}")
 
 
-def workforce_survey_frame(seed: int = SAMPLE_SEED, definition: SurveyDefinition | None = None) -> pd.DataFrame:
+def workforce_survey_frame(seed: int = SEED, definition: SurveyDefinition | None = None) -> pd.DataFrame:
     """The synthetic survey export as a DataFrame of text, column names as in the export."""
     definition = definition or workforce_survey()
     rng = np.random.default_rng(seed)
     n = RESPONDENTS
-    nation = _choice(rng, NATIONS, n)
-    sector = _choice(rng, SECTORS, n)
-    setting = _choice(rng, SETTINGS, n)
-    band = _choice(rng, BANDS, n)
+    nation = weighted_choice(rng, NATIONS, n)
+    sector = weighted_choice(rng, SECTORS, n)
+    setting = weighted_choice(rng, SETTINGS, n)
+    band = weighted_choice(rng, BANDS, n)
     independent = np.isin(sector, ["Independent sector", "Charity or third sector"])
     band[independent & (rng.random(n) < 0.55)] = "Not on Agenda for Change"
     base_years = {"Band 5": 2, "Band 6": 6, "Band 7": 12, "Band 8a or above": 18,
@@ -176,7 +149,7 @@ def workforce_survey_frame(seed: int = SAMPLE_SEED, definition: SurveyDefinition
         else:  # the headline is the "No" answer
             label = np.where(positive, "No", "Yes").astype(object)
             codes = ["", "Don't know", "Don't know", "Prefer not to say"]
-        label = _messy(rng, label)
+        label = messy_labels(rng, label)
         label[missing] = rng.choice(np.array(codes, dtype=object), size=int(missing.sum()))
         answers[columns[column]["source"]] = label
 
@@ -204,7 +177,7 @@ def workforce_survey_frame(seed: int = SAMPLE_SEED, definition: SurveyDefinition
         comments[i] = template.format(
             phone=f"07700 900{rng.integers(0, 1000):03d}", email=email[i],
             title_name=f"Dr {SURNAMES[rng.integers(len(SURNAMES))]}", full_name=full_name[i],
-            nhs=_nhs_test_number(rng), postcode=_postcode(rng),
+            nhs=nhs_test_number(rng), postcode=_postcode(rng),
             dob=f"{rng.integers(1, 29):02d}/{rng.integers(1, 13):02d}/{rng.integers(2010, 2022)}",
         )
 
@@ -224,9 +197,9 @@ def workforce_survey_frame(seed: int = SAMPLE_SEED, definition: SurveyDefinition
         "ResponseId": _response_ids(rng, n + DUPLICATE_SUBMISSIONS + NO_CONSENT + UNFINISHED)[:n],
         "RecipientName": full_name,
         "RecipientEmail": email,
-        "Consent": _messy(rng, np.full(n, "Yes", dtype=object)),
-        "Q1": _messy(rng, nation), "Q2": _messy(rng, sector), "Q3": _messy(rng, setting),
-        "Q4": _messy(rng, band),
+        "Consent": messy_labels(rng, np.full(n, "Yes", dtype=object)),
+        "Q1": messy_labels(rng, nation), "Q2": messy_labels(rng, sector), "Q3": messy_labels(rng, setting),
+        "Q4": messy_labels(rng, band),
         **answers,
         "Q9": pressures, "Q10": years_text, "Q11": comments,
         "Postcode": [_postcode(rng) for _ in range(n)],
@@ -289,81 +262,9 @@ def export_csv_bytes(frame: pd.DataFrame, definition: SurveyDefinition | None = 
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def write_sample(folder: str | Path, seed: int = SAMPLE_SEED) -> Path:
+def write_sample(folder: str | Path, seed: int = SEED) -> Path:
     """Write the synthetic workforce-survey export into ``folder``; return its path."""
     path = Path(folder) / SAMPLE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(export_csv_bytes(workforce_survey_frame(seed)))
-    return path
-
-
-# --- the parent/carer experience survey ------------------------------------------------------
-
-PARENT_SAMPLE_FILE = "parent_experience_2025_synthetic.csv"
-PARENT_SEED = 20250401
-PARENT_RESPONDENTS = 240
-#: Illustrative (invented) shares of the Friends and Family Test answers.
-PARENT_FFT = {"Very good": 0.58, "Good": 0.25, "Neither good nor poor": 0.06, "Poor": 0.04,
-              "Very poor": 0.02, "Don't know": 0.05}
-PARENT_SETTINGS = {"Clinic": 0.5, "School": 0.35, "Home": 0.15}
-#: Illustrative log-odds of agreeing with each statement, and how much a better overall
-#: rating raises it (invented, for texture).
-PARENT_STATEMENTS = {"Q3": 0.6, "Q4": 0.2, "Q5": 0.0, "Q6": -0.5, "Q7": 0.3}
-PARENT_COMMENTS = [
-    "The therapist was brilliant with my son.",
-    "We waited a long time for the first appointment.",
-    "The exercises were easy to fit into our day.",
-    "School sessions meant I could not see what was done.",
-    "More appointments after school would help working parents.",
-    "My daughter now dresses herself, which we never expected.",
-    "Clear advice and a friendly team.",
-    "Parking at the clinic is difficult.",
-]
-
-
-def parent_experience_frame(seed: int = PARENT_SEED) -> pd.DataFrame:
-    """The synthetic parent/carer experience survey of a children's OT service, as a Google
-    Forms export (Timestamp, questions; no respondent ID), a DataLabel column marking it
-    synthetic. SYNTHETIC: every answer is drawn at random from the invented shares above."""
-    rng = np.random.default_rng(seed)
-    n = PARENT_RESPONDENTS
-    fft = _choice(rng, PARENT_FFT, n)
-    rating = pd.Series(fft).map({"Very good": 2.0, "Good": 1.0, "Neither good nor poor": 0.0, "Poor": -1.5,
-                                 "Very poor": -2.5, "Don't know": 0.0}).to_numpy()
-    answers = {}
-    for column, base in PARENT_STATEMENTS.items():
-        logit = base + 0.6 * rating + rng.normal(0, 0.7, n)
-        level = np.digitize(logit, [-1.6, -0.7, 0.1, 1.5])  # 0..4: strongly disagree..strongly agree
-        labels = np.array(["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-                           "Strongly agree"], dtype=object)[level]
-        labels[rng.random(n) < 0.03] = ""
-        answers[column] = _messy(rng, labels)
-    comments = np.full(n, "", dtype=object)
-    commenting = rng.random(n) < 0.35
-    comments[commenting] = rng.choice(np.array(PARENT_COMMENTS, dtype=object), int(commenting.sum()))
-    for i in np.flatnonzero(commenting)[::25]:  # identifiers typed into comments, as real ones have
-        comments[i] = f"Please call me on 07700 900{rng.integers(0, 1000):03d} about the waiting time."
-    stamp = (pd.Timestamp("2025-04-01 09:00:00")
-             + pd.to_timedelta(np.sort(rng.integers(0, 364 * 24 * 3600, n)), unit="s"))
-    return pd.DataFrame({
-        "Timestamp": stamp.strftime("%d/%m/%Y %H:%M:%S"),
-        "Overall, how was your experience of our service?": _messy(rng, fft),
-        "Where did your child's sessions mostly take place?": _messy(rng, _choice(rng, PARENT_SETTINGS, n)),
-        "The therapist listened to me and my child.": answers["Q3"],
-        "I was involved in decisions about my child's therapy.": answers["Q4"],
-        "The advice I was given was easy to use at home.": answers["Q5"],
-        "We were offered appointments at times that suited us.": answers["Q6"],
-        "Therapy has helped my child with everyday activities.": answers["Q7"],
-        "Is there anything else you would like to tell us about our service?": comments,
-        "DataLabel": "SYNTHETIC",
-    })
-
-
-def write_parent_sample(folder: str | Path, seed: int = PARENT_SEED) -> Path:
-    """Write the synthetic parent-experience export (Google Forms CSV) into ``folder``."""
-    path = Path(folder) / PARENT_SAMPLE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.StringIO()
-    parent_experience_frame(seed).to_csv(buffer, index=False, lineterminator="\r\n")
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
     return path

@@ -21,8 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evidence.privacy import nhs_number_is_valid
-from evidence.synthetic import FIRST_NAMES, POSTCODE_AREAS, SURNAMES
+from evidence.samples.fiction import (
+    FIRST_NAMES,
+    POSTCODE_AREAS,
+    SURNAMES,
+    nhs_test_number,
+    weighted_choice,
+)
 
 SEED = 20240401  # the redesign date, as a memorable seed
 FOLDER = "outcomes_2025_synthetic"
@@ -55,12 +60,9 @@ IDENTIFYING_PREM = ["Please call me on {phone} about the chair.", "{name} was br
 ITEMS = 30
 
 
-def _choice(rng, options: dict, size: int) -> np.ndarray:
-    p = np.array(list(options.values()), dtype=float)
-    return rng.choice(np.array(list(options), dtype=object), size=size, p=p / p.sum())
-
-
-def _messy(rng, labels: np.ndarray) -> np.ndarray:
+def _messy(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
+    """Label text as a record system's free entry leaves it: 8% lower case, 6% with a trailing
+    space (milder than a survey export's, :func:`~evidence.samples.fiction.messy_labels`)."""
     out = labels.astype(object).copy()
     draw = rng.random(len(out))
     out[draw < 0.08] = [s.lower() for s in out[draw < 0.08]]
@@ -73,22 +75,21 @@ def _uk_date(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(pd.Series(dates).dt.strftime("%d/%m/%Y").fillna(""), dtype=object)
 
 
-def _nhs_numbers(rng, n: int) -> list[str]:
-    out: list[str] = []
+def _nhs_numbers(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` different NHS numbers from the never-issued 999 range."""
+    out: dict[str, None] = {}
     while len(out) < n:
-        digits = "999" + "".join(map(str, rng.integers(0, 10, 7)))
-        if nhs_number_is_valid(digits) and digits not in out:
-            out.append(digits)
-    return [f"{d[:3]} {d[3:6]} {d[6:]}" for d in out]
+        out[nhs_test_number(rng)] = None
+    return list(out)
 
 
 def outcome_frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     """The three synthetic extracts as DataFrames of text: episodes, assessments, prems."""
     rng = np.random.default_rng(seed)
     n = EPISODES
-    service = _choice(rng, {k: v[0] for k, v in SERVICES.items()}, n)
-    need = _choice(rng, NEEDS, n)
-    tier = _choice(rng, TIERS, n)
+    service = weighted_choice(rng, {k: v[0] for k, v in SERVICES.items()}, n)
+    need = weighted_choice(rng, NEEDS, n)
+    tier = weighted_choice(rng, TIERS, n)
     referral = pd.Timestamp("2023-01-02") + pd.to_timedelta(rng.integers(0, 820, n), unit="D")
     age = rng.integers(2, 18, n)
     birth = referral - pd.to_timedelta(age * 365.25 + rng.integers(0, 365, n), unit="D")

@@ -1,6 +1,6 @@
-"""Deterministic SYNTHETIC per-service outcome effects, shaped like the per-service results
-the outcomes analysis will produce, so the per-service synthesis report can run before it
-exists.
+"""Deterministic SYNTHETIC per-service outcome effects: an evidence table of 16 invented
+services in four nations, more than the four services of the outcome sample give, so the
+per-service synthesis report can show subgroups by nation.
 
 SYNTHETIC: no row describes a real service or child. Each invented service has a number of
 children seen, and the mean change (post minus pre) in an invented 0-10 goal-performance score
@@ -19,8 +19,8 @@ import pandas as pd
 
 from evidence.files import neutralise_formulas
 
-SERVICE_SEED = 20250401
-SERVICE_FILE = "service_outcome_effects_synthetic.csv"
+SEED = 20250401
+SAMPLE_FILE = "service_outcome_effects_synthetic.csv"
 #: Services per nation (invented).
 SERVICES_PER_NATION = {"England": 9, "Scotland": 3, "Wales": 2, "Northern Ireland": 2}
 SETTINGS = ["Community", "School", "CAMHS", "Acute hospital", "Early years"]
@@ -29,7 +29,7 @@ MEAN_CHANGE, BETWEEN_SD, CHILD_SD = 2.0, 0.5, 2.4
 NATION_SHIFT = {"England": 0.0, "Scotland": 0.3, "Wales": -0.2, "Northern Ireland": 0.1}
 
 
-def service_effects_frame(seed: int = SERVICE_SEED) -> pd.DataFrame:
+def service_effects_frame(seed: int = SEED) -> pd.DataFrame:
     """The synthetic per-service effects table (text columns as written to CSV)."""
     rng = np.random.default_rng(seed)
     nation = np.repeat(list(SERVICES_PER_NATION), list(SERVICES_PER_NATION.values()))
@@ -53,9 +53,9 @@ def service_effects_frame(seed: int = SERVICE_SEED) -> pd.DataFrame:
     })
 
 
-def write_service_effects(folder: str | Path, seed: int = SERVICE_SEED) -> Path:
+def write_sample(folder: str | Path, seed: int = SEED) -> Path:
     """Write the synthetic per-service effects CSV into ``folder``; return its path."""
-    path = Path(folder) / SERVICE_FILE
+    path = Path(folder) / SAMPLE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     # A stand-in for a received evidence table (an input, as written by hand or a spreadsheet):
     # formulas neutralised, but quoted only where needed, so its bytes stay as they were.
