@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from evidence.reporting import findings
-from evidence.reporting.batch import load_config
 from evidence.reporting.findings import FindingError, Results, extract, finding_for_job
 from evidence.reporting.frontpage import render_front_page, render_run_log
+from evidence.reporting.jobs import load_config
 
 from .conftest import ROOT
 from .front_page_numbers import check_front_page_numbers, shown_number
