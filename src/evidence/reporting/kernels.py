@@ -2,9 +2,9 @@
 
 Every job runs in a kernel of its own (jobs never share interpreter state). A worker that runs
 many jobs can *pre-start* the next job's kernel while the current job runs (a kernel pool of
-size one). A kernel's start-up (about 0.55 s, 0.33 s of it CPU: imports, then handshakes) is
-then hidden on a spare core, and its waiting is hidden even without one: 8 reports took 6%
-less time on 1 core and 5% less with 2 workers on 2 cores (``benchmarks/bench_batch.py``).
+size one). A kernel's start-up (imports, then handshakes, partly spent waiting) is then hidden
+on a spare core, and its waiting is hidden even without one (``benchmarks/bench_batch.py``
+measures the gain).
 
 papermill normally starts and stops its own kernel; the engine that runs a notebook on a
 kernel started here is :mod:`evidence.reporting.engine`.
@@ -67,9 +67,8 @@ class KernelSource:
         """A kernel manager on Unix-domain sockets where the system has them. Over TCP, each
         kernel's ports are picked free and released before the kernel binds them, so two
         kernels starting at once (parallel workers, pre-starting) can pick the same port: the
-        kernel then never answers and the job waits out the start timeout (seen here once:
-        125 s for a 2 s report). A socket file in a folder of this worker's own cannot collide;
-        the kernel's connection file is kept there too.
+        kernel then never answers and the job waits out the start timeout. A socket file in a
+        folder of this worker's own cannot collide; the kernel's connection file is kept there too.
         The folder is beside ``pid_file`` (the batch removes that folder even when it kills the
         worker), else a new temporary one; either way short, as a socket path must fit in
         about 100 bytes."""
