@@ -1,8 +1,9 @@
-"""The batch's identifier audit of the processed data, run in a thread beside the jobs.
+"""The batch's identifier audit of the processed and derived data, run in a thread beside the jobs.
 
-The scan of the processed data does not depend on the reports, so it runs while they do, at
-the lowest CPU priority (it takes only time the jobs leave idle); at the end of the run
-:meth:`ProcessedAudit.findings` scans the processed data and the reports (:func:`evidence.audit.scan`).
+The scan of the processed data (and the tables derived from it, ``data/interim``) does not
+depend on the reports, so it runs while they do, at the lowest CPU priority (it takes only time
+the jobs leave idle); at the end of the run :meth:`ProcessedAudit.findings` scans them and the
+reports (:func:`evidence.audit.scan`).
 """
 
 from __future__ import annotations
@@ -26,14 +27,15 @@ def _yield_cpu_to_jobs() -> None:
 
 
 class ProcessedAudit(threading.Thread):
-    """The audit's scan of the processed data, in a thread while the jobs run (it does not
-    depend on them). :meth:`findings` then scans the processed data and the outputs: files
-    found clean and unchanged since (the thread's, and earlier runs', remembered in
-    ``.state``) are not read again, so a change to the processed data meanwhile is still seen."""
+    """The audit's scan of the processed data and of the tables derived from it (``interim``),
+    in a thread while the jobs run (it does not depend on them). :meth:`findings` then scans
+    them and the outputs: files found clean and unchanged since (the thread's, and earlier
+    runs', remembered in ``.state``) are not read again, so a change to the data meanwhile is
+    still seen."""
 
-    def __init__(self, processed: Path, out_dir: Path) -> None:
+    def __init__(self, processed: Path, interim: Path, out_dir: Path) -> None:
         super().__init__(daemon=True)
-        self.processed = processed
+        self.processed, self.interim = processed, interim
         self.error: BaseException | None = None
         self.memory = out_dir / STATE_FOLDER / "audit_clean_files.json"
         self.clean_files = json.loads(self.memory.read_text(encoding="utf-8")) if self.memory.is_file() else {}
@@ -43,16 +45,20 @@ class ProcessedAudit(threading.Thread):
 
         _yield_cpu_to_jobs()
         try:
-            audit.scan([self.processed], audit.raw_identifier_values(self.processed), self.clean_files)
+            audit.scan([self.processed, self.interim], audit.raw_identifier_values(self.processed), self.clean_files)
         except BaseException as error:  # raised again by findings(), in the batch's thread
             self.error = error
 
     def findings(self, out_dir: Path) -> list:
-        """Every finding in the processed data and ``out_dir`` (see :func:`audit.scan`)."""
+        """Every finding in the processed and derived data and ``out_dir`` (see :func:`audit.scan`)."""
         from evidence import audit
 
         if self.error is not None:
             raise self.error
-        found = audit.scan([self.processed, out_dir], audit.raw_identifier_values(self.processed), self.clean_files)
+        found = audit.scan(self.folders(out_dir), audit.raw_identifier_values(self.processed), self.clean_files)
         write_text_atomic(self.memory, json.dumps(self.clean_files, indent=1, sort_keys=True))
         return found
+
+    def folders(self, out_dir: Path) -> list[Path]:
+        """The folders :meth:`findings` scans."""
+        return [self.processed, self.interim, out_dir]

@@ -38,7 +38,7 @@ from typing import Any
 
 from evidence import provenance
 from evidence.errors import ConfigError
-from evidence.paths import display_path, project_root, resolve
+from evidence.paths import INTERIM, PROCESSED, REPORTS, display_path, project_root, resolve
 from evidence.reporting import console, job_results
 from evidence.reporting.background_audit import ProcessedAudit
 from evidence.reporting.cluster import (
@@ -105,7 +105,7 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
     are also printed as one PDF, ``annual_report.pdf``."""
     started = time.perf_counter()
     config = load_config(config_path)
-    out_dir = resolve(out) if out else project_root() / "reports" / str(config.year)
+    out_dir = resolve(out) if out else project_root() / REPORTS / str(config.year)
     workers = workers or available_cores()
     _check_options(workers=(workers, 1), timeout=(timeout, 1e-9), worker_wait=(worker_wait, 0),
                    connect_timeout=(connect_timeout, 1e-9))
@@ -150,8 +150,8 @@ def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRun
         "workers": runner.workers, "scheduler": scheduler, "seconds": None, "audit": None}
     log = RunLog(out_dir, config, info, results, pdf=pdf)
     log.write()
-    processed_audit = ProcessedAudit(project_root() / "data" / "processed", out_dir)
-    processed_audit.start()  # reads and scans the processed data while the jobs run
+    processed_audit = ProcessedAudit(project_root() / PROCESSED, project_root() / INTERIM, out_dir)
+    processed_audit.start()  # reads and scans the processed and derived data while the jobs run
     if stop.received is None:  # a signal while connecting or fingerprinting: run nothing
         runner.submit({name: job_spec(p.job, config, out_dir, timeout, retries, staging=run.staging)
                        for name, p in pending.items()}, run.run_id)
@@ -201,10 +201,10 @@ def _collect(run: RunFolder, runner: LocalRunner | DaskRunner, stop: StopSignals
 
 
 def _finish_audit(processed_audit: ProcessedAudit, out_dir: Path, stop: StopSignals, info: dict[str, Any]) -> list[str]:
-    """Wait for the processed data's scan, scan the reports, and note both in the run log."""
+    """Wait for the data's scan, scan the reports, and note what was scanned in the run log."""
     while processed_audit.is_alive() and stop.received is None:
         processed_audit.join(POLL_SECONDS)
     leaks = [str(f) for f in processed_audit.findings(out_dir)]
-    info.update(state="finished", audit={"scanned": [display_path(processed_audit.processed), display_path(out_dir)],
+    info.update(state="finished", audit={"scanned": [display_path(f) for f in processed_audit.folders(out_dir)],
                                          "findings": leaks})
     return leaks

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.files import sha256_file, sha256_text
-from evidence.paths import project_root, resolve
+from evidence.paths import CONFIG, PUBLISHED, project_root, resolve
 from evidence.reporting.jobs import BatchConfig, Job, effective_parameters
 
 STATE_FOLDER = ".state"
@@ -48,8 +48,8 @@ def job_fingerprint(job: Job, config: BatchConfig) -> dict[str, str]:
                 named.append(path)
             elif path.is_dir():
                 named.extend(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-    config_files = [p for p in (root / "config").rglob("*") if p.is_file() and p.resolve() != config.path.resolve()]
-    published = list((root / "data" / "raw" / "published").glob("*"))
+    config_files = [p for p in (root / CONFIG).rglob("*") if p.is_file() and p.resolve() != config.path.resolve()]
+    published = list((root / PUBLISHED).glob("*"))
     return {
         "notebook": sha256_file(job.notebook),
         "parameters": sha256_text(json.dumps(parameters, sort_keys=True, default=str)),
