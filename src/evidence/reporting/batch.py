@@ -140,6 +140,7 @@ def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRun
     for job in config.jobs:
         reason, fingerprint, state = why_run(job, config, out_dir, force)
         if reason is None:
+            assert state is not None  # only a job with a recorded success is skipped
             results[job.name] = job_results.skipped(job, state)
         else:
             pending[job.name] = PendingJob(job, reason, fingerprint, state)
@@ -187,7 +188,7 @@ def _collect(run: RunFolder, runner: LocalRunner | DaskRunner, stop: StopSignals
     while pending and stop.received is None:
         for name, outcome in runner.poll(POLL_SECONDS):
             results[name] = job_results.record(run, pending.pop(name), outcome)
-            log.write(now=False)
+            log.write_if_due()
             bar.set_postfix_str(name)
             bar.update(1)
         problem = runner.problem()

@@ -84,12 +84,13 @@ class RunLog:
         self.out_dir, self.config, self.run, self.results, self.pdf = out_dir, config, run, results, pdf
         self.written_at, self.took = 0.0, 0.0
 
-    def write(self, now: bool = True, final: bool = False) -> Path | None:
-        """Write the log (see :func:`write_run_log`) and return the index's path; with ``now``
-        false, only if the last write is old enough (:data:`LOG_INTERVAL_SECONDS`), else None."""
-        since = time.monotonic() - self.written_at
-        if not now and since < max(LOG_INTERVAL_SECONDS, self.took / LOG_TIME_SHARE):
-            return None
+    def write_if_due(self) -> None:
+        """Write the log if the last write is old enough (:data:`LOG_INTERVAL_SECONDS`)."""
+        if time.monotonic() - self.written_at >= max(LOG_INTERVAL_SECONDS, self.took / LOG_TIME_SHARE):
+            self.write()
+
+    def write(self, final: bool = False) -> Path:
+        """Write the log now (see :func:`write_run_log`); returns the index's path."""
         start = time.monotonic()
         index = write_run_log(self.out_dir, self.config, self.run, [self.results[job.name] for job in self.config.jobs],
                               final=final, pdf=self.pdf)
