@@ -8,8 +8,8 @@ STAMP  := $(VENV)/.installed
 SAMPLE := data/raw/sample/workforce_survey_2025_synthetic.csv
 PARENT_SAMPLE := data/raw/sample/parent_experience_2025_synthetic.csv
 OUTCOMES_SAMPLE := data/raw/sample/outcomes_2025_synthetic
-PROCESSED := data/processed/workforce_survey.parquet data/processed/parent_experience.parquet data/processed/outcomes.manifest.json \
-             data/processed/outcomes_service_effects.csv
+PROCESSED := data/processed/workforce_survey.parquet data/processed/parent_experience.parquet data/processed/outcomes.manifest.json
+DERIVED := data/interim/outcomes_service_effects.csv
 CONFIG ?= config/annual_report.yml
 
 .DEFAULT_GOAL := help
@@ -39,10 +39,10 @@ data/processed/parent_experience.parquet: $(PARENT_SAMPLE) config/surveys/parent
 data/processed/outcomes.manifest.json: $(wildcard $(OUTCOMES_SAMPLE)/*) $(STAMP) $(INGEST_CODE)
 	$(BIN)/evidence ingest outcomes $(OUTCOMES_SAMPLE) --out data/processed
 
-data/processed/outcomes_service_effects.csv: data/processed/outcomes.manifest.json
-	$(BIN)/evidence derive service-effects --processed data/processed
+data/interim/outcomes_service_effects.csv: data/processed/outcomes.manifest.json
+	$(BIN)/evidence derive service-effects --processed data/processed --out data/interim
 
-ingest: $(PROCESSED) ## Ingest the shipped sample data into data/processed
+ingest: $(PROCESSED) $(DERIVED) ## Ingest the shipped sample data into data/processed, derive data/interim
 
 report: setup ingest ## Produce the annual report on the sample data: reports/<year>/index.html
 	$(BIN)/evidence run $(CONFIG)
@@ -77,4 +77,4 @@ sample: setup ## Regenerate the synthetic sample data (identical bytes unless th
 	$(BIN)/evidence sample --out data/raw/sample
 
 clean: ## Remove the environment and everything generated
-	rm -rf $(VENV) data/processed/* reports/* .pytest_cache
+	rm -rf $(VENV) data/processed/* data/interim/* reports/* .pytest_cache

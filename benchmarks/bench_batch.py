@@ -47,14 +47,10 @@ import nbformat
 import yaml
 
 from evidence.paths import project_root
-from evidence.reporting.batch import (
-    RESULTS_PARAMETER,
-    available_cores,
-    job_spec,
-    load_config,
-    run_batch,
-)
+from evidence.reporting.batch import available_cores, run_batch
 from evidence.reporting.cluster import execute_job_isolated
+from evidence.reporting.execute import job_spec
+from evidence.reporting.jobs import RESULTS_PARAMETER, load_config
 from evidence.reporting.parameters import read_parameters
 
 NOTEBOOK = "notebooks/workforce_survey.ipynb"

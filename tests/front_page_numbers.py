@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from evidence.reporting.findings import resolve_pointer
+from evidence.reporting.results_file import resolve_pointer
 
 #: The one number a sentence may carry as plain text: the 95% level of intervals whose notebook
 #: (survey: Wilson; outcomes: t; ROI: Monte Carlo percentiles) fixes it at 95% without saving it.

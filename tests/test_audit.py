@@ -83,7 +83,10 @@ def test_audit_command(tmp_path, ingested):
     processed, _ = ingested
     reports = tmp_path / "reports"
     reports.mkdir()
-    run = [sys.executable, "-m", "evidence.cli", "audit", "--processed", str(processed), "--reports", str(reports)]
+    interim = tmp_path / "interim"
+    interim.mkdir()
+    run = [sys.executable, "-m", "evidence.cli", "audit", "--processed", str(processed), "--interim", str(interim),
+           "--reports", str(reports)]
     clean = subprocess.run(run, capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
     (reports / "leak.html").write_text("<p>Jasmine Ahmed</p><p>call 07700 900489</p>")
@@ -91,3 +94,7 @@ def test_audit_command(tmp_path, ingested):
     assert leaked.returncode == 2 and "Traceback" not in leaked.stderr
     assert "07700 900489" in leaked.stderr
     assert "raw identifier value: ...Jasmine Ahmed" in leaked.stderr  # a respondent's name in the raw export
+    (reports / "leak.html").unlink()
+    (interim / "derived.csv").write_text("service,note\nRiverside,ask Jasmine Ahmed on 07700 900489\n")
+    derived = subprocess.run(run, capture_output=True, text=True)
+    assert derived.returncode == 2 and "07700 900489" in derived.stderr  # derived tables are audited too

@@ -213,6 +213,7 @@ def test_derived_service_effects_escape_a_formula_in_a_service_name(tmp_path):
     (extract / "episodes.csv").write_text(episodes.replace("Riverside Schools OT", quoted),
                                           encoding="utf-8", newline="")
     ingest_outcomes(extract, tmp_path / "out", environ={})
-    assert cli.main(["derive", "service-effects", "--processed", str(tmp_path / "out")]) == 0
-    text = (tmp_path / "out" / "outcomes_service_effects.csv").read_text(encoding="utf-8")
+    assert cli.main(["derive", "service-effects", "--processed", str(tmp_path / "out"),
+                     "--out", str(tmp_path / "interim")]) == 0
+    text = (tmp_path / "interim" / "outcomes_service_effects.csv").read_text(encoding="utf-8")
     _assert_escaped(text, FORMULA)

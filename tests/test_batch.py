@@ -11,7 +11,7 @@ import nbformat
 import pytest
 import yaml
 
-from evidence.reporting import batch
+from evidence.reporting import background_audit, batch, execute, fingerprints, job_results, jobs
 from evidence.reporting import pool as pool_module
 
 KERNEL = {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}
@@ -38,10 +38,10 @@ def _config(folder: Path, reports: list[dict]) -> Path:
 
 def _specs(config: Path, out: Path) -> list[dict]:
     """The worker specs of every job in a config, as the batch makes them."""
-    loaded = batch.load_config(config)
+    loaded = jobs.load_config(config)
     staging = out / ".staging" / "test-run"
     staging.mkdir(parents=True, exist_ok=True)
-    return [batch.job_spec(job, loaded, out, timeout=600, retries=2, staging=staging) for job in loaded.jobs]
+    return [execute.job_spec(job, loaded, out, timeout=600, retries=2, staging=staging) for job in loaded.jobs]
 
 
 @pytest.fixture()
@@ -87,10 +87,10 @@ def test_changed_notebook_or_inputs_rerun(tiny, tmp_path):
     folder, notebook, config = tiny
     out = folder / "reports"
     batch.run_batch(config, out, show_progress=False)
-    job = batch.load_config(config).jobs[0]
-    cfg = batch.load_config(config)
+    job = jobs.load_config(config).jobs[0]
+    cfg = jobs.load_config(config)
     _notebook(notebook, "print('different code')")
-    reason, _, _ = batch.why_run(job, cfg, out, force=False)
+    reason, _, _ = fingerprints.why_run(job, cfg, out, force=False)
     assert reason == "changed since the last success: notebook"
 
 
@@ -122,17 +122,17 @@ def test_kernel_start_failures_are_retried(tmp_path, monkeypatch):
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     spec = _specs(_config(tmp_path, [{"name": "n", "notebook": str(notebook)}]), tmp_path / "reports")[0]
-    result = batch.execute_job(spec)
+    result = execute.execute_job(spec)
     assert result["status"] == "succeeded" and result["attempts"] == 2
 
     def broken(*args, **kwargs):
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 
     monkeypatch.setattr(papermill, "execute_notebook", broken)
-    result = batch.execute_job(spec)
+    result = execute.execute_job(spec)
     assert result["status"] == "failed" and result["attempts"] == 3
-    assert batch._is_kernel_start_error(OSError("zmq.error.ZMQError: Address already in use"))
-    assert not batch._is_kernel_start_error(ValueError("bad value"))
+    assert execute._is_kernel_start_error(OSError("zmq.error.ZMQError: Address already in use"))
+    assert not execute._is_kernel_start_error(ValueError("bad value"))
 
 
 def test_runs_on_a_dask_cluster(tiny):
@@ -180,7 +180,7 @@ def test_work_beside_the_jobs_runs_at_the_lowest_priority():
     seen = {}
 
     def probe():
-        batch._yield_cpu_to_jobs()
+        background_audit._yield_cpu_to_jobs()
         seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     thread = threading.Thread(target=probe)
@@ -238,7 +238,7 @@ def test_cli_passes_prestart_to_the_batch(monkeypatch, tmp_path, flag, expected)
 
     def fake_run_batch(config, out, **options):
         seen.update(options)
-        return batch.BatchOutcome([], tmp_path / "index.html")
+        return job_results.BatchOutcome([], tmp_path / "index.html")
 
     monkeypatch.setattr(batch, "run_batch", fake_run_batch)
     assert cli.main(["run", "config/annual_report.yml", *flag]) == 0

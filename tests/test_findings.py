@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from evidence.reporting import findings
-from evidence.reporting.batch import load_config
-from evidence.reporting.findings import FindingError, Results, extract, finding_for_job
+from evidence.reporting import extractors, formats
+from evidence.reporting.findings import extract, finding_for_job
 from evidence.reporting.frontpage import render_front_page, render_run_log
+from evidence.reporting.jobs import load_config
+from evidence.reporting.results_file import FindingError, Results
 
 from .conftest import ROOT
 from .front_page_numbers import check_front_page_numbers, shown_number
@@ -178,18 +179,18 @@ def test_shown_numbers_are_read_with_their_precision():
 
 def test_every_shipped_notebook_has_an_extractor():
     notebooks = {job.notebook.stem for job in load_config(ROOT / "config" / "annual_report.yml").jobs}
-    assert notebooks <= set(findings.EXTRACTORS), notebooks - set(findings.EXTRACTORS)
-    assert notebooks <= set(findings.NOTEBOOK_THEMES)
+    assert notebooks <= set(extractors.EXTRACTORS), notebooks - set(extractors.EXTRACTORS)
+    assert notebooks <= set(extractors.NOTEBOOK_THEMES)
 
 
 @pytest.mark.parametrize(("value", "shown"), [
     (0.7045, "70%"), (-0.004, "0%"), (0.9996, "over 99%"), (0.0004, "under 1%"), (1.0, "100%"),
 ])
 def test_chance_formatting(value, shown):
-    assert findings.chance(value) == shown
+    assert formats.chance(value) == shown
 
 
 def test_money_and_counts_formatting():
-    assert findings.pounds(-312.85) == "\u2212£313" and findings.pounds(-0.4) == "£0"
-    assert findings.pounds_pence(2.652) == "£2.65"
-    assert findings.about(172577.7) == "173,000" and findings.about(19070) == "19,100" and findings.about(660) == "660"
+    assert formats.pounds(-312.85) == "\u2212£313" and formats.pounds(-0.4) == "£0"
+    assert formats.pounds_pence(2.652) == "£2.65"
+    assert formats.about(172577.7) == "173,000" and formats.about(19070) == "19,100" and formats.about(660) == "660"

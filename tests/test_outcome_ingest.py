@@ -128,17 +128,19 @@ def test_structural_problems(tmp_path, frames):
         ingest_outcomes(tmp_path / "nowhere", tmp_path / "out", environ={})
 
 
-def test_service_effects_become_an_evidence_table(ingested_outcomes):
+def test_service_effects_become_an_evidence_table(ingested_outcomes, tmp_path):
     import subprocess
     import sys
 
     from evidence import outcomes, synthesis
 
     out, _ = ingested_outcomes
+    interim = tmp_path / "interim"  # derived tables go apart from the processed (ingested) ones
     result = subprocess.run([sys.executable, "-m", "evidence.cli", "derive", "service-effects", "--processed",
-                             str(out)], capture_output=True, text=True)
+                             str(out), "--out", str(interim)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    table = synthesis.read_evidence_table(out / "outcomes_service_effects.csv", "GEN")
+    assert not (out / "outcomes_service_effects.csv").exists()
+    table = synthesis.read_evidence_table(interim / "outcomes_service_effects.csv", "GEN")
     assert table.synthetic and table.layout == "estimate_se"
     tables, _ = load_outcomes(out)
     paired = outcomes.paired_scores(tables["scores"], tables["episodes"], "pedsql", "total")

@@ -37,7 +37,7 @@ from evidence.projection.scenarios import (
     project_scenarios,
     sample_values,
 )
-from evidence.reporting.batch import load_config
+from evidence.reporting.jobs import load_config
 from evidence.reporting.parameters import read_parameters
 
 from .conftest import ROOT

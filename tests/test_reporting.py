@@ -16,7 +16,8 @@ import yaml
 from evidence import samples
 from evidence.errors import ConfigError
 from evidence.ingest import ingest_survey
-from evidence.reporting.batch import load_config, run_batch
+from evidence.reporting.batch import run_batch
+from evidence.reporting.jobs import load_config
 from evidence.reporting.parameters import read_parameters, validate_parameters
 
 from .conftest import ROOT, write_export

@@ -38,7 +38,7 @@ def test_ci_runs_make_test():
 
 def test_gitignore_covers_generated_folders():
     ignored = (ROOT / ".gitignore").read_text().splitlines()
-    for entry in (".venv/", "data/processed/*", "reports/*"):
+    for entry in (".venv/", "data/processed/*", "data/interim/*", "reports/*"):
         assert entry in ignored
 
 

@@ -1,5 +1,6 @@
 """Leak check: ``evidence audit`` scans what the project publishes or keeps after ingest
-(processed tables, results JSON, executed notebooks, HTML reports) for identifiers.
+(processed tables, tables derived from them, results JSON, executed notebooks, HTML reports)
+for identifiers.
 
 Two kinds of hit:
 
@@ -33,7 +34,7 @@ from evidence.errors import EvidenceError, bulleted
 from evidence.files import sha256_file, sha256_text
 from evidence.outcomes import clean as outcomes_clean
 from evidence.outcomes.definition import load_extract_definition
-from evidence.paths import resolve
+from evidence.paths import INTERIM, PROCESSED, REPORTS, resolve
 from evidence.privacy import identifier_columns, nhs_number_is_valid
 from evidence.readers import read_raw
 
@@ -197,10 +198,12 @@ def _file_findings(path: Path, wanted: dict[str, str]) -> list[Finding]:
     return findings
 
 
-def audit(processed: str | Path = "data/processed", reports: str | Path = "reports") -> list[Finding]:
-    """Scan processed data and reports; raise :class:`LeakError` listing hits."""
-    processed, reports = resolve(processed), resolve(reports)
-    findings = scan([processed, reports], raw_identifier_values(processed))
+def audit(processed: str | Path = PROCESSED, reports: str | Path = REPORTS,
+          interim: str | Path = INTERIM) -> list[Finding]:
+    """Scan processed data, the tables derived from it (``interim``) and reports; raise
+    :class:`LeakError` listing hits."""
+    processed, interim, reports = resolve(processed), resolve(interim), resolve(reports)
+    findings = scan([processed, interim, reports], raw_identifier_values(processed))
     if findings:
         raise LeakError(f"{len(findings)} possible identifier(s) found in outputs:\n{bulleted(findings, 25)}\n"
                         "Remove the outputs, fix their source, and run again.")

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from evidence.errors import ConfigError, EvidenceError
+from evidence.paths import INTERIM, PROCESSED, REPORTS, SAMPLE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,8 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("kind", choices=["survey", "outcomes"],
                         help="survey: one export file; outcomes: a folder of episodes, assessments, prems")
     ingest.add_argument("path", type=Path, help="raw file (.csv, .xlsx or .sav), or folder for outcomes")
-    ingest.add_argument("--out", type=Path, default=Path("data/processed"),
-                        help="folder for the parquet table and manifest (default: data/processed)")
+    ingest.add_argument("--out", type=Path, default=PROCESSED,
+                        help=f"folder for the parquet table and manifest (default: {PROCESSED})")
     ingest.add_argument("--definition", type=Path, default=None,
                         help="the definition: a survey's (default: config/surveys/workforce_survey.yml) or an "
                              "outcomes extract's (default: config/extracts/outcomes.yml); outputs are named after it")
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the report batch described by a config file")
     run.add_argument("config", type=Path, help="e.g. config/annual_report.yml")
     run.add_argument("--out", type=Path, default=None,
-                     help="reports folder (default: reports/<year> under the project root)")
+                     help=f"reports folder (default: {REPORTS}/<year> under the project root)")
     run.add_argument("--workers", type=int, default=None,
                      help="parallel jobs (default: the number of cores this process may use)")
     run.add_argument("--force", action="store_true", help="run every report, even those unchanged")
@@ -58,16 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--prestart", action=argparse.BooleanOptionalAction, default=True,
                      help="start each next report's kernel while the current report runs (default: on)")
 
-    derive = commands.add_parser("derive", help="derive a table from processed data")
+    derive = commands.add_parser("derive", help=f"derive a table from processed data, into {INTERIM}")
     derive.add_argument("what", choices=["service-effects"],
-                        help="service-effects: each service's pre-post effect, as an evidence table")
-    derive.add_argument("--processed", type=Path, default=Path("data/processed"))
+                        help="service-effects: each service's pre-post effect, as an evidence table "
+                             "(outcomes_service_effects.csv)")
+    derive.add_argument("--processed", type=Path, default=PROCESSED,
+                        help=f"folder of the processed outcome tables (default: {PROCESSED})")
+    derive.add_argument("--out", type=Path, default=INTERIM,
+                        help=f"folder for the derived table (default: {INTERIM})")
     derive.add_argument("--instrument", default="pedsql")
     derive.add_argument("--scale", default="total")
 
-    check = commands.add_parser("audit", help="scan processed data and reports for identifiers")
-    check.add_argument("--processed", type=Path, default=Path("data/processed"))
-    check.add_argument("--reports", type=Path, default=Path("reports"))
+    check = commands.add_parser("audit", help="scan processed data, derived tables and reports for identifiers")
+    check.add_argument("--processed", type=Path, default=PROCESSED)
+    check.add_argument("--interim", type=Path, default=INTERIM, help=f"derived tables (default: {INTERIM})")
+    check.add_argument("--reports", type=Path, default=REPORTS)
 
     init = commands.add_parser("init", help="scaffold a definition from an export or extract, every guess "
                                             "marked to confirm")
@@ -79,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="the definition to write, e.g. config/surveys/NAME.yml or config/extracts/NAME.yml")
 
     sample = commands.add_parser("sample", help="regenerate the synthetic sample data")
-    sample.add_argument("--out", type=Path, default=Path("data/raw/sample"))
+    sample.add_argument("--out", type=Path, default=SAMPLE)
     return parser
 
 
@@ -146,15 +152,15 @@ def main(argv: list[str] | None = None) -> int:
 
             tables, manifest = load_outcomes(args.processed)
             table = service_effects_table(tables, manifest["synthetic"], args.instrument, args.scale)
-            target = resolve(args.processed) / "outcomes_service_effects.csv"
+            target = resolve(args.out) / "outcomes_service_effects.csv"
             write_csv_safe(table, target)
             print(f"wrote {target} ({len(table)} services)")
             return 0
         if args.command == "audit":
             from evidence.audit import audit
 
-            audit(args.processed, args.reports)
-            print(f"audit: no identifiers found in {args.processed} or {args.reports}")
+            audit(args.processed, args.reports, args.interim)
+            print(f"audit: no identifiers found in {args.processed}, {args.interim} or {args.reports}")
             return 0
         if args.command == "init" and args.kind == "survey":
             from evidence.survey.scaffold import scaffold

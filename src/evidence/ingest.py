@@ -19,10 +19,10 @@ from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, write_all_atomic
 from evidence.outcomes import clean as outcomes_clean
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
-from evidence.paths import display_path, resolve
+from evidence.paths import PROCESSED, display_path, resolve
 from evidence.readers import read_raw
 
-DEFAULT_OUT = Path("data/processed")
+DEFAULT_OUT = PROCESSED
 
 
 def _checked_out(out: str | Path) -> Path:

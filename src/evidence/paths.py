@@ -1,4 +1,10 @@
-"""Where things live: the project root and paths relative to it."""
+"""Where things live: the project root, the project's folders, and paths relative to it.
+
+Each folder is named once here, relative to the project root (resolve one with
+:func:`resolve`); see the layout in ``README.md``. Data flows one way: ``data/raw`` (as
+received, never modified) -> ingest -> ``data/processed`` (ingested tables only) -> derived
+tables in ``data/interim`` -> reports in ``reports/<year>``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,19 @@ import os
 from pathlib import Path
 
 from evidence.errors import ConfigError
+
+RAW = Path("data/raw")  # inputs exactly as received, never modified
+SAMPLE = RAW / "sample"  # the shipped synthetic sample
+PUBLISHED = RAW / "published"  # published figures, each with its source
+PROCESSED = Path("data/processed")  # ingested tables (parquet) and their manifests, nothing else
+INTERIM = Path("data/interim")  # tables derived from processed data (e.g. per-service effects)
+REPORTS = Path("reports")  # the batch's output, one folder per year
+CONFIG = Path("config")  # the batch, definitions and assumption sets
+SURVEYS_CONFIG = CONFIG / "surveys"  # survey definitions and answer scales
+EXTRACTS_CONFIG = CONFIG / "extracts"  # outcomes-extract definitions
+OUTCOMES_CONFIG = CONFIG / "outcomes"  # outcome measures' defaults (measures.yml)
+ROI_CONFIG = CONFIG / "roi"  # return-on-investment assumption sets
+PROJECTION_CONFIG = CONFIG / "projection"  # workforce-projection assumption sets
 
 
 def project_root(start: Path | None = None) -> Path:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from evidence.errors import EvidenceError, Problem, ValidationError
-from evidence.paths import resolve
+from evidence.paths import PUBLISHED, resolve
 
-PUBLISHED_FOLDER = Path("data/raw/published")
+PUBLISHED_FOLDER = PUBLISHED
 SOURCE_COLUMNS = ("source_title", "publisher", "published")
 
 

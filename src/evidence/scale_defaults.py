@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evidence.errors import ConfigError
-from evidence.paths import display_path, resolve
+from evidence.paths import OUTCOMES_CONFIG, display_path, resolve
 from evidence.sourced import (
     Problems,
     SourcedValue,
@@ -27,7 +27,7 @@ from evidence.sourced import (
     text_source,
 )
 
-DEFAULTS_FILE = Path("config/outcomes/measures.yml")
+DEFAULTS_FILE = OUTCOMES_CONFIG / "measures.yml"
 FIELDS = ("reliability", "mic", "clinical_cutoff")
 ENTRY_KEYS = {"higher_is_better", *FIELDS}
 #: An item: its value and a source (with an optional note), or illustrative: true with a note

@@ -24,10 +24,10 @@ import yaml
 from evidence.errors import ConfigError, Problem
 from evidence.instruments import REGISTRY, get_instrument
 from evidence.instruments.experience import EXPERIENCE, FFT_LABELS
-from evidence.paths import display_path, resolve
+from evidence.paths import EXTRACTS_CONFIG, display_path, resolve
 from evidence.readers import RawTable
 
-DEFAULT_DEFINITION = Path("config/extracts/outcomes.yml")
+DEFAULT_DEFINITION = EXTRACTS_CONFIG / "outcomes.yml"
 TABLES = ("episodes", "assessments", "prems")
 
 #: The columns the product reads from each table (its own names for them).

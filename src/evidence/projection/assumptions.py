@@ -28,7 +28,7 @@ from typing import Any
 
 from evidence.errors import ConfigError
 from evidence.files import sha256_file
-from evidence.paths import display_path, resolve
+from evidence.paths import PROJECTION_CONFIG, display_path, resolve
 from evidence.projection.references import PublishedFigures
 from evidence.published import PUBLISHED_FOLDER
 from evidence.sourced import (
@@ -249,7 +249,7 @@ def _check_nation(nation: str, folder: Path) -> Path:
     return path
 
 
-def load_assumptions(folder: str | Path = "config/projection", nation: str = "England",
+def load_assumptions(folder: str | Path = PROJECTION_CONFIG, nation: str = "England",
                      published_folder: str | Path = PUBLISHED_FOLDER) -> Assumptions:
     """Load and check the baseline for ``nation`` and the scenarios; raise
     :class:`~evidence.errors.ConfigError` listing every problem found."""

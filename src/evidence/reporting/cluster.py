@@ -158,7 +158,7 @@ def _where_on_dask() -> str:
 
 
 def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run :func:`~evidence.reporting.batch.execute_job` in a fresh Python process (its own kernel and memory), which is
+    """Run :func:`~evidence.reporting.execute.execute_job` in a fresh Python process (its own kernel and memory), which is
     killed, with its kernels, if this process dies, after ``spec["timeout"]`` seconds, or when
     the run that sent the job has ended. Used by dask workers; its scratch folder, and those
     of earlier jobs whose process died, are removed."""

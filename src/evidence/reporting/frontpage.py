@@ -11,8 +11,9 @@ from typing import Any
 
 from evidence import provenance
 from evidence.files import write_all_atomic
-from evidence.reporting.findings import Figure, Finding, Part, by_theme, findings_for_jobs
+from evidence.reporting.findings import Finding, by_theme, findings_for_jobs
 from evidence.reporting.render import TEMPLATES, stylesheet
+from evidence.reporting.results_file import Figure, Part
 
 #: Keys of a run.json job record that the run log shows in columns of their own; any other key
 #: (a record may carry more: where it ran, whether it is current or stale) is listed under status.

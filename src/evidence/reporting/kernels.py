@@ -2,13 +2,12 @@
 
 Every job runs in a kernel of its own (jobs never share interpreter state). A worker that runs
 many jobs can *pre-start* the next job's kernel while the current job runs (a kernel pool of
-size one). A kernel's start-up (about 0.55 s, 0.33 s of it CPU: imports, then handshakes) is
-then hidden on a spare core, and its waiting is hidden even without one: 8 reports took 6%
-less time on 1 core and 5% less with 2 workers on 2 cores (``benchmarks/bench_batch.py``).
+size one). A kernel's start-up (imports, then handshakes, partly spent waiting) is then hidden
+on a spare core, and its waiting is hidden even without one (``benchmarks/bench_batch.py``
+measures the gain).
 
-papermill normally starts and stops its own kernel; :class:`PrestartedKernelEngine` is the
-stock nbclient engine run on a kernel this module started, so papermill's parameter injection,
-error cells and metadata are unchanged.
+papermill normally starts and stops its own kernel; the engine that runs a notebook on a
+kernel started here is :mod:`evidence.reporting.engine`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from functools import cache
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -69,9 +67,8 @@ class KernelSource:
         """A kernel manager on Unix-domain sockets where the system has them. Over TCP, each
         kernel's ports are picked free and released before the kernel binds them, so two
         kernels starting at once (parallel workers, pre-starting) can pick the same port: the
-        kernel then never answers and the job waits out the start timeout (seen here once:
-        125 s for a 2 s report). A socket file in a folder of this worker's own cannot collide;
-        the kernel's connection file is kept there too.
+        kernel then never answers and the job waits out the start timeout. A socket file in a
+        folder of this worker's own cannot collide; the kernel's connection file is kept there too.
         The folder is beside ``pid_file`` (the batch removes that folder even when it kills the
         worker), else a new temporary one; either way short, as a socket path must fit in
         about 100 bytes."""
@@ -140,66 +137,6 @@ class KernelSource:
         if self._short is not None:
             self._short.remove()
             self._short = None
-
-
-class KernelDied(RuntimeError):
-    """The kernel's process ended while a cell ran (``os._exit``, a crash in compiled code,
-    the system's out-of-memory killer)."""
-
-    def __init__(self, cell_index: int | None, source: str) -> None:
-        self.cell_index, self.source = cell_index, source
-        lines = source.strip().splitlines()
-        snippet = "\n".join(lines[:6]) + ("\n..." if len(lines) > 6 else "")
-        where = f"cell {cell_index}:\n{snippet}\n" if cell_index is not None else ""
-        super().__init__(f"{where}the kernel died while this cell ran (its Python process ended without an "
-                         "error: os._exit, a crash in compiled code, or running out of memory)")
-
-
-def _running_cell(notebook) -> tuple[int | None, str]:
-    """The index and source of the last cell papermill started (it marks every cell
-    ``pending`` first; the others are then past, and this one is where the kernel died)."""
-    started = [(index, cell.source) for index, cell in enumerate(notebook.cells)
-               if cell.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"]
-    return started[-1] if started else (None, "")
-
-
-@cache
-def register_engine() -> str:
-    """Register :class:`PrestartedKernelEngine` with papermill; returns its name."""
-    from papermill.engines import NBClientEngine, papermill_engines
-
-    class PrestartedKernelEngine(NBClientEngine):
-        """papermill's nbclient engine on a kernel manager passed in as ``km`` (started,
-        and later stopped, by the caller); the client's channels are closed after the run."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
-                                     **kwargs):
-            from nbclient.exceptions import DeadKernelError
-            from papermill.clientwrap import PapermillNotebookClient
-            from papermill.log import logger
-
-            kwargs.pop("input_path", None)
-            kwargs.pop("timeout", None)
-            kwargs.pop("startup_timeout", None)
-            client = PapermillNotebookClient(
-                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
-                log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
-            try:
-                return client.execute()
-            except DeadKernelError as error:
-                raise KernelDied(*_running_cell(nb_man.nb)) from error
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
-                    client.kc = None
-
-    papermill_engines.register(ENGINE_NAME, PrestartedKernelEngine)
-    return ENGINE_NAME
-
-
-ENGINE_NAME = "evidence-prestarted"
 
 
 def wait_until_ready(km: AsyncKernelManager, timeout: float) -> None:

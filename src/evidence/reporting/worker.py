@@ -1,7 +1,7 @@
 """Worker processes of the report batch.
 
 ``python -m evidence.reporting.worker SPEC.json`` runs one report job (see
-:func:`evidence.reporting.batch.execute_job`) and writes its result to the spec's
+:func:`evidence.reporting.execute.execute_job`) and writes its result to the spec's
 ``result_path`` (used for jobs sent to a dask cluster).
 
 ``python -m evidence.reporting.worker --serve`` is a long-lived worker, one per
@@ -53,7 +53,7 @@ def serve() -> int:
         for line in sys.stdin:
             spec = json.loads(line)
             kernels = kernels or _prepare(spec)
-            from evidence.reporting.batch import execute_job
+            from evidence.reporting.execute import execute_job
 
             result = execute_job(spec, kernels)
             protocol.write(json.dumps(result, default=str) + "\n")
@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
     if argv == ["--serve"]:
         return serve()
     from evidence.files import write_text_atomic
-    from evidence.reporting.batch import execute_job
+    from evidence.reporting.execute import execute_job
 
     spec = json.loads(Path(argv[0]).read_text())
     kernels = _prepare(spec)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.errors import ConfigError, EvidenceError
-from evidence.paths import display_path, resolve
+from evidence.paths import ROI_CONFIG, display_path, resolve
 from evidence.published import NHS_COST_INFLATION_INDEX, PriceIndex, financial_year, price_index
 from evidence.roi.assumption_set import AssumptionSet, Scenario, Stream, Threshold, within
 from evidence.roi.model import (
@@ -61,7 +61,7 @@ from evidence.sourced import (
     structured_source,
 )
 
-ROI_CONFIG_FOLDER = Path("config/roi")
+ROI_CONFIG_FOLDER = ROI_CONFIG
 DEFAULT_ASSUMPTIONS = ROI_CONFIG_FOLDER / "children_ot_waiting_list.yml"
 
 TOP_LEVEL = {"title", "description", "price_year", "price_index", "currency", "comparator", "settings",

@@ -20,9 +20,9 @@ import pandas as pd
 import yaml
 
 from evidence.errors import ConfigError
-from evidence.paths import resolve
+from evidence.paths import SURVEYS_CONFIG, resolve
 
-DEFAULT_DEFINITION = Path("config/surveys/workforce_survey.yml")
+DEFAULT_DEFINITION = SURVEYS_CONFIG / "workforce_survey.yml"
 KINDS = ("category", "multiselect", "integer", "datetime", "free_text")
 TOP_LEVEL = {
     "name": "a short name of lower-case letters, digits and _ (names the processed table)",

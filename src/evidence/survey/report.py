@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evidence.paths import resolve
+from evidence.paths import PROCESSED, resolve
 from evidence.survey.definition import SurveyDefinition
 
 
@@ -47,4 +47,4 @@ def comments_received(table: pd.DataFrame, plan: ReportPlan) -> dict[str, int]:
 def processed_path(definition: SurveyDefinition, input_path: str = "") -> str:
     """The processed table of a definition: ``input_path`` if given, else
     ``data/processed/<name>.parquet`` (where ``evidence ingest survey`` writes it)."""
-    return input_path or str(resolve(f"data/processed/{definition.name}.parquet"))
+    return input_path or str(resolve(PROCESSED / f"{definition.name}.parquet"))

@@ -24,13 +24,13 @@ import yaml
 from evidence import privacy
 from evidence.errors import ConfigError
 from evidence.files import write_text_atomic
-from evidence.paths import resolve
+from evidence.paths import SURVEYS_CONFIG, resolve
 from evidence.readers import read_raw
 from evidence.survey.clean import IMPORT_ID_PREFIX, slug
 from evidence.survey.definition import load_definition, load_scales, normalise_header
 from evidence.survey.dialects import DESCRIPTIONS, _tool
 
-SHIPPED_SCALES = Path("config/surveys/answer_scales.csv")  # from the project root
+SHIPPED_SCALES = SURVEYS_CONFIG / "answer_scales.csv"  # from the project root
 #: Known scales proposed when a question's answers are all among their wordings, most specific first.
 KNOWN_SCALES = {"fft": "the Friends and Family Test", "agree5": "agreement (strongly disagree .. strongly agree)",
                 "frequency5": "frequency (never .. always)",

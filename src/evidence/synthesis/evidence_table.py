@@ -37,7 +37,7 @@ import pandas as pd
 from evidence import provenance
 from evidence.errors import InputFileError, Problem, ValidationError
 from evidence.files import sha256_file
-from evidence.paths import display_path, resolve
+from evidence.paths import PUBLISHED, SAMPLE, display_path, resolve
 from evidence.published import SOURCE_COLUMNS
 from evidence.synthesis import effects as fx
 from evidence.synthesis.effects import Measure
@@ -88,9 +88,9 @@ class EvidenceTable:
         return lines
 
 
-def _is_under(path: Path, folder: str) -> bool:
-    """Whether ``path`` lies in a folder ``folder`` (e.g. "data/raw/sample") of any project."""
-    parts, wanted = path.resolve().parent.parts, tuple(folder.split("/"))
+def _is_under(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in a folder ``folder`` (e.g. ``data/raw/sample``) of any project."""
+    parts, wanted = path.resolve().parent.parts, folder.parts
     return any(parts[i:i + len(wanted)] == wanted for i in range(len(parts)))
 
 
@@ -198,13 +198,13 @@ def _check_provenance(raw: pd.DataFrame, full: Path, file: str, problems: list[P
     if synthetic and not synthetic_rows.all():
         _rule(problems, file, raw, ~synthetic_rows, "data_label",
               "a table is synthetic or not: label every row SYNTHETIC, or none")
-    if _is_under(full, "data/raw/sample") and not synthetic:
+    if _is_under(full, SAMPLE) and not synthetic:
         problems.append(Problem(file, None, "data_label", None,
                                 "sample data must be labelled SYNTHETIC on every row"))
-    if _is_under(full, "data/raw/published"):
+    if _is_under(full, PUBLISHED):
         if synthetic:
             problems.append(Problem(file, None, "data_label", SYNTHETIC_LABEL,
-                                    "synthetic tables belong in data/raw/sample, not published"))
+                                    f"synthetic tables belong in {SAMPLE.as_posix()}, not published"))
         for column in SOURCE_COLUMNS:
             if column not in raw:
                 problems.append(Problem(file, None, column, None,
