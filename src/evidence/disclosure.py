@@ -293,7 +293,10 @@ def protect_groups(counts, rule: DisclosureRule = DisclosureRule(), groups=None,
     may be, published (children by tier add up to all children). Starts from ``hidden`` (by
     default the primary cells, 1 to ``small_count_max``) and adds secondary cells by
     :func:`complete_suppression`, so that no group's hidden count is the total less the shown
-    ones."""
+    ones. The totals are not returned: where :func:`complete_suppression` would hide one (a
+    group whose only other hidden cells are zeros hidden by the caller, counts hidden with
+    their bases), those zeros are shown as ``*`` like any hidden count, so the line already
+    has two hidden cells and nothing in it can be worked out by subtraction."""
     values = np.asarray(counts, dtype=float)
     start = np.isnan(round_counts(values, rule)) if hidden is None else np.asarray(hidden, dtype=bool)
     keys = np.zeros(len(values), dtype=int) if groups is None else pd.factorize(np.asarray(groups))[0]
