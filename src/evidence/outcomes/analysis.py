@@ -151,9 +151,10 @@ def meaningful_change(change, mic: float, higher_is_better: bool) -> np.ndarray:
     return np.where(np.isnan(c), np.nan, (c >= mic).astype(float))
 
 
-def proportion_table(flags: pd.Series, groups: pd.Series | None = None, level: float = 0.95) -> pd.DataFrame:
-    """Count, base and Wilson interval of a 0/1 flag (NaN ignored), overall or by group:
-    columns [group], n, positive, proportion, ci_low, ci_high."""
+def flag_proportion_table(flags: pd.Series, groups: pd.Series | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Count, base and Wilson interval of a 0/1 flag per child (NaN ignored), e.g. reaching the
+    minimal important change, overall or by group: columns [group], n, positive, proportion,
+    ci_low, ci_high. (A survey's headline measures are :func:`evidence.survey.proportion_table`.)"""
     keys = groups if groups is not None else pd.Series("All", index=flags.index, name="group")
     frame = pd.DataFrame({"flag": flags, "key": keys})
     sums = frame.dropna(subset=["flag"]).groupby("key", observed=False)["flag"].agg(["count", "sum"])
@@ -288,9 +289,11 @@ def describe_measure_sources(defaults, reliability: float, mic: float, baseline_
                       "these children."])
 
 
-def describe_weighting(weighted: WeightedChange, rule) -> str:
-    """The loss-to-follow-up sensitivity analysis in words; the means only when at least
-    ``rule.min_base`` children were followed up (:func:`evidence.disclosure.suppress_statistic`)."""
+def describe_follow_up_weighting(weighted: WeightedChange, rule) -> str:
+    """The loss-to-follow-up sensitivity analysis (:func:`ipw_mean_change`) in words; the means
+    only when at least ``rule.min_base`` children were followed up
+    (:func:`evidence.disclosure.suppress_statistic`). (A survey's raking weights are described
+    by :func:`evidence.survey.describe_weighting`.)"""
     from evidence.disclosure import suppress_statistic
 
     counts = (f"Of {_rounded(weighted.n_baseline, rule)} children with a baseline questionnaire, "
