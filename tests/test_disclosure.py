@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence import disclosure
+from evidence import disclosure, stats
 from evidence.disclosure import DisclosureRule, PublishedTable
 
 
@@ -27,7 +27,7 @@ def test_percentages_come_from_rounded_counts_and_need_a_base():
     assert safe.loc[1, "proportion"] == pytest.approx(1.0)
     assert np.isnan(safe.loc[2, "proportion"])  # count 5 is suppressed, so is its percentage
     assert safe.loc[3, "proportion"] == 0.0  # a true zero is shown
-    low, high = disclosure.stats.wilson_interval(480, 675)
+    low, high = stats.wilson_interval(480, 675)
     assert (safe.loc[0, "ci_low"], safe.loc[0, "ci_high"]) == pytest.approx((low, high))
 
 
