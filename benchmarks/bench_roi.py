@@ -29,13 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from evidence.roi import OUTPUTS, evaluate, load_assumptions
-from evidence.roi.model import (
-    BANDS,
-    STREAM_PARAMETERS,
-    DiscountSchedule,
-    ModelSettings,
-    stream_parameter,
-)
+from evidence.roi.model import BANDS, STREAM_PARAMETERS, ModelSettings, stream_parameter
+from evidence.roi.present_value import DiscountSchedule
 
 
 def _factor(year: float, rate: float, schedule: DiscountSchedule) -> float:

@@ -143,9 +143,9 @@ def test_headline_text_hides_the_mean_of_a_small_group():
 
 def test_loss_to_follow_up_text_hides_means_over_a_small_group():
     weighted = outcomes.WeightedChange(SMALL_MEAN, 25.1, (20.0, 30.0), 5, 40, 4.5)
-    text = outcomes.describe_weighting(weighted, RULE)
+    text = outcomes.describe_follow_up_weighting(weighted, RULE)
     assert f"{SMALL_MEAN:+.1f}" not in text and "+25.1" not in text and "Too few" in text
-    shown = outcomes.describe_weighting(outcomes.WeightedChange(SMALL_MEAN, 25.1, (20.0, 30.0), 30, 40, 25.0), RULE)
+    shown = outcomes.describe_follow_up_weighting(outcomes.WeightedChange(SMALL_MEAN, 25.1, (20.0, 30.0), 30, 40, 25.0), RULE)
     assert f"{SMALL_MEAN:+.1f}" in shown and "+25.1" in shown
 
 

@@ -81,7 +81,7 @@ def test_meaningful_change_and_proportions():
     assert flags.tolist()[:3] == [1.0, 0.0, 0.0] and np.isnan(flags.iloc[3])
     down = outcomes.meaningful_change([-5, 5], 4.5, higher_is_better=False)
     assert down.tolist() == [1.0, 0.0]
-    table = outcomes.proportion_table(pd.Series([1, 0, 1, np.nan]), pd.Series(["a", "a", "b", "b"], name="g"))
+    table = outcomes.flag_proportion_table(pd.Series([1, 0, 1, np.nan]), pd.Series(["a", "a", "b", "b"], name="g"))
     assert table.to_dict("list")["n"] == [2, 1] and table["proportion"].tolist() == [0.5, 1.0]
 
 

@@ -519,7 +519,7 @@ def test_summaries_read_like_metafor():
 
 
 def test_text_moderators_become_indicators_against_the_first_level():
-    design = synthesis.models.design_matrix(pd.DataFrame({"alloc": ["random", "alternate", "systematic"],
+    design = synthesis.regression.design_matrix(pd.DataFrame({"alloc": ["random", "alternate", "systematic"],
                                                           "year": [1950, 1960, 1970]}))
     assert design.columns.tolist() == ["intercept", "alloc[random]", "alloc[systematic]", "year"]
 

@@ -1,10 +1,11 @@
 """Outcome statistics for children's OT: did children improve, by how much, how sure are we.
 
 Pure, vectorised functions over the processed outcome tables (see
-:mod:`evidence.outcome_records`): pairing of baseline and follow-up scores, change and effect
-sizes with intervals, reliable and clinically meaningful change, attrition and a sensitivity
-analysis for loss to follow-up, case-mix-adjusted comparison of services for a funnel plot,
-and an interrupted time series of waiting times.
+:mod:`evidence.outcome_records`): the episodes a report covers, pairing of baseline and
+follow-up scores, change and effect sizes with intervals, reliable and clinically meaningful
+change, attrition and a sensitivity analysis for loss to follow-up, and the headline sentences
+about change. Services are compared in :mod:`evidence.outcomes.services`, waiting times in
+:mod:`evidence.outcomes.waits`, families' experience in :mod:`evidence.outcomes.experience`.
 """
 
 from __future__ import annotations
@@ -150,9 +151,10 @@ def meaningful_change(change, mic: float, higher_is_better: bool) -> np.ndarray:
     return np.where(np.isnan(c), np.nan, (c >= mic).astype(float))
 
 
-def proportion_table(flags: pd.Series, groups: pd.Series | None = None, level: float = 0.95) -> pd.DataFrame:
-    """Count, base and Wilson interval of a 0/1 flag (NaN ignored), overall or by group:
-    columns [group], n, positive, proportion, ci_low, ci_high."""
+def flag_proportion_table(flags: pd.Series, groups: pd.Series | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Count, base and Wilson interval of a 0/1 flag per child (NaN ignored), e.g. reaching the
+    minimal important change, overall or by group: columns [group], n, positive, proportion,
+    ci_low, ci_high. (A survey's headline measures are :func:`evidence.survey.proportion_table`.)"""
     keys = groups if groups is not None else pd.Series("All", index=flags.index, name="group")
     frame = pd.DataFrame({"flag": flags, "key": keys})
     sums = frame.dropna(subset=["flag"]).groupby("key", observed=False)["flag"].agg(["count", "sum"])
@@ -215,124 +217,6 @@ def ipw_mean_change(paired: pd.DataFrame, covariates: list[str] | None = None,
                           int(observed.sum()), len(data), ipw.effective_n, design.n_missing, replicates, kish)
 
 
-def funnel_limits(p0: float, n, levels=(0.95, 0.998), tau2: float = 0.0
-                  ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Control limits for a proportion around target ``p0`` at each whole-number base ``n``:
-    the interpolated exact binomial limits (Spiegelhalter 2005, Stat Med 24:1185-1202, appendix
-    A.1.1) when ``tau2`` is 0, otherwise limits widened by the additive between-unit variance
-    ``tau2`` on the arcsine scale (Spiegelhalter et al. 2012, JRSS A 175:1-47; as FunnelPlotR).
-    See :mod:`evidence.funnel`. For p0 0.85 and n 100 the exact 95% limits are 0.7717 and 0.9116."""
-    from evidence import funnel
-
-    if tau2 > 0:
-        return funnel.overdispersed_limits(p0, n, tau2, levels)
-    return funnel.exact_limits(p0, n, levels)
-
-
-def overdispersion(proportion, n, p0: float, trim: float = 0.1):
-    """The between-unit variance tau^2 of unit proportions around ``p0`` (arcsine scale,
-    DerSimonian-Laird from z-scores winsorised at ``trim`` each side), with the dispersion
-    ratio phi and adjusted z-scores: :func:`evidence.funnel.arcsine_overdispersion`."""
-    from evidence import funnel
-
-    return funnel.arcsine_overdispersion(proportion, n, p0, trim)
-
-
-def case_mix_comparison(paired: pd.DataFrame, flag: pd.Series, by: str = "service",
-                        covariates: list[str] | None = None) -> tuple[pd.DataFrame, float, float]:
-    """Indirectly standardised comparison of units (services) on a 0/1 outcome (e.g. reaching
-    the minimal important change): a maximum-likelihood logistic model of the outcome on case
-    mix (without the unit; :mod:`evidence.case_mix`) gives each child's expected probability
-    p_i; per unit, observed O, expected E, the adjusted proportion p0 * O / E and the z-score
-    (O - E) / sqrt(sum p_i (1 - p_i)). Children with a covariate missing are left out (their
-    number is ``table.attrs["n_missing_covariates"]``). Returns (table, p0, tau2): tau2 is the
-    additive between-unit variance (arcsine scale) for :func:`funnel_limits`, and the table's
-    ``z_overdispersed`` the z-score allowing for it."""
-    from evidence import case_mix
-
-    covariates = covariates or COVARIATES
-    data = paired.assign(outcome=flag).dropna(subset=["outcome"])
-    design = case_mix.covariate_design(data, covariates)
-    data = data[design.complete]
-    y = data["outcome"].to_numpy(float)
-    table = case_mix.indirect_standardisation(data[by], y, case_mix.fit_probabilities(design.matrix, y))
-    table = table.rename(columns={"unit": by}).drop(columns="variance")
-    p0 = float(y.mean())
-    spread = overdispersion(table["adjusted_proportion"], table["n"], p0)
-    table["z_overdispersed"] = spread.z_adjusted
-    table.attrs["n_missing_covariates"] = design.n_missing
-    return table, p0, spread.limits_tau2
-
-
-def monthly_waits(episodes: pd.DataFrame, service: str | None = None) -> pd.DataFrame:
-    """Waits from referral to first assessment (weeks) by calendar month of referral: referrals
-    (n), still waiting at the extract, median and interquartile range. A month with anyone
-    still waiting has no median (its waits are censored: the median would be biased low)."""
-    referred = episodes if not service else episodes[episodes["service"] == service]
-    weeks = (referred["assessment_date"] - referred["referral_date"]).dt.days / 7
-    month = referred["referral_date"].dt.to_period("M").dt.to_timestamp()
-    grouped = weeks.groupby(month)
-    table = pd.DataFrame({"n": grouped.size(), "still_waiting": weeks.isna().groupby(month).sum().astype(int),
-                          "median_weeks": grouped.median(), "q1_weeks": grouped.quantile(0.25),
-                          "q3_weeks": grouped.quantile(0.75)}).rename_axis("month").reset_index()
-    censored = table["still_waiting"] > 0
-    table.loc[censored, ["median_weeks", "q1_weeks", "q3_weeks"]] = np.nan
-    return table
-
-
-@dataclass(frozen=True)
-class SegmentedRegression:
-    """Interrupted time series estimates, each with (estimate, ci_low, ci_high), and the model
-    used: "ols", "gls-ar1" or "newey-west" (see :mod:`evidence.time_series`)."""
-
-    baseline_level: tuple[float, float, float]
-    pre_slope: tuple[float, float, float]
-    level_change: tuple[float, float, float]
-    slope_change: tuple[float, float, float]
-    months_before: int
-    months_after: int
-    maxlags: int  # Newey-West lag, when that model is used
-    fitted: pd.Series
-    model: str = "ols"
-    autocorrelation_lags: int = 1
-    breusch_godfrey_p: float = np.nan
-    durbin_watson: float = np.nan
-    ar1_phi: float = np.nan
-
-
-def segmented_regression(series: pd.DataFrame, intervention: str | pd.Timestamp, value: str = "median_weeks",
-                         maxlags: int = 3, level: float = 0.95, transition_months: int = 0,
-                         model: str = "auto", autocorrelation_lags: int = 1) -> SegmentedRegression:
-    """Segmented regression of a monthly series: value = b0 + b1 t + b2 post + b3 (t - t0) post
-    (Wagner et al. 2002, J Clin Pharm Ther 27:299-309; Bernal et al. 2017, Int J Epidemiol
-    46:348-355). With ``model="auto"`` the OLS residuals are tested for autocorrelation up to
-    ``autocorrelation_lags`` months (Breusch-Godfrey, 5% level; Durbin-Watson reported): OLS when there is
-    none, GLS with AR(1) errors (REML, as R's nlme::gls) when there is; "ols", "gls-ar1" or
-    "newey-west" (lag ``maxlags``, small-sample adjusted) force one (see
-    :mod:`evidence.time_series`). t intervals on the residual degrees of freedom.
-    ``transition_months`` after the intervention are left out (a phase-in)."""
-    from evidence.time_series import fit_segmented
-
-    start = pd.Timestamp(intervention).to_period("M").to_timestamp()
-    data = series.dropna(subset=[value]).sort_values("month")
-    t = ((data["month"].dt.year - data["month"].iloc[0].year) * 12
-         + data["month"].dt.month - data["month"].iloc[0].month).to_numpy(float)
-    t0 = ((start.year - data["month"].iloc[0].year) * 12 + start.month - data["month"].iloc[0].month)
-    post = (data["month"] >= start).to_numpy(float)
-    keep = ~((data["month"] >= start) & (t < t0 + transition_months)).to_numpy()
-    if post[keep].sum() < 3 or (1 - post[keep]).sum() < 3:
-        raise EvidenceError("segmented regression needs at least 3 months before and after the intervention")
-    design = np.column_stack([np.ones_like(t), t, post, (t - t0) * post])[keep]
-    y = data[value].to_numpy(float)[keep]
-    fit = fit_segmented(y, design, t[keep], model=model, test_lags=autocorrelation_lags,
-                        newey_west_lags=maxlags, level=level)
-    est = [(float(fit.params[i]), float(fit.ci[i, 0]), float(fit.ci[i, 1])) for i in range(4)]
-    fitted = pd.Series(fit.fitted, index=data["month"].to_numpy()[keep], name="fitted")
-    return SegmentedRegression(est[0], est[1], est[2], est[3], int((1 - post[keep]).sum()),
-                               int(post[keep].sum()), maxlags, fitted, fit.model, autocorrelation_lags,
-                               fit.breusch_godfrey_p, fit.durbin_watson, fit.phi)
-
-
 # --- selection and publishable summaries ---------------------------------------------------------
 
 
@@ -360,61 +244,6 @@ def mask_small_groups(table: pd.DataFrame, min_base: int, columns: list[str], ba
     out = table.copy()
     out.loc[out[base] < min_base, columns] = np.nan
     return out
-
-
-def fft_table(prems: pd.DataFrame, by: str, include_dont_know: bool = True) -> pd.DataFrame:
-    """Friends and Family Test by group: responses (n) and positive answers (very good or
-    good), for :func:`evidence.disclosure.publish_proportions`."""
-    answered = prems.dropna(subset=["fft"])
-    if not include_dont_know:
-        answered = answered[answered["fft"] != "Don't know"]
-    positive = answered["fft"].isin(["Very good", "Good"])
-    grouped = positive.groupby(answered[by], observed=True)
-    return pd.DataFrame({by: grouped.size().index, "n": grouped.size().to_numpy(),
-                         "positive": grouped.sum().to_numpy().astype(int)})
-
-
-def fft_overall(prems: pd.DataFrame, include_dont_know: bool = True) -> dict[str, float]:
-    """:func:`evidence.instruments.experience.fft_summary` over the ``fft`` column of processed PREMs
-    (an ordered categorical in code order 1-6)."""
-    from evidence.instruments.experience import fft_summary
-
-    codes = pd.Series(prems["fft"].cat.codes, index=prems.index).replace(-1, np.nan) + 1
-    return fft_summary(codes, include_dont_know=include_dont_know)
-
-
-def its_table(its: SegmentedRegression) -> pd.DataFrame:
-    """The segmented-regression estimates as a display table (weeks)."""
-    rows = [("Median wait at the start of the series", its.baseline_level, "weeks"),
-            ("Trend before the redesign", its.pre_slope, "weeks per month"),
-            ("Change in level at the redesign", its.level_change, "weeks"),
-            ("Change in trend after the redesign", its.slope_change, "weeks per month")]
-    return pd.DataFrame({"Estimate": [r[0] for r in rows],
-                         "Value": [f"{r[1][0]:+.1f} {r[2]}" for r in rows],
-                         "95% interval": [f"{r[1][1]:+.1f} to {r[1][2]:+.1f}" for r in rows]})
-
-
-def effects_for_synthesis(paired: pd.DataFrame, by: str = "service", min_base: int = 10) -> pd.DataFrame:
-    """Per-group pre-post effects (Hedges' g and its standard error) for evidence synthesis:
-    columns label, estimate, se, n. Groups smaller than ``min_base`` are left out."""
-    table = change_table(paired, by)
-    table = table[table["n"] >= min_base]
-    z = scipy_stats.norm.ppf(0.975)
-    return pd.DataFrame({"label": table[by].astype(str), "estimate": table["hedges_g"],
-                         "se": (table["g_ci_high"] - table["g_ci_low"]) / (2 * z), "n": table["n"]})
-
-
-def service_effects_table(tables: dict[str, pd.DataFrame], synthetic: bool, instrument: str = "pedsql",
-                          scale: str = "total", min_base: int = 10) -> pd.DataFrame:
-    """An evidence table (``evidence.synthesis`` "estimate, se" layout) of each service's pre-post
-    Hedges' g on ``instrument``/``scale``: study, estimate, se, children, data_label. Services
-    with fewer than ``min_base`` children with both questionnaires are left out; the children
-    count is published later through disclosure control."""
-    paired = paired_scores(tables["scores"], tables["episodes"], instrument, scale)
-    effects = effects_for_synthesis(paired, "service", min_base)
-    return pd.DataFrame({"study": effects["label"], "estimate": effects["estimate"].round(6),
-                         "se": effects["se"].round(6), "children": effects["n"],
-                         "data_label": "SYNTHETIC" if synthetic else ""})
 
 
 # --- plain-language text ------------------------------------------------------------------------
@@ -460,9 +289,11 @@ def describe_measure_sources(defaults, reliability: float, mic: float, baseline_
                       "these children."])
 
 
-def describe_weighting(weighted: WeightedChange, rule) -> str:
-    """The loss-to-follow-up sensitivity analysis in words; the means only when at least
-    ``rule.min_base`` children were followed up (:func:`evidence.disclosure.suppress_statistic`)."""
+def describe_follow_up_weighting(weighted: WeightedChange, rule) -> str:
+    """The loss-to-follow-up sensitivity analysis (:func:`ipw_mean_change`) in words; the means
+    only when at least ``rule.min_base`` children were followed up
+    (:func:`evidence.disclosure.suppress_statistic`). (A survey's raking weights are described
+    by :func:`evidence.survey.describe_weighting`.)"""
     from evidence.disclosure import suppress_statistic
 
     counts = (f"Of {_rounded(weighted.n_baseline, rule)} children with a baseline questionnaire, "
@@ -482,48 +313,3 @@ def describe_weighting(weighted: WeightedChange, rule) -> str:
             f"{reweighted}, a shift of {shift:+.1f}. "
             + ("Loss to follow-up changes the picture little." if abs(shift) < 1 else
                "Loss to follow-up matters here: read the change with care."))
-
-
-def describe_its(its: SegmentedRegression, date: str) -> str:
-    """The interrupted time series in words: the level change with its interval, and which
-    model gave it and why (the autocorrelation test)."""
-    level = its.level_change
-    lags = "one month" if its.autocorrelation_lags == 1 else f"up to {its.autocorrelation_lags} months"
-    test = (f"Breusch-Godfrey test for autocorrelation at {lags}, p = {its.breusch_godfrey_p:.2f}; "
-            f"Durbin-Watson {its.durbin_watson:.2f}")
-    why = {"ols": f"ordinary least squares, as the residuals show no evidence of autocorrelation at the 5% level ({test})",
-           "gls-ar1": f"generalised least squares with first-order autocorrelated errors (correlation "
-                      f"{its.ar1_phi:.2f} between consecutive months), as the residuals are autocorrelated ({test})",
-           "newey-west": f"least squares with Newey-West standard errors (lag {its.maxlags}, small-sample "
-                         f"adjusted; {test})"}[its.model]
-    return (f"After the redesign on {pd.Timestamp(date):%d %B %Y}, the median wait fell by "
-            f"**{-level[0]:.0f} weeks** (95% interval {-level[2]:.0f} to {-level[1]:.0f}), from a level of "
-            f"about {its.baseline_level[0] + its.pre_slope[0] * its.months_before:.0f} weeks "
-            f"({its.months_before} months before, {its.months_after} after). Model: {why}.")
-
-
-def describe_experience(fft: dict, experience: pd.Series, rule) -> str:
-    """The Friends and Family Test and the experience score in words, from publishable
-    figures: percentages from the rounded counts (as in the tables), shown only for a base of
-    at least ``rule.min_base`` with the count not suppressed, and the mean score only over at
-    least ``rule.min_base`` answers (:mod:`evidence.disclosure`)."""
-    from evidence.disclosure import disclosed_proportions, suppress_statistic
-
-    counts = pd.DataFrame({"answer": ["positive", "negative"], "n": [fft["n"], fft["n"]],
-                           "positive": [fft["positive"], fft["negative"]]})
-    safe = disclosed_proportions(counts, rule=rule, parts_of_total=False)
-    if not bool(safe["shown"].iloc[0]):
-        return "Too few families answered the Friends and Family Test to report it."
-    good = safe.iloc[0]
-    text = (f"Of {_rounded(fft['n'], rule)} families who answered, **{100 * good['proportion']:.0f}%** said their "
-            f"experience was good or very good (95% interval {100 * good['ci_low']:.0f}% to "
-            f"{100 * good['ci_high']:.0f}%)")
-    poor = safe.iloc[1]
-    text += (f" and {100 * poor['proportion']:.0f}% poor or very poor" if bool(poor["shown"])
-             else "; too few said poor or very poor to give a percentage")
-    text += (f" (\"don't know\" {'included in' if fft['dont_know_in_denominator'] else 'left out of'} the base).")
-    scores = experience.dropna()
-    mean = suppress_statistic(scores.mean() if len(scores) else np.nan, len(scores), rule, "{:.0f}")
-    if mean is not None:
-        text += f" The mean experience score was {mean} out of 100 (illustrative scale)."
-    return text

@@ -33,17 +33,16 @@ from evidence import privacy
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import write_all_atomic
 from evidence.instruments import get_instrument
-from evidence.outcomes.definition import (
+from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
+from evidence.outcomes.extract_layout import (
     ASSESSMENT_INSTRUMENTS,
     CODED_FIELDS,
     DATE_FORMATS,
-    DEFAULT_DEFINITION,
     FIELDS,
     ITEM_FIELDS,
     OPTIONAL_FIELDS,
     TABLES,
     header_key,
-    load_extract_definition,
     normalised_wording,
 )
 from evidence.paths import display_path, resolve

@@ -18,7 +18,8 @@ from scipy import stats
 from evidence.plots.theme import QUALITATIVE, THEME, Chart
 from evidence.synthesis.bias import TrimFillResult
 from evidence.synthesis.effects import Measure, confidence_limits
-from evidence.synthesis.models import MetaAnalysisResult, SubgroupResult, prediction_quantile
+from evidence.synthesis.models import MetaAnalysisResult, prediction_quantile
+from evidence.synthesis.subgroups import SubgroupResult
 
 STUDY_COLOUR = QUALITATIVE[0]
 POOLED_COLOUR = "#000000"

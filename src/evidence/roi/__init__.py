@@ -1,9 +1,9 @@
 """Return on investment of children's OT: an economic model with its uncertainty.
 
 * :mod:`evidence.roi.model`: the model itself, pure and vectorised over probabilistic draws
-  (costs, QALYs by area under the curve, SROI-style avoided-cost streams, Green Book
-  discounting, and the outputs: NPV, benefit-cost ratio, ROI, cost per QALY, ICER, net monetary
-  benefit, payback year).
+  (costs, QALYs by area under the curve, SROI-style avoided-cost streams, and the outputs: NPV,
+  benefit-cost ratio, ROI, cost per QALY, ICER, net monetary benefit, payback year), with
+  Green Book discounting and the yearly benefit profiles in :mod:`evidence.roi.present_value`.
 * :mod:`evidence.roi.assumptions`: assumption sets (``config/roi/*.yml``), validated on load
   (one parameter entry's schema in :mod:`evidence.roi.parameter_entries`) into the types of
   :mod:`evidence.roi.assumption_set`; values, sources and distributions are
@@ -39,12 +39,14 @@ from evidence.roi.assumptions import load_assumptions
 from evidence.roi.model import (
     OUTPUTS,
     PARAMETERS,
-    DiscountSchedule,
     ModelResults,
     ModelSettings,
-    discount_factor,
     evaluate,
     hourly_cost,
+)
+from evidence.roi.present_value import (
+    DiscountSchedule,
+    discount_factor,
     qaly_profile,
     sroi_present_value,
     sroi_yearly_values,

@@ -43,15 +43,13 @@ from evidence.synthesis.models import (
     METHOD_NAMES,
     PI_TYPES,
     MetaAnalysisResult,
-    MetaRegressionResult,
-    SubgroupResult,
     check_effects,
     compare_estimators,
     leave_one_out,
     meta_analysis,
-    meta_regression,
-    subgroup_analysis,
 )
+from evidence.synthesis.regression import MetaRegressionResult, meta_regression
+from evidence.synthesis.subgroups import SubgroupResult, subgroup_analysis
 
 __all__ = [
     "MEASURES", "METHOD_NAMES", "PI_TYPES", "EggerTest", "EvidenceTable", "Measure", "MetaAnalysisResult",
