@@ -54,13 +54,15 @@ chromium: ## Install Debian's Chromium for the browser test, if missing (needs r
 # The browser test's tools (playwright, axe-playwright-python's axe-core, pypdf) are dev
 # dependencies in pyproject.toml, installed by setup; --dist loadfile keeps each test module on
 # one worker, so a module's batch (and the browser test's browser) is made once.
-test: setup ingest chromium ## Run every test (unit, ingest, notebooks under nbval, batch, browser with axe-core)
+test: setup ingest chromium ## Run every test (unit, ingest, notebooks under nbval, batch, browser with axe-core), ruff and mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 	$(BIN)/python -m pytest --nbval-lax notebooks
 	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/mypy src
 
-lint: setup ## ruff on the code and notebooks
+lint: setup ## ruff on the code and notebooks, mypy (the type checker) on src
 	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/mypy src
 
 lab: setup ingest ## Open JupyterLab on the notebooks with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=. notebooks/workforce_survey.ipynb

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,9 +83,15 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         temp.write_text(text, encoding="utf-8")
 
 
-def write_all_atomic(writers: dict[Path, Callable[[Path], None]]) -> None:
+def text_writer(text: str) -> Callable[[Path], object]:
+    """A writer for :func:`write_all_atomic` that writes ``text`` as UTF-8."""
+    return lambda temp: temp.write_text(text, encoding="utf-8")
+
+
+def write_all_atomic(writers: Mapping[Path, Callable[[Path], object]]) -> None:
     """Write several files so that either all appear or none do: each writer fills a temp
-    file; only when every one has succeeded are they renamed into place."""
+    file (what it returns is ignored); only when every one has succeeded are they renamed
+    into place."""
     temps: dict[Path, Path] = {}
     try:
         for target, write in writers.items():

@@ -102,10 +102,11 @@ def _census_names() -> tuple[set[str], set[str]]:
     return first, last
 
 
-def build_rows(word_list: Iterable[str], locales: Iterable[str] = LOCALES) -> list[dict[str, str]]:
+def build_rows(word_list: Iterable[str], locales: Iterable[str] = LOCALES) -> list[dict[str, str | int]]:
     """Gazetteer rows (name, first, surname, common_word, sources), sorted by name."""
     words = {w.strip() for w in word_list if w.strip() and w.strip().islower()}
-    found: dict[str, dict[str, object]] = {}
+    roles: dict[str, set[str]] = {}  # name -> the roles it is listed in ("first", "surname")
+    listed_by: dict[str, set[str]] = {}  # name -> the sources listing it
     rules = yaml.safe_load((files("evidence") / "data" / RULES_FILE).read_text(encoding="utf-8"))
     sources = [(f"faker:{locale}", *_provider_names(locale)) for locale in locales]
     sources.append(("census1990", *_census_names()))
@@ -117,12 +118,11 @@ def build_rows(word_list: Iterable[str], locales: Iterable[str] = LOCALES) -> li
                 name = name.strip().replace("\u2019", "'")
                 if not _LATIN_NAME.fullmatch(name) or len(name) < 2:
                     continue
-                row = found.setdefault(name, {"first": False, "surname": False, "locales": set()})
-                row[role] = True
-                row["locales"].add(locale)
-    return [{"name": name, "first": int(row["first"]), "surname": int(row["surname"]),
-             "common_word": int(name.casefold() in words), "sources": " ".join(sorted(row["locales"]))}
-            for name, row in sorted(found.items())]
+                roles.setdefault(name, set()).add(role)
+                listed_by.setdefault(name, set()).add(locale)
+    return [{"name": name, "first": int("first" in roles[name]), "surname": int("surname" in roles[name]),
+             "common_word": int(name.casefold() in words), "sources": " ".join(sorted(listed_by[name]))}
+            for name in sorted(roles)]
 
 
 def build(out: Path, word_list: Path = WORD_LIST) -> None:

@@ -31,7 +31,7 @@ import yaml
 
 from evidence import privacy
 from evidence.errors import ConfigError, InputFileError
-from evidence.files import write_all_atomic
+from evidence.files import text_writer, write_all_atomic
 from evidence.instruments import get_instrument
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.outcomes.extract_layout import (
@@ -160,7 +160,7 @@ def scaffold_extract(folder: str | Path, out: str | Path) -> Path:
     text = "\n".join(lines) + "\n"
     yaml.safe_load(text)  # the draft must be YAML (a bug otherwise)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_all_atomic({out: lambda p: p.write_text(text, encoding="utf-8")})
+    write_all_atomic({out: text_writer(text)})
     load_extract_definition(out)  # and a definition that loads as it is
     return out
 
@@ -177,7 +177,7 @@ def _dates(columns: dict[str, dict[str, pd.Series]], files: dict[str, Path]) -> 
         return [f"dates: {_list(formats[:1])}  # {CONFIRM}: every date found reads as {' or '.join(formats)}"]
     by_format = {words: int(pd.to_datetime(text, format=fmt, errors="coerce").notna().sum())
                  for words, fmt in DATE_FORMATS.items()}
-    best = max(by_format, key=by_format.get)
+    best = max(by_format, key=by_format.__getitem__)
     return [f"dates: {_list([best])}  # {CONFIRM}: no one format reads every date; {best} reads "
             f"{by_format[best]:,} of {len(text):,}; declare each format the extract uses"]
 
@@ -284,7 +284,7 @@ def _instruments(values: pd.Series | None, shipped) -> list[str]:
     counts = found[found != ""].value_counts()
     words = {name: [w for w, n in shipped.instruments.items() if n == name and w != name]
              for name in shipped.instrument_order}
-    shown = {name: [] for name in ASSESSMENT_INSTRUMENTS}
+    shown: dict[str, list[str]] = {name: [] for name in ASSESSMENT_INSTRUMENTS}
     for name in shipped.instrument_order:
         shown[name] = [w for w in counts.index if shipped.instruments.get(normalised_wording(w)) == name]
     unknown = []

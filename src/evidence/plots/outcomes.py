@@ -76,7 +76,7 @@ def change_distribution_chart(paired: pd.DataFrame, by: str, title: str, xlabel:
                          palette=QUALITATIVE[:len(groups)], ax=ax)
             legend = ax.get_legend()
             if legend is not None:
-                legend.set_title(None)
+                legend.set_title("")
                 legend.set_frame_on(False)
         ax.axvline(0, color="#333333", linewidth=1)
         ax.set_xlabel(xlabel)

@@ -107,16 +107,18 @@ def acceptability_chart(thresholds: np.ndarray, probability: np.ndarray, marks: 
     expected ICER from the simulations (above it the expected net monetary benefit is positive:
     the decision the headline's expected values give), with the base-case ICER in the label."""
     lam, p = np.asarray(thresholds, float), np.asarray(probability, float)
-    shown_icer = expected_icer is not None and np.isfinite(expected_icer) and lam.min() <= expected_icer <= lam.max()
+    # The expected ICER when it is finite and within the thresholds drawn, else None.
+    shown_icer = (expected_icer if expected_icer is not None and np.isfinite(expected_icer)
+                  and lam.min() <= expected_icer <= lam.max() else None)
     with plt.rc_context(THEME):
         fig, ax = plt.subplots(figsize=(8, 4.2))
         ax.plot(lam, 100 * p, color=QUALITATIVE[0], linewidth=2)
         for mark in marks:
             ax.axvline(mark, color="#777777", linestyle=":", linewidth=1)
-        if shown_icer:
+        if shown_icer is not None:
             base_text = f"; base case {_pounds(base_icer)}" if base_icer is not None and np.isfinite(base_icer) else ""
-            ax.axvline(expected_icer, color=QUALITATIVE[1], linestyle="--", linewidth=1.2,
-                       label=f"Expected ICER {_pounds(expected_icer)}{base_text}")
+            ax.axvline(shown_icer, color=QUALITATIVE[1], linestyle="--", linewidth=1.2,
+                       label=f"Expected ICER {_pounds(shown_icer)}{base_text}")
             ax.legend(frameon=False, fontsize=8, loc="lower right")
         ax.set_ylim(0, 100)
         ax.set_xlim(lam.min(), lam.max())
@@ -132,7 +134,7 @@ def acceptability_chart(thresholds: np.ndarray, probability: np.ndarray, marks: 
     if expected_icer is not None and np.isfinite(expected_icer):
         alt += (f" The expected ICER from the simulations is {_pounds(expected_icer)} per QALY"
                 + (f" (base case {_pounds(base_icer)})" if base_icer is not None and np.isfinite(base_icer) else "")
-                + ("" if shown_icer else ", outside the range shown") + ".")
+                + ("" if shown_icer is not None else ", outside the range shown") + ".")
     return Chart(fig, alt)
 
 

@@ -182,7 +182,8 @@ def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
                 lows.append(result.ci_low)
                 highs.append(result.ci_high)
                 if result.random_effects:
-                    ax.hlines(y, *display([result.pi_low, result.pi_high]), color=POOLED_COLOUR,
+                    pi_low, pi_high = display([result.pi_low, result.pi_high])
+                    ax.hlines(y, pi_low, pi_high, color=POOLED_COLOUR,
                               linestyles=(0, (1, 1.5)), linewidth=1.4, zorder=1)
                     ax.vlines(display([result.pi_low, result.pi_high]), y - 0.15, y + 0.15,
                               color=POOLED_COLOUR, linewidth=1.1)
@@ -284,7 +285,7 @@ def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
             plt.Line2D([], [], color=STUDY_COLOUR, marker="o", linestyle="", label="study"),
             plt.Line2D([], [], color=POOLED_COLOUR, label=f"pooled estimate ({result.method})"),
         ]
-        if len(filled_yi):
+        if trimfill is not None and len(filled_yi):
             ax.scatter(display(filled_yi), filled_se, facecolor="white", edgecolor=FILLED_COLOUR,
                        linewidths=1.4, s=36, zorder=3)
             handles.append(plt.Line2D([], [], color=FILLED_COLOUR, marker="o", markerfacecolor="white",

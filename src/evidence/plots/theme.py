@@ -4,9 +4,13 @@ a figure that always travels with its alt text."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cycler import cycler
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: ColorBrewer BrBG (5 classes), marked colour-blind safe by colorbrewer2.org; the centre is a
 #: mid grey so "neither" stays visible on white.
@@ -19,7 +23,7 @@ QUALITATIVE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
 #: Written out rather than taken from seaborn's styles: importing seaborn imports scipy.stats
 #: (about 0.65 s a process, ``python -X importtime -c "import seaborn"``), which every report's
 #: kernel would pay; seaborn is imported only by the charts that draw with it.
-THEME = {
+THEME: dict[RcKeyType, Any] = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.size": 10,

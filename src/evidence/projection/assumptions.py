@@ -122,6 +122,7 @@ class Quantity(SourcedValue):
     illustrative.
     """
 
+    value: float  # always a number here (SourcedValue allows None)
     name: str
     description: str
     kind: str
@@ -206,6 +207,8 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: Probl
         distribution = _distribution(spec, float(value), entry["distribution"], (*where, "distribution"), problems)
     if len(problems.found) > before:
         return None
+    # Without a problem recorded, the checks above found a finite number and a unit.
+    assert is_number(value, finite=True) and isinstance(unit, str)
     return Quantity(name=spec.name, description=spec.description, kind=spec.kind, value=float(value),
                     unit=unit.strip(), status=status, citation=cited, detail=detail, note=note,
                     distribution=distribution, illustrative=status == "illustrative")
@@ -267,16 +270,17 @@ def load_assumptions(folder: str | Path = PROJECTION_CONFIG, nation: str = "Engl
     if document and document.get("nation") != nation:
         problems.add(("nation",), document.get("nation"), f"this file is read for {nation}; nation must say so")
     if document:
-        start_year = document.get("start_year")
-        if not (isinstance(start_year, int) and not isinstance(start_year, bool) and 2000 <= start_year <= 2100):
-            problems.add(("start_year",), start_year, "must be a year (the July the projection starts)")
-            start_year = 0
-    entries = document.get("parameters") if document else None
-    if document and not isinstance(entries, dict):
+        year = document.get("start_year")
+        if isinstance(year, int) and not isinstance(year, bool) and 2000 <= year <= 2100:
+            start_year = year
+        else:
+            problems.add(("start_year",), year, "must be a year (the July the projection starts)")
+    entries = document.get("parameters") if document else {}
+    if not isinstance(entries, dict):  # only a document that is there can hold a wrong one
         problems.add(("parameters",), entries, "must be a mapping of quantity name to quantity")
         entries = {}
     known = {s.name for s in BASELINE_SPECS}
-    for name in sorted(set(entries or {}) - known):
+    for name in sorted(set(entries) - known):
         problems.add(("parameters", name), None, f"unknown quantity; the model uses {', '.join(sorted(known))}")
     for spec in BASELINE_SPECS if document else ():
         if spec.name not in entries:

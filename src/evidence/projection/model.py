@@ -154,6 +154,7 @@ def project_workforce(
     joined = np.empty((*batch, years, routes))
     left = np.empty((*batch, years, groups))
     if target_total is not None:
+        assert solved_share is not None  # a target without it was refused above
         targets = np.broadcast_to(target_total, (*batch, years + 1))
         shares = np.broadcast_to(solved_share, (*batch, years, routes))
     for t in range(years):
@@ -232,7 +233,7 @@ def time_to_clear(waiting_start: np.ndarray, referrals: np.ndarray, capacity: np
 
 
 def group_leaver_rates(
-    overall: np.ndarray, international_share: np.ndarray, turnover_ratio: np.ndarray | float
+    overall: np.ndarray | float, international_share: np.ndarray | float, turnover_ratio: np.ndarray | float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split an overall leaver rate into domestic and international rates.
 

@@ -19,7 +19,9 @@ class PublishedFigures:
     """Published figures looked up by ``<file>/<measure_id>``, each file read once."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder, self.tables, self.used = folder, {}, set()
+        self.folder = folder
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.used: set[str] = set()
 
     def find(self, reference: str) -> tuple[pd.Series | None, str]:
         """The row ``reference`` names, or None and why not."""

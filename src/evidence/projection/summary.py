@@ -10,6 +10,7 @@ uncertain inputs, not a statistical confidence interval.
 from __future__ import annotations
 
 import html
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ def _interval(values: np.ndarray, level: float, axis: int = 1) -> tuple[np.ndarr
     """Median and central interval along ``axis``, as :func:`fan_quantiles` computes them
     (linear interpolation); with infinite values (e.g. "not cleared") the inverted-CDF
     quantile is used instead, so that no infinity is interpolated."""
-    method = "linear" if np.isfinite(values).all() else "inverted_cdf"
+    method: Literal["linear", "inverted_cdf"] = "linear" if np.isfinite(values).all() else "inverted_cdf"
     q = np.quantile(values, [(1 - level) / 2, 0.5, (1 + level) / 2], axis=axis, method=method)
     return q[1], q[0], q[2]
 
@@ -79,7 +80,8 @@ def horizon_summary(projection: Projection, level: float = 0.9) -> pd.DataFrame:
     waiting, wte = projection.waiting, projection.wte
     clear = np.where(np.isnan(waiting.time_to_clear), np.inf, waiting.time_to_clear)
     newly = projection.workforce.joiners[..., list(NEWLY_QUALIFIED)].sum(axis=-1)  # (S, D, T)
-    rows = {"scenario": list(projection.scenarios), "label": list(projection.labels)}
+    rows: dict[str, list[str] | np.ndarray] = {"scenario": list(projection.scenarios),
+                                               "label": list(projection.labels)}
     for name, values in (("waiting", waiting.waiting[..., -1]), ("wte", wte[..., -1]),
                          ("weeks", waiting.weeks_of_capacity()[..., -1]), ("clear", clear),
                          ("newly_qualified", newly.mean(axis=-1))):
@@ -214,7 +216,7 @@ def _range_text(quantity: Quantity) -> str:
     spread = quantity.distribution
     if spread is None:
         return "fixed"
-    low, high = (format_value(quantity, v) for v in (spread.low, spread.high))
+    low, high = (format_value(quantity, v) for v in spread.bounds())
     origin = "" if spread.source else " (illustrative range)"
     return f"{spread.kind} {low} to {high}{origin}"
 
@@ -251,7 +253,7 @@ def assumptions_table(assumptions: Assumptions) -> pd.DataFrame:
 def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
     """What each scenario changes, with value, unit, source and how it is read; a scenario
     that changes nothing (the baseline) gets one row saying so."""
-    rows = [(s, q) for s in scenarios for q in s.changes.values()]
+    rows: list[tuple[Scenario, Quantity | None]] = [(s, q) for s in scenarios for q in s.changes.values()]
     rows += [(s, None) for s in scenarios if not s.changes]
     order = {s.name: i for i, s in enumerate(scenarios)}
     rows.sort(key=lambda row: order[row[0].name])
@@ -283,6 +285,7 @@ def derived_table(central: Projection, assumptions: Assumptions, reference: str 
     year = f"year from July {central.years[0]}"
     joiner_inputs = (*_WORKFORCE_INPUTS, *_LEAVER_INPUTS, "returner_share", "apprenticeship_share_start")
     capacity_inputs = (*_DEMAND_INPUTS, "demand_capacity_ratio")
+    rows: list[tuple[str, str, str, str, tuple[str, ...]]]
     rows = [("Children's OT workforce at the start", _whole(stock.sum()), f"WTE, July {central.years[0]}",
              "NHS OTs x children's share x WTE per person", _WORKFORCE_INPUTS)]
     rows += [(f"Leaver rate, {group} staff", format_value(None, rate, "proportion"), "proportion per year",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence import provenance
-from evidence.files import write_all_atomic
+from evidence.files import text_writer, write_all_atomic
 from evidence.reporting.findings import Finding, by_theme, findings_for_jobs
 from evidence.reporting.render import TEMPLATES, stylesheet
 from evidence.reporting.results_file import Figure, Part
@@ -124,6 +124,5 @@ def write_year_pages(folder: Path, title: str, run: dict[str, Any], pdf: bool = 
     }
     if annual:
         pages[folder / "annual_report.html"] = render_annual_report(title, run["year"], run["jobs"], folder)
-    write_all_atomic({path: (lambda temp, text=text: temp.write_text(text, encoding="utf-8"))
-                      for path, text in pages.items()})
+    write_all_atomic({path: text_writer(text) for path, text in pages.items()})
     return folder / "index.html"

@@ -22,7 +22,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from evidence.errors import BatchError
 from evidence.reporting.processes import OwnedFolder, die_with_parent, kill_tree
@@ -71,6 +71,9 @@ class Worker:
         self.process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", "--serve"], cwd=root,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
                                         start_new_session=True, text=True, bufsize=1, preexec_fn=die_with_parent())
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes
+        self.requests: IO[str] = self.process.stdin
+        self.replies: IO[str] = self.process.stdout
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.killed = False
         self.jobs = 0  # jobs sent to this worker
@@ -81,7 +84,7 @@ class Worker:
         return f"local worker {self.number} (pid {self.process.pid})"
 
     def _read(self) -> None:
-        for line in self.process.stdout:
+        for line in self.replies:
             self.lines.put(line)
         self.lines.put(None)
 
@@ -93,8 +96,8 @@ class Worker:
         started = time.perf_counter()
         self.jobs += 1
         try:
-            self.process.stdin.write(json.dumps({**spec, "kernel_pids": str(self.kernel_pids)}) + "\n")
-            self.process.stdin.flush()
+            self.requests.write(json.dumps({**spec, "kernel_pids": str(self.kernel_pids)}) + "\n")
+            self.requests.flush()
             line = self.lines.get(timeout=spec["timeout"])
         except queue.Empty:
             self.kill()
@@ -120,7 +123,7 @@ class Worker:
         """Ask the worker to finish (it stops its kernels), killing it if it does not."""
         if self.alive and not self.killed:
             try:
-                self.process.stdin.close()
+                self.requests.close()
                 self.process.wait(timeout=30)
             except (OSError, subprocess.TimeoutExpired):
                 pass
@@ -196,6 +199,7 @@ class WorkerPool:
                 break
         with self.lock:
             taken = self.waiting == 0
+        assert worker is not None  # the loop ran at least once, and returned when there was none
         if taken:  # every job is taken: this slot's worker exits now, while the others finish
             worker.close()
         if self.stopped:

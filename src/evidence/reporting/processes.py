@@ -25,6 +25,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
@@ -32,6 +33,12 @@ try:
     import fcntl
 except ImportError:  # Windows: folders are still removed by their owner, never swept
     fcntl = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    #: What signal.signal takes and returns.
+    SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 OWNER_FILE = ".owner.lock"
@@ -156,7 +163,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.received: int | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, SignalHandler] = {}
 
     def _handle(self, signum: int, frame) -> None:
         if self.received is None:

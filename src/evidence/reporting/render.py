@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evidence import provenance
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: The mimetype under which a notebook declares its inputs (see evidence.reporting.notebook).
 INPUTS_MIMETYPE = "application/vnd.evidence.inputs+json"
@@ -45,7 +48,7 @@ class ReportContext:
     created_utc: str = field(default_factory=provenance.utc_now)
 
 
-def declared_inputs(notebook: dict) -> list[dict[str, Any]]:
+def declared_inputs(notebook: NotebookNode) -> list[dict[str, Any]]:
     """Inputs the notebook declared with :func:`evidence.reporting.notebook.declare_inputs`."""
     found: list[dict[str, Any]] = []
     for cell in notebook.cells:

@@ -380,7 +380,7 @@ def scenario_analysis(prepared: Prepared, n_draws: int, seed: int, level: float 
     Scenarios hold figures that may not enter the base case (e.g. one with no stated price
     year); they are reported beside it."""
     rows = []
-    options = [(None, "Base case assumptions", "The assumption set as it is.")]
+    options: list[tuple[str | None, str, str]] = [(None, "Base case assumptions", "The assumption set as it is.")]
     options += [(name, s.label, s.description) for name, s in prepared.assumptions.scenarios.items()]
     for name, label, description in options:
         used = prepared if name is None else replace(prepared, assumptions=prepared.assumptions.with_scenario(name))

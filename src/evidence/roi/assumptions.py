@@ -84,6 +84,7 @@ def load_assumptions(path: str | Path = DEFAULT_ASSUMPTIONS) -> AssumptionSet:
     result = _validate(raw, where, resolved.stem, problems)
     problems.raise_if_any(f"the assumption set {where}",
                           "Fix these entries (see config/roi/README.md for the format) and run again.")
+    assert result is not None  # None only with a problem recorded, which raised above
     return result
 
 

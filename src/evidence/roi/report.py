@@ -10,7 +10,7 @@ import pandas as pd
 
 from evidence.disclosure import DisclosureRule, round_counts
 from evidence.roi.analysis import Analysis, Prepared, expected_values, interval, probabilities
-from evidence.roi.assumption_set import AssumptionSet, ModelInput
+from evidence.roi.assumption_set import AssumptionSet, ModelInput, Threshold
 from evidence.roi.model import BAND_LABELS, BANDS, OUTPUTS, STAFF_COMPONENTS, hourly_cost
 
 
@@ -134,9 +134,12 @@ def summary_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 def staff_hourly_costs(assumptions: AssumptionSet) -> dict[str, tuple[float, float]]:
     """(salary and on-costs, overheads and capital) per working hour for each band, pounds."""
     p = assumptions.parameters
-    return {band: tuple(float(x) for x in hourly_cost(
-        *(p[f"staff.{c}_{band}"].value for c in STAFF_COMPONENTS), p["staff.capital_overheads"].value,
-        p["staff.working_hours"].value)) for band in BANDS}
+    costs = {}
+    for band in BANDS:
+        names = [*(f"staff.{c}_{band}" for c in STAFF_COMPONENTS), "staff.capital_overheads", "staff.working_hours"]
+        pay, overheads = hourly_cost(*(p[name].value for name in names))
+        costs[band] = (float(pay), float(overheads))
+    return costs
 
 
 def cost_table(analysis: Analysis) -> pd.DataFrame:
@@ -297,12 +300,19 @@ def assumptions_display(assumptions: AssumptionSet) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _threshold_source(threshold: Threshold) -> str:
+    if threshold.illustrative:
+        return "ILLUSTRATIVE: " + threshold.note
+    assert threshold.source is not None  # a threshold that is not illustrative is refused without one
+    return threshold.source.cite()
+
+
 def settings_markdown(prepared: Prepared) -> str:
     """The model's structural settings and their sources, in words."""
     a, s = prepared.assumptions, prepared.settings
     source = a.schedule_source.cite() if a.schedule_source else "no source given"
-    ranges = "; ".join(f"{t.label} {money(t.low)} to {money(t.high)} per QALY "
-                       f"({'ILLUSTRATIVE: ' + t.note if t.illustrative else t.source.cite()})" for t in a.thresholds)
+    ranges = "; ".join(f"{t.label} {money(t.low)} to {money(t.high)} per QALY ({_threshold_source(t)})"
+                       for t in a.thresholds)
     perspective = ", ".join(a.icer_perspective) or "none"
     return "\n".join([
         f"- **Assumption set:** {a.title} (`{a.path}`), prices in {a.price_year} pounds.",

@@ -35,23 +35,38 @@ class Distribution:
     source: str | None = None
     note: str = ""
 
+    def _standard_error(self) -> float:
+        """``se``, which beta, gamma, lognormal and normal need."""
+        if self.se is None:
+            raise ValueError(f"a {self.kind} distribution needs a standard error (se)")
+        return self.se
+
+    def bounds(self) -> tuple[float, float]:
+        """``low`` and ``high``, which uniform and triangular need."""
+        if self.low is None or self.high is None:
+            raise ValueError(f"a {self.kind} distribution needs both bounds (low and high)")
+        return self.low, self.high
+
     def _frozen(self, value: float):
         """The scipy.stats distribution with mean ``value`` and standard error ``se``."""
         if self.kind == "beta":
-            common = value * (1 - value) / self.se**2 - 1
+            common = value * (1 - value) / self._standard_error()**2 - 1
             return scipy_stats.beta(value * common, (1 - value) * common)
         if self.kind == "gamma":
-            return scipy_stats.gamma((value / self.se) ** 2, scale=self.se**2 / value)
+            se = self._standard_error()
+            return scipy_stats.gamma((value / se) ** 2, scale=se**2 / value)
         if self.kind == "lognormal":
-            sigma2 = math.log1p((self.se / value) ** 2)
+            sigma2 = math.log1p((self._standard_error() / value) ** 2)
             return scipy_stats.lognorm(math.sqrt(sigma2), scale=math.exp(math.log(value) - sigma2 / 2))
         if self.kind == "normal":
-            return scipy_stats.norm(value, self.se)
+            return scipy_stats.norm(value, self._standard_error())
         if self.kind == "uniform":
-            return scipy_stats.uniform(self.low, self.high - self.low)
+            low, high = self.bounds()
+            return scipy_stats.uniform(low, high - low)
         if self.kind == "triangular":
-            width = self.high - self.low
-            return scipy_stats.triang((value - self.low) / width if width else 0.5, loc=self.low, scale=width)
+            low, high = self.bounds()
+            width = high - low
+            return scipy_stats.triang((value - low) / width if width else 0.5, loc=low, scale=width)
         raise ValueError(f"no frozen distribution for {self.kind}")
 
     def draw(self, value: float, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -59,20 +74,22 @@ class Distribution:
         if self.kind == "fixed":
             return np.full(n, float(value))
         if self.kind == "beta":
-            common = value * (1 - value) / self.se**2 - 1
+            common = value * (1 - value) / self._standard_error()**2 - 1
             return rng.beta(value * common, (1 - value) * common, n)
         if self.kind == "gamma":
-            return rng.gamma((value / self.se) ** 2, self.se**2 / value, n)
+            se = self._standard_error()
+            return rng.gamma((value / se) ** 2, se**2 / value, n)
         if self.kind == "lognormal":
-            sigma2 = math.log1p((self.se / value) ** 2)
+            sigma2 = math.log1p((self._standard_error() / value) ** 2)
             return rng.lognormal(math.log(value) - sigma2 / 2, math.sqrt(sigma2), n)
         if self.kind == "normal":
-            return rng.normal(value, self.se, n)
+            return rng.normal(value, self._standard_error(), n)
+        low, high = self.bounds()
         if self.kind == "uniform":
-            return rng.uniform(self.low, self.high, n)
-        if self.low == self.high:
+            return rng.uniform(low, high, n)
+        if low == high:
             return np.full(n, float(value))
-        return rng.triangular(self.low, value, self.high, n)
+        return rng.triangular(low, value, high, n)
 
     def quantile(self, value: float, q) -> np.ndarray:
         """Quantiles ``q`` of the distribution (the value itself for ``fixed``)."""

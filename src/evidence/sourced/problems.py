@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 import yaml
 
@@ -108,7 +108,7 @@ def raise_if_any(found: Sequence[ConfigProblem], what: str, advice: str) -> None
         raise ConfigError(f"{len(found)} problem(s) in {what}:\n{bulleted(list(found), LISTED)}\n{advice}")
 
 
-def is_number(value: object, finite: bool = False) -> bool:
+def is_number(value: object, finite: bool = False) -> TypeGuard[int | float]:
     """Whether ``value`` is an int or float read from YAML (not a boolean, not text that looks
     like a number); with ``finite``, not infinite or NaN either."""
     if not isinstance(value, int | float) or isinstance(value, bool):

@@ -55,6 +55,8 @@ class SourcedValue:
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` draws from the value's distribution (``n`` copies of the value when fixed)."""
+        if self.value is None:
+            raise ValueError(f"no value to draw from ({self.describe() or 'no source'})")
         return (self.distribution or FIXED).draw(self.value, n, rng)
 
 

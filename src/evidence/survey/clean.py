@@ -112,7 +112,7 @@ def _check_columns(raw: RawTable, definition: SurveyDefinition) -> None:
     needed = [definition.id_column, *(c["source"] for c in definition.columns if not c.get("optional"))]
     needed += [e["column"] for e in definition.exclusions if not e.get("optional")]
     check_required_columns(raw, needed, "Export the survey again with every question included, or add "
-                           f"the header your tool uses as an alias in {display_path(definition.path)}.")
+                           f"the header your tool uses as an alias in {definition.shown_path()}.")
 
 
 def _looks_coded(data: pd.DataFrame, definition: SurveyDefinition) -> bool:
@@ -139,7 +139,7 @@ def _decode(raw: RawTable, source: str, values: pd.Series, missing: pd.Series, c
     allowed = ", ".join(f"{code} = {answer}" for code, answer in codes.items())
     problems = problems_at(raw, bad_rows, source, values,
                            f"this export holds choice codes, and this is not one of the question's codes "
-                           f"({allowed}; {display_path(definition.path)}); a code is never read as a wording it "
+                           f"({allowed}; {definition.shown_path()}); a code is never read as a wording it "
                            "resembles")
     if several:
         decoded = answers.dropna().groupby(level=0).agg(",".join).reindex(range(len(values)))
@@ -156,7 +156,7 @@ def _to_category(raw: RawTable, source: str, values: pd.Series, missing: pd.Seri
               **dict(zip(rows["label"], rows["canonical"], strict=True))}
     wordings = pd.Categorical(values)  # few distinct wordings, many rows: normalise each once
     per_wording = normalise_text(pd.Series(wordings.categories, dtype="string")).map(labels)
-    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), None)[wordings.codes],
+    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), [None])[wordings.codes],
                           index=values.index, dtype="string")
     categories = definition.categories(scale)
     scales_file = display_path(definition.path.parent / "answer_scales.csv") if definition.path else "the answer scales"

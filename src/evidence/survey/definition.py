@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from evidence.errors import ConfigError
-from evidence.paths import SURVEYS_CONFIG, resolve
+from evidence.paths import SURVEYS_CONFIG, display_path, resolve
 
 DEFAULT_DEFINITION = SURVEYS_CONFIG / "workforce_survey.yml"
 KINDS = ("category", "multiselect", "integer", "datetime", "free_text")
@@ -100,6 +100,10 @@ class SurveyDefinition:
     report: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
+    def shown_path(self) -> str:
+        """The definition's file for a message ("the survey definition" when it was built in code)."""
+        return display_path(self.path) if self.path else "the survey definition"
+
     def column(self, name: str) -> dict[str, Any]:
         return next(c for c in self.columns if c["name"] == name)
 
@@ -129,7 +133,7 @@ class SurveyDefinition:
 
         add(self.id_column, *self.aliases.get(self.id_column, ()))
         for spec in (*self.columns, *self.exclusions):
-            source = spec.get("source", spec.get("column"))
+            source = spec["source"] if "source" in spec else spec["column"]  # a column's, an exclusion's
             add(source, spec.get("question", ""), *spec.get("aliases", ()), *self.aliases.get(source, ()))
         for source in (*self.direct_identifiers, *self.name_columns, *self.duplicate_keys,
                        self.synthetic_marker.get("column", "")):
@@ -156,7 +160,8 @@ class _Checker:
     """Collects definition errors, each naming file, line, key and what is allowed."""
 
     def __init__(self, path: Path, lines: dict[tuple, int]):
-        self.path, self.lines, self.errors = path, lines, []
+        self.path, self.lines = path, lines
+        self.errors: list[str] = []
 
     def fail(self, at: tuple, message: str) -> None:
         line = self.lines.get(at) or self.lines.get(at[:-1]) or self.lines.get(at[:-2], 1)
@@ -279,7 +284,7 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
     if not isinstance(columns, list) or not columns:
         check.fail(("columns",), "must be a list of questions, at least one")
         columns = []
-    names = {}
+    names: dict[str, int] = {}
     for i, column in enumerate(columns):
         at = ("columns", i)
         if not check.keys(column, at, COLUMN_KEYS, ("source", "name", "kind")):
@@ -289,7 +294,8 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
             check.fail((*at, "name"), f"{name!r} is not allowed; {COLUMN_KEYS['name']}")
         elif name in names:
             check.fail((*at, "name"), f"{name!r} is used twice (also columns.{names[name]})")
-        names[name] = i
+        if isinstance(name, str):
+            names[name] = i
         if kind not in KINDS:
             check.fail((*at, "kind"), f"{kind!r} is not allowed; one of {', '.join(KINDS)}")
         if kind in ("category", "multiselect"):
@@ -310,7 +316,7 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
         at = ("exclusions", i)
         if check.keys(rule, at, EXCLUSION_KEYS, ("column", "keep", "reason")) and "codes" in rule:
             check_codes(rule["codes"], (*at, "codes"), None)
-    by_name = {c.get("name"): c for c in columns if isinstance(c, dict)}
+    by_name = {c["name"]: c for c in columns if isinstance(c, dict) and isinstance(c.get("name"), str)}
     for i, headline in enumerate(spec.get("headlines") or []):
         at = ("headlines", i)
         if not check.keys(headline, at, HEADLINE_KEYS, tuple(HEADLINE_KEYS)):

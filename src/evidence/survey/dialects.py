@@ -113,7 +113,9 @@ def prepare(raw: RawTable, definition: SurveyDefinition) -> tuple[RawTable, Dial
     multi-selects joined into one column, and the tool's own conventions undone; the dialect
     recognised; and the problems found in split option columns. ``raw`` is not changed."""
     headers = [str(c) for c in raw.data.columns]
-    dialect = Dialect(_tool(raw, headers), header_rows=int(raw.layout.get("header_rows", 1)),
+    header_rows = raw.layout.get("header_rows", 1)
+    assert isinstance(header_rows, int)  # the readers record it as a count of rows
+    dialect = Dialect(_tool(raw, headers), header_rows=header_rows,
                       excel_sep_line=bool(raw.layout.get("excel_sep_line")))
     wanted = {header: source for source, names in definition.header_names().items() for header in names}
     # a column under the definition's own name wins; question texts and aliases match the rest

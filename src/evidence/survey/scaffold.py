@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -197,8 +198,15 @@ def scaffold(export: str | Path, out: str | Path, name: str | None = None) -> tu
     return out, scales_out
 
 
-def _flow(mapping: dict) -> str:
+def _flow(mapping: dict | list) -> str:
+    """A mapping or list as one line of YAML (flow style)."""
     return yaml.safe_dump(mapping, default_flow_style=True, width=10_000, allow_unicode=True, sort_keys=False).strip()
+
+
+def _scale_of(guess: Guess) -> str:
+    """The scale :func:`scaffold` gave a category or multi-select question."""
+    assert guess.scale is not None, guess.header  # scaffold names one for each before writing
+    return guess.scale
 
 
 def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: list[Guess], data: pd.DataFrame,
@@ -237,7 +245,8 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
         lines += [f"  - {_flow({'column': g.header, 'keep': ['yes'], 'reason': 'did not consent to take part'})}"
                   for g in consent]
     lines.append("columns:")
-    columns, names_used = [], set()
+    columns: list[tuple[dict[str, Any], Guess]] = []  # (YAML entry, its guess)
+    names_used: set[str] = set()
     number = 0
     for guess in guesses:
         if guess.kind in ("id", "tool", "identifier", "marker") or guess in consent:
@@ -248,11 +257,11 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
         while column_name in names_used:
             column_name += "_2"
         names_used.add(column_name)
-        spec = {"source": guess.header, "name": column_name, "kind": guess.kind}
+        spec: dict[str, Any] = {"source": guess.header, "name": column_name, "kind": guess.kind}
         if guess.header != guess.question:
             spec["question"] = guess.question
         if guess.kind in ("category", "multiselect"):
-            spec["scale"] = guess.scale
+            spec["scale"] = _scale_of(guess)
         if guess.kind == "multiselect":
             spec["separator"] = guess.separator
         if guess.codes:
@@ -266,7 +275,7 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
                "datetime": "a date", "free_text": "free text"}[guess.kind]
         scale_note = ""
         if guess.kind in ("category", "multiselect"):
-            scale_note = (f"; proposed scale: {KNOWN_SCALES[guess.scale]}" if guess.known_scale
+            scale_note = (f"; proposed scale: {KNOWN_SCALES[_scale_of(guess)]}" if guess.known_scale
                           else f"; new scale {guess.scale} in {scales_out.name if scales_out else ''}")
         found = "; answers found: " + ", ".join(guess.answers[:MAX_CHOICES]) if guess.answers and \
             guess.kind != "free_text" else ""
@@ -284,12 +293,12 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
         lines.append("headlines:")
         for spec, guess in headlines:
             statement = ("gave a positive answer to: " + guess.question)[:120]
-            lines.append(f"  - {_flow({'id': spec['name'], 'column': spec['name'], 'codes': POSITIVE_CODES[guess.scale], 'statement': statement})}")
+            lines.append(f"  - {_flow({'id': spec['name'], 'column': spec['name'], 'codes': POSITIVE_CODES[_scale_of(guess)], 'statement': statement})}")
     agreement = {s["name"]: _short(g.question) for s, g in columns if s["kind"] == "category" and g.scale == "agree5"}
     breakdowns = {s["name"]: _short(g.question) for s, g in columns
                   if s["kind"] == "category" and not g.known_scale and len({a.casefold() for a in g.answers}) <= 8}
     comments = [s["name"] for s, _ in columns if s["kind"] == "free_text"]
-    report = {"subject": "respondents"}
+    report: dict[str, str | dict[str, str] | list[str]] = {"subject": "respondents"}
     report |= {"agreement": agreement} if agreement else {}
     report |= {"breakdowns": breakdowns} if breakdowns else {}
     report |= {"comments": comments} if comments else {}

@@ -190,8 +190,9 @@ def _likelihood_tau2(y, v, X, mask, k, p, reml: bool) -> np.ndarray:
         high = np.where(score < 0, high, 2 * high)
     grid = high[:, None] * np.linspace(0.0, 1.0, 121) ** 2  # (B, G), dense near 0
     G = grid.shape[1]
-    tiled = [np.repeat(a, G, axis=0) for a in (y, v, X, mask)]  # row b*G + g: model b at grid g
-    score, log_lik = _score_and_loglik(*tiled, grid.ravel(), reml)
+    # row b*G + g: model b at grid g
+    y_tiled, v_tiled, X_tiled, mask_tiled = (np.repeat(a, G, axis=0) for a in (y, v, X, mask))
+    score, log_lik = _score_and_loglik(y_tiled, v_tiled, X_tiled, mask_tiled, grid.ravel(), reml)
     score, log_lik = score.reshape(B, G), log_lik.reshape(B, G)
     crossing = (score[:, :-1] > 0) & (score[:, 1:] <= 0)
     candidate = np.where(crossing, np.maximum(log_lik[:, :-1], log_lik[:, 1:]), -np.inf)
@@ -323,7 +324,7 @@ def q_profile_interval(y, v, X, mask, level: float) -> tuple[np.ndarray, np.ndar
 
 
 def batch(y: np.ndarray, v: np.ndarray, X: np.ndarray | None = None,
-          mask: np.ndarray | None = None):
+          mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Broadcast one set of studies (``y``, ``v``: ``(k,)``; ``X``: ``(k, p)``, default an
     intercept) to a batch of ``len(mask)`` models (default one model using every study)."""
     y, v = np.asarray(y, float), np.asarray(v, float)

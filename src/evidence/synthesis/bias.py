@@ -307,6 +307,8 @@ def small_study_checks(yi, vi, method: str = "REML", test: str = "z", level: flo
     ``side`` is given (its side otherwise comes from that regression); ``not_run`` says why,
     in words for a report."""
     yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE", minimum=3)
+    egger: EggerTest | None
+    rank: RankCorrelationTest | None
     if precision_varies(vi):
         egger = egger_test(yi, vi, method, test, level=level)
         rank = rank_correlation_test(yi, vi)
