@@ -18,7 +18,7 @@ import yaml
 from evidence import errors, privacy, synthetic_outcomes
 from evidence.errors import ConfigError, RepeatedProblem, ValidationError
 from evidence.ingest import ingest_outcomes, load_outcomes
-from evidence.outcomes.clean import follow_up_before_baseline
+from evidence.outcomes.assessments import follow_up_before_baseline
 from evidence.outcomes.definition import DEFAULT_DEFINITION, header_key, load_extract_definition
 from evidence.validation import SINGLE_LIMIT, condensed
 
