@@ -102,8 +102,9 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
     :func:`evidence.outcomes.clean.clean_extract`) and written block by block, so an extract
     larger than memory can be ingested; ``block_bytes=0`` reads it whole. An assessments file
     that is not plainly well-formed UTF-8 CSV (and .xlsx/.sav) is read whole either way. The
-    files written are the same, but for the order of the scores table's rows, which are laid
-    out block by block."""
+    tables written are the same, but for the order of the scores table's rows, which are laid
+    out block by block; by default the files are as a whole-table write lays them out (parquet
+    row groups of 2**20 rows), with ``block_bytes`` given one block's rows at a time."""
     out = _checked_out(out)
     extract = load_extract_definition(definition or DEFAULT_DEFINITION)
     if block_bytes == 0:
@@ -114,23 +115,24 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
         with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as staging:
             clean = outcomes_clean.clean_extract(folder, environ, block_bytes or DEFAULT_BLOCK_BYTES, staging,
                                                  definition=extract)
-            return _write_outcomes(clean, folder, out, Path(staging))
+            return _write_outcomes(clean, folder, out, Path(staging), regroup=block_bytes is None)
     finally:
         if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
             out.rmdir()
 
 
 def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out: Path,
-                    staging: Path | None = None) -> dict:
+                    staging: Path | None = None, regroup: bool = True) -> dict:
     """Write the cleaned tables and the manifest (all or nothing); return the manifest. Dask
-    tables (block-wise cleaning) are first streamed into parquet files under ``staging``."""
+    tables (block-wise cleaning) are first streamed into parquet files under ``staging``, in
+    ``to_parquet``'s row groups with ``regroup``, else a block's rows at a time (less memory)."""
     tables = {"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
               "prems": clean.prems}
     lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
     rows_out = {name: len(table) for name, table in tables.items() if name not in lazy}
     if lazy:
         staged = {staging / f"{name}.parquet": table for name, table in lazy.items()}
-        rows_out |= {path.stem: rows for path, rows in write_streamed(staged).items()}
+        rows_out |= {path.stem: rows for path, rows in write_streamed(staged, regroup).items()}
     definition = clean.definition
     name = definition.name
     manifest = {

@@ -148,12 +148,14 @@ def kept_block(part: Path, later: np.ndarray) -> pd.DataFrame:
 
 
 class RowGroupWriter:
-    """A parquet file written from tables given in order, in row groups of
-    :data:`ROW_GROUP_ROWS` rows (the last one shorter): the file ``DataFrame.to_parquet``
-    makes of all of them at once, without holding them all."""
+    """A parquet file written from tables given in order. With ``regroup``, in row groups of
+    :data:`ROW_GROUP_ROWS` rows (the last one shorter): the file ``DataFrame.to_parquet`` makes
+    of all of them at once, without holding them all (but up to a row group of them: about
+    300 MB of assessments); without, each table as it comes (its own row groups, the same
+    table when read)."""
 
-    def __init__(self, path: Path):
-        self.path, self.writer, self.waiting, self.rows = path, None, [], 0
+    def __init__(self, path: Path, regroup: bool = True):
+        self.path, self.regroup, self.writer, self.waiting, self.rows = path, regroup, None, [], 0
 
     def add(self, frame: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -161,8 +163,8 @@ class RowGroupWriter:
             self.writer = pq.ParquetWriter(self.path, table.schema)
         self.waiting.append(table)
         self.rows += len(table)
-        if sum(len(t) for t in self.waiting) >= ROW_GROUP_ROWS:
-            self._flush(final=False)
+        if not self.regroup or sum(len(t) for t in self.waiting) >= ROW_GROUP_ROWS:
+            self._flush(final=not self.regroup)
 
     def close(self) -> None:
         self._flush(final=True)
@@ -179,14 +181,14 @@ class RowGroupWriter:
         self.waiting = [table.slice(whole)] if whole < len(table) else []
 
 
-def write_streamed(tables: dict[Path, object]) -> dict[Path, int]:
+def write_streamed(tables: dict[Path, object], regroup: bool = True) -> dict[Path, int]:
     """Write lazy dask DataFrames of the same partitions (the cleaned assessments and their
     scores) to parquet files, :data:`BLOCKS_IN_FLIGHT` partitions computed at a time and added
-    in order; return each file's row count. A table with no partitions' rows still gets its
-    file (schema from the table's ``_meta``)."""
+    in order (``regroup``: see :class:`RowGroupWriter`); return each file's row count. A table
+    with no partitions' rows still gets its file (schema from the table's ``_meta``)."""
     import dask
 
-    writers = {path: RowGroupWriter(path) for path in tables}
+    writers = {path: RowGroupWriter(path, regroup) for path in tables}
     parts = {path: table.to_delayed() for path, table in tables.items()}
     count = len(next(iter(parts.values())))
     try:
