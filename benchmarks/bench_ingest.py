@@ -57,7 +57,7 @@ if engine == "duckdb":
     rows = {"in": {"assessments": duckdb_outcomes.rows(Path(out))}, "out": {}}
 else:
     from evidence.ingest import ingest_outcomes
-    manifest = ingest_outcomes(folder, out, block_bytes=block_mb << 20 if engine == "blocks" else None)
+    manifest = ingest_outcomes(folder, out, block_bytes={"blocks": block_mb << 20, "whole": 0}.get(engine))
     rows = manifest["rows"]
 print(json.dumps({"seconds": time.perf_counter() - start,
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -108,8 +108,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000],
                         help="assessment rows of each extract measured (the last is the large one)")
     parser.add_argument("--engines", nargs="+", default=["duckdb", "memory", "blocks"],
-                        choices=["duckdb", "memory", "blocks", "csv-module"])
-    parser.add_argument("--block-mb", type=int, default=64)
+                        choices=["duckdb", "memory", "blocks", "whole", "csv-module"])
+    parser.add_argument("--block-mb", type=int, default=16)
     parser.add_argument("--data", type=Path, default=None,
                         help="folder to keep the generated extracts in (default: a temporary one)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ingest.json"))

@@ -18,7 +18,7 @@ import yaml
 from evidence import errors, privacy, samples
 from evidence.errors import ConfigError, RepeatedProblem, ValidationError
 from evidence.ingest import ingest_outcomes, load_outcomes
-from evidence.outcomes.clean import follow_up_before_baseline
+from evidence.outcomes.assessments import follow_up_before_baseline
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.outcomes.extract_layout import header_key
 from evidence.validation import SINGLE_LIMIT, condensed

@@ -14,7 +14,7 @@ from evidence import readers
 from evidence.cli import main
 from evidence.errors import PseudonymKeyError, ValidationError
 from evidence.ingest import ingest_outcomes
-from evidence.outcomes import clean as outcomes_clean
+from evidence.outcomes import blocks as outcomes_blocks
 from evidence.paths import project_root
 
 SAMPLE = project_root() / "data/raw/sample/outcomes_2025_synthetic"
@@ -86,7 +86,7 @@ def test_block_ingest_writes_the_same_files_as_the_whole_file_ingest(tmp_path):
         table.loc[len(table)] = table.iloc[0]
 
     folder = _extract(tmp_path, repeat_first_row_at_the_end)
-    whole = ingest_outcomes(folder, tmp_path / "whole")
+    whole = ingest_outcomes(folder, tmp_path / "whole", block_bytes=0)
     blocks = ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)  # 6 blocks
     assert len(readers.csv_blocks(folder / "assessments.csv", 100_000)) >= 5
     for part in ("input", "rows", "duplicates", "de_identification", "synthetic"):
@@ -112,7 +112,7 @@ def test_block_ingest_reports_every_problem_with_its_file_row(tmp_path):
 
     folder = _extract(tmp_path, spoil)
     with pytest.raises(ValidationError) as whole:
-        ingest_outcomes(folder, tmp_path / "whole")
+        ingest_outcomes(folder, tmp_path / "whole", block_bytes=0)
     with pytest.raises(ValidationError) as blocks:
         ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)
     described = sorted((p.row, p.column, p.rule) for p in blocks.value.problems)
@@ -127,8 +127,8 @@ def test_block_ingest_reads_and_cleans_each_block_once(tmp_path, monkeypatch):
     output and the tables are read back from there: every block is read from the CSV once, and
     the temporary blocks are gone afterwards."""
     reads = []
-    real_read = outcomes_clean.read_csv_block
-    monkeypatch.setattr(outcomes_clean, "read_csv_block", lambda block: reads.append(block.first_row) or
+    real_read = outcomes_blocks.read_csv_block
+    monkeypatch.setattr(outcomes_blocks, "read_csv_block", lambda block: reads.append(block.first_row) or
                         real_read(block))
     folder = _extract(tmp_path)
     ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)

@@ -8,16 +8,17 @@ raw file is only ever read.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from evidence import provenance, schemas, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, write_all_atomic
 from evidence.outcomes import clean as outcomes_clean
+from evidence.outcomes.blocks import write_streamed
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.paths import PROCESSED, display_path, resolve
 from evidence.readers import read_raw
@@ -82,6 +83,11 @@ def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
 OUTCOME_TABLES = ("episodes", "assessments", "scores", "prems")
 
 
+#: The assessments table is read, checked, scored and written in blocks of about this many
+#: bytes of CSV unless told otherwise: memory then follows the block, not the file.
+DEFAULT_BLOCK_BYTES = 64 << 20
+
+
 def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
                     environ: dict[str, str] | None = None, block_bytes: int | None = None,
                     definition: str | Path | None = None) -> dict:
@@ -91,30 +97,42 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
     ``OUT/<name>.manifest.json``, ``<name>`` being the definition's (``outcomes`` for the
     shipped one); return the manifest.
 
-    ``block_bytes`` (e.g. ``64 << 20``) cleans the assessments table in blocks through
-    dask.dataframe, for extracts larger than memory (see
-    :func:`evidence.outcomes.clean.clean_extract`); the files written are the same."""
+    The assessments table (one row per questionnaire) is cleaned in blocks of about
+    ``block_bytes`` bytes (default :data:`DEFAULT_BLOCK_BYTES`) through dask.dataframe (see
+    :func:`evidence.outcomes.clean.clean_extract`) and written block by block, so an extract
+    larger than memory can be ingested; ``block_bytes=0`` reads it whole. An assessments file
+    that is not plainly well-formed UTF-8 CSV (and .xlsx/.sav) is read whole either way. The
+    tables written are the same, but for the order of the scores table's rows, which are laid
+    out block by block; by default the files are as a whole-table write lays them out (parquet
+    row groups of 2**20 rows), with ``block_bytes`` given one block's rows at a time."""
     out = _checked_out(out)
     extract = load_extract_definition(definition or DEFAULT_DEFINITION)
-    if not block_bytes:
+    if block_bytes == 0:
         return _write_outcomes(outcomes_clean.clean_extract(folder, environ, definition=extract), folder, out)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    try:  # cleaned blocks, pseudonymised, and then the computed tables' parts wait beside the output
+    try:  # cleaned blocks, pseudonymised, and then the streamed tables wait beside the output
         with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as staging:
-            clean = outcomes_clean.clean_extract(folder, environ, block_bytes, staging, definition=extract)
-            return _write_outcomes(clean, folder, out, Path(staging))
+            clean = outcomes_clean.clean_extract(folder, environ, block_bytes or DEFAULT_BLOCK_BYTES, staging,
+                                                 definition=extract)
+            return _write_outcomes(clean, folder, out, Path(staging), regroup=block_bytes is None)
     finally:
         if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
             out.rmdir()
 
 
 def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out: Path,
-                    staging: Path | None = None) -> dict:
+                    staging: Path | None = None, regroup: bool = True) -> dict:
     """Write the cleaned tables and the manifest (all or nothing); return the manifest. Dask
-    tables (block-wise cleaning) are first computed into parquet parts under ``staging``."""
-    tables = _computed({"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
-                        "prems": clean.prems}, staging)
+    tables (block-wise cleaning) are first streamed into parquet files under ``staging``, in
+    ``to_parquet``'s row groups with ``regroup``, else a block's rows at a time (less memory)."""
+    tables = {"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
+              "prems": clean.prems}
+    lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
+    rows_out = {name: len(table) for name, table in tables.items() if name not in lazy}
+    if lazy:
+        staged = {staging / f"{name}.parquet": table for name, table in lazy.items()}
+        rows_out |= {path.stem: rows for path, rows in write_streamed(staged, regroup).items()}
     definition = clean.definition
     name = definition.name
     manifest = {
@@ -127,7 +145,7 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
                                     "rows": clean.rows_in[table], "encoding": clean.raw[table].encoding}
                             for table, path in clean.sources.items()}},
         "rows": {"in": clean.rows_in, "rejected": {}, "rejected_total": 0,
-                 "out": {table: _row_count(frame) for table, frame in tables.items()}},
+                 "out": {table: rows_out[table] for table in tables}},
         "duplicates": clean.duplicates,
         "de_identification": {
             "identifier_columns_dropped": clean.direct_identifiers,
@@ -143,7 +161,8 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
         "git_revision": provenance.git_revision(),
         "created_utc": provenance.utc_now(),
     }
-    writers = {out / f"{name}_{table}.parquet": (lambda p, t=frame: _write_parquet(t, p))
+    writers = {out / f"{name}_{table}.parquet": _parquet_writer(frame, staging / f"{table}.parquet"
+                                                               if table in lazy else None)
                for table, frame in tables.items()}
     writers[out / f"{name}.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
                                                                    encoding="utf-8")
@@ -151,43 +170,12 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
     return manifest
 
 
-def _computed(tables: dict, staging: Path | None) -> dict[str, pd.DataFrame | Path]:
-    """The tables, with any dask DataFrame computed into a parquet dataset (a folder of part
-    files, in order) under ``staging``. All dask tables are computed together, so blocks they
-    share are read once."""
-    lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
-    if not lazy:
-        return tables
-    import dask
-
-    folders = {name: staging / name for name in lazy}
-    dask.compute(*[table.to_parquet(folders[name], write_index=False, compute=False)
-                   for name, table in lazy.items()])
-    return {name: folders.get(name, table) for name, table in tables.items()}
-
-
-def _parts(folder: Path) -> list[Path]:
-    """A dataset's part files in partition order (part.0, part.1, .., part.10)."""
-    return sorted(folder.glob("*.parquet"), key=lambda p: int("".join(filter(str.isdigit, p.stem)) or 0))
-
-
-def _row_count(table: pd.DataFrame | Path) -> int:
-    if isinstance(table, pd.DataFrame):
-        return len(table)
-    return sum(pq.read_metadata(part).num_rows for part in _parts(table))
-
-
-def _write_parquet(table: pd.DataFrame | Path, path: Path) -> None:
-    """A table, or a parquet dataset's parts one row group at a time, as one parquet file."""
-    if isinstance(table, pd.DataFrame):
-        table.to_parquet(path, index=False)
-        return
-    parts = _parts(table)
-    with pq.ParquetWriter(path, pq.read_schema(parts[0])) as writer:
-        for part in parts:
-            source = pq.ParquetFile(part)
-            for group in range(source.num_row_groups):
-                writer.write_table(source.read_row_group(group))
+def _parquet_writer(frame: pd.DataFrame, staged: Path | None):
+    """A writer for :func:`write_all_atomic`: a pandas table written, or an already streamed
+    file moved into its place."""
+    if staged is not None:
+        return lambda path: os.replace(staged, path)
+    return lambda path: frame.to_parquet(path, index=False)
 
 
 def _combined_sha256(paths: dict[str, Path]) -> str:

@@ -114,11 +114,15 @@ class Pseudonyms:
     def __init__(self, distinct: pa.Array, pseudonyms: pa.Array):
         self.distinct, self.pseudonyms = distinct, pseudonyms
 
+    @staticmethod
+    def trimmed_distinct(ids: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Each distinct ID once, surrounding whitespace removed, in order of appearance."""
+        distinct = pc.unique(pc.drop_null(_trimmed(ids)))
+        return distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
+
     @classmethod
     def of(cls, ids: pd.Series | pa.Array | pa.ChunkedArray, key: PseudonymKey) -> Pseudonyms:
-        distinct = pc.unique(pc.drop_null(_trimmed(ids)))
-        if isinstance(distinct, pa.ChunkedArray):
-            distinct = distinct.combine_chunks()
+        distinct = cls.trimmed_distinct(ids)
         inner, outer = _hmac_states(key.secret)
         digests = []
         for value in distinct.to_pylist():

@@ -74,7 +74,7 @@ def read_raw(path: str | Path) -> RawTable:
             f"{', '.join(SUPPORTED_SUFFIXES)}"
         )
     _merge_sub_answer_row(table)
-    _check_header(table)
+    check_header(table)
     return table
 
 
@@ -328,9 +328,12 @@ def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] 
     Record ends are the newlines outside quotes; the file is scanned in windows of
     ``block_bytes`` (memory-mapped, never loaded whole), counting quotes so that a newline
     inside a quoted value does not end a record, and counting records so that every block
-    knows its first row number."""
+    knows its first row number. A file that is not ``.csv``, starts with Excel's ``sep=`` line
+    or has a column without a name is read whole, where :func:`read_raw` decides about it."""
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
+        return None
+    if path.suffix.lower() != ".csv" or _has_sep_line(path):
         return None
     raw = np.memmap(path, dtype=np.uint8, mode="r")
     if not _plainly_well_formed(raw):
@@ -362,8 +365,8 @@ def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] 
             blocks.append(CsvBlock(path, start, end, rows_before + 1, header_row))
             start, rows_before, target = end, rows, end + block_bytes
         records_before += len(ends)
-    if header_row is None:
-        return None
+    if header_row is None or not all(name.strip() for name in header_row):
+        return None  # a header with unnamed columns is read whole: its first row tells what it is
     if start < size:
         blocks.append(CsvBlock(path, start, size, rows_before + 1, header_row))
     return blocks
@@ -381,7 +384,7 @@ def read_csv_block(block: CsvBlock) -> RawTable:
                              "ingest the file whole for the exact row")
     data, row_numbers = _text_frame(table, list(block.header), block.first_row)
     result = RawTable(block.path, data, row_numbers, CSV_ENCODINGS[0])
-    _check_header(result)
+    check_header(result)
     return result
 
 
@@ -474,7 +477,7 @@ def _as_text(column: pd.Series) -> pd.Series:
     return text
 
 
-def _check_header(table: RawTable) -> None:
+def check_header(table: RawTable) -> None:
     names = [str(c).strip() for c in table.data.columns]
     for number, name in enumerate(names, start=1):
         hidden = next((ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf")), None)

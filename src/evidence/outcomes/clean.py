@@ -42,23 +42,18 @@ import pyarrow as pa
 from evidence import privacy
 from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
 from evidence.files import sha256_file
-from evidence.instruments import get_instrument
 from evidence.instruments.experience import EXPERIENCE
-from evidence.outcomes.definition import (
-    DATE_FORMATS,
-    DEFAULT_DEFINITION,
-    FIELDS,
-    ExtractDefinition,
-    load_extract_definition,
+from evidence.outcomes.assessments import (
+    assessment_keys,
+    clean_assessments,
+    follow_up_before_baseline,
+    score_assessments,
 )
-from evidence.readers import (
-    SUPPORTED_SUFFIXES,
-    CsvBlock,
-    RawTable,
-    csv_blocks,
-    read_csv_block,
-    read_raw,
-)
+from evidence.outcomes.blocks import BlockwiseAssessments, Shared, header_only
+from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
+from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
+from evidence.outcomes.reading import Reading, item_frame, missing
+from evidence.readers import SUPPORTED_SUFFIXES, CsvBlock, RawTable, csv_blocks, read_raw
 from evidence.validation import (
     as_numbers,
     condensed,
@@ -66,9 +61,6 @@ from evidence.validation import (
     masked,
     names_in,
     problems_at,
-    problems_where,
-    to_coded,
-    to_date,
     to_integer,
 )
 
@@ -117,47 +109,19 @@ def find_tables(folder: str | Path, definition: ExtractDefinition | None = None)
     return found
 
 
-def _missing(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype("string").str.strip() == "")
-
-
-class _Reading:
-    """What every table's cleaning needs from the definition: date formats, code lists and the
-    instruments, with where each is declared (for the advice in messages)."""
-
-    def __init__(self, definition: ExtractDefinition):
-        self.definition = definition
-        self.formats = {words: DATE_FORMATS[words] for words in definition.date_formats}
-
-    def date(self, raw: RawTable, column: str) -> tuple[pd.Series, list[Problem]]:
-        values = raw.data[column]
-        return to_date(raw, column, values, _missing(values), self.formats, self.definition.where("dates"))
-
-    def coded(self, raw: RawTable, column: str) -> tuple[pd.Categorical, list[Problem]]:
-        values = raw.data[column]
-        return to_coded(raw, column, values, _missing(values), self.definition.codes[column],
-                        self.definition.categories[column], column in ("Tier", "Timepoint", "FFT"),
-                        self.definition.where(f"codes.{column}"))
-
-    def instrument(self, raw: RawTable) -> tuple[pd.Categorical, list[Problem]]:
-        values = raw.data["Instrument"]
-        return to_coded(raw, "Instrument", values, _missing(values), self.definition.instruments,
-                        self.definition.instrument_order, False, self.definition.where("instruments"))
-
-
-def _clean_episodes(raw: RawTable, reading: _Reading) -> tuple[pd.DataFrame, list[Problem]]:
+def _clean_episodes(raw: RawTable, reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
     problems: list[Problem] = []
     out: dict[str, object] = {}
     for column in ("EpisodeID", "ChildID", "Service"):
-        problems += problems_at(raw, _missing(data[column]), column, data[column], "a value is required")
-    repeated = data["EpisodeID"].duplicated(keep=False) & ~_missing(data["EpisodeID"])
+        problems += problems_at(raw, missing(data[column]), column, data[column], "a value is required")
+    repeated = data["EpisodeID"].duplicated(keep=False) & ~missing(data["EpisodeID"])
     problems += problems_at(raw, repeated, "EpisodeID", data["EpisodeID"],
                             "episode IDs must be unique; the same ID appears on another row")
     for column, name in (("Sex", "sex"), ("PrimaryNeed", "primary_need"), ("Tier", "tier")):
         out[name], found = reading.coded(raw, column)
         problems += found
-    out["imd_decile"], found = to_integer(raw, "IMDDecile", data["IMDDecile"], _missing(data["IMDDecile"]), 1, 10)
+    out["imd_decile"], found = to_integer(raw, "IMDDecile", data["IMDDecile"], missing(data["IMDDecile"]), 1, 10)
     problems += found
     out["service"] = data["Service"].str.strip().str.replace(r"\s+", " ", regex=True)
     dates = {}
@@ -165,13 +129,13 @@ def _clean_episodes(raw: RawTable, reading: _Reading) -> tuple[pd.DataFrame, lis
         dates[column], found = reading.date(raw, column)
         problems += found
     for column in ("DateOfBirth", "ReferralDate"):
-        problems += problems_at(raw, _missing(data[column]), column, data[column], "a date is required")
+        problems += problems_at(raw, missing(data[column]), column, data[column], "a date is required")
     order = [("DateOfBirth", "ReferralDate"), ("ReferralDate", "AssessmentDate"),
              ("AssessmentDate", "DischargeDate")]
     for earlier, later in order:
         wrong = (dates[later] < dates[earlier]).fillna(False)
         problems += problems_at(raw, wrong, later, data[later], f"must not be before {earlier}")
-    no_assessment = _missing(data["AssessmentDate"]) & dates["DischargeDate"].notna()
+    no_assessment = missing(data["AssessmentDate"]) & dates["DischargeDate"].notna()
     problems += problems_at(raw, no_assessment, "DischargeDate", data["DischargeDate"],
                             "a discharged episode needs an AssessmentDate")
     age = np.floor((dates["ReferralDate"] - dates["DateOfBirth"]).dt.days / 365.25)
@@ -181,109 +145,16 @@ def _clean_episodes(raw: RawTable, reading: _Reading) -> tuple[pd.DataFrame, lis
     out["referral_date"] = dates["ReferralDate"]
     out["assessment_date"] = dates["AssessmentDate"]
     out["discharge_date"] = dates["DischargeDate"]
-    out["contacts"], found = to_integer(raw, "Contacts", data["Contacts"], _missing(data["Contacts"]), 0, 1000)
+    out["contacts"], found = to_integer(raw, "Contacts", data["Contacts"], missing(data["Contacts"]), 0, 1000)
     problems += found
     for column, band in BANDS.items():
-        out[f"minutes_{band}"], found = to_integer(raw, column, data[column], _missing(data[column]), 0, 100_000)
+        out[f"minutes_{band}"], found = to_integer(raw, column, data[column], missing(data[column]), 0, 100_000)
         problems += found
     return pd.DataFrame(out, index=data.index), problems
 
 
-def _items(data: pd.DataFrame, prefix: str, count: int) -> pd.DataFrame:
-    return data[[f"{prefix}{i}" for i in range(1, count + 1)]].set_axis(
-        [f"item_{i}" for i in range(1, count + 1)], axis=1)
-
-
-def _clean_assessments(raw: RawTable, episode_ids: pa.Array | None,
-                       reading: _Reading) -> tuple[pd.DataFrame, list[Problem]]:
-    """The typed assessments and their problems; without ``episode_ids`` (the episodes table
-    could not be read) questionnaires are not matched to episodes."""
-    data = raw.data
-    problems: list[Problem] = []
-    if episode_ids is not None:
-        problems += problems_at(raw, ~is_in(data["EpisodeID"], episode_ids), "EpisodeID", data["EpisodeID"],
-                                "no episode with this ID in the episodes table")
-    instrument, found = reading.instrument(raw)
-    problems += found + problems_at(raw, _missing(data["Instrument"]), "Instrument", data["Instrument"],
-                                    "an instrument is required")
-    timepoint, found = reading.coded(raw, "Timepoint")
-    problems += found + problems_at(raw, _missing(data["Timepoint"]), "Timepoint", data["Timepoint"],
-                                    "a timepoint is required")
-    date, found = reading.date(raw, "AssessmentDate")
-    problems += found
-    count = reading.definition.tables["assessments"].item_count
-    instrument_names = pd.Series(instrument, index=data.index).astype("string")
-    numbers, found = _item_codes(raw, instrument_names, count)
-    problems += found
-    out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "instrument": instrument,
-                        "timepoint": timepoint, "assessment_date": date}, index=data.index)
-    out = pd.concat([out, pd.DataFrame(numbers, columns=[f"item_{i}" for i in range(1, count + 1)],
-                                       index=data.index)], axis=1)
-    out["duplicate_of_earlier"] = out.duplicated(["episode_id", "instrument", "timepoint"], keep="first").to_numpy()
-    return out, problems
-
-
-def _item_codes(raw: RawTable, instrument_names: pd.Series, count: int) -> tuple[np.ndarray, list[Problem]]:
-    """The item codes ``Item1``..``Item<count>`` as a float matrix (NaN where blank), and the
-    problems of each row's codes under its instrument: a code that is not a whole number in its
-    item's range, and a code beyond the instrument's items. Each column is read as numbers once;
-    the checks are masks over the matrix."""
-    columns = [raw.data[f"Item{i}"] for i in range(1, count + 1)]
-    numbers = np.column_stack([as_numbers(column).to_numpy() for column in columns]) if columns \
-        else np.empty((len(raw.data), 0))
-    present = np.column_stack([column.notna().to_numpy() for column in columns]) if columns \
-        else np.empty((len(raw.data), 0), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        whole = present & ~np.isnan(numbers) & (numbers % 1 == 0)
-    problems: list[Problem] = []
-    for name in instrument_names.dropna().unique():
-        definition = get_instrument(name)
-        rows = (instrument_names == name).fillna(False).to_numpy()
-        for number, (low, high) in definition.item_ranges.items():
-            if number > count:
-                continue
-            j = number - 1
-            with np.errstate(invalid="ignore"):
-                valid = whole[:, j] & (numbers[:, j] >= low) & (numbers[:, j] <= high)
-            problems += problems_at(raw, rows & present[:, j] & ~valid, f"Item{number}", columns[j],
-                                    f"{name} item {number} must be a whole number from {low} to {high}")
-        for j in range(definition.n_items, count):
-            problems += problems_at(raw, rows & present[:, j], f"Item{j + 1}", columns[j],
-                                    f"{name} has {definition.n_items} items; this item must be blank")
-    return numbers, problems
-
-
-def follow_up_before_baseline(keys: pd.DataFrame, file: str) -> list[Problem]:
-    """Problems for follow-up questionnaires dated before the baseline of the same episode and
-    instrument (the first baseline row, the one analysis uses). ``keys`` holds episode_id,
-    instrument, timepoint, assessment_date, the raw ``value`` of the date and the file ``row``."""
-    dated = keys.dropna(subset=["episode_id", "instrument", "timepoint", "assessment_date"])
-    pair = ["episode_id", "instrument"]
-    baseline = dated[dated["timepoint"] == "Baseline"].drop_duplicates(pair, keep="first")
-    follow_up = dated[dated["timepoint"] == "Follow-up"]
-    joined = follow_up.merge(baseline[[*pair, "assessment_date", "row"]], on=pair, suffixes=("", "_baseline"))
-    early = joined[joined["assessment_date"] < joined["assessment_date_baseline"]].sort_values("row")
-    if len(early) and len(early) <= 5:
-        return [Problem(file, int(r.row), "AssessmentDate", r.value,
-                        f"a follow-up dated before its baseline (row {int(r.row_baseline)}, "
-                        f"{r.assessment_date_baseline:%d/%m/%Y}) for the same episode and instrument; "
-                        "correct the date, or the timepoint")
-                for r in early.itertuples()]
-    return problems_where(file, early["row"], np.ones(len(early), dtype=bool), "AssessmentDate", early["value"],
-                          "a follow-up dated before its baseline for the same episode and instrument; "
-                          "correct the dates, or the timepoints")
-
-
-def _assessment_keys(cleaned: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
-    """The columns duplicate and date-order checks need, one row per raw row."""
-    keys = cleaned[["episode_id", "instrument", "timepoint", "assessment_date"]].copy()
-    keys["value"] = raw.data["AssessmentDate"].to_numpy()
-    keys["row"] = raw.row_numbers.to_numpy()
-    return keys.reset_index(drop=True)
-
-
 def _clean_prems(raw: RawTable, episode_ids: pa.Array | None,
-                 reading: _Reading) -> tuple[pd.DataFrame, list[Problem]]:
+                 reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
     problems: list[Problem] = []
     if episode_ids is not None:
@@ -293,13 +164,13 @@ def _clean_prems(raw: RawTable, episode_ids: pa.Array | None,
     problems += found
     date, found = reading.date(raw, "CompletedDate")
     problems += found
-    items = _items(data, "Exp", 5)
+    items = item_frame(data, "Exp", 5)
     problems += EXPERIENCE.validate(items, raw.name, raw.row_numbers, source_prefix="Exp")
     numeric = items.apply(as_numbers)
     out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "completed_date": date, "fft": fft},
                        index=data.index)
     out = pd.concat([out, numeric], axis=1)
-    out["comment"] = data["Comment"].where(~_missing(data["Comment"]))
+    out["comment"] = data["Comment"].where(~missing(data["Comment"]))
     return out, problems
 
 
@@ -344,12 +215,10 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
         raise ValueError("block-wise cleaning needs a spill folder for the cleaned blocks")
     if not isinstance(definition, ExtractDefinition):
         definition = load_extract_definition(definition or DEFAULT_DEFINITION)
-    reading = _Reading(definition)
+    reading = Reading(definition)
     paths = find_tables(folder, definition)
     blocks = csv_blocks(paths["assessments"], block_bytes) if block_bytes else None
-    raw = _read_tables({name: path for name, path in paths.items() if not (blocks and name == "assessments")})
-    if blocks:
-        raw["assessments"] = _header_only(blocks[0])
+    raw = _read_tables(paths, {"assessments": blocks[0]} if blocks else {})
     problems: list[Problem] = []
     headers: dict[str, dict[str, str]] = {}
     complete = set()
@@ -380,13 +249,17 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
         early_key = None
         with contextlib.suppress(PseudonymKeyError):  # reported below, after the problems
             early_key = privacy.pseudonym_key(synthetic, environ)
-        checked = _BlockwiseAssessments(blocks, _Shared(ids, sha256_file(paths["episodes"])), early_key,
-                                        Path(spill), reading, headers[raw["assessments"].name])
+        token = sha256_file(paths["episodes"])
+        pseudonyms = privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], early_key) if early_key else None
+        known = pseudonyms.distinct if pseudonyms else privacy.Pseudonyms.trimmed_distinct(raw["episodes"].data["EpisodeID"])
+        checked = BlockwiseAssessments(blocks, Shared(ids, token), Shared(known, token),
+                                       Shared(pseudonyms, token) if pseudonyms else None, Path(spill), reading,
+                                       headers[raw["assessments"].name])
         problems += checked.problems
         rows_in["assessments"] = checked.rows  # not the header-only table's 0
     elif "assessments" in complete:
-        assessments, found = _clean_assessments(raw["assessments"], ids, reading)
-        problems += found + follow_up_before_baseline(_assessment_keys(assessments, raw["assessments"]),
+        assessments, found = clean_assessments(raw["assessments"], ids, reading)
+        problems += found + follow_up_before_baseline(assessment_keys(assessments, raw["assessments"]),
                                                       raw["assessments"].name)
     if "prems" in complete:
         prems, found = _clean_prems(raw["prems"], ids, reading)
@@ -398,7 +271,7 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
                               "Correct the extract (the raw files are unchanged) and ingest again.")
 
     key = privacy.pseudonym_key(synthetic, environ)
-    episode_pseudonyms = privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], key)
+    episode_pseudonyms = pseudonyms if blocks and pseudonyms else privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], key)
     episodes.insert(0, "child_id", privacy.pseudonymise(raw["episodes"].data["ChildID"], key))
     episodes.insert(0, "episode_id", episode_pseudonyms.apply(raw["episodes"].data["EpisodeID"]))
     prems["episode_id"] = episode_pseudonyms.apply(prems["episode_id"])
@@ -407,7 +280,7 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     episodes["synthetic"] = synthetic
 
     if blocks:
-        assessments, scores, flagged = checked.cleaned(key)
+        assessments, scores, flagged = checked.cleaned()
     else:
         assessments["episode_id"] = episode_pseudonyms.apply(assessments["episode_id"])
         assessments = assessments.reset_index(drop=True)
@@ -422,13 +295,14 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
                          definition, present)
 
 
-def _read_tables(paths: dict[str, Path]) -> dict[str, RawTable]:
-    """Every table read; a file that cannot be read at all is reported together with any other
-    (one :class:`InputFileError` naming each)."""
+def _read_tables(paths: dict[str, Path], headers_only: dict[str, CsvBlock]) -> dict[str, RawTable]:
+    """Every table read (of those in ``headers_only``, the header only: their rows are read in
+    blocks); a file that cannot be read at all is reported together with any other (one
+    :class:`InputFileError` naming each)."""
     tables, unreadable = {}, []
     for name, path in paths.items():
         try:
-            tables[name] = read_raw(path)
+            tables[name] = header_only(headers_only[name]) if name in headers_only else read_raw(path)
         except InputFileError as error:
             unreadable.append(str(error))
     if len(unreadable) == 1:
@@ -446,113 +320,3 @@ def _marked_synthetic(episodes: RawTable, marker: tuple[str, str] = ("DataLabel"
     return values is not None and len(values) > 0 and bool((values.astype("string").str.strip() == value).all())
 
 
-def _header_only(block: CsvBlock) -> RawTable:
-    """A block's file as a table with its header and no rows (for the column checks)."""
-    return RawTable(block.path, pd.DataFrame(columns=list(block.header), dtype="string"),
-                    pd.Series([], dtype="int64"), "utf-8-sig")
-
-
-class _Shared:
-    """A large value every block needs (the episode IDs), with a cheap dask token (the
-    episodes file's hash) so that dask does not hash millions of IDs to name the tasks."""
-
-    def __init__(self, value, token: str):
-        self.value, self.token = value, token
-
-    def __dask_tokenize__(self) -> str:
-        return self.token
-
-
-class _BlockwiseAssessments:
-    """The assessments table of an extract, cleaned block by block (see :func:`clean_extract`).
-
-    Construction checks every block (in parallel through dask) and keeps the problems, the row
-    count and the duplicate keys; with a pseudonymisation ``key`` it also writes each cleaned
-    block without problems to ``folder``, pseudonymised. :meth:`cleaned` returns the lazy
-    cleaned and scored tables, read back from those blocks."""
-
-    def __init__(self, blocks: list[CsvBlock], ids: _Shared, key: privacy.PseudonymKey | None, folder: Path,
-                 reading: _Reading, headers: dict[str, str]):
-        import dask
-
-        self.key = key
-        self.parts = [folder / f"block-{number:06d}.parquet" for number in range(len(blocks))]
-        renames = {header: target for target, header in headers.items()}
-        checked = dask.compute(*[dask.delayed(_check_block)(block, ids, key, part, reading, renames)
-                                 for block, part in zip(blocks, self.parts, strict=True)])
-        self.problems = [problem for _, _, found in checked for problem in found]
-        self.rows = sum(len(keys) for keys, _, _ in checked)
-        keys = pd.concat([keys for keys, _, _ in checked], ignore_index=True)
-        later = keys.duplicated(["episode_id", "instrument", "timepoint"], keep="first").to_numpy()
-        self.flags = np.split(later, np.cumsum([len(keys) for keys, _, _ in checked])[:-1])
-        self.problems += follow_up_before_baseline(keys, str(blocks[0].path))
-        self.example = checked[0][1]  # a few cleaned rows of the first block: the tables' shape
-
-    def cleaned(self, key: privacy.PseudonymKey):
-        import dask.dataframe as dd
-
-        if self.problems or key != self.key:  # clean_extract raises before it gets here
-            raise RuntimeError("the cleaned blocks were not kept (problems found, or no key when checked)")
-        example = self.example.assign(episode_id=privacy.pseudonymise(self.example["episode_id"], key))
-        assessments = dd.from_map(_kept_block, self.parts, self.flags, meta=example.iloc[:0],
-                                  label="outcome-assessments", enforce_metadata=False)
-        scores = assessments.map_partitions(score_assessments, meta=score_assessments(example).iloc[:0])
-        return assessments, scores, int(sum(flags.sum() for flags in self.flags))
-
-
-def _check_block(block: CsvBlock, ids: _Shared, key: privacy.PseudonymKey | None, part: Path,
-                 reading: _Reading, renames: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """A block's keys (see :func:`_assessment_keys`; one row per raw row), first cleaned rows,
-    and problems; with a ``key``, a block without problems is also written to ``part``,
-    pseudonymised. ``renames`` maps the file's headers to the fields they name."""
-    raw = read_csv_block(block)
-    raw = RawTable(raw.path, raw.data.rename(columns=renames), raw.row_numbers, raw.encoding)
-    cleaned, problems = _clean_assessments(raw, ids.value, reading)
-    keys, example = _assessment_keys(cleaned, raw), cleaned.head(100)
-    if key is not None and not problems:
-        cleaned["episode_id"] = privacy.pseudonymise(cleaned["episode_id"], key)
-        cleaned.reset_index(drop=True).to_parquet(part, index=False)
-    return keys, example, problems
-
-
-def _kept_block(part: Path, later: np.ndarray) -> pd.DataFrame:
-    """A block written by :func:`_check_block`, with its rows' duplicate flags across blocks."""
-    cleaned = pd.read_parquet(part)
-    cleaned["duplicate_of_earlier"] = later
-    return cleaned
-
-
-def score_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
-    """Long table of scale scores: episode_id, instrument, timepoint, assessment_date,
-    duplicate_of_earlier, scale, score (one row per questionnaire and scale; for each
-    instrument in order of first appearance, each scale in turn over its questionnaires in
-    order, as ``DataFrame.melt`` lays them out). The item codes are already checked, so each
-    instrument's scorer runs on them directly."""
-    keys = ["episode_id", "instrument", "timepoint", "assessment_date", "duplicate_of_earlier"]
-    instruments = pd.Categorical(assessments["instrument"])
-    positions, scale_names, scale_codes, scores = [], [], [], []
-    for name in pd.unique(instruments.dropna()):
-        definition = get_instrument(str(name))
-        rows = np.flatnonzero(np.asarray(instruments == name))
-        columns = definition.item_columns()
-        matrix = assessments.reindex(columns=columns).to_numpy(dtype=float)[rows]
-        scored = definition.scorer(matrix)
-        positions.append(np.tile(rows, len(scored)))
-        scale_codes.append(np.repeat(np.arange(len(scale_names), len(scale_names) + len(scored)), len(rows)))
-        scale_names += list(scored)
-        scores += [np.asarray(values, dtype=float) for values in scored.values()]
-    if not positions:  # no questionnaires (an empty block): the columns, no rows
-        positions = scale_codes = scores = [np.zeros(0, dtype=int)]
-    out = assessments[keys].take(np.concatenate(positions)).reset_index(drop=True)
-    out["instrument"] = _decoded(instruments.codes[np.concatenate(positions)], list(instruments.categories))
-    out["scale"] = _decoded(np.concatenate(scale_codes), scale_names)
-    out["score"] = np.concatenate(scores).astype(float)
-    return out
-
-
-def _decoded(codes: np.ndarray, names: list[str]) -> pd.Series:
-    """``names[code]`` for each code as ``string`` values (missing where the code is -1),
-    decoded by Arrow; pandas' ``astype("string")`` of a categorical makes a Python object per row."""
-    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    decoded = pa.DictionaryArray.from_arrays(indices, pa.array(names, type=pa.large_string())).dictionary_decode()
-    return pd.Series(pd.array(decoded, dtype="string"))
