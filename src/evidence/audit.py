@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +124,7 @@ def _normalise_value(value: str) -> str:
     return " ".join(t.strip(".,;:'\"()") for t in TOKEN.findall(value)).casefold()
 
 
-def scan(folders: list[Path], raw_values: set[str] = frozenset(),
+def scan(folders: list[Path], raw_values: AbstractSet[str] = frozenset(),
          clean_files: dict[str, dict[str, str]] | None = None) -> list[Finding]:
     """Findings in every file under ``folders`` (text files and parquet tables); hidden
     folders (the batch's ``.state``) are skipped.
@@ -143,16 +144,18 @@ def scan(folders: list[Path], raw_values: set[str] = frozenset(),
             relative = path.relative_to(folder)
             if path.suffix not in SCANNED_SUFFIXES | {".parquet"} or any(part.startswith(".") for part in relative.parts):
                 continue
-            seen = {"sha256": sha256_file(path), "scanned_for": scanned_for} if clean_files is not None else None
-            if seen and clean_files.get(str(path)) == seen:
+            if clean_files is None:
+                findings += _file_findings(path, wanted)
+                continue
+            seen = {"sha256": sha256_file(path), "scanned_for": scanned_for}
+            if clean_files.get(str(path)) == seen:
                 continue
             found = _file_findings(path, wanted)
             findings += found
-            if seen:
-                if found:
-                    clean_files.pop(str(path), None)
-                else:
-                    clean_files[str(path)] = seen
+            if found:
+                clean_files.pop(str(path), None)
+            else:
+                clean_files[str(path)] = seen
     return findings
 
 

@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init" and args.kind == "survey":
             from evidence.survey.scaffold import scaffold
 
-            written = [p for p in scaffold(args.path, args.out) if p is not None]
-            print(f"wrote {', '.join(map(str, written))}: check every line marked CONFIRM, then "
+            drafts = [p for p in scaffold(args.path, args.out) if p is not None]
+            print(f"wrote {', '.join(map(str, drafts))}: check every line marked CONFIRM, then "
                   f"`evidence ingest survey {args.path} --definition {args.out}`")
             return 0
         if args.command == "sample":

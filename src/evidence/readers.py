@@ -429,14 +429,21 @@ def _refuse_formulas(path: Path, header: list[str]) -> None:
     finally:
         book.close()
     if found:
-        cells = "; ".join(
-            f"row {c.row}, column {header[c.column - 1] if c.column <= len(header) else c.column!r}"
-            f" (cell {c.coordinate}): {str(c.value)[:60]!r}" for c in found[:5])
+        cells = "; ".join(f"row {c.row}, column {_column_name(c.column, header)!r} (cell {c.coordinate}): "
+                          f"{str(c.value)[:60]!r}" for c in found[:5])
         more = f" and {len(found) - 5} more" if len(found) > 5 else ""
         raise InputFileError(
             f"{path}: {len(found)} cell(s) hold a formula rather than a value: {cells}{more}. "
             "Ingest reads values exactly as received and does not calculate formulas: replace them "
             "with their values (Copy, then Paste Special > Values) or export the data again")
+
+
+def _column_name(number: int | None, header: list[str]) -> str | int | None:
+    """The header of a worksheet's column ``number`` (from 1), or the number itself for a column
+    beyond the header."""
+    if number is not None and number <= len(header):
+        return header[number - 1]
+    return number
 
 
 def _read_sav(path: Path) -> RawTable:

@@ -71,7 +71,9 @@ def scale_defaults(instrument: str, scale: str, path: str | Path = DEFAULTS_FILE
         problems.add((key, "reliability", "value"), reliability.value, "a reliability must lie in [0, 1)")
     problems.raise_if_any(f"the defaults for {key}", "Fix these entries (see the comments at the top of "
                           f"{display_path(path)}) and run again.")
-    return ScaleDefaults(instrument, scale, entry["higher_is_better"], **values)
+    # _item gives None only after recording a problem, so past raise_if_any every value is set.
+    checked = {name: value for name, value in values.items() if value is not None}
+    return ScaleDefaults(instrument, scale, entry["higher_is_better"], **checked)
 
 
 def _item(item: object, where: tuple[str, ...], problems: Problems) -> SourcedValue | None:

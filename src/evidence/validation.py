@@ -182,7 +182,7 @@ def to_category(raw: RawTable, column: str, values: pd.Series, missing: pd.Serie
     labels = dict(zip(rows["label"], rows["canonical"], strict=True))
     wordings = pd.Categorical(values)  # few distinct wordings, many rows: normalise each once
     per_wording = normalise_text(pd.Series(wordings.categories, dtype="string")).map(labels)
-    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), None)[wordings.codes],
+    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), [None])[wordings.codes],
                           index=values.index, dtype="string")
     categories = scale_categories(scale)
     problems = problems_at(
@@ -222,7 +222,7 @@ def to_coded(raw: RawTable, column: str, values: pd.Series, missing: pd.Series, 
     ``where`` says where the code list is, for the advice."""
     distinct = pd.Categorical(values)  # few distinct wordings, many rows: normalise each once
     per_wording = normalise_text(pd.Series(distinct.categories, dtype="string")).map(wordings)
-    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), None)[distinct.codes],
+    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), [None])[distinct.codes],
                           index=values.index, dtype="string")
     problems = problems_at(
         raw, ~missing & canonical.isna(), column, values,
@@ -240,7 +240,8 @@ def to_date(raw: RawTable, column: str, values: pd.Series, missing: pd.Series, f
     definition that declares the formats, for the advice."""
     text = values.where(~missing).astype("string").str.strip()
     cells = raw.path.suffix.lower() in (".xlsx", ".sav")
-    first, *others = [*formats.values(), *(CELL_DATE_FORMATS if cells else ())]
+    extra: tuple[str, ...] = CELL_DATE_FORMATS if cells else ()
+    first, *others = [*formats.values(), *extra]
     stamp = pd.to_datetime(text, format=first, errors="coerce")
     for fmt in others:
         todo = stamp.isna() & text.notna()

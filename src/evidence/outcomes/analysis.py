@@ -127,8 +127,9 @@ def classify_change(before, after, sd: float, reliability: float, higher_is_bett
         crossed = (b < cutoff) & (a >= cutoff)
     else:
         crossed = (b > cutoff) & (a <= cutoff)
-    labels = np.select([worse, better & crossed, better], ["Deteriorated", "Recovered", "Improved"], "Unchanged")
-    labels = np.where(np.isnan(b) | np.isnan(a), None, labels)
+    labels = np.select([worse, better & crossed, better], ["Deteriorated", "Recovered", "Improved"],
+                       "Unchanged").astype(object)
+    labels[np.isnan(b) | np.isnan(a)] = None
     return pd.Categorical(labels, categories=CHANGE_CLASSES, ordered=True)
 
 

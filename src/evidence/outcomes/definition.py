@@ -102,7 +102,8 @@ class _Checker:
     """Checks a parsed definition, collecting every mistake with its line."""
 
     def __init__(self, shown: str, lines: dict[str, int]):
-        self.shown, self.lines, self.errors = shown, lines, []
+        self.shown, self.lines = shown, lines
+        self.errors: list[tuple[int, str]] = []  # (line, message); line 0 when not known
 
     def error(self, key: str, message: str) -> None:
         line = self.lines.get(key) or self.lines.get(key.rsplit(".", 1)[0]) if key else None
@@ -154,12 +155,14 @@ class _Checker:
 
     def marker(self, value) -> tuple[str, str]:
         marker = self.mapping(value, "synthetic_marker", ("column", "value"))
+        if not marker:
+            return "DataLabel", "SYNTHETIC"
         column, mark = marker.get("column"), marker.get("value")
-        if marker and not (isinstance(column, str) and column and isinstance(mark, str) and mark):
+        if not (isinstance(column, str) and column and isinstance(mark, str) and mark):
             self.error("synthetic_marker", "needs a column and a value, both text, e.g. "
                                            "{column: DataLabel, value: SYNTHETIC}")
             return "DataLabel", "SYNTHETIC"
-        return (column, mark) if marker else ("DataLabel", "SYNTHETIC")
+        return column, mark
 
     def instruments(self, value) -> tuple[dict[str, str], tuple[str, ...]]:
         entries = self.mapping(value, "instruments")

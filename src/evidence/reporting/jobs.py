@@ -60,7 +60,8 @@ def load_config(path: str | Path) -> BatchConfig:
         if RESULTS_PARAMETER in parameters:
             raise ConfigError(f"{where}: {RESULTS_PARAMETER} is set by the batch, not the config")
         validate_parameters(notebook, parameters, f"{where} ({entry['name']})")
-        jobs.append(Job(entry["name"], entry.get("title", entry["name"]), notebook, parameters))
+        title = entry["title"] if "title" in entry else entry["name"]
+        jobs.append(Job(entry["name"], title, notebook, parameters))
     names = [j.name for j in jobs]
     if not jobs or len(set(names)) != len(names):
         raise ConfigError(f"{path}: report names must be present and unique, got {names}")

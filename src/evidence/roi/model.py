@@ -265,8 +265,8 @@ def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> Model
 
     staff, overhead = np.zeros(1), np.zeros(1)
     for b in BANDS:  # a loop over four bands, not draws
-        pay, overheads = hourly_cost(*(p[f"staff.{c}_{b}"] for c in STAFF_COMPONENTS), p["staff.capital_overheads"],
-                                     p["staff.working_hours"])
+        names = [*(f"staff.{c}_{b}" for c in STAFF_COMPONENTS), "staff.capital_overheads", "staff.working_hours"]
+        pay, overheads = hourly_cost(*(p[name] for name in names))
         staff = staff + p[f"staff.hours_{b}"] * pay
         overhead = overhead + p[f"staff.hours_{b}"] * overheads
     training = p["costs.training_per_child"]

@@ -200,8 +200,10 @@ def prediction_quantile(pi_type: str, pi_df: float) -> str:
     return quantile + (" \u00d7 \u03c4 only" if pi_type == "simple" else "")
 
 
-def prediction_bounds(estimate, se, tau2, critical, pi_type: str) -> tuple[np.ndarray, np.ndarray]:
-    """``estimate -/+ critical * sqrt(se^2 + tau2)``; "simple" leaves out ``se^2``, as metafor."""
+def prediction_bounds(estimate, se, tau2, critical,
+                      pi_type: str) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """``estimate -/+ critical * sqrt(se^2 + tau2)``; "simple" leaves out ``se^2``, as metafor.
+    Arguments broadcast: arrays of estimates give arrays of bounds, one estimate two numbers."""
     variance = tau2 + (0.0 if pi_type == "simple" else np.asarray(se) ** 2)
     spread = critical * np.sqrt(variance)
     return estimate - spread, estimate + spread

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -138,7 +139,7 @@ def subgroup_analysis(yi, vi, groups, method: str = "REML", test: str = "z", lev
 
 def _single(fit: _engine.BatchFit, row: int, one_study: bool) -> _engine.BatchFit:
     """Row ``row`` of a batch fit as a batch of one (a one-study subgroup reported with z)."""
-    picked = {name: (value[[row]] if isinstance(value, np.ndarray) else value)
+    picked: dict[str, Any] = {name: (value[[row]] if isinstance(value, np.ndarray) else value)
               for name, value in fit.__dict__.items()}
     if one_study:
         picked["test"] = "z"
