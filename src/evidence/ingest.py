@@ -130,10 +130,17 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
               "prems": clean.prems}
     lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
     rows_out = {name: len(table) for name, table in tables.items() if name not in lazy}
-    if lazy:
-        staged = {staging / f"{name}.parquet": table for name, table in lazy.items()}
-        rows_out |= {path.stem: rows for path, rows in write_streamed(staged, regroup).items()}
+    if lazy and staging is None:
+        raise ValueError("block-wise tables need a staging folder to be written through")
+    staged = {staging / f"{name}.parquet": table for name, table in lazy.items()} if staging else {}
+    rows_out |= {path.stem: rows for path, rows in write_streamed(staged, regroup).items()} if staged else {}
+
+    def staged_file(table: str) -> Path | None:
+        return staging / f"{table}.parquet" if staging is not None and table in lazy else None
+
     definition = clean.definition
+    if definition is None:
+        raise ValueError("a cleaned extract carries the definition it was read with")
     name = definition.name
     manifest = {
         "dataset": name,
@@ -161,8 +168,7 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
         "git_revision": provenance.git_revision(),
         "created_utc": provenance.utc_now(),
     }
-    writers = {out / f"{name}_{table}.parquet": _parquet_writer(frame, staging / f"{table}.parquet"
-                                                               if table in lazy else None)
+    writers = {out / f"{name}_{table}.parquet": _parquet_writer(frame, staged_file(table))
                for table, frame in tables.items()}
     writers[out / f"{name}.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
                                                                    encoding="utf-8")
