@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evidence import provenance, schemas, survey
+from evidence import provenance, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, write_all_atomic
 from evidence.outcomes import clean as outcomes_clean
@@ -199,6 +199,8 @@ def load_outcomes(folder: str | Path = DEFAULT_OUT, name: str = "outcomes") -> t
         raise InputFileError(f"{base}: processed outcome tables ({name}_*.parquet) are missing; ingest the "
                              "extract first (`make ingest`, or `evidence ingest outcomes FOLDER`)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    from evidence import schemas  # pandera: for reading processed tables, not for ingesting them
+
     expected = schemas.outcome_schemas()
     return {table: schemas.check_table(pd.read_parquet(p), expected[table], display_path(p))
             for table, p in paths.items()}, manifest
@@ -215,4 +217,6 @@ def load_processed(path: str | Path) -> tuple[pd.DataFrame, dict]:
             "first (`make ingest`, or `evidence ingest survey RAW_FILE`)"
         )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    from evidence import schemas
+
     return schemas.checked_survey_table(pd.read_parquet(table_path), manifest, display_path(table_path)), manifest
