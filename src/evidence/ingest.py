@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evidence import provenance, schemas, survey
+from evidence import provenance, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, write_all_atomic
 from evidence.outcomes import clean as outcomes_clean
@@ -43,14 +43,16 @@ def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
     workforce survey); write ``OUT/NAME.parquet`` and ``OUT/NAME.manifest.json``, named after
     the definition so that several surveys sit side by side; return the manifest."""
     source, out = Path(path), _checked_out(out)
-    spec = survey.load_definition(definition)
+    definition_file = resolve(definition)
+    spec = survey.load_definition(definition_file)
     raw = read_raw(source)
     clean = survey.clean_export(raw, spec, environ=environ)
     table = clean.table
     manifest = {
         "dataset": "survey",
         "description": spec.title,
-        "definition": {"name": spec.name, "path": display_path(spec.path), "sha256": sha256_file(spec.path)},
+        "definition": {"name": spec.name, "path": display_path(definition_file),
+                       "sha256": sha256_file(definition_file)},
         "synthetic": clean.synthetic,
         "input": {"path": display_path(source), "sha256": sha256_file(source),
                   "bytes": source.stat().st_size, "format": source.suffix.lower().lstrip("."),
@@ -130,10 +132,17 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
               "prems": clean.prems}
     lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
     rows_out = {name: len(table) for name, table in tables.items() if name not in lazy}
-    if lazy:
-        staged = {staging / f"{name}.parquet": table for name, table in lazy.items()}
-        rows_out |= {path.stem: rows for path, rows in write_streamed(staged, regroup).items()}
+    if lazy and staging is None:
+        raise ValueError("block-wise tables need a staging folder to be written through")
+    staged = {staging / f"{name}.parquet": table for name, table in lazy.items()} if staging else {}
+    rows_out |= {path.stem: rows for path, rows in write_streamed(staged, regroup).items()} if staged else {}
+
+    def staged_file(table: str) -> Path | None:
+        return staging / f"{table}.parquet" if staging is not None and table in lazy else None
+
     definition = clean.definition
+    if definition is None:
+        raise ValueError("a cleaned extract carries the definition it was read with")
     name = definition.name
     manifest = {
         "dataset": name,
@@ -161,8 +170,7 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
         "git_revision": provenance.git_revision(),
         "created_utc": provenance.utc_now(),
     }
-    writers = {out / f"{name}_{table}.parquet": _parquet_writer(frame, staging / f"{table}.parquet"
-                                                               if table in lazy else None)
+    writers = {out / f"{name}_{table}.parquet": _parquet_writer(frame, staged_file(table))
                for table, frame in tables.items()}
     writers[out / f"{name}.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
                                                                    encoding="utf-8")
@@ -193,6 +201,8 @@ def load_outcomes(folder: str | Path = DEFAULT_OUT, name: str = "outcomes") -> t
         raise InputFileError(f"{base}: processed outcome tables ({name}_*.parquet) are missing; ingest the "
                              "extract first (`make ingest`, or `evidence ingest outcomes FOLDER`)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    from evidence import schemas  # pandera: for reading processed tables, not for ingesting them
+
     expected = schemas.outcome_schemas()
     return {table: schemas.check_table(pd.read_parquet(p), expected[table], display_path(p))
             for table, p in paths.items()}, manifest
@@ -209,4 +219,6 @@ def load_processed(path: str | Path) -> tuple[pd.DataFrame, dict]:
             "first (`make ingest`, or `evidence ingest survey RAW_FILE`)"
         )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    from evidence import schemas
+
     return schemas.checked_survey_table(pd.read_parquet(table_path), manifest, display_path(table_path)), manifest

@@ -15,11 +15,29 @@
 
 Figures are in :mod:`evidence.plots.outcomes`. The statistics are this package's public face,
 so ``from evidence import outcomes; outcomes.change_summary(...)`` keeps working: every public
-name of those four modules is re-exported here (star imports, so that a function added to one
-is available here without a second list to keep in step).
+name of those four modules is found here (looked up in them when first asked for, PEP 562, so
+that a function added to one is available here without a second list to keep in step, and
+ingesting an extract does not load the statistics).
 """
 
-from evidence.outcomes.analysis import *  # noqa: F403
-from evidence.outcomes.experience import *  # noqa: F403
-from evidence.outcomes.services import *  # noqa: F403
-from evidence.outcomes.waits import *  # noqa: F403
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import types
+from typing import Any
+
+#: The modules whose public names this package answers for, in the order they are searched.
+STATISTICS = ("analysis", "experience", "services", "waits")
+
+
+def __getattr__(name: str) -> Any:
+    # ``from evidence.outcomes import clean`` asks here first: a submodule is imported as such
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is None:
+        for module_name in STATISTICS:
+            module = importlib.import_module(f"evidence.outcomes.{module_name}")
+            value = getattr(module, name, None)
+            defined_there = getattr(value, "__module__", module.__name__) == module.__name__
+            if value is not None and defined_there and not isinstance(value, types.ModuleType):
+                return value
+    raise AttributeError(f"module 'evidence.outcomes' has no attribute {name!r}")

@@ -111,7 +111,10 @@ def score_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
     instrument's scorer runs on them directly."""
     keys = ["episode_id", "instrument", "timepoint", "assessment_date", "duplicate_of_earlier"]
     instruments = pd.Categorical(assessments["instrument"])
-    positions, scale_names, scale_codes, scores = [], [], [], []
+    positions: list[np.ndarray] = []
+    scale_codes: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
+    scale_names: list[str] = []
     for name in pd.unique(instruments.dropna()):
         definition = get_instrument(str(name))
         rows = np.flatnonzero(np.asarray(instruments == name))

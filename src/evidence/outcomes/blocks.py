@@ -13,6 +13,7 @@ memory is bounded by the blocks in flight and the files are those a whole-table 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from evidence.outcomes.assessments import (
 )
 from evidence.outcomes.reading import Reading
 from evidence.readers import CsvBlock, RawTable, check_header, read_csv_block
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 #: Rows per parquet row group: pyarrow's default, which ``DataFrame.to_parquet`` uses.
 ROW_GROUP_ROWS = 1 << 20
@@ -73,7 +77,6 @@ class BlockwiseAssessments:
                  folder: Path, reading: Reading, headers: dict[str, str]):
         import dask
 
-        self.kept = pseudonyms is not None
         self.parts = [folder / f"block-{number:06d}.arrow" for number in range(len(blocks))]
         renames = {header: target for target, header in headers.items()}
         checked = dask.compute(*[dask.delayed(check_block)(block, ids, known, pseudonyms, part, reading, renames)
@@ -93,7 +96,7 @@ class BlockwiseAssessments:
         import dask
         import dask.dataframe as dd
 
-        if self.problems or not self.kept:  # clean_extract raises before it gets here
+        if self.problems or self.pseudonyms is None:  # clean_extract raises before it gets here
             raise RuntimeError("the cleaned blocks were not kept (problems found, or no key when checked)")
         example = self.example.assign(episode_id=self.pseudonyms.value.apply(self.example["episode_id"]))
         with dask.config.set(KEEP_DTYPES):
@@ -155,7 +158,9 @@ class RowGroupWriter:
     table when read)."""
 
     def __init__(self, path: Path, regroup: bool = True):
-        self.path, self.regroup, self.writer, self.waiting, self.rows = path, regroup, None, [], 0
+        self.path, self.regroup, self.rows = path, regroup, 0
+        self.writer: pq.ParquetWriter | None = None
+        self.waiting: list[pa.Table] = []
 
     def add(self, frame: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -172,7 +177,7 @@ class RowGroupWriter:
             self.writer.close()
 
     def _flush(self, final: bool) -> None:
-        if not self.waiting:
+        if not self.waiting or self.writer is None:  # nothing added yet
             return
         table = pa.concat_tables(self.waiting)
         whole = len(table) if final else len(table) - len(table) % ROW_GROUP_ROWS
@@ -181,7 +186,7 @@ class RowGroupWriter:
         self.waiting = [table.slice(whole)] if whole < len(table) else []
 
 
-def write_streamed(tables: dict[Path, object], regroup: bool = True) -> dict[Path, int]:
+def write_streamed(tables: dict[Path, dd.DataFrame], regroup: bool = True) -> dict[Path, int]:
     """Write lazy dask DataFrames of the same partitions (the cleaned assessments and their
     scores) to parquet files, :data:`BLOCKS_IN_FLIGHT` partitions computed at a time and added
     in order (``regroup``: see :class:`RowGroupWriter`); return each file's row count. A table

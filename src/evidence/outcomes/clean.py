@@ -178,7 +178,7 @@ def _as_in_file(problems: list[Problem], headers: dict[str, dict[str, str]]) -> 
     """Problems naming each column by its header in the file (``Episode ID``), not the field."""
     out = []
     for problem in problems:
-        header = headers.get(problem.file, {}).get(problem.column)
+        header = headers.get(problem.file or "", {}).get(problem.column or "")
         out.append(problem if header in (None, problem.column) else dataclasses.replace(problem, column=header))
     return out
 
@@ -213,6 +213,7 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     as in the whole-file path."""
     if block_bytes and spill is None:
         raise ValueError("block-wise cleaning needs a spill folder for the cleaned blocks")
+    spill_folder = Path(spill) if spill is not None else None
     if not isinstance(definition, ExtractDefinition):
         definition = load_extract_definition(definition or DEFAULT_DEFINITION)
     reading = Reading(definition)
@@ -252,8 +253,9 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
         token = sha256_file(paths["episodes"])
         pseudonyms = privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], early_key) if early_key else None
         known = pseudonyms.distinct if pseudonyms else privacy.Pseudonyms.trimmed_distinct(raw["episodes"].data["EpisodeID"])
+        assert spill_folder is not None  # blocks come only with block_bytes, which needs spill (above)
         checked = BlockwiseAssessments(blocks, Shared(ids, token), Shared(known, token),
-                                       Shared(pseudonyms, token) if pseudonyms else None, Path(spill), reading,
+                                       Shared(pseudonyms, token) if pseudonyms else None, spill_folder, reading,
                                        headers[raw["assessments"].name])
         problems += checked.problems
         rows_in["assessments"] = checked.rows  # not the header-only table's 0
