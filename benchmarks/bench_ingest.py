@@ -6,20 +6,25 @@ so the episodes table grows with it (about 2.1 million episodes and 1 million ex
 questionnaires at 10 million assessments). Synthetic data, as the sample is.
 
 Each engine runs in a fresh ``python`` process on the same files, timed from the command
-line to the last file written, with its peak resident memory (``ru_maxrss``):
+line to the last file written, with its peak resident memory (``ru_maxrss``), at each of
+``--sizes`` (assessment rows):
 
-* ``memory``: ``evidence ingest outcomes`` as ``make ingest`` runs it (whole tables, Arrow
-  CSV reader);
-* ``blocks``: the same with ``--block-mb`` (assessments read, checked, cleaned and scored in
-  blocks through dask.dataframe; the route for extracts larger than memory);
-* ``baseline`` (named baseline): the ``memory`` engine with the strict csv-module reader
-  forced (the reader every CSV went through before the Arrow reader: Python lists of
-  strings), on the first ``--baseline-rows`` assessment rows' extract only, because at 10
-  million rows it needs more memory than the machine has. Ratios compare throughput
-  (assessment rows per second) and memory per row, so they hold across the two sizes.
+* ``duckdb`` (the named baseline): the same checks, pseudonymisation, scoring and parquet
+  output written as DuckDB SQL (:mod:`duckdb_outcomes`);
+* ``memory``: ``evidence ingest outcomes`` as ``make ingest`` runs it (episodes and PREMs read
+  whole; the assessments table checked, scored and written in 64 MiB blocks, files laid out as a
+  whole-table write lays them out);
+* ``blocks``: the same with ``--block-mb`` (default 16: smaller blocks, each written as it
+  comes; the route for extracts much larger than memory);
+* ``whole`` (on request): the assessments table read whole (``block_bytes=0``), the path
+  every .xlsx/.sav extract takes;
+* ``csv-module`` (on request): the whole path with the strict csv-module reader forced.
 
-    python benchmarks/bench_ingest.py [--rows 10000000] [--baseline-rows 1000000]
-        [--block-mb 64] [--data DIR] [--out benchmarks/results/ingest.json]
+The JSON gives every engine's seconds, rows per second and peak MiB, each engine's time as a
+multiple of DuckDB's in the same run, and whether #19's goals are met (``goals_met``).
+
+    python benchmarks/bench_ingest.py [--sizes 1000000 10000000] [--engines duckdb memory blocks]
+        [--block-mb 16] [--data DIR] [--out benchmarks/results/ingest.json]
 """
 
 from __future__ import annotations
