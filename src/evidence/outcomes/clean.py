@@ -73,7 +73,8 @@ BANDS = {"Band5Minutes": "band5", "Band6Minutes": "band6", "Band7Minutes": "band
 class CleanOutcomes:
     """A cleaned extract. ``assessments`` and ``scores`` are dask DataFrames (computed when
     written) when the extract was cleaned block by block, pandas DataFrames otherwise;
-    ``rows_in`` counts the raw rows of each table and ``sources`` names its file;
+    ``raw`` holds each table's reading (header, encoding) without its rows, ``rows_in`` counts
+    the raw rows of each table and ``sources`` names its file;
     ``definition`` is the extract definition it was read with."""
 
     episodes: pd.DataFrame
@@ -291,8 +292,11 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     duplicates = {"rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
                   "flagged": flagged}
     present = [c for c in DIRECT_IDENTIFIERS if c in raw["episodes"].data]
+    # the raw cells are not needed past here (an empty slice would keep their buffers alive)
+    headers_only = {name: dataclasses.replace(table, data=pd.DataFrame(columns=table.data.columns, dtype="string"),
+                                              row_numbers=pd.Series([], dtype="int64")) for name, table in raw.items()}
     return CleanOutcomes(episodes.reset_index(drop=True), assessments, scores,
-                         prems.reset_index(drop=True), synthetic, raw, duplicates, redactions, key.origin,
+                         prems.reset_index(drop=True), synthetic, headers_only, duplicates, redactions, key.origin,
                          {name: list(found) for name, found in extra.items() if found}, rows_in, paths,
                          definition, present)
 
