@@ -95,17 +95,41 @@ def _strip_summary_rows(raw: RawTable, definition: SurveyDefinition) -> list[dic
     label. They are reported in the manifest, never counted as responses or refusals."""
     if raw.data.empty:
         return []
-    cells = raw.data.astype("string")
-    first = cells.bfill(axis=1).iloc[:, 0].fillna("").str.strip()
-    ids = cells[definition.id_column].fillna("").str.strip() if definition.id_column in cells else first
-    summary = first.str.match(SUMMARY_LABELS.pattern, case=False) & ((ids == "") | (ids == first))
-    trailing = summary.to_numpy()[::-1].cumprod()[::-1].astype(bool)  # only the last rows
+    # Only an unbroken run of rows at the end is removed, so the last rows are examined, and
+    # more only while every row examined is a summary row (the cost does not grow with rows).
+    examined = min(SUMMARY_ROWS_EXAMINED, len(raw.data))
+    while True:
+        summary = _summary_rows(raw.data.iloc[-examined:], definition)
+        if not summary.all() or examined == len(raw.data):
+            break
+        examined = min(4 * examined, len(raw.data))
+    trailing = np.zeros(len(raw.data), dtype=bool)
+    trailing[-examined:] = summary.to_numpy()[::-1].cumprod()[::-1].astype(bool)  # only the last rows
+    first = _first_cells(raw.data.iloc[-examined:])
     removed = [{"row": int(row), "label": label}
-               for row, label in zip(raw.row_numbers[trailing], first[trailing], strict=True)]
+               for row, label in zip(raw.row_numbers[trailing], first[trailing[-examined:]], strict=True)]
     if trailing.any():
         raw.data = raw.data[~trailing].reset_index(drop=True)
         raw.row_numbers = raw.row_numbers[~trailing].reset_index(drop=True)
     return removed
+
+
+#: Rows at the end of an export first examined for summary rows (more when all of them are).
+SUMMARY_ROWS_EXAMINED = 64
+
+
+def _first_cells(rows: pd.DataFrame) -> pd.Series:
+    """The first non-blank cell of each row, trimmed ("" for a row with none)."""
+    cells = rows.astype("string")
+    return cells.bfill(axis=1).iloc[:, 0].fillna("").str.strip()
+
+
+def _summary_rows(rows: pd.DataFrame, definition: SurveyDefinition) -> pd.Series:
+    """Which ``rows`` look like a summary row (see :func:`_strip_summary_rows`)."""
+    first = _first_cells(rows)
+    ids = rows[definition.id_column].astype("string").fillna("").str.strip() \
+        if definition.id_column in rows else first
+    return first.str.match(SUMMARY_LABELS.pattern, case=False) & ((ids == "") | (ids == first))
 
 
 def _check_columns(raw: RawTable, definition: SurveyDefinition) -> None:
@@ -119,11 +143,23 @@ def _looks_coded(data: pd.DataFrame, definition: SurveyDefinition) -> bool:
     """Whether the answers of the coded questions are mostly whole numbers (a numeric-values
     export); every answer is then read through the codes, and any that is not one is refused."""
     coded = [c["source"] for c in definition.columns if c.get("codes") and c["source"] in data]
-    if not coded:
-        return False
-    cells = data[coded].astype("string").stack()
-    cells = cells[~normalise_text(cells).isin(definition.missing_codes)]
-    return bool(len(cells)) and cells.str.strip().str.fullmatch(r"\d+(,\d+)*").mean() > 0.5
+    answered = numeric = 0
+    for source in coded:  # each distinct cell examined once, weighted by how often it occurs
+        counts = data[source].astype("string").value_counts(dropna=True)
+        cells = pd.Series(counts.index, dtype="string")
+        given = ~normalise_text(cells).isin(definition.missing_codes).to_numpy()
+        digits = cells.str.strip().str.fullmatch(r"\d+(,\d+)*").fillna(False).to_numpy(dtype=bool)
+        answered += int(counts.to_numpy()[given].sum())
+        numeric += int(counts.to_numpy()[given & digits].sum())
+    return answered > 0 and numeric / answered > 0.5
+
+
+def _normalised(values: pd.Series) -> pd.Series:
+    """:func:`evidence.validation.normalise_text` of ``values``, each distinct value normalised
+    once (answers repeat a few wordings over many rows; case-folding is element-wise Python)."""
+    codes, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    normal = normalise_text(pd.Series(distinct, dtype="string")).array
+    return pd.Series(normal.take(codes, allow_fill=True), index=values.index, dtype="string")
 
 
 def _decode(raw: RawTable, source: str, values: pd.Series, missing: pd.Series, codes: dict,
@@ -177,13 +213,13 @@ def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyD
         source, name, kind = spec["source"], spec["name"], spec["kind"]
         values = data[source].astype("string") if source in data else pd.Series(pd.NA, index=positions,
                                                                                   dtype="string")
-        normal = normalise_text(values)
+        normal = _normalised(values)
         missing = normal.isna() | normal.isin(definition.missing_codes)
         if dialect.coded and spec.get("codes"):
             values, found = _decode(raw, source, values, missing, spec["codes"], definition,
                                     several=kind == "multiselect")
             problems += found
-            normal = normalise_text(values)
+            normal = _normalised(values)
             missing = normal.isna() | normal.isin(definition.missing_codes)
         if spec.get("required"):
             problems += problems_at(raw, missing, source, values, "an answer is required here")
@@ -206,13 +242,15 @@ def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyD
                 f"contains an option that is not recognised; options are: "
                 f"{', '.join(definition.categories(spec['scale']))}",
             )
-            chosen = pd.crosstab(canonical.index, canonical).reindex(
-                index=positions, columns=definition.categories(spec["scale"]), fill_value=0
-            )
-            for option in chosen.columns:
-                flag = pd.array(chosen[option].to_numpy() > 0, dtype="boolean")
+            options = definition.categories(spec["scale"])
+            option = pd.Categorical(canonical, categories=options).codes  # -1: no option
+            known = option >= 0
+            chosen = np.zeros((len(positions), len(options)), dtype=bool)
+            chosen[positions.get_indexer(parts.index[known]), option[known]] = True
+            for k, option_name in enumerate(options):
+                flag = pd.array(chosen[:, k], dtype="boolean")
                 flag[missing.to_numpy()] = pd.NA
-                out[f"{name}__{slug(option)}"] = pd.Series(flag)
+                out[f"{name}__{slug(option_name)}"] = pd.Series(flag)
         elif kind == "integer":
             out[name], found = to_integer(raw, source, values, missing, spec["min"], spec["max"])
             problems += found
@@ -256,7 +294,7 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
         if dialect.coded and rule.get("codes"):
             values, found = _decode(raw, rule["column"], values, values.isna(), rule["codes"], definition)
             problems += found
-        accepted = normalise_text(values).isin([k.casefold() for k in rule["keep"]])
+        accepted = _normalised(values).isin([k.casefold() for k in rule["keep"]])
         newly = keep & ~accepted
         if newly.any():
             rejected[rule["reason"]] = int(newly.sum())
@@ -306,7 +344,7 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
     duplicate_key = pd.Series(pd.NA, index=raw.data.index, dtype="string")
     for column in definition.duplicate_keys:
         if column in raw.data:
-            duplicate_key = duplicate_key.fillna(normalise_text(raw.data[column]))
+            duplicate_key = duplicate_key.fillna(_normalised(raw.data[column]))
     repeat = duplicate_key.notna() & duplicate_key.duplicated(keep="first")
     typed["duplicate_of_earlier_response"] = repeat.to_numpy()
     duplicates = {
