@@ -203,6 +203,27 @@ def _to_category(raw: RawTable, source: str, values: pd.Series, missing: pd.Seri
     return pd.Categorical(canonical.where(~missing), categories=categories, ordered=ordered), problems
 
 
+def _multiselect(answers: pd.Series, spec: dict, definition: SurveyDefinition) -> tuple[np.ndarray, np.ndarray]:
+    """For normalised multi-select answers (missing ones NA): which rows hold an option that is
+    not one of the scale's, and which options each row chose (rows x options, in the scale's
+    order). Each distinct answer is split and looked up once (answers repeat a few choices)."""
+    mapping = definition.scale(spec["scale"])
+    lookup = {**dict(zip(mapping["canonical"].str.casefold(), mapping["canonical"], strict=False)),
+              **dict(zip(mapping["label"], mapping["canonical"], strict=True))}
+    options = definition.categories(spec["scale"])
+    codes, distinct = pd.factorize(answers, use_na_sentinel=True)  # -1: missing
+    parts = pd.Series(distinct, dtype="string").str.split(re.escape(spec.get("separator", ","))).explode()
+    parts = parts.str.strip()
+    canonical = parts.map(lookup)
+    unknown = np.zeros(len(distinct) + 1, dtype=bool)  # the last row: a missing answer
+    unknown[parts.index[(parts.notna() & canonical.isna()).to_numpy()]] = True
+    option = pd.Categorical(canonical, categories=options).codes  # -1: not an option
+    known = option >= 0
+    chosen = np.zeros((len(distinct) + 1, len(options)), dtype=bool)
+    chosen[parts.index[known], option[known]] = True
+    return unknown[codes], chosen[codes]
+
+
 def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyDefinition,
                           dialect: Dialect) -> tuple[pd.DataFrame, list[Problem]]:
     """Check every defined column, return the typed columns and the problems found."""
@@ -228,29 +249,16 @@ def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyD
                                             bool(spec.get("ordered")))
             problems += found
         elif kind == "multiselect":
-            mapping = definition.scale(spec["scale"])
-            lookup = {**dict(zip(mapping["canonical"].str.casefold(), mapping["canonical"], strict=False)),
-                      **dict(zip(mapping["label"], mapping["canonical"], strict=True))}
-            separator = spec.get("separator", ",")
-            parts = normal.where(~missing).str.split(re.escape(separator)).explode()
-            parts = parts.str.strip()
-            canonical = parts.map(lookup)
-            unknown = parts.notna() & canonical.isna()
-            bad_rows = positions.isin(parts.index[unknown])
+            bad_rows, chosen = _multiselect(normal.where(~missing), spec, definition)
             problems += problems_at(
                 raw, bad_rows, source, values,
                 f"contains an option that is not recognised; options are: "
                 f"{', '.join(definition.categories(spec['scale']))}",
             )
-            options = definition.categories(spec["scale"])
-            option = pd.Categorical(canonical, categories=options).codes  # -1: no option
-            known = option >= 0
-            chosen = np.zeros((len(positions), len(options)), dtype=bool)
-            chosen[positions.get_indexer(parts.index[known]), option[known]] = True
-            for k, option_name in enumerate(options):
+            for k, option in enumerate(definition.categories(spec["scale"])):
                 flag = pd.array(chosen[:, k], dtype="boolean")
                 flag[missing.to_numpy()] = pd.NA
-                out[f"{name}__{slug(option_name)}"] = pd.Series(flag)
+                out[f"{name}__{slug(option)}"] = pd.Series(flag)
         elif kind == "integer":
             out[name], found = to_integer(raw, source, values, missing, spec["min"], spec["max"])
             problems += found
@@ -321,7 +329,7 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
     extra_identifiers = privacy.identifier_columns(raw.data.columns, used | declared)
     name_sources = [*definition.name_columns, *(c for c, kind in extra_identifiers.items() if kind == "name")]
     names = pd.concat([raw.data[c] for c in name_sources if c in raw.data] or [pd.Series(dtype="string")])
-    names = names.dropna()
+    names = names.dropna().drop_duplicates()  # every use of the names is by distinct name
 
     typed, column_problems = _validate_and_convert(raw, raw.data, definition, dialect)
     problems += column_problems
