@@ -71,12 +71,16 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
     keep = " AND ".join(f"{_normal(rule['column'])} IN ({', '.join(_quoted(k.casefold()) for k in rule['keep'])})"
                         for rule in definition.exclusions if rule["column"] in names)
     problems = {"excluded_by_design": con.execute(f"SELECT count(*) FROM raw WHERE NOT ({keep})").fetchone()[0]}
-    # each answer normalised once; a missing code or blank as NULL
-    answers = ", ".join(f"CASE WHEN {_normal(source)} NOT IN ({missing}) THEN {_normal(source)} END AS \"n_{source}\""
+    # each answer normalised once; a missing code or blank as NULL; only the columns used carried
+    normalised = ", ".join(f'{_normal(source)} AS "m_{source}"' for source in sources)
+    answers = ", ".join(f'CASE WHEN "m_{source}" NOT IN ({missing}) THEN "m_{source}" END AS "n_{source}"'
                         for source in sources)
-    con.execute(f"CREATE TABLE kept AS SELECT rowid AS position, {answers}, * FROM raw WHERE {keep}")
+    carried = ", ".join(f'"{c}"' for c in dict.fromkeys([definition.id_column, *definition.duplicate_keys,
+                                                         definition.synthetic_marker["column"], *sources]))
+    con.execute(f"""CREATE TABLE kept AS SELECT position, {answers}, {carried}
+        FROM (SELECT rowid AS position, {normalised}, {carried} FROM raw WHERE {keep})""")
 
-    typed, checks = [], {}
+    typed, lists, checks = [], [], {}
     for spec in definition.columns:
         source, name, kind = spec["source"], spec["name"], spec["kind"]
         answer = f'"n_{source}"'
@@ -90,12 +94,13 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
         elif kind == "multiselect":
             wordings = _wordings(definition, spec["scale"])
             parts = f"list_transform(string_split({answer}, {_quoted(spec.get('separator', ','))}), lambda x: trim(x))"
-            typed.append(f"{parts} AS {name}__parts")
+            lists.append(f"{parts} AS {name}__parts")  # split once, in the inner SELECT
+            typed.append(f"{name}__parts")
             checks[f"{name}: every option in scale"] = (
                 f"len(list_filter({name}__parts, lambda x: NOT list_contains({_listed(wordings)}, x))) > 0")
             for option in definition.categories(spec["scale"]):
                 said = [w for w, a in wordings.items() if a == option]
-                typed.append(f"list_has_any({parts}, {_listed(said)}) AS {name}__{slug(option)}")
+                typed.append(f"list_has_any({name}__parts, {_listed(said)}) AS {name}__{slug(option)}")
         elif kind == "integer":
             typed.append(f"try_cast({answer} AS INTEGER) AS {name}")
             checks[f"{name}: whole number in range"] = (
@@ -117,7 +122,7 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
           count(*) OVER (PARTITION BY trim("{identifier}")) AS copies,
           coalesce(trim("{marker['column']}") = {_quoted(marker['value'])}, false) AS marked,
           {', '.join(f'"n_{source}"' for source in sources)}
-        FROM kept""")
+        FROM (SELECT *, {', '.join(lists) or 'NULL AS no_lists'} FROM kept)""")
     checks["respondent ID present"] = "raw_id IS NULL"
     checks["respondent ID unique"] = "(raw_id IS NOT NULL AND copies > 1)"
     counted = ", ".join(f"count(*) FILTER ({rule})" for rule in checks.values())
