@@ -190,17 +190,18 @@ def _to_category(raw: RawTable, source: str, values: pd.Series, missing: pd.Seri
     rows = definition.scale(scale)
     labels = {**dict(zip(rows["canonical"].str.casefold(), rows["canonical"], strict=False)),
               **dict(zip(rows["label"], rows["canonical"], strict=True))}
-    wordings = pd.Categorical(values)  # few distinct wordings, many rows: normalise each once
-    per_wording = normalise_text(pd.Series(wordings.categories, dtype="string")).map(labels)
-    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), None)[wordings.codes],
-                          index=values.index, dtype="string")
+    codes, wordings = pd.factorize(values)  # few distinct wordings, many rows: normalise each once
+    per_wording = normalise_text(pd.Series(wordings, dtype="string")).map(labels)
     categories = definition.categories(scale)
+    # each row's answer as its category code (-1: not recognised, or no wording)
+    answer = np.append(pd.Categorical(per_wording, categories=categories).codes, -1)[codes]
     scales_file = display_path(definition.path.parent / "answer_scales.csv") if definition.path else "the answer scales"
     problems = problems_at(
-        raw, ~missing & canonical.isna(), source, values,
+        raw, ~missing.to_numpy() & (answer < 0), source, values,
         f"not a recognised answer; expected one of: {', '.join(categories)} (or a missing code); "
         f"add new wordings to {scales_file} under scale {scale!r}")
-    return pd.Categorical(canonical.where(~missing), categories=categories, ordered=ordered), problems
+    answer[missing.to_numpy()] = -1
+    return pd.Categorical.from_codes(answer, categories=categories, ordered=ordered), problems
 
 
 def _multiselect(answers: pd.Series, spec: dict, definition: SurveyDefinition) -> tuple[np.ndarray, np.ndarray]:
