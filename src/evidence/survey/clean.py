@@ -15,7 +15,7 @@ definition's choice codes: a code outside them is refused, never read as a wordi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -342,7 +342,8 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
             problems += privacy.identifier_problems(raw.name, typed[name], raw.row_numbers,
                                                     sources.get(name, name), names)
     if problems:
-        problems = [Problem(p.file, p.row, _as_in_file(p.column, headers), p.value, p.rule) for p in problems]
+        # dataclasses.replace keeps a RepeatedProblem's count and rows (a new Problem dropped them)
+        problems = [replace(p, column=_as_in_file(p.column, headers)) for p in problems]
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise ValidationError(privacy.masked_problems(problems, names),
                               "Correct the export (the raw file is unchanged) and ingest again.")
