@@ -69,13 +69,14 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
     missing = ", ".join(_quoted(code) for code in sorted(definition.missing_codes))
     sources = [spec["source"] for spec in definition.columns]
     keep = " AND ".join(f"{_normal(rule['column'])} IN ({', '.join(_quoted(k.casefold()) for k in rule['keep'])})"
-                        for rule in definition.exclusions if rule["column"] in names)
-    problems = {"excluded_by_design": con.execute(f"SELECT count(*) FROM raw WHERE NOT ({keep})").fetchone()[0]}
+                        for rule in definition.exclusions if rule["column"] in names) or "true"
+    problems = {"excluded_by_design": con.execute(f"SELECT count(*) FILTER (NOT coalesce({keep}, false)) FROM raw").fetchone()[0]}
     # each answer normalised once; a missing code or blank as NULL; only the columns used carried
     normalised = ", ".join(f'{_normal(source)} AS "m_{source}"' for source in sources)
     answers = ", ".join(f'CASE WHEN "m_{source}" NOT IN ({missing}) THEN "m_{source}" END AS "n_{source}"'
                         for source in sources)
-    carried = ", ".join(f'"{c}"' for c in dict.fromkeys([definition.id_column, *definition.duplicate_keys,
+    carried = ", ".join(f'"{c}"' for c in dict.fromkeys([definition.id_column,
+                                                         *(k for k in definition.duplicate_keys if k in names),
                                                          definition.synthetic_marker["column"], *sources]))
     con.execute(f"""CREATE TABLE kept AS SELECT position, {answers}, {carried}
         FROM (SELECT rowid AS position, {normalised}, {carried} FROM raw WHERE {keep})""")
@@ -111,7 +112,8 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
             checks[f"{name}: real timestamp"] = f"({answer} IS NOT NULL AND {name} IS NULL)"
         else:  # free text: carried as it is (the ingest redacts it; the baseline does not)
             typed.append(f"CASE WHEN {answer} IS NOT NULL THEN \"{source}\" END AS {name}")
-    identifier, duplicate_key = definition.id_column, _normal(definition.duplicate_keys[0])
+    keys = [_normal(column) for column in definition.duplicate_keys if column in names]
+    identifier, duplicate_key = definition.id_column, f"coalesce({', '.join(keys)})" if keys else "NULL::VARCHAR"
     marker = definition.synthetic_marker
     con.execute(f"""CREATE TABLE typed AS SELECT position,
           trim("{identifier}") AS raw_id,
