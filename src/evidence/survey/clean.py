@@ -15,7 +15,7 @@ definition's choice codes: a code outside them is refused, never read as a wordi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -95,17 +95,41 @@ def _strip_summary_rows(raw: RawTable, definition: SurveyDefinition) -> list[dic
     label. They are reported in the manifest, never counted as responses or refusals."""
     if raw.data.empty:
         return []
-    cells = raw.data.astype("string")
-    first = cells.bfill(axis=1).iloc[:, 0].fillna("").str.strip()
-    ids = cells[definition.id_column].fillna("").str.strip() if definition.id_column in cells else first
-    summary = first.str.match(SUMMARY_LABELS.pattern, case=False) & ((ids == "") | (ids == first))
-    trailing = summary.to_numpy()[::-1].cumprod()[::-1].astype(bool)  # only the last rows
+    # Only an unbroken run of rows at the end is removed, so the last rows are examined, and
+    # more only while every row examined is a summary row (the cost does not grow with rows).
+    examined = min(SUMMARY_ROWS_EXAMINED, len(raw.data))
+    while True:
+        summary = _summary_rows(raw.data.iloc[-examined:], definition)
+        if not summary.all() or examined == len(raw.data):
+            break
+        examined = min(4 * examined, len(raw.data))
+    trailing = np.zeros(len(raw.data), dtype=bool)
+    trailing[-examined:] = summary.to_numpy()[::-1].cumprod()[::-1].astype(bool)  # only the last rows
+    first = _first_cells(raw.data.iloc[-examined:])
     removed = [{"row": int(row), "label": label}
-               for row, label in zip(raw.row_numbers[trailing], first[trailing], strict=True)]
+               for row, label in zip(raw.row_numbers[trailing], first[trailing[-examined:]], strict=True)]
     if trailing.any():
         raw.data = raw.data[~trailing].reset_index(drop=True)
         raw.row_numbers = raw.row_numbers[~trailing].reset_index(drop=True)
     return removed
+
+
+#: Rows at the end of an export first examined for summary rows (more when all of them are).
+SUMMARY_ROWS_EXAMINED = 64
+
+
+def _first_cells(rows: pd.DataFrame) -> pd.Series:
+    """The first non-blank cell of each row, trimmed ("" for a row with none)."""
+    cells = rows.astype("string")
+    return cells.bfill(axis=1).iloc[:, 0].fillna("").str.strip()
+
+
+def _summary_rows(rows: pd.DataFrame, definition: SurveyDefinition) -> pd.Series:
+    """Which ``rows`` look like a summary row (see :func:`_strip_summary_rows`)."""
+    first = _first_cells(rows)
+    ids = rows[definition.id_column].astype("string").fillna("").str.strip() \
+        if definition.id_column in rows else first
+    return first.str.match(SUMMARY_LABELS.pattern, case=False) & ((ids == "") | (ids == first))
 
 
 def _check_columns(raw: RawTable, definition: SurveyDefinition) -> None:
@@ -119,11 +143,23 @@ def _looks_coded(data: pd.DataFrame, definition: SurveyDefinition) -> bool:
     """Whether the answers of the coded questions are mostly whole numbers (a numeric-values
     export); every answer is then read through the codes, and any that is not one is refused."""
     coded = [c["source"] for c in definition.columns if c.get("codes") and c["source"] in data]
-    if not coded:
-        return False
-    cells = data[coded].astype("string").stack()
-    cells = cells[~normalise_text(cells).isin(definition.missing_codes)]
-    return bool(len(cells)) and cells.str.strip().str.fullmatch(r"\d+(,\d+)*").mean() > 0.5
+    answered = numeric = 0
+    for source in coded:  # each distinct cell examined once, weighted by how often it occurs
+        counts = data[source].astype("string").value_counts(dropna=True)
+        cells = pd.Series(counts.index, dtype="string")
+        given = ~normalise_text(cells).isin(definition.missing_codes).to_numpy()
+        digits = cells.str.strip().str.fullmatch(r"\d+(,\d+)*").fillna(False).to_numpy(dtype=bool)
+        answered += int(counts.to_numpy()[given].sum())
+        numeric += int(counts.to_numpy()[given & digits].sum())
+    return answered > 0 and numeric / answered > 0.5
+
+
+def _normalised(values: pd.Series) -> pd.Series:
+    """:func:`evidence.validation.normalise_text` of ``values``, each distinct value normalised
+    once (answers repeat a few wordings over many rows; case-folding is element-wise Python)."""
+    codes, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    normal = normalise_text(pd.Series(distinct, dtype="string")).array
+    return pd.Series(normal.take(codes, allow_fill=True), index=values.index, dtype="string")
 
 
 def _decode(raw: RawTable, source: str, values: pd.Series, missing: pd.Series, codes: dict,
@@ -154,17 +190,39 @@ def _to_category(raw: RawTable, source: str, values: pd.Series, missing: pd.Seri
     rows = definition.scale(scale)
     labels = {**dict(zip(rows["canonical"].str.casefold(), rows["canonical"], strict=False)),
               **dict(zip(rows["label"], rows["canonical"], strict=True))}
-    wordings = pd.Categorical(values)  # few distinct wordings, many rows: normalise each once
-    per_wording = normalise_text(pd.Series(wordings.categories, dtype="string")).map(labels)
-    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), [None])[wordings.codes],
-                          index=values.index, dtype="string")
+    codes, wordings = pd.factorize(values)  # few distinct wordings, many rows: normalise each once
+    per_wording = normalise_text(pd.Series(wordings, dtype="string")).map(labels)
     categories = definition.categories(scale)
+    # each row's answer as its category code (-1: not recognised, or no wording)
+    answer = np.append(pd.Categorical(per_wording, categories=categories).codes, -1)[codes]
     scales_file = display_path(definition.path.parent / "answer_scales.csv") if definition.path else "the answer scales"
     problems = problems_at(
-        raw, ~missing & canonical.isna(), source, values,
+        raw, ~missing.to_numpy() & (answer < 0), source, values,
         f"not a recognised answer; expected one of: {', '.join(categories)} (or a missing code); "
         f"add new wordings to {scales_file} under scale {scale!r}")
-    return pd.Categorical(canonical.where(~missing), categories=categories, ordered=ordered), problems
+    answer[missing.to_numpy()] = -1
+    return pd.Categorical.from_codes(answer, categories=categories, ordered=ordered), problems
+
+
+def _multiselect(answers: pd.Series, spec: dict, definition: SurveyDefinition) -> tuple[np.ndarray, np.ndarray]:
+    """For normalised multi-select answers (missing ones NA): which rows hold an option that is
+    not one of the scale's, and which options each row chose (rows x options, in the scale's
+    order). Each distinct answer is split and looked up once (answers repeat a few choices)."""
+    mapping = definition.scale(spec["scale"])
+    lookup = {**dict(zip(mapping["canonical"].str.casefold(), mapping["canonical"], strict=False)),
+              **dict(zip(mapping["label"], mapping["canonical"], strict=True))}
+    options = definition.categories(spec["scale"])
+    codes, distinct = pd.factorize(answers, use_na_sentinel=True)  # -1: missing
+    parts = pd.Series(distinct, dtype="string").str.split(re.escape(spec.get("separator", ","))).explode()
+    parts = parts.str.strip()
+    canonical = parts.map(lookup)
+    unknown = np.zeros(len(distinct) + 1, dtype=bool)  # the last row: a missing answer
+    unknown[parts.index[(parts.notna() & canonical.isna()).to_numpy()]] = True
+    option = pd.Categorical(canonical, categories=options).codes  # -1: not an option
+    known = option >= 0
+    chosen = np.zeros((len(distinct) + 1, len(options)), dtype=bool)
+    chosen[parts.index[known], option[known]] = True
+    return unknown[codes], chosen[codes]
 
 
 def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyDefinition,
@@ -177,13 +235,13 @@ def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyD
         source, name, kind = spec["source"], spec["name"], spec["kind"]
         values = data[source].astype("string") if source in data else pd.Series(pd.NA, index=positions,
                                                                                   dtype="string")
-        normal = normalise_text(values)
+        normal = _normalised(values)
         missing = normal.isna() | normal.isin(definition.missing_codes)
         if dialect.coded and spec.get("codes"):
             values, found = _decode(raw, source, values, missing, spec["codes"], definition,
                                     several=kind == "multiselect")
             problems += found
-            normal = normalise_text(values)
+            normal = _normalised(values)
             missing = normal.isna() | normal.isin(definition.missing_codes)
         if spec.get("required"):
             problems += problems_at(raw, missing, source, values, "an answer is required here")
@@ -192,25 +250,14 @@ def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyD
                                             bool(spec.get("ordered")))
             problems += found
         elif kind == "multiselect":
-            mapping = definition.scale(spec["scale"])
-            lookup = {**dict(zip(mapping["canonical"].str.casefold(), mapping["canonical"], strict=False)),
-                      **dict(zip(mapping["label"], mapping["canonical"], strict=True))}
-            separator = spec.get("separator", ",")
-            parts = normal.where(~missing).str.split(re.escape(separator)).explode()
-            parts = parts.str.strip()
-            canonical = parts.map(lookup)
-            unknown = parts.notna() & canonical.isna()
-            bad_rows = positions.isin(parts.index[unknown])
+            bad_rows, chosen = _multiselect(normal.where(~missing), spec, definition)
             problems += problems_at(
                 raw, bad_rows, source, values,
                 f"contains an option that is not recognised; options are: "
                 f"{', '.join(definition.categories(spec['scale']))}",
             )
-            chosen = pd.crosstab(canonical.index, canonical).reindex(
-                index=positions, columns=definition.categories(spec["scale"]), fill_value=0
-            )
-            for option in chosen.columns:
-                flag = pd.array(chosen[option].to_numpy() > 0, dtype="boolean")
+            for k, option in enumerate(definition.categories(spec["scale"])):
+                flag = pd.array(chosen[:, k], dtype="boolean")
                 flag[missing.to_numpy()] = pd.NA
                 out[f"{name}__{slug(option)}"] = pd.Series(flag)
         elif kind == "integer":
@@ -256,7 +303,7 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
         if dialect.coded and rule.get("codes"):
             values, found = _decode(raw, rule["column"], values, values.isna(), rule["codes"], definition)
             problems += found
-        accepted = normalise_text(values).isin([k.casefold() for k in rule["keep"]])
+        accepted = _normalised(values).isin([k.casefold() for k in rule["keep"]])
         newly = keep & ~accepted
         if newly.any():
             rejected[rule["reason"]] = int(newly.sum())
@@ -283,7 +330,7 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
     extra_identifiers = privacy.identifier_columns(raw.data.columns, used | declared)
     name_sources = [*definition.name_columns, *(c for c, kind in extra_identifiers.items() if kind == "name")]
     names = pd.concat([raw.data[c] for c in name_sources if c in raw.data] or [pd.Series(dtype="string")])
-    names = names.dropna()
+    names = names.dropna().drop_duplicates()  # every use of the names is by distinct name
 
     typed, column_problems = _validate_and_convert(raw, raw.data, definition, dialect)
     problems += column_problems
@@ -295,7 +342,8 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
             problems += privacy.identifier_problems(raw.name, typed[name], raw.row_numbers,
                                                     sources.get(name, name), names)
     if problems:
-        problems = [Problem(p.file, p.row, _as_in_file(p.column, headers), p.value, p.rule) for p in problems]
+        # dataclasses.replace keeps a RepeatedProblem's count and rows (a new Problem dropped them)
+        problems = [replace(p, column=_as_in_file(p.column, headers)) for p in problems]
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise ValidationError(privacy.masked_problems(problems, names),
                               "Correct the export (the raw file is unchanged) and ingest again.")
@@ -306,7 +354,7 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
     duplicate_key = pd.Series(pd.NA, index=raw.data.index, dtype="string")
     for column in definition.duplicate_keys:
         if column in raw.data:
-            duplicate_key = duplicate_key.fillna(normalise_text(raw.data[column]))
+            duplicate_key = duplicate_key.fillna(_normalised(raw.data[column]))
     repeat = duplicate_key.notna() & duplicate_key.duplicated(keep="first")
     typed["duplicate_of_earlier_response"] = repeat.to_numpy()
     duplicates = {
