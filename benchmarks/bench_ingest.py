@@ -12,7 +12,7 @@ line to the last file written, with its peak resident memory (``ru_maxrss``), at
 * ``duckdb`` (the named baseline): the same checks, pseudonymisation, scoring and parquet
   output written as DuckDB SQL (:mod:`duckdb_outcomes`);
 * ``memory``: ``evidence ingest outcomes`` as ``make ingest`` runs it (episodes and PREMs read
-  whole; the assessments table checked, scored and written in 64 MiB blocks, files laid out as a
+  whole; the assessments table checked, scored and written in 32 MiB blocks, files laid out as a
   whole-table write lays them out);
 * ``blocks``: the same with ``--block-mb`` (default 16: smaller blocks, each written as it
   comes; the route for extracts much larger than memory);

@@ -87,7 +87,7 @@ OUTCOME_TABLES = ("episodes", "assessments", "scores", "prems")
 
 #: The assessments table is read, checked, scored and written in blocks of about this many
 #: bytes of CSV unless told otherwise: memory then follows the block, not the file.
-DEFAULT_BLOCK_BYTES = 64 << 20
+DEFAULT_BLOCK_BYTES = 32 << 20
 
 
 def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
@@ -100,7 +100,7 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
     shipped one); return the manifest.
 
     The assessments table (one row per questionnaire) is cleaned in blocks of about
-    ``block_bytes`` bytes (default :data:`DEFAULT_BLOCK_BYTES`) through dask.dataframe (see
+    ``block_bytes`` bytes (default :data:`DEFAULT_BLOCK_BYTES`, 32 MiB) through dask.dataframe (see
     :func:`evidence.outcomes.clean.clean_extract`) and written block by block, so an extract
     larger than memory can be ingested; ``block_bytes=0`` reads it whole. An assessments file
     that is not plainly well-formed UTF-8 CSV (and .xlsx/.sav) is read whole either way. The
@@ -134,8 +134,10 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
     rows_out = {name: len(table) for name, table in tables.items() if name not in lazy}
     if lazy and staging is None:
         raise ValueError("block-wise tables need a staging folder to be written through")
-    staged = {staging / f"{name}.parquet": table for name, table in lazy.items()} if staging else {}
-    rows_out |= {path.stem: rows for path, rows in write_streamed(staged, regroup).items()} if staged else {}
+    if lazy and staging is not None:
+        rows_out["assessments"], rows_out["scores"] = write_streamed(
+            clean.assessments, clean.scores, (staging / "assessments.parquet", staging / "scores.parquet"),
+            staging, regroup)
 
     def staged_file(table: str) -> Path | None:
         return staging / f"{table}.parquet" if staging is not None and table in lazy else None

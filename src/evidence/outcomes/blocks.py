@@ -39,7 +39,7 @@ ROW_GROUP_ROWS = 1 << 20
 #: dask turns text columns into its own string dtype unless told not to; the tables keep pandas'
 #: (the dtypes of the whole-table path, and so the same files).
 KEEP_DTYPES = {"dataframe.convert-string": False}
-#: Blocks cleaned or written at once (each a few hundred MB at 64 MiB of CSV).
+#: Blocks cleaned or written at once (each a few hundred MB at 32 MiB of CSV).
 BLOCKS_IN_FLIGHT = 2
 
 
@@ -154,7 +154,7 @@ class RowGroupWriter:
     """A parquet file written from tables given in order. With ``regroup``, in row groups of
     :data:`ROW_GROUP_ROWS` rows (the last one shorter): the file ``DataFrame.to_parquet`` makes
     of all of them at once, without holding them all (but up to a row group of them: about
-    300 MB of assessments); without, each table as it comes (its own row groups, the same
+    250 MB of assessments); without, each table as it comes (its own row groups, the same
     table when read)."""
 
     def __init__(self, path: Path, regroup: bool = True):
@@ -162,8 +162,7 @@ class RowGroupWriter:
         self.writer: pq.ParquetWriter | None = None
         self.waiting: list[pa.Table] = []
 
-    def add(self, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+    def add(self, table: pa.Table) -> None:
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, table.schema)
         self.waiting.append(table)
@@ -182,32 +181,81 @@ class RowGroupWriter:
         table = pa.concat_tables(self.waiting)
         whole = len(table) if final else len(table) - len(table) % ROW_GROUP_ROWS
         for start in range(0, whole, ROW_GROUP_ROWS):
-            self.writer.write_table(table.slice(start, ROW_GROUP_ROWS).combine_chunks(), row_group_size=ROW_GROUP_ROWS)
+            # a row group made of several blocks' chunks is written as one array would be (same bytes)
+            self.writer.write_table(table.slice(start, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
         self.waiting = [table.slice(whole)] if whole < len(table) else []
 
 
-def write_streamed(tables: dict[Path, dd.DataFrame], regroup: bool = True) -> dict[Path, int]:
-    """Write lazy dask DataFrames of the same partitions (the cleaned assessments and their
-    scores) to parquet files, :data:`BLOCKS_IN_FLIGHT` partitions computed at a time and added
-    in order (``regroup``: see :class:`RowGroupWriter`); return each file's row count. A table
-    with no partitions' rows still gets its file (schema from the table's ``_meta``)."""
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """A pandas table as ``DataFrame.to_parquet(index=False)`` hands it to Arrow."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+class ScoresInTableOrder:
+    """The scores of each block, kept aside until all are made, then laid out as scoring the
+    whole table lays them out: instrument by instrument (in order of first appearance), scale by
+    scale, every block's rows in turn. Each block's scores are already grouped so (see
+    :func:`~evidence.outcomes.assessments.score_assessments`); each run of one instrument and
+    scale is one record batch of an Arrow file in ``folder``, read back alone."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.blocks: list[tuple[Path, dict[tuple[str, str], int]]] = []
+        self.order: dict[str, dict[str, None]] = {}  # instrument -> its scales, in first-seen order
+
+    def add(self, table: pa.Table) -> None:
+        instrument = table.column("instrument").to_numpy(zero_copy_only=False)
+        scale = table.column("scale").to_numpy(zero_copy_only=False)
+        starts = np.flatnonzero(np.r_[True, (instrument[1:] != instrument[:-1]) | (scale[1:] != scale[:-1])])
+        path = self.folder / f"scores-{len(self.blocks):06d}.arrow"
+        runs: dict[tuple[str, str], int] = {}
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            for number, (start, stop) in enumerate(zip(starts, [*starts[1:], len(table)], strict=True)):
+                writer.write_batch(table.slice(start, stop - start).combine_chunks().to_batches()[0])
+                key = (str(instrument[start]), str(scale[start]))
+                runs[key] = number
+                self.order.setdefault(key[0], {})[key[1]] = None
+        self.blocks.append((path, runs))
+
+    def write_to(self, writer: RowGroupWriter) -> None:
+        for instrument, scales in self.order.items():
+            for scale in scales:
+                for path, runs in self.blocks:
+                    if (instrument, scale) in runs:
+                        with pa.OSFile(str(path)) as source:
+                            batch = pa.ipc.open_file(source).get_batch(runs[(instrument, scale)])
+                            writer.add(pa.Table.from_batches([batch]))
+
+
+def write_streamed(assessments: dd.DataFrame, scores: dd.DataFrame, paths: tuple[Path, Path], spill: Path,
+                   regroup: bool = True) -> tuple[int, int]:
+    """Write the lazy cleaned assessments and their scores (dask DataFrames of the same
+    partitions) to ``paths``, :data:`BLOCKS_IN_FLIGHT` partitions computed at a time and
+    assessments added in order. With ``regroup`` the files are those a whole-table write makes
+    (row groups: :class:`RowGroupWriter`; the scores' order: :class:`ScoresInTableOrder`, kept
+    aside in ``spill``); without, each block's rows are written as they come. Return the row
+    counts. A table whose partitions hold no rows still gets its file (its ``_meta``'s schema)."""
     import dask
 
-    writers = {path: RowGroupWriter(path, regroup) for path in tables}
-    parts = {path: table.to_delayed() for path, table in tables.items()}
-    count = len(next(iter(parts.values())))
+    writers = RowGroupWriter(paths[0], regroup), RowGroupWriter(paths[1], regroup)
+    aside = ScoresInTableOrder(spill) if regroup else None
+    parts = assessments.to_delayed(), scores.to_delayed()
     try:
-        for start in range(0, count, BLOCKS_IN_FLIGHT):
-            window = {path: delayed[start:start + BLOCKS_IN_FLIGHT] for path, delayed in parts.items()}
+        for start in range(0, len(parts[0]), BLOCKS_IN_FLIGHT):
             with dask.config.set(KEEP_DTYPES):
-                computed = dask.compute(window)[0]
-            for offset in range(len(next(iter(computed.values())))):
-                for path, frames in computed.items():
-                    writers[path].add(frames[offset])
-        for path, table in tables.items():
-            if writers[path].writer is None:
-                writers[path].add(table._meta)
+                window = dask.compute([delayed[start:start + BLOCKS_IN_FLIGHT] for delayed in parts])[0]
+            for assessed, scored in zip(*window, strict=True):
+                writers[0].add(arrow_table(assessed))
+                if len(scored) and aside is not None:
+                    aside.add(arrow_table(scored))
+                elif len(scored):
+                    writers[1].add(arrow_table(scored))
+        if aside is not None:
+            aside.write_to(writers[1])
+        for writer, table in zip(writers, (assessments, scores), strict=True):
+            if writer.writer is None:
+                writer.add(arrow_table(table._meta))
     finally:
-        for writer in writers.values():
+        for writer in writers:
             writer.close()
-    return {path: writer.rows for path, writer in writers.items()}
+    return writers[0].rows, writers[1].rows

@@ -292,9 +292,12 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
     duplicates = {"rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
                   "flagged": flagged}
     present = [c for c in DIRECT_IDENTIFIERS if c in raw["episodes"].data]
-    # the raw cells are not needed past here (an empty slice would keep their buffers alive)
+    # the raw cells are not needed past here (an empty slice would keep their buffers alive);
+    # Arrow's allocator keeps freed memory for reuse unless told to give it back
     headers_only = {name: dataclasses.replace(table, data=pd.DataFrame(columns=table.data.columns, dtype="string"),
                                               row_numbers=pd.Series([], dtype="int64")) for name, table in raw.items()}
+    raw.clear()
+    pa.default_memory_pool().release_unused()
     return CleanOutcomes(episodes.reset_index(drop=True), assessments, scores,
                          prems.reset_index(drop=True), synthetic, headers_only, duplicates, redactions, key.origin,
                          {name: list(found) for name, found in extra.items() if found}, rows_in, paths,
