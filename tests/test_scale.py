@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evidence import readers
+from evidence import csv_blocks, readers
 from evidence.cli import main
 from evidence.errors import PseudonymKeyError, ValidationError
 from evidence.ingest import ingest_outcomes
@@ -22,7 +22,7 @@ TRICKY = (b'a,b\n1,"x\ny"\n\n3,4\n , \n5,"q,""r"""\r\n6,7\n,\n8,9')  # quoted ne
 
 
 def _blocks_table(path, block_bytes):
-    parts = [readers.read_csv_block(b) for b in readers.csv_blocks(path, block_bytes)]
+    parts = [csv_blocks.read_csv_block(b) for b in csv_blocks.csv_blocks(path, block_bytes)]
     return (pd.concat([p.data for p in parts], ignore_index=True),
             pd.concat([p.row_numbers for p in parts], ignore_index=True))
 
@@ -64,7 +64,7 @@ def test_doubtful_files_are_left_to_the_strict_reader(tmp_path, content):
     path = tmp_path / "doubtful.csv"
     path.write_bytes(content)
     assert readers._read_csv_arrow(path) is None
-    assert readers.csv_blocks(path, 4) is None
+    assert csv_blocks.csv_blocks(path, 4) is None
 
 
 def _extract(tmp_path, edit=None):
@@ -88,7 +88,7 @@ def test_block_ingest_writes_the_same_files_as_the_whole_file_ingest(tmp_path):
     folder = _extract(tmp_path, repeat_first_row_at_the_end)
     whole = ingest_outcomes(folder, tmp_path / "whole", block_bytes=0)
     blocks = ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)  # 6 blocks
-    assert len(readers.csv_blocks(folder / "assessments.csv", 100_000)) >= 5
+    assert len(csv_blocks.csv_blocks(folder / "assessments.csv", 100_000)) >= 5
     for part in ("input", "rows", "duplicates", "de_identification", "synthetic"):
         assert blocks[part] == whole[part], part
     assert whole["duplicates"]["flagged"] >= 1
@@ -132,7 +132,7 @@ def test_block_ingest_reads_and_cleans_each_block_once(tmp_path, monkeypatch):
                         real_read(block))
     folder = _extract(tmp_path)
     ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)
-    blocks = readers.csv_blocks(folder / "assessments.csv", 100_000)
+    blocks = csv_blocks.csv_blocks(folder / "assessments.csv", 100_000)
     assert sorted(reads) == sorted(block.first_row for block in blocks)
     assert not list((tmp_path / "blocks").glob(".blocks-*"))
 
@@ -173,7 +173,7 @@ def test_the_default_ingest_streams_blocks_into_the_files_a_whole_table_ingest_w
 
     folder = _extract(tmp_path)
     monkeypatch.setattr(ingest, "DEFAULT_BLOCK_BYTES", 100_000)
-    assert len(readers.csv_blocks(folder / "assessments.csv", 100_000)) >= 5
+    assert len(csv_blocks.csv_blocks(folder / "assessments.csv", 100_000)) >= 5
     ingest_outcomes(folder, tmp_path / "whole", block_bytes=0)
     ingest_outcomes(folder, tmp_path / "streamed")
     for name in ("episodes", "assessments", "scores", "prems"):

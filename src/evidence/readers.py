@@ -9,11 +9,9 @@ definition; readers only decide whether the file can be read at all.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,12 +59,16 @@ def read_raw(path: str | Path) -> RawTable:
         raise InputFileError(f"{path}: the file is empty (0 bytes); export it again")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = _read_excel_sep_csv(path) if _has_sep_line(path) else None
+        table = _read_excel_sep_csv(path) if has_sep_line(path) else None
         table = table or _read_csv_arrow(path) or _read_csv(path)
     elif suffix == ".xlsx":
-        table = _read_xlsx(path)
+        from evidence.workbooks import read_xlsx  # openpyxl and pyreadstat only when needed
+
+        table = read_xlsx(path)
     elif suffix == ".sav":
-        table = _read_sav(path)
+        from evidence.workbooks import read_sav
+
+        table = read_sav(path)
     else:
         older = " (an Excel 97-2003 workbook: open it and save as .xlsx)" if suffix == ".xls" else ""
         raise InputFileError(
@@ -111,7 +113,7 @@ def _merge_sub_answer_row(table: RawTable) -> None:
     table.layout["header_rows"] = 2
 
 
-def _has_sep_line(path: Path) -> bool:
+def has_sep_line(path: Path) -> bool:
     """Whether the CSV starts with Excel's ``sep=X`` line (which names the delimiter)."""
     with path.open("rb") as handle:
         head = handle.read(16)
@@ -225,7 +227,7 @@ def _csv_records(path: Path, text: str, encoding: str, first_row: int = 1) -> Ra
     return RawTable(path, data, row_numbers, encoding)
 
 
-def _plainly_well_formed(raw: np.ndarray, window: int = 64 << 20) -> bool:
+def plainly_well_formed(raw: np.ndarray, window: int = 64 << 20) -> bool:
     """True when the CSV bytes ``raw`` are UTF-8 text (no UTF-16 mark, no NUL), comma-separated
     and every quote is balanced and stands at a field boundary - a cheap, vectorised check that
     lets the fast reader take the file. Anything doubtful goes to the strict csv-module reader,
@@ -252,18 +254,18 @@ def _plainly_well_formed(raw: np.ndarray, window: int = 64 << 20) -> bool:
 
 def _read_csv_arrow(path: Path) -> RawTable | None:
     """The fast CSV reader (pyarrow, multi-threaded, columns kept as Arrow strings), for files
-    that are plainly well formed (:func:`_plainly_well_formed`); ``None`` otherwise, and for
+    that are plainly well formed (:func:`plainly_well_formed`); ``None`` otherwise, and for
     any file pyarrow refuses, so that :func:`_read_csv` decides. Both give the same table:
     the header is the first record, blank records are dropped but keep their row numbers,
     empty cells are missing."""
     raw = np.memmap(path, dtype=np.uint8, mode="r")
-    if not _plainly_well_formed(raw):
+    if not plainly_well_formed(raw):
         return None
-    table = _arrow_text(pa_csv.read_csv, path, _header_width(raw))
+    table = arrow_text(pa_csv.read_csv, path, _header_width(raw))
     if table is None or table.num_rows == 0:
         return None
     header = [value if value is not None else "" for value in table.slice(0, 1).to_pylist()[0].values()]
-    data, row_numbers = _text_frame(table.slice(1), header, first_row=2)
+    data, row_numbers = text_frame(table.slice(1), header, first_row=2)
     return RawTable(path, data, row_numbers, CSV_ENCODINGS[0])
 
 
@@ -272,7 +274,7 @@ def _header_width(raw: np.ndarray) -> int:
     return len(next(csv.reader(io.StringIO(first, newline=""))))
 
 
-def _arrow_text(read, source, width: int) -> pa.Table | None:
+def arrow_text(read, source, width: int) -> pa.Table | None:
     """``read`` (pyarrow's ``read_csv``) of ``source`` with every one of ``width`` columns as
     text, names ``f0``..; ``None`` when pyarrow refuses the bytes (bad UTF-8, ragged rows) or
     a cell is longer than the csv module allows (``csv.field_size_limit()``, 131,072)."""
@@ -293,7 +295,7 @@ def _arrow_text(read, source, width: int) -> pa.Table | None:
     return table
 
 
-def _text_frame(body: pa.Table, header: list[str], first_row: int) -> tuple[pd.DataFrame, pd.Series]:
+def text_frame(body: pa.Table, header: list[str], first_row: int) -> tuple[pd.DataFrame, pd.Series]:
     """Arrow text rows as a ``string`` DataFrame named by ``header``, with their file row
     numbers counted from ``first_row``; blank rows dropped (their numbers are skipped)."""
     data = body.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
@@ -307,181 +309,10 @@ def _text_frame(body: pa.Table, header: list[str], first_row: int) -> tuple[pd.D
     return data, row_numbers
 
 
-@dataclass(frozen=True)
-class CsvBlock:
-    """A run of whole records of a CSV file: bytes ``start``..``end`` (exclusive), whose first
-    record is file row ``first_row``; ``header`` is the file's header."""
-
-    path: Path
-    start: int
-    end: int
-    first_row: int
-    header: tuple[str, ...]
-
-
-def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] | None:
-    """Split a CSV file into blocks of whole records of about ``block_bytes`` each, for
-    reading in parallel or one at a time (:func:`read_csv_block`); ``None`` when the file is
-    not plainly well formed (:func:`_plainly_well_formed`) and must be read whole by
-    :func:`read_raw`, which gives the precise error or reads it the careful way.
-
-    Record ends are the newlines outside quotes; the file is scanned in windows of
-    ``block_bytes`` (memory-mapped, never loaded whole), counting quotes so that a newline
-    inside a quoted value does not end a record, and counting records so that every block
-    knows its first row number. A file that is not ``.csv``, starts with Excel's ``sep=`` line
-    or has a column without a name is read whole, where :func:`read_raw` decides about it."""
-    path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        return None
-    if path.suffix.lower() != ".csv" or _has_sep_line(path):
-        return None
-    raw = np.memmap(path, dtype=np.uint8, mode="r")
-    if not _plainly_well_formed(raw):
-        return None
-    size, blocks = len(raw), []
-    header_row, parity, records_before, start, rows_before = None, 0, 0, 0, 0
-    target, utf8 = 0, codecs.getincrementaldecoder("utf-8")()
-    for window in range(0, size, block_bytes):
-        chunk = np.asarray(raw[window:window + block_bytes])
-        try:  # Arrow reads UTF-8 only; anything else is read whole, the careful way
-            utf8.decode(chunk.tobytes(), final=window + block_bytes >= size)
-        except UnicodeDecodeError:
-            return None
-        quotes, newlines = np.flatnonzero(chunk == ord('"')), np.flatnonzero(chunk == ord("\n"))
-        inside = (parity + np.searchsorted(quotes, newlines)) % 2 == 1
-        ends = newlines[~inside] + window + 1
-        parity = (parity + len(quotes)) % 2
-        while True:
-            if header_row is None:
-                if not len(ends):
-                    break
-                header_row = tuple(next(csv.reader(io.StringIO(
-                    raw[: ends[0]].tobytes().decode("utf-8-sig"), newline=""))))
-                start, rows_before, target = int(ends[0]), 1, int(ends[0]) + block_bytes
-            j = int(np.searchsorted(ends, target))
-            if j >= len(ends):
-                break
-            end, rows = int(ends[j]), records_before + j + 1
-            blocks.append(CsvBlock(path, start, end, rows_before + 1, header_row))
-            start, rows_before, target = end, rows, end + block_bytes
-        records_before += len(ends)
-    if header_row is None or not all(name.strip() for name in header_row):
-        return None  # a header with unnamed columns is read whole: its first row tells what it is
-    if start < size:
-        blocks.append(CsvBlock(path, start, size, rows_before + 1, header_row))
-    return blocks
-
-
-def read_csv_block(block: CsvBlock) -> RawTable:
-    """One block of a CSV file (see :func:`csv_blocks`) as a :class:`RawTable` whose row
-    numbers are the rows of the whole file; the same table the whole-file reader gives for
-    these rows."""
-    raw = np.memmap(block.path, dtype=np.uint8, mode="r")
-    source = pa.BufferReader(pa.py_buffer(np.asarray(raw[block.start:block.end])))
-    table = _arrow_text(pa_csv.read_csv, source, len(block.header))
-    if table is None:
-        raise InputFileError(f"{block.path}, rows from {block.first_row}: not well-formed CSV; "
-                             "ingest the file whole for the exact row")
-    data, row_numbers = _text_frame(table, list(block.header), block.first_row)
-    result = RawTable(block.path, data, row_numbers, CSV_ENCODINGS[0])
-    check_header(result)
-    return result
-
-
 def _blank(column: pa.ChunkedArray) -> np.ndarray:
     """Which cells of an Arrow text column are missing or only whitespace."""
     empty = pc.equal(pc.utf8_trim_whitespace(column), "")
     return pc.fill_null(empty, True).to_numpy(zero_copy_only=False)
-
-
-def _read_xlsx(path: Path) -> RawTable:
-    if not zipfile.is_zipfile(path):
-        raise InputFileError(f"{path}: not a valid .xlsx workbook (it is not a zip archive)")
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
-    except Exception as error:  # openpyxl raises many types for a damaged workbook
-        raise InputFileError(f"{path}: the workbook cannot be read ({error})") from None
-    if len(sheets) != 1:
-        raise InputFileError(
-            f"{path}: the workbook has {len(sheets)} sheets ({', '.join(sheets)}); "
-            "export the survey as a workbook with one sheet"
-        )
-    (sheet,) = sheets.values()
-    if sheet.empty:
-        raise InputFileError(f"{path}: the sheet is empty")
-    header = [str(c) if pd.notna(c) else "" for c in sheet.iloc[0]]
-    _refuse_formulas(path, header)
-    data = sheet.iloc[1:].set_axis(header, axis=1).astype("string").reset_index(drop=True)
-    return RawTable(path, data, pd.Series(range(2, len(data) + 2)))
-
-
-def _refuse_formulas(path: Path, header: list[str]) -> None:
-    """Refuse a workbook holding formulas. The reader takes the value Excel saved with a formula,
-    which a workbook written by other software does not have (the cell then reads as blank, and
-    an answer is silently lost); and a raw export holds values, not formulas, so a formula means
-    the file was edited by hand. Free text that begins with ``=`` is stored as a formula too."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=False)
-    try:
-        found = [cell for row in book.worksheets[0].iter_rows() for cell in row
-                 if getattr(cell, "data_type", None) == "f"]
-    finally:
-        book.close()
-    if found:
-        cells = "; ".join(f"row {c.row}, column {_column_name(c.column, header)!r} (cell {c.coordinate}): "
-                          f"{str(c.value)[:60]!r}" for c in found[:5])
-        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-        raise InputFileError(
-            f"{path}: {len(found)} cell(s) hold a formula rather than a value: {cells}{more}. "
-            "Ingest reads values exactly as received and does not calculate formulas: replace them "
-            "with their values (Copy, then Paste Special > Values) or export the data again")
-
-
-def _column_name(number: int | None, header: list[str]) -> str | int | None:
-    """The header of a worksheet's column ``number`` (from 1), or the number itself for a column
-    beyond the header."""
-    if number is not None and number <= len(header):
-        return header[number - 1]
-    return number
-
-
-def _read_sav(path: Path) -> RawTable:
-    import pyreadstat
-
-    try:
-        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
-    except Exception as error:  # pyreadstat raises its own ReadstatError and others
-        raise InputFileError(f"{path}: not a readable SPSS .sav file ({error})") from None
-    data = pd.DataFrame(
-        {column: _as_text(frame[column]) for column in frame.columns}, index=frame.index
-    )
-    labels = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
-    return RawTable(
-        path,
-        data.reset_index(drop=True),
-        pd.Series(range(2, len(data) + 2)),
-        column_labels={k: v for k, v in labels.items() if v},
-    )
-
-
-def _as_text(column: pd.Series) -> pd.Series:
-    """Numbers as they were typed (12.0 -> "12"), text unchanged, missing as <NA>."""
-    if pd.api.types.is_float_dtype(column):
-        whole = column.notna() & (column % 1 == 0)
-        text = column.astype("string")
-        text[whole] = column[whole].astype("Int64").astype("string")
-        return text
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return column.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
-    text = column.astype("string").replace("", pd.NA)
-    if column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype):
-        # value labels applied: labels, and numbers that have no label (99.0 -> "99")
-        column = column.astype(object)
-        numbers = pd.to_numeric(column.where(column.map(type).eq(float)), errors="coerce")
-        whole = numbers.notna() & (numbers % 1 == 0)
-        text[whole] = numbers[whole].astype("Int64").astype("string")
-    return text
 
 
 def check_header(table: RawTable) -> None:

@@ -1,7 +1,7 @@
 """The assessments table cleaned block by block, and the streamed writing of what it makes.
 
 :func:`evidence.outcomes.clean.clean_extract` reads the long table (one row per questionnaire)
-in blocks of whole CSV records (:func:`evidence.readers.csv_blocks`) through dask: every block is
+in blocks of whole CSV records (:func:`evidence.csv_blocks.csv_blocks`) through dask: every block is
 checked (all problems reported together, with the file's row numbers), duplicates and follow-ups
 dated before their baseline are found across blocks from compact keys, and each cleaned block
 waits in a spill folder, already pseudonymised, as an uncompressed Arrow file. The cleaned and
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from evidence.csv_blocks import CsvBlock, read_csv_block
 from evidence.errors import Problem
 from evidence.outcomes.assessments import (
     assessment_keys,
@@ -29,7 +30,7 @@ from evidence.outcomes.assessments import (
     score_assessments,
 )
 from evidence.outcomes.reading import Reading
-from evidence.readers import CsvBlock, RawTable, check_header, read_csv_block
+from evidence.readers import RawTable, check_header
 
 if TYPE_CHECKING:
     import dask.dataframe as dd

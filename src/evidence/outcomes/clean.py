@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evidence import privacy
+from evidence.csv_blocks import CsvBlock, csv_blocks
 from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
 from evidence.files import sha256_file
 from evidence.instruments.experience import EXPERIENCE
@@ -53,7 +54,7 @@ from evidence.outcomes.blocks import BlockwiseAssessments, Shared, header_only
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
 from evidence.outcomes.reading import Reading, item_frame, missing
-from evidence.readers import SUPPORTED_SUFFIXES, CsvBlock, RawTable, csv_blocks, read_raw
+from evidence.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
 from evidence.validation import (
     as_numbers,
     condensed,
