@@ -22,6 +22,7 @@ from evidence.readers import (
     check_header,
     has_sep_line,
     plainly_well_formed,
+    release,
     text_frame,
 )
 
@@ -84,6 +85,7 @@ def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] 
             blocks.append(CsvBlock(path, start, end, rows_before + 1, header_row))
             start, rows_before, target = end, rows, end + block_bytes
         records_before += len(ends)
+        release(raw, window, window + block_bytes)
     if header_row is None or not all(name.strip() for name in header_row):
         return None  # a header with unnamed columns is read whole: its first row tells what it is
     if start < size:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -249,7 +250,19 @@ def plainly_well_formed(raw: np.ndarray, window: int = 64 << 20) -> bool:
         after = np.where(at + low < size - 1, chunk[np.minimum(at + 1, len(chunk) - 1)], ord(","))
         if not (np.isin(before, _QUOTE_NEIGHBOURS) | np.isin(after, _QUOTE_NEIGHBOURS)).all():
             return False
+        release(raw, low, high)
     return quotes % 2 == 0
+
+
+def release(raw: np.ndarray, start: int, stop: int) -> None:
+    """Let the kernel take back the pages of ``raw[start:stop]`` when ``raw`` maps a file
+    (``np.memmap``): read-only, they stay in the page cache and are read again if needed, but no
+    longer count as this process's memory, so scanning a file larger than memory stays small."""
+    mapping = getattr(raw, "_mmap", None)
+    if mapping is None or stop <= start:
+        return
+    first = start // mmap.PAGESIZE * mmap.PAGESIZE
+    mapping.madvise(mmap.MADV_DONTNEED, first, min(stop, len(raw)) - first)
 
 
 def _read_csv_arrow(path: Path) -> RawTable | None:

@@ -123,23 +123,31 @@ def check_block(block: CsvBlock, ids: Shared, known: Shared, pseudonyms: Shared 
 
 
 def _compact_keys(keys: pd.DataFrame, known: pa.Array) -> pd.DataFrame:
-    """Keys small enough to hold for ten million rows: the episode as its position among the
-    ``known`` IDs (an ID not among them, a problem already, is kept as text in
-    ``unknown_episode``), the date's text as a categorical, the row as 32 bits."""
+    """Keys small enough to hold for ten million rows (about 20 bytes a row): the episode as its
+    position among the ``known`` IDs (an ID not among them, a problem already, is kept as text
+    in an ``unknown_episode`` column, there only when the block has one), the date's text as a
+    categorical, the row as 32 bits."""
     position = pc.index_in(pa.array(keys["episode_id"].array), value_set=known)
-    unknown = keys["episode_id"].where(pd.isna(pd.array(position)) & keys["episode_id"].notna())
-    return keys.assign(episode_id=pd.array(position, dtype="Int64"), unknown_episode=unknown,
-                       value=pd.Categorical(keys["value"]), row=keys["row"].astype(np.int32))
+    compact = keys.assign(episode_id=pd.array(position, dtype="Int32"), value=pd.Categorical(keys["value"]),
+                          row=keys["row"].astype(np.int32))
+    unknown = compact["episode_id"].isna() & keys["episode_id"].notna()
+    if unknown.any():
+        compact["unknown_episode"] = keys["episode_id"].where(unknown)
+    return compact
 
 
 def _joined_keys(parts: list[pd.DataFrame], known: int) -> pd.DataFrame:
     """The blocks' compact keys as one table, an unknown episode ID numbered after the known."""
     values = pd.api.types.union_categoricals([part["value"] for part in parts])
-    keys = pd.concat([part.drop(columns="value") for part in parts], ignore_index=True)
+    keys = pd.concat([part.drop(columns=["value", "unknown_episode"], errors="ignore") for part in parts],
+                     ignore_index=True)
     keys["value"] = values
-    unknown = keys.pop("unknown_episode")
-    if unknown.notna().any():
+    if any("unknown_episode" in part for part in parts):
+        unknown = pd.concat([part["unknown_episode"] if "unknown_episode" in part
+                             else pd.Series(pd.NA, index=part.index, dtype="string") for part in parts],
+                            ignore_index=True)
         codes, _ = pd.factorize(unknown)
+        keys["episode_id"] = keys["episode_id"].astype("Int64")
         keys.loc[codes >= 0, "episode_id"] = codes[codes >= 0] + known
     return keys
 
