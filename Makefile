@@ -72,7 +72,7 @@ bench: setup ## Benchmarks against named baselines; JSON in benchmarks/results/ 
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_roi.py --draws 100000
 	$(BIN)/python benchmarks/bench_ipw_bootstrap.py
-	$(BIN)/python benchmarks/bench_ingest.py --rows 10000000
+	$(BIN)/python benchmarks/bench_ingest.py --sizes 1000000 10000000
 	$(BIN)/python benchmarks/bench_survey_ingest.py
 	$(BIN)/python benchmarks/bench_errors.py
 
