@@ -89,8 +89,13 @@ def write_script(folder: Path, report: dict) -> Path:
 
 
 def run_script(root: Path, script: Path) -> None:
-    subprocess.run([sys.executable, str(script)], cwd=root, env={**os.environ, "EVIDENCE_ROOT": str(root)},
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(script)],
+        cwd=root,
+        env={**os.environ, "EVIDENCE_ROOT": str(root)},
+        check=True,
+        capture_output=True,
+    )
 
 
 def _median_phases(phases: list[dict[str, float]]) -> dict:
@@ -114,8 +119,10 @@ def on_cores(count: int):
 
 def survey_reports(root: Path) -> list[dict]:
     """The lightest report, 4 times: the workforce-survey notebook for the 4 nations."""
-    return [{"name": f"survey_{n.lower().replace(' ', '_')}", "notebook": str(root / NOTEBOOK),
-             "parameters": {"nation": n}} for n in NATIONS]
+    return [
+        {"name": f"survey_{n.lower().replace(' ', '_')}", "notebook": str(root / NOTEBOOK), "parameters": {"nation": n}}
+        for n in NATIONS
+    ]
 
 
 def annual_reports(root: Path) -> list[dict]:
@@ -147,16 +154,24 @@ def overhead(root: Path, repeats: int, cores: int, reports: list[dict]) -> dict:
                     run_script(root, script)
                 script_times.append((time.perf_counter() - start) / len(reports))
     batch_s, script_s = statistics.median(batch_times), statistics.median(script_times)
-    return {"baseline": "the same notebook code as plain Python scripts, a fresh process each, one after another",
-            "reports": len(reports), "notebooks": sorted({Path(r["notebook"]).name for r in reports}),
-            "cores": cores, "workers": 1, "prestart": True,
-            "batch_seconds_per_report_median": round(batch_s, 2), "script_seconds_per_report_median": round(script_s, 2),
-            "ratio": round(batch_s / script_s, 2), "goal": "<= 1.5", "repeats": repeats,
-            "batch_per_report_runs": [round(t, 2) for t in batch_times],
-            "script_per_report_runs": [round(t, 2) for t in script_times],
-            "job_phases_median": _median_phases([r.phases for r in jobs]),
-            "job_seconds_median": round(statistics.median(r.seconds for r in jobs), 2),
-            "batch_fixed_seconds_median": round(statistics.median(fixed), 2)}
+    return {
+        "baseline": "the same notebook code as plain Python scripts, a fresh process each, one after another",
+        "reports": len(reports),
+        "notebooks": sorted({Path(r["notebook"]).name for r in reports}),
+        "cores": cores,
+        "workers": 1,
+        "prestart": True,
+        "batch_seconds_per_report_median": round(batch_s, 2),
+        "script_seconds_per_report_median": round(script_s, 2),
+        "ratio": round(batch_s / script_s, 2),
+        "goal": "<= 1.5",
+        "repeats": repeats,
+        "batch_per_report_runs": [round(t, 2) for t in batch_times],
+        "script_per_report_runs": [round(t, 2) for t in script_times],
+        "job_phases_median": _median_phases([r.phases for r in jobs]),
+        "job_seconds_median": round(statistics.median(r.seconds for r in jobs), 2),
+        "batch_fixed_seconds_median": round(statistics.median(fixed), 2),
+    }
 
 
 def cold_single_report(root: Path, repeats: int) -> dict:
@@ -181,10 +196,14 @@ def cold_single_report(root: Path, repeats: int) -> dict:
             run_script(root, script)
             script_times.append(time.perf_counter() - start)
     batch_s, script_s = statistics.median(batch_times), statistics.median(script_times)
-    return {"baseline": "same notebook code as a plain Python script (fresh process)",
-            "batch_seconds_median": round(batch_s, 2), "script_seconds_median": round(script_s, 2),
-            "ratio": round(batch_s / script_s, 2), "repeats": repeats,
-            "job_phases_median": _median_phases(phases)}
+    return {
+        "baseline": "same notebook code as a plain Python script (fresh process)",
+        "batch_seconds_median": round(batch_s, 2),
+        "script_seconds_median": round(script_s, 2),
+        "ratio": round(batch_s / script_s, 2),
+        "repeats": repeats,
+        "job_phases_median": _median_phases(phases),
+    }
 
 
 def _cpu_seconds() -> float:
@@ -202,41 +221,66 @@ def speedup(root: Path, repeats: int) -> dict:
     default batch confined to two cores (2 workers). Also reported: ``--workers 1`` with both
     cores allowed, where the one worker's pre-started kernels, its messaging and the audit use
     part of the second core; and one core without pre-starting."""
-    reports = [{"name": f"survey_{n.lower().replace(' ', '_')}_{'w' if w else 'u'}",
-                "notebook": str(root / NOTEBOOK), "parameters": {"nation": n, "weighting": w}}
-               for n in NATIONS for w in (False, True)]
+    reports = [
+        {
+            "name": f"survey_{n.lower().replace(' ', '_')}_{'w' if w else 'u'}",
+            "notebook": str(root / NOTEBOOK),
+            "parameters": {"nation": n, "weighting": w},
+        }
+        for n in NATIONS
+        for w in (False, True)
+    ]
     # label: (cores allowed, --workers (None: the default, one per core), pre-start kernels)
-    runs = {"one_core": (1, None, True), "two_cores": (2, None, True),
-            "one_worker_two_cores": (2, 1, True), "one_core_no_prestart": (1, None, False)}
+    runs = {
+        "one_core": (1, None, True),
+        "two_cores": (2, None, True),
+        "one_worker_two_cores": (2, 1, True),
+        "one_core_no_prestart": (1, None, False),
+    }
     times, cpu, settings = {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
         config = write_config(Path(folder), reports)
         for _ in range(repeats):
             for label, (cores, workers, prestart) in runs.items():
                 with on_cores(cores):
-                    settings[label] = {"cores": available_cores(), "workers": workers or available_cores(),
-                                       "prestart": prestart}
+                    settings[label] = {
+                        "cores": available_cores(),
+                        "workers": workers or available_cores(),
+                        "prestart": prestart,
+                    }
                     start, cpu_start = time.perf_counter(), _cpu_seconds()
-                    outcome = run_batch(config, Path(folder) / label, show_progress=False, workers=workers,
-                                        force=True, prestart=prestart)
+                    outcome = run_batch(
+                        config,
+                        Path(folder) / label,
+                        show_progress=False,
+                        workers=workers,
+                        force=True,
+                        prestart=prestart,
+                    )
                     times.setdefault(label, []).append(time.perf_counter() - start)
                     cpu.setdefault(label, []).append(_cpu_seconds() - cpu_start)
                 assert outcome.succeeded
     runs_seconds = {label: [round(t, 2) for t in ts] for label, ts in times.items()}
     times = {label: statistics.median(ts) for label, ts in times.items()}
     cpu = {label: statistics.median(ts) for label, ts in cpu.items()}
-    return {"baseline": "the same 8 reports on 1 core (1 worker)", "reports": len(reports), "settings": settings,
-            **{f"{label}_seconds": round(t, 2) for label, t in times.items()}, "repeats": repeats,
-            "runs_seconds": runs_seconds,
-            "speedup": round(times["one_core"] / times["two_cores"], 2), "goal": ">= 1.7",
-            "speedup_over_one_worker_on_two_cores": round(times["one_worker_two_cores"] / times["two_cores"], 2),
-            "prestart_gain_on_one_core": round(times["one_core_no_prestart"] / times["one_core"], 2),
-            "machine_cores": os.cpu_count(),
-            "cpu_seconds": {label: round(t, 1) for label, t in cpu.items()},
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-            "note": "CPU seconds: this process, its workers and their kernels. One worker allowed both cores "
-                    "uses part of the second (its next kernel boots there, its own messaging and the audit "
-                    "run beside the kernel), so the speed-up over it is smaller than over one core"}
+    return {
+        "baseline": "the same 8 reports on 1 core (1 worker)",
+        "reports": len(reports),
+        "settings": settings,
+        **{f"{label}_seconds": round(t, 2) for label, t in times.items()},
+        "repeats": repeats,
+        "runs_seconds": runs_seconds,
+        "speedup": round(times["one_core"] / times["two_cores"], 2),
+        "goal": ">= 1.7",
+        "speedup_over_one_worker_on_two_cores": round(times["one_worker_two_cores"] / times["two_cores"], 2),
+        "prestart_gain_on_one_core": round(times["one_core_no_prestart"] / times["one_core"], 2),
+        "machine_cores": os.cpu_count(),
+        "cpu_seconds": {label: round(t, 1) for label, t in cpu.items()},
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "note": "CPU seconds: this process, its workers and their kernels. One worker allowed both cores "
+        "uses part of the second (its next kernel boots there, its own messaging and the audit "
+        "run beside the kernel), so the speed-up over it is smaller than over one core",
+    }
 
 
 def main() -> None:
@@ -245,10 +289,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     root = project_root()
-    result = {"per_report_overhead": overhead(root, args.repeats, 1, annual_reports(root)),
-              "per_report_overhead_lightest_report": overhead(root, args.repeats, 1, survey_reports(root)),
-              "per_report_overhead_lightest_report_two_cores": overhead(root, args.repeats, 2, survey_reports(root)),
-              "cold_single_report": cold_single_report(root, args.repeats), "parallel": speedup(root, args.repeats)}
+    result = {
+        "per_report_overhead": overhead(root, args.repeats, 1, annual_reports(root)),
+        "per_report_overhead_lightest_report": overhead(root, args.repeats, 1, survey_reports(root)),
+        "per_report_overhead_lightest_report_two_cores": overhead(root, args.repeats, 2, survey_reports(root)),
+        "cold_single_report": cold_single_report(root, args.repeats),
+        "parallel": speedup(root, args.repeats),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

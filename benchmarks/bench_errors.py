@@ -34,8 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ingest import SAMPLE, TABLES, tiled_extract  # noqa: E402
 
 #: PedsQL answer labels by code (the instrument's response scale, 0-4).
-PEDSQL_LABELS = {"0": "0 - Never", "1": "1 - Almost never", "2": "2 - Sometimes", "3": "3 - Often",
-                 "4": "4 - Almost always"}
+PEDSQL_LABELS = {
+    "0": "0 - Never",
+    "1": "1 - Almost never",
+    "2": "2 - Sometimes",
+    "3": "3 - Often",
+    "4": "4 - Almost always",
+}
 
 RUN = """
 import sys, time
@@ -69,9 +74,14 @@ def labelled(folder: Path) -> Path:
 
 def timed(folder: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-errors-") as out:
-        done = subprocess.run([sys.executable, "-c", RUN, str(folder), out], check=True, capture_output=True,
-                              text=True, cwd=project_root(), env={"PATH": "/usr/bin:/bin",
-                                                                  **_python_path()})
+        done = subprocess.run(
+            [sys.executable, "-c", RUN, str(folder), out],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=project_root(),
+            env={"PATH": "/usr/bin:/bin", **_python_path()},
+        )
     seconds, problems = done.stdout.split()
     return {"seconds": round(float(seconds), 2), "problems": int(problems)}
 
@@ -97,10 +107,14 @@ def main() -> None:
             good, bad = timed(folder), timed(labelled(folder))
             results[label] = {"error": bad, "good": good, "error_vs_good": round(bad["seconds"] / good["seconds"], 2)}
             print(label, json.dumps(results[label]), flush=True)
-    summary = {"benchmark": "time to refuse an outcomes extract with every PedsQL item written '3 - Often'",
-               "baseline": "the same extract without the mistake, ingested successfully", "results": results,
-               "python": platform.python_version(), "machine": platform.machine(),
-               "measured": time.strftime("%Y-%m-%d %H:%M")}
+    summary = {
+        "benchmark": "time to refuse an outcomes extract with every PedsQL item written '3 - Often'",
+        "baseline": "the same extract without the mistake, ingested successfully",
+        "results": results,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "measured": time.strftime("%Y-%m-%d %H:%M"),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))

@@ -73,8 +73,7 @@ print(json.dumps({"seconds": time.perf_counter() - start,
 def tiled_extract(rows: int, folder: Path) -> Path:
     """The sample extract tiled to ``rows`` assessment rows (IDs made unique per copy)."""
     root = project_root()
-    frames = {name: pd.read_csv(root / SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
-              for name in TABLES}
+    frames = {name: pd.read_csv(root / SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False) for name in TABLES}
     copies = -(-rows // len(frames["assessments"]))
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
@@ -91,13 +90,21 @@ def tiled_extract(rows: int, folder: Path) -> Path:
 
 def run(engine: str, folder: Path, block_mb: int) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{engine}-") as out:
-        done = subprocess.run([sys.executable, "-c", RUN, engine, str(folder), out, str(block_mb)],
-                              check=True, capture_output=True, text=True, cwd=project_root())
+        done = subprocess.run(
+            [sys.executable, "-c", RUN, engine, str(folder), out, str(block_mb)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=project_root(),
+        )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     rows = result["rows_in"]["assessments"]
-    result.update(rows_per_second=round(rows / result["seconds"]),
-                  bytes_per_row=round(result["peak_mib"] * 2**20 / rows),
-                  seconds=round(result["seconds"], 1), peak_mib=round(result["peak_mib"]))
+    result.update(
+        rows_per_second=round(rows / result["seconds"]),
+        bytes_per_row=round(result["peak_mib"] * 2**20 / rows),
+        seconds=round(result["seconds"], 1),
+        peak_mib=round(result["peak_mib"]),
+    )
     print(engine, json.dumps(result), flush=True)
     return result
 
@@ -110,13 +117,23 @@ MEMORY_GOAL_MIB = {"memory": 4096, "blocks": 1024}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000],
-                        help="assessment rows of each extract measured (the last is the large one)")
-    parser.add_argument("--engines", nargs="+", default=["duckdb", "memory", "blocks"],
-                        choices=["duckdb", "memory", "blocks", "whole", "csv-module"])
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1_000_000, 10_000_000],
+        help="assessment rows of each extract measured (the last is the large one)",
+    )
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        default=["duckdb", "memory", "blocks"],
+        choices=["duckdb", "memory", "blocks", "whole", "csv-module"],
+    )
     parser.add_argument("--block-mb", type=int, default=16)
-    parser.add_argument("--data", type=Path, default=None,
-                        help="folder to keep the generated extracts in (default: a temporary one)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="folder to keep the generated extracts in (default: a temporary one)"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ingest.json"))
     args = parser.parse_args()
     results: dict[str, dict] = {}
@@ -130,24 +147,42 @@ def main() -> None:
     large = str(args.sizes[-1])
     summary = {
         "benchmark": "outcomes ingest and scoring (synthetic sample tiled)",
-        "sizes": args.sizes, "block_mb": args.block_mb,
+        "sizes": args.sizes,
+        "block_mb": args.block_mb,
         "baseline": "duckdb: the same checks, pseudonymisation, scoring and parquet output as SQL "
-                    "(benchmarks/duckdb_outcomes.py)",
+        "(benchmarks/duckdb_outcomes.py)",
         "results": results,
-        "time_vs_duckdb": {size: {engine: round(found[engine]["seconds"] / found["duckdb"]["seconds"], 2)
-                                  for engine in found if engine != "duckdb"}
-                           for size, found in results.items() if "duckdb" in found},
-        "goals": {"time_vs_duckdb_at_most": TIME_GOAL_VS_DUCKDB, "peak_mib_at_most": MEMORY_GOAL_MIB,
-                  "at_rows": int(large)},
-        "python": platform.python_version(), "machine": platform.machine(), "cores": os.cpu_count(),
+        "time_vs_duckdb": {
+            size: {
+                engine: round(found[engine]["seconds"] / found["duckdb"]["seconds"], 2)
+                for engine in found
+                if engine != "duckdb"
+            }
+            for size, found in results.items()
+            if "duckdb" in found
+        },
+        "goals": {
+            "time_vs_duckdb_at_most": TIME_GOAL_VS_DUCKDB,
+            "peak_mib_at_most": MEMORY_GOAL_MIB,
+            "at_rows": int(large),
+        },
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cores": os.cpu_count(),
         "measured": time.strftime("%Y-%m-%d %H:%M"),
     }
     summary["goals_met"] = {
-        **{f"time {engine} at {size}": ratio <= TIME_GOAL_VS_DUCKDB
-           for size, ratios in summary["time_vs_duckdb"].items() for engine, ratio in ratios.items()
-           if engine == "memory"},
-        **{f"peak memory {engine} at {large}": results[large][engine]["peak_mib"] <= limit
-           for engine, limit in MEMORY_GOAL_MIB.items() if engine in results[large]},
+        **{
+            f"time {engine} at {size}": ratio <= TIME_GOAL_VS_DUCKDB
+            for size, ratios in summary["time_vs_duckdb"].items()
+            for engine, ratio in ratios.items()
+            if engine == "memory"
+        },
+        **{
+            f"peak memory {engine} at {large}": results[large][engine]["peak_mib"] <= limit
+            for engine, limit in MEMORY_GOAL_MIB.items()
+            if engine in results[large]
+        },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n")

@@ -26,9 +26,14 @@ from evidence import case_mix
 
 def children(n: int, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    data = pd.DataFrame({"baseline": rng.normal(60, 12, n), "age_years": rng.integers(4, 17, n).astype(float),
-                         "imd_decile": rng.integers(1, 11, n).astype(float),
-                         "primary_need": pd.Categorical(rng.choice(["ADHD", "Autism", "CP", "DCD", "Other"], n))})
+    data = pd.DataFrame(
+        {
+            "baseline": rng.normal(60, 12, n),
+            "age_years": rng.integers(4, 17, n).astype(float),
+            "imd_decile": rng.integers(1, 11, n).astype(float),
+            "primary_need": pd.Categorical(rng.choice(["ADHD", "Autism", "CP", "DCD", "Other"], n)),
+        }
+    )
     lp = 0.5 + 0.03 * (data["baseline"] - 60) - 0.05 * (data["age_years"] - 10)
     followed = rng.random(n) < 1 / (1 + np.exp(-lp))
     change = np.where(followed, rng.normal(5, 8, n), np.nan)
@@ -50,8 +55,12 @@ def main() -> None:
     values = np.where(followed, change, 0.0)
 
     start = time.perf_counter()
-    p = np.vstack([case_mix.weighted_logistic_probabilities(x, followed, counts[i:i + 100])
-                   for i in range(0, args.replicates, 100)])
+    p = np.vstack(
+        [
+            case_mix.weighted_logistic_probabilities(x, followed, counts[i : i + 100])
+            for i in range(0, args.replicates, 100)
+        ]
+    )
     w = np.where(followed, counts / p, 0.0)
     batched = (w * values).sum(axis=1) / w.sum(axis=1)
     batched_seconds = time.perf_counter() - start
@@ -66,11 +75,16 @@ def main() -> None:
 
     if not np.allclose(batched, looped, rtol=0, atol=1e-8):
         raise SystemExit(f"batched and looped bootstrap disagree by {np.abs(batched - looped).max():.2e}")
-    result = {"benchmark": "ipw_bootstrap", "children": n, "replicates": args.replicates,
-              "batched_newton_seconds": round(batched_seconds, 3),
-              "statsmodels_per_resample_seconds": round(looped_seconds, 3),
-              "speed_up": round(looped_seconds / batched_seconds, 1), "python": platform.python_version(),
-              "machine": platform.machine()}
+    result = {
+        "benchmark": "ipw_bootstrap",
+        "children": n,
+        "replicates": args.replicates,
+        "batched_newton_seconds": round(batched_seconds, 3),
+        "statsmodels_per_resample_seconds": round(looped_seconds, 3),
+        "speed_up": round(looped_seconds / batched_seconds, 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))

@@ -41,18 +41,14 @@ _MONTHS = (
 BASELINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE),
     "nhs_number": re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)"),
-    "phone": re.compile(
-        r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"
-    ),
+    "phone": re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
     "date": re.compile(
         rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
         rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?\s+\d{{4}})\b",
         re.IGNORECASE,
     ),
     "postcode": re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE),
-    "titled_name": re.compile(
-        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
-    ),
+    "titled_name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"),
 }
 
 
@@ -112,11 +108,14 @@ def main() -> None:
         "baseline": "the regular-expression pass before issue #14 (six Python re patterns, pandas str.count/replace)",
         "seconds": {"detectors": round(detectors_seconds, 2), "baseline": round(baseline_seconds, 2)},
         "runs": runs,
-        "comments_per_second": {"detectors": round(args.rows / detectors_seconds),
-                                "baseline": round(args.rows / baseline_seconds)},
+        "comments_per_second": {
+            "detectors": round(args.rows / detectors_seconds),
+            "baseline": round(args.rows / baseline_seconds),
+        },
         "time_vs_baseline": round(detectors_seconds / baseline_seconds, 2),
         "removed": {"detectors": detectors_counts, "baseline": baseline_counts},
-        "python": platform.python_version(), "machine": platform.machine(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
         "measured": time.strftime("%Y-%m-%d %H:%M"),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

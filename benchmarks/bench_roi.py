@@ -51,11 +51,15 @@ def evaluate_one(p: dict[str, float], settings: ModelSettings) -> dict[str, floa
     horizon = settings.horizon_years
     staff = 0.0
     for b in BANDS:  # PSSRU: total annual cost (excluding qualifications) / working hours per year
-        annual = (p[f"staff.salary_{b}"] + p[f"staff.on_costs_{b}"] + p[f"staff.management_overheads_{b}"]
-                  + p[f"staff.non_staff_overheads_{b}"] + p["staff.capital_overheads"])
+        annual = (
+            p[f"staff.salary_{b}"]
+            + p[f"staff.on_costs_{b}"]
+            + p[f"staff.management_overheads_{b}"]
+            + p[f"staff.non_staff_overheads_{b}"]
+            + p["staff.capital_overheads"]
+        )
         staff += p[f"staff.hours_{b}"] * annual / p["staff.working_hours"]
-    before = (staff + p["costs.training_per_child"]
-              + p["costs.equipment_share"] * p["costs.equipment_unit_cost"])
+    before = staff + p["costs.training_per_child"] + p["costs.equipment_share"] * p["costs.equipment_unit_cost"]
     intervention = before * (1 + p["costs.optimism_bias"])
     incremental = intervention - p["comparator.cost_per_child"]
     sign = 1.0 if settings.higher_is_better else -1.0
@@ -72,9 +76,16 @@ def evaluate_one(p: dict[str, float], settings: ModelSettings) -> dict[str, floa
         for stream in settings.streams:
             s = {k: p[stream_parameter(stream, k)] for k in STREAM_PARAMETERS}
             lasting = min(max(s["duration_years"] - (t - 1), 0.0), 1.0)
-            value = (s["quantity"] * s["unit_value"] * (1 - s["deadweight"]) * (1 - s["attribution"])
-                     * (1 - s["displacement"]) * (1 - s["drop_off"]) ** (t - 1) * lasting
-                     * _factor(year, p["discount.standard_rate"], settings.standard_schedule))
+            value = (
+                s["quantity"]
+                * s["unit_value"]
+                * (1 - s["deadweight"])
+                * (1 - s["attribution"])
+                * (1 - s["displacement"])
+                * (1 - s["drop_off"]) ** (t - 1)
+                * lasting
+                * _factor(year, p["discount.standard_rate"], settings.standard_schedule)
+            )
             benefit += value
             avoided += value
             if stream in settings.perspective_streams:
@@ -95,13 +106,20 @@ def evaluate_one(p: dict[str, float], settings: ModelSettings) -> dict[str, floa
                 break
     positive = incremental > 0
     return {
-        "intervention_cost": intervention, "comparator_cost": p["comparator.cost_per_child"],
-        "incremental_cost": incremental, "qalys": qalys, "qaly_value": p["qaly.value"] * qalys,
-        "avoided_costs": avoided, "benefits": benefits, "npv": npv,
-        "bcr": benefits / incremental if positive else math.nan, "roi": npv / incremental if positive else math.nan,
+        "intervention_cost": intervention,
+        "comparator_cost": p["comparator.cost_per_child"],
+        "incremental_cost": incremental,
+        "qalys": qalys,
+        "qaly_value": p["qaly.value"] * qalys,
+        "avoided_costs": avoided,
+        "benefits": benefits,
+        "npv": npv,
+        "bcr": benefits / incremental if positive else math.nan,
+        "roi": npv / incremental if positive else math.nan,
         "cost_per_qaly": incremental / qalys if qalys > 0 else math.nan,
         "icer": net_cost / qalys if qalys > 0 else math.nan,
-        "nmb": p["qaly.value"] * qalys - net_cost, "payback_year": payback,
+        "nmb": p["qaly.value"] * qalys - net_cost,
+        "payback_year": payback,
     }
 
 
@@ -117,9 +135,13 @@ def _best_of(repeats: int, run) -> tuple[float, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=100_000)
-    parser.add_argument("--baseline-draws", type=int, default=None,
-                        help="time the per-draw loops on only the first N draws and scale linearly (quicker; the "
-                             "result says so); default: all draws")
+    parser.add_argument(
+        "--baseline-draws",
+        type=int,
+        default=None,
+        help="time the per-draw loops on only the first N draws and scale linearly (quicker; the "
+        "result says so); default: all draws",
+    )
     parser.add_argument("--assumptions", default="config/roi/children_ot_waiting_list.yml")
     parser.add_argument("--intervention", default="Specialist")
     parser.add_argument("--horizon", type=int, default=None, help="years (default: the assumption set's)")
@@ -137,7 +159,7 @@ def main() -> None:
     names = list(draws)
 
     def loop_same():
-        return [evaluate({k: draws[k][i:i + 1] for k in names}, settings) for i in range(m)]
+        return [evaluate({k: draws[k][i : i + 1] for k in names}, settings) for i in range(m)]
 
     def loop_plain():
         columns = {k: draws[k][:m].tolist() for k in names}
@@ -147,19 +169,24 @@ def main() -> None:
     plain_seconds, plain = _best_of(1, loop_plain)
     for name in OUTPUTS:
         expected = vectorised.output(name)[:m]
-        np.testing.assert_allclose(np.concatenate([r.output(name) for r in same]), expected, rtol=1e-12,
-                                   equal_nan=True, err_msg=name)
-        np.testing.assert_allclose(np.array([r[name] for r in plain]), expected, rtol=1e-9, atol=1e-9,
-                                   equal_nan=True, err_msg=name)
+        np.testing.assert_allclose(
+            np.concatenate([r.output(name) for r in same]), expected, rtol=1e-12, equal_nan=True, err_msg=name
+        )
+        np.testing.assert_allclose(
+            np.array([r[name] for r in plain]), expected, rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=name
+        )
     scale = args.draws / m
     same_seconds, plain_seconds = same_seconds * scale, plain_seconds * scale
     result = {
         "benchmark": "ROI model, probabilistic sensitivity analysis",
         "draws": args.draws,
-        "assumptions": args.assumptions, "intervention": args.intervention,
-        "horizon_years": settings.horizon_years, "streams": len(settings.streams),
+        "assumptions": args.assumptions,
+        "intervention": args.intervention,
+        "horizon_years": settings.horizon_years,
+        "streams": len(settings.streams),
         "parameters": len(names),
-        "baseline_draws_timed": m, "baseline_extrapolated": m < args.draws,
+        "baseline_draws_timed": m,
+        "baseline_extrapolated": m < args.draws,
         "sampling_seconds": round(sampling_seconds, 4),
         "vectorised_seconds": round(vector_seconds, 4),
         "loop_same_model_seconds": round(same_seconds, 3),
@@ -167,10 +194,13 @@ def main() -> None:
         "speedup_vs_loop_same_model": round(same_seconds / vector_seconds, 1),
         "speedup_vs_loop_plain_python": round(plain_seconds / vector_seconds, 1),
         "speedup_including_sampling_vs_loop_same_model": round(
-            (same_seconds + sampling_seconds) / (vector_seconds + sampling_seconds), 1),
+            (same_seconds + sampling_seconds) / (vector_seconds + sampling_seconds), 1
+        ),
         "vectorised_draws_per_second": round(args.draws / vector_seconds),
         "outputs_checked_equal": sorted(OUTPUTS),
-        "python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "machine": platform.machine(),
         "cpus": os.cpu_count(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -44,9 +44,13 @@ def score_row(row: pd.Series) -> pd.Series:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--baseline-rows", type=int, default=None,
-                        help="time the row-wise baseline on only the first N rows and scale linearly "
-                             "(quicker; the result says so); default: all rows")
+    parser.add_argument(
+        "--baseline-rows",
+        type=int,
+        default=None,
+        help="time the row-wise baseline on only the first N rows and scale linearly "
+        "(quicker; the result says so); default: all rows",
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/scoring.json"))
     args = parser.parse_args()
     pedsql = get_instrument("pedsql")
@@ -61,8 +65,9 @@ def main() -> None:
     rowwise = items.head(baseline_rows).apply(score_row, axis=1)
     rowwise_seconds = (time.perf_counter() - start) * args.rows / baseline_rows
 
-    pd.testing.assert_frame_equal(vectorised.head(baseline_rows)[rowwise.columns], rowwise, check_dtype=False,
-                                  atol=1e-9)
+    pd.testing.assert_frame_equal(
+        vectorised.head(baseline_rows)[rowwise.columns], rowwise, check_dtype=False, atol=1e-9
+    )
     result = {
         "benchmark": "PedsQL-style scoring",
         "rows": args.rows,
@@ -73,7 +78,8 @@ def main() -> None:
         "rowwise_seconds": round(rowwise_seconds, 3),
         "speedup": round(rowwise_seconds / vectorised_seconds, 1),
         "vectorised_rows_per_second": round(args.rows / vectorised_seconds),
-        "python": platform.python_version(), "machine": platform.machine(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

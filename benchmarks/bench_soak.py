@@ -51,15 +51,22 @@ print(f"report {name}: {value}")
 
 
 def write_notebook(path: Path) -> Path:
-    nbformat.write(nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Soak report\n\n## Result"),
-        nbformat.v4.new_code_cell(
-            'name: str = ""  # the report\'s name\nvalue: int = 0  # a number it writes\n'
-            'token: str = ""  # this soak run\'s id\nwork_seconds: float = 0.3  # time spent in the cell\n'
-            'results_path: str = ""  # set by the batch', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(REPORT),
-    ], metadata={"kernelspec": {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}}),
-        path)
+    nbformat.write(
+        nbformat.v4.new_notebook(
+            cells=[
+                nbformat.v4.new_markdown_cell("# Soak report\n\n## Result"),
+                nbformat.v4.new_code_cell(
+                    'name: str = ""  # the report\'s name\nvalue: int = 0  # a number it writes\n'
+                    'token: str = ""  # this soak run\'s id\nwork_seconds: float = 0.3  # time spent in the cell\n'
+                    'results_path: str = ""  # set by the batch',
+                    metadata={"tags": ["parameters"]},
+                ),
+                nbformat.v4.new_code_cell(REPORT),
+            ],
+            metadata={"kernelspec": {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}},
+        ),
+        path,
+    )
     return path
 
 
@@ -96,16 +103,20 @@ class Killer(threading.Thread):
                 victim.send_signal(signal.SIGKILL)
             except psutil.Error:
                 continue
-            self.kills.append({"at_seconds": round(time.monotonic() - started, 2), "worker": victim.pid,
-                               "kernels": kernels})
+            self.kills.append(
+                {"at_seconds": round(time.monotonic() - started, 2), "worker": victim.pid, "kernels": kernels}
+            )
 
 
 def processes_of_run(marker: str) -> list[int]:
     left = []
     for process in psutil.process_iter():
         try:
-            if process.pid != os.getpid() and process.environ().get(MARKER) == marker \
-                    and process.status() != psutil.STATUS_ZOMBIE:
+            if (
+                process.pid != os.getpid()
+                and process.environ().get(MARKER) == marker
+                and process.status() != psutil.STATUS_ZOMBIE
+            ):
                 left.append(process.pid)
         except psutil.Error:
             continue
@@ -122,8 +133,13 @@ def check(out: Path, log: dict, token: str) -> dict:
         if job["status"] == "succeeded":
             whole = html.is_file() and notebook.is_file() and results.is_file()
             content = json.loads(results.read_text()) if results.is_file() else {}
-            if not whole or content.get("name") != name or content.get("token") != token \
-                    or content.get("value") != job["parameters"]["value"] or job["report"] != "current":
+            if (
+                not whole
+                or content.get("name") != name
+                or content.get("token") != token
+                or content.get("value") != job["parameters"]["value"]
+                or job["report"] != "current"
+            ):
                 lost += 1
                 problems.append(f"{name}: recorded as published but its files are missing or not this run's")
         elif job["status"] == "failed" and "lost" in job["error"] and job["report"] == "none":
@@ -131,15 +147,17 @@ def check(out: Path, log: dict, token: str) -> dict:
                 problems.append(f"{name}: failed, yet a report of it is on disk")
         else:
             lost += 1
-            problems.append(f"{name}: status {job['status']} ({job['error']!r}): neither published nor failed "
-                            "explicitly")
+            problems.append(
+                f"{name}: status {job['status']} ({job['error']!r}): neither published nor failed explicitly"
+            )
     on_disk = {p.name for p in out.glob("*.html")} - {"index.html", "run.html"}
     listed = {j["html"] for j in log["jobs"] if j["html"]}
     index = (out / "index.html").read_text(encoding="utf-8")
     linked = set(re.findall(r'href="([^"#/]+\.html)"', index)) - {"index.html", "run.html"}
     if not on_disk == listed == linked:
-        problems.append(f"index/run.json/disk disagree: {len(on_disk)} on disk, {len(listed)} in run.json, "
-                        f"{len(linked)} linked")
+        problems.append(
+            f"index/run.json/disk disagree: {len(on_disk)} on disk, {len(listed)} in run.json, {len(linked)} linked"
+        )
     if (out / ".staging").exists():
         problems.append("a staging folder is left")
     return {"reports_lost": lost, "index_matches_files": not problems, "problems": problems[:20]}
@@ -156,9 +174,23 @@ def soak(reports: int, workers: int, kill_every: float, seed: int) -> dict:
         tempfile.tempdir = str(temp)
         notebook = write_notebook(folder / "soak.ipynb")
         config = folder / "soak.yml"
-        config.write_text(yaml.safe_dump({"year": 2025, "title": "Soak", "kernel": "evidence", "reports": [
-            {"name": f"r{i:03d}", "notebook": str(notebook),
-             "parameters": {"name": f"r{i:03d}", "value": i, "token": token}} for i in range(reports)]}))
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "year": 2025,
+                    "title": "Soak",
+                    "kernel": "evidence",
+                    "reports": [
+                        {
+                            "name": f"r{i:03d}",
+                            "notebook": str(notebook),
+                            "parameters": {"name": f"r{i:03d}", "value": i, "token": token},
+                        }
+                        for i in range(reports)
+                    ],
+                }
+            )
+        )
         out = folder / "reports"
         killer = Killer(kill_every, rng)
         killer.start()
@@ -173,19 +205,29 @@ def soak(reports: int, workers: int, kill_every: float, seed: int) -> dict:
         statuses = [r.status for r in outcome.results]
         stray = [p.name for p in temp.iterdir()]
         left = processes_of_run(marker)
-        kernels_alive = [k for kill in killer.kills for k in kill["kernels"] if psutil.pid_exists(k)
-                         and psutil.Process(k).status() != psutil.STATUS_ZOMBIE]
+        kernels_alive = [
+            k
+            for kill in killer.kills
+            for k in kill["kernels"]
+            if psutil.pid_exists(k) and psutil.Process(k).status() != psutil.STATUS_ZOMBIE
+        ]
         tempfile.tempdir = None
     return {
-        "reports": reports, "workers": workers, "kill_every_mean_seconds": kill_every, "seed": seed,
-        "seconds": round(seconds, 1), "workers_killed": len(killer.kills),
+        "reports": reports,
+        "workers": workers,
+        "kill_every_mean_seconds": kill_every,
+        "seed": seed,
+        "seconds": round(seconds, 1),
+        "workers_killed": len(killer.kills),
         "succeeded": statuses.count("succeeded"),
         "succeeded_after_a_lost_worker": sum(r.status == "succeeded" and r.attempts > 1 for r in outcome.results),
         "failed_explicitly": sum(r.status == "failed" and "lost" in r.error for r in outcome.results),
         "failed_otherwise": sum(r.status == "failed" and "lost" not in r.error for r in outcome.results),
         "attempts_lost": sum(t["outcome"].startswith("lost") for r in outcome.results for t in r.tries),
         **figures,
-        "stray_temporary_files": stray, "processes_left": left, "killed_workers_kernels_alive": kernels_alive,
+        "stray_temporary_files": stray,
+        "processes_left": left,
+        "killed_workers_kernels_alive": kernels_alive,
         "exit_code": outcome.exit_code,
     }
 
@@ -202,8 +244,13 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
-    clean = (figures["reports_lost"] == 0 and figures["index_matches_files"] and not figures["stray_temporary_files"]
-             and not figures["processes_left"] and not figures["killed_workers_kernels_alive"])
+    clean = (
+        figures["reports_lost"] == 0
+        and figures["index_matches_files"]
+        and not figures["stray_temporary_files"]
+        and not figures["processes_left"]
+        and not figures["killed_workers_kernels_alive"]
+    )
     raise SystemExit(0 if clean else 1)
 
 

@@ -44,8 +44,12 @@ SAMPLE = Path("data/raw/sample/workforce_survey_2025_synthetic.csv")
 #: Rows of the export above the responses: column IDs, question texts, ImportIds.
 HEADER_ROWS = 3
 #: Each engine on each export: (engine, export variant).
-RUNS = {"duckdb": ("duckdb", "full"), "evidence": ("evidence", "full"),
-        "duckdb_no_comments": ("duckdb", "no_comments"), "evidence_no_comments": ("evidence", "no_comments")}
+RUNS = {
+    "duckdb": ("duckdb", "full"),
+    "evidence": ("evidence", "full"),
+    "duckdb_no_comments": ("duckdb", "no_comments"),
+    "evidence_no_comments": ("evidence", "no_comments"),
+}
 
 RUN = """
 import json, resource, sys, time
@@ -75,8 +79,7 @@ def tiled_export(rows: int, path: Path, comments: bool = True) -> Path:
     source = project_root() / SAMPLE
     with source.open(encoding="utf-8-sig", newline="") as handle:
         header = [line for _, line in zip(range(HEADER_ROWS), csv.reader(handle), strict=False)]
-    frame = pd.read_csv(source, dtype=str, keep_default_na=False, skiprows=range(1, HEADER_ROWS),
-                        encoding="utf-8-sig")
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False, skiprows=range(1, HEADER_ROWS), encoding="utf-8-sig")
     copies = -(-rows // len(frame))
     copy = np.repeat(np.arange(copies).astype(str), len(frame)).astype(object)
     big = pd.DataFrame({column: np.tile(frame[column].to_numpy(dtype=object), copies) for column in frame})
@@ -95,9 +98,14 @@ def run(name: str, export: Path, definition: Path) -> dict:
     """One run of engine ``name`` on ``export`` in a fresh process: its figures."""
     engine, _ = RUNS[name]
     with tempfile.TemporaryDirectory(prefix=f"bench-survey-{name}-") as out:
-        done = subprocess.run([sys.executable, "-c", RUN, engine, str(export), out, str(definition)],
-                              check=True, capture_output=True, text=True, cwd=project_root(),
-                              env={k: v for k, v in os.environ.items() if k != "EVIDENCE_PSEUDONYM_KEY"})
+        done = subprocess.run(
+            [sys.executable, "-c", RUN, engine, str(export), out, str(definition)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=project_root(),
+            env={k: v for k, v in os.environ.items() if k != "EVIDENCE_PSEUDONYM_KEY"},
+        )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     print(name, json.dumps(result), flush=True)
     return result
@@ -108,10 +116,14 @@ def best(runs: list[dict]) -> dict:
     with every run's seconds, and the highest peak memory of any run."""
     fastest = min(runs, key=lambda r: r["seconds"])
     rows = fastest["rows"]["in"]
-    return {**fastest, "seconds": round(fastest["seconds"], 1), "rows_per_second": round(rows / fastest["seconds"]),
-            "seconds_each_run": [round(r["seconds"], 1) for r in runs],
-            "peak_mib": round(max(r["peak_mib"] for r in runs)),
-            "bytes_per_row": round(max(r["peak_mib"] for r in runs) * 2**20 / rows)}
+    return {
+        **fastest,
+        "seconds": round(fastest["seconds"], 1),
+        "rows_per_second": round(rows / fastest["seconds"]),
+        "seconds_each_run": [round(r["seconds"], 1) for r in runs],
+        "peak_mib": round(max(r["peak_mib"] for r in runs)),
+        "bytes_per_row": round(max(r["peak_mib"] for r in runs) * 2**20 / rows),
+    }
 
 
 #: The issue's goals (#19): ingest time at most this multiple of DuckDB's.
@@ -124,11 +136,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="responses in the tiled export")
     parser.add_argument("--runs", nargs="+", default=list(RUNS), choices=list(RUNS))
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of each engine; the fastest counts (the machine may be shared)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each engine; the fastest counts (the machine may be shared)"
+    )
     parser.add_argument("--definition", type=Path, default=DEFAULT_DEFINITION)
-    parser.add_argument("--data", type=Path, default=None,
-                        help="folder to keep the generated exports in (default: a temporary one)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="folder to keep the generated exports in (default: a temporary one)"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/survey_ingest.json"))
     args = parser.parse_args()
     load_definition(args.definition)  # a broken definition fails here, not in every engine
@@ -144,33 +158,44 @@ def main() -> None:
             for name in args.runs:
                 runs[name].append(run(name, exports[RUNS[name][1]], args.definition))
         found = {name: best(found) for name, found in runs.items()}
-    ratios = {name: round(result["seconds"] / found[baseline]["seconds"], 2)
-              for name, result in found.items() if RUNS[name][0] == "evidence"
-              and (baseline := name.replace("evidence", "duckdb")) in found}
+    ratios = {
+        name: round(result["seconds"] / found[baseline]["seconds"], 2)
+        for name, result in found.items()
+        if RUNS[name][0] == "evidence" and (baseline := name.replace("evidence", "duckdb")) in found
+    }
     summary = {
         "benchmark": "survey ingest (synthetic workforce survey sample tiled)",
-        "sizes": [args.rows], "repeat": args.repeat,
+        "sizes": [args.rows],
+        "repeat": args.repeat,
         "timing": "seconds: the fastest of the runs (seconds_each_run), each in a fresh process from start to "
-                  "the last file written; peak_mib: the highest ru_maxrss of any run",
+        "the last file written; peak_mib: the highest ru_maxrss of any run",
         "baseline": "duckdb: the same answer checks (every answer a missing code or in its scale, every "
-                    "multi-select option in its scale, whole numbers in range, real timestamps, required "
-                    "answers and unique IDs present), exclusions, pseudonymisation (SHA-256 of key and ID), "
-                    "duplicate flags and parquet output as SQL (benchmarks/duckdb_survey.py)",
+        "multi-select option in its scale, whole numbers in range, real timestamps, required "
+        "answers and unique IDs present), exclusions, pseudonymisation (SHA-256 of key and ID), "
+        "duplicate flags and parquet output as SQL (benchmarks/duckdb_survey.py)",
         "not_in_baseline": "free-text redaction (names, e-mail addresses, phone and NHS numbers, dates, "
-                           "addresses, postcodes), the identifier guard on text columns, dialect detection, "
-                           "masked per-row messages and the manifest are the ingest's only; the *_no_comments "
-                           "runs are the same export with every free-text comment blank",
+        "addresses, postcodes), the identifier guard on text columns, dialect detection, "
+        "masked per-row messages and the manifest are the ingest's only; the *_no_comments "
+        "runs are the same export with every free-text comment blank",
         "results": {str(args.rows): found},
         "time_vs_duckdb": {str(args.rows): ratios},
-        "goals": {"time_vs_duckdb_at_most": TIME_GOAL_VS_DUCKDB, "peak_mib_at_most": {"evidence": MEMORY_GOAL_MIB},
-                  "at_rows": args.rows},
-        "python": platform.python_version(), "machine": platform.machine(), "cores": os.cpu_count(),
+        "goals": {
+            "time_vs_duckdb_at_most": TIME_GOAL_VS_DUCKDB,
+            "peak_mib_at_most": {"evidence": MEMORY_GOAL_MIB},
+            "at_rows": args.rows,
+        },
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cores": os.cpu_count(),
         "measured": time.strftime("%Y-%m-%d %H:%M"),
     }
     summary["goals_met"] = {
         **{f"time {name} at {args.rows}": ratio <= TIME_GOAL_VS_DUCKDB for name, ratio in ratios.items()},
-        **{f"peak memory {name} at {args.rows}": result["peak_mib"] <= MEMORY_GOAL_MIB
-           for name, result in found.items() if RUNS[name][0] == "evidence"},
+        **{
+            f"peak memory {name} at {args.rows}": result["peak_mib"] <= MEMORY_GOAL_MIB
+            for name, result in found.items()
+            if RUNS[name][0] == "evidence"
+        },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n")

@@ -37,38 +37,50 @@ def _mean_if_enough(prefix: str, numbers, max_missing: float, transform: str = "
     """A scale's mean over answered items, NULL where more than ``max_missing`` are missing."""
     values = ", ".join(transform.format(f"{prefix}{n}") for n in numbers)
     answered = " + ".join(f"({prefix}{n} IS NOT NULL)::INT" for n in numbers)
-    return (f"CASE WHEN {len(numbers)} - ({answered}) <= {max_missing} AND ({answered}) > 0 "
-            f"THEN list_avg([{values}]) END")
+    return (
+        f"CASE WHEN {len(numbers)} - ({answered}) <= {max_missing} AND ({answered}) > 0 THEN list_avg([{values}]) END"
+    )
 
 
 def scoring_sql() -> dict[str, str]:
     """One SELECT list per instrument: its scales from the typed item columns ``i1``..."""
     pedsql, gas = REGISTRY["pedsql"], REGISTRY["gas"]
-    out = {"pedsql": ", ".join(f"{_mean_if_enough('i', items, len(items) / 2, '100 - 25 * {}')} AS {name}"
-                               for name, items in pedsql.scales.items())}
-    out["copm"] = (f"{_mean_if_enough('i', range(1, 6), 4)} AS performance, "
-                   f"{_mean_if_enough('i', range(6, 11), 4)} AS satisfaction, "
-                   f"({' + '.join(f'(i{n} IS NOT NULL)::INT' for n in range(1, 6))})::DOUBLE AS problems")
+    out = {
+        "pedsql": ", ".join(
+            f"{_mean_if_enough('i', items, len(items) / 2, '100 - 25 * {}')} AS {name}"
+            for name, items in pedsql.scales.items()
+        )
+    }
+    out["copm"] = (
+        f"{_mean_if_enough('i', range(1, 6), 4)} AS performance, "
+        f"{_mean_if_enough('i', range(6, 11), 4)} AS satisfaction, "
+        f"({' + '.join(f'(i{n} IS NOT NULL)::INT' for n in range(1, 6))})::DOUBLE AS problems"
+    )
     goals = range(1, gas.n_items // 2 + 1)
     weight = {n: f"CASE WHEN i{n} IS NULL THEN 0 ELSE coalesce(i{n + 5}, 1) END" for n in goals}
     xw = " + ".join(f"{weight[n]} * coalesce(i{n}, 0)" for n in goals)
     w2 = " + ".join(f"({weight[n]}) ^ 2" for n in goals)
     w1 = " + ".join(weight[n] for n in goals)
-    out["gas"] = (f"CASE WHEN ({w1}) > 0 THEN 50 + 10 * ({xw}) / sqrt(0.7 * ({w2}) + 0.3 * ({w1}) ^ 2) END "
-                  f"AS t_score, ({' + '.join(f'(i{n} IS NOT NULL)::INT' for n in goals)})::DOUBLE AS goals")
+    out["gas"] = (
+        f"CASE WHEN ({w1}) > 0 THEN 50 + 10 * ({xw}) / sqrt(0.7 * ({w2}) + 0.3 * ({w1}) ^ 2) END "
+        f"AS t_score, ({' + '.join(f'(i{n} IS NOT NULL)::INT' for n in goals)})::DOUBLE AS goals"
+    )
     reverse = set(sdq_module.REVERSED)
     value = {n: f"(2 - i{n})" if n in reverse else f"i{n}" for n in range(1, 26)}
     subscales = []
     for name, items in sdq_module.SUBSCALES.items():
         answered = " + ".join(f"(i{n} IS NOT NULL)::INT" for n in items)
         mean = f"list_avg([{', '.join(value[n] for n in items)}])"
-        subscales.append(f"CASE WHEN ({answered}) >= {sdq_module.MIN_ANSWERED} THEN floor(5 * {mean} + 0.5) END AS {name}")
+        subscales.append(
+            f"CASE WHEN ({answered}) >= {sdq_module.MIN_ANSWERED} THEN floor(5 * {mean} + 0.5) END AS {name}"
+        )
     impact = " + ".join(f"CASE WHEN i{n} >= 2 THEN i{n} - 1 ELSE 0 END" for n in sdq_module.IMPACT_ITEMS)
     complete = " AND ".join(f"i{n} IS NOT NULL" for n in sdq_module.IMPACT_ITEMS)
     out["sdq"] = ", ".join(subscales) + (
         ", emotional + conduct + hyperactivity + peer AS total_difficulties, "
         "conduct + hyperactivity AS externalising, emotional + peer AS internalising, "
-        f"CASE WHEN {complete} THEN ({impact})::DOUBLE END AS impact")
+        f"CASE WHEN {complete} THEN ({impact})::DOUBLE END AS impact"
+    )
     return out
 
 
@@ -78,8 +90,10 @@ def ingest(folder: Path, out: Path) -> dict[str, int]:
     definition = load_extract_definition(project_root() / "config/extracts/outcomes.yml")
     con = duckdb.connect()
     for table in ("episodes", "assessments", "prems"):
-        con.execute(f"CREATE TABLE raw_{table} AS SELECT * FROM read_csv('{folder / table}.csv', "
-                    "all_varchar = true, header = true)")
+        con.execute(
+            f"CREATE TABLE raw_{table} AS SELECT * FROM read_csv('{folder / table}.csv', "
+            "all_varchar = true, header = true)"
+        )
     for column, wordings in definition.codes.items():
         rows = ", ".join(f"({_quoted(w)}, {_quoted(a)})" for w, a in wordings.items())
         con.execute(f"CREATE TABLE code_{column} AS SELECT * FROM (VALUES {rows}) t(wording, answer)")
@@ -87,8 +101,10 @@ def ingest(folder: Path, out: Path) -> dict[str, int]:
     con.execute(f"CREATE TABLE code_Instrument AS SELECT * FROM (VALUES {instruments}) t(wording, answer)")
 
     def coded(column: str, source: str = "e") -> str:
-        return (f"(SELECT answer FROM code_{column} c WHERE c.wording = "
-                f"regexp_replace(lower(trim({source}.{column})), '\\s+', ' ', 'g'))")
+        return (
+            f"(SELECT answer FROM code_{column} c WHERE c.wording = "
+            f"regexp_replace(lower(trim({source}.{column})), '\\s+', ' ', 'g'))"
+        )
 
     def date(column: str, source: str = "e") -> str:
         return f"try_strptime(trim({source}.{column}), '%d/%m/%Y')::DATE"
@@ -101,20 +117,21 @@ def ingest(folder: Path, out: Path) -> dict[str, int]:
           substr(sha256('{KEY}' || trim(EpisodeID)), 1, 16) AS episode_id,
           trim(EpisodeID) AS raw_episode_id,
           substr(sha256('{KEY}' || trim(ChildID)), 1, 16) AS child_id,
-          {coded('Sex')} AS sex, {coded('PrimaryNeed')} AS primary_need, {coded('Tier')} AS tier,
-          {whole('IMDDecile')} AS imd_decile, regexp_replace(trim(Service), '\\s+', ' ', 'g') AS service,
-          {date('DateOfBirth')} AS date_of_birth, {date('ReferralDate')} AS referral_date,
-          {date('AssessmentDate')} AS assessment_date, {date('DischargeDate')} AS discharge_date,
-          {whole('Contacts')} AS contacts, {whole('Band5Minutes')} AS minutes_band5,
-          {whole('Band6Minutes')} AS minutes_band6, {whole('Band7Minutes')} AS minutes_band7,
-          {whole('Band8aMinutes')} AS minutes_band8a,
+          {coded("Sex")} AS sex, {coded("PrimaryNeed")} AS primary_need, {coded("Tier")} AS tier,
+          {whole("IMDDecile")} AS imd_decile, regexp_replace(trim(Service), '\\s+', ' ', 'g') AS service,
+          {date("DateOfBirth")} AS date_of_birth, {date("ReferralDate")} AS referral_date,
+          {date("AssessmentDate")} AS assessment_date, {date("DischargeDate")} AS discharge_date,
+          {whole("Contacts")} AS contacts, {whole("Band5Minutes")} AS minutes_band5,
+          {whole("Band6Minutes")} AS minutes_band6, {whole("Band7Minutes")} AS minutes_band7,
+          {whole("Band8aMinutes")} AS minutes_band8a,
           count(*) OVER (PARTITION BY trim(EpisodeID)) AS copies,
           Sex IS NOT NULL AS has_sex, PrimaryNeed IS NOT NULL AS has_need, Tier IS NOT NULL AS has_tier,
           DataLabel = 'SYNTHETIC' AS synthetic
         FROM raw_episodes e""")
-    problems = dict(zip(
-        ["episode_id", "unique", "codes", "numbers", "dates", "order"],
-        con.execute("""SELECT
+    problems = dict(
+        zip(
+            ["episode_id", "unique", "codes", "numbers", "dates", "order"],
+            con.execute("""SELECT
           count(*) FILTER (raw_episode_id IS NULL OR child_id IS NULL OR service IS NULL),
           count(*) FILTER (copies > 1),
           count(*) FILTER ((has_sex AND sex IS NULL) OR (has_need AND primary_need IS NULL)
@@ -126,23 +143,29 @@ def ingest(folder: Path, out: Path) -> dict[str, int]:
           count(*) FILTER (referral_date < date_of_birth OR assessment_date < referral_date
                            OR discharge_date < assessment_date
                            OR date_diff('day', date_of_birth, referral_date) / 365.25 > 25)
-          FROM episodes""").fetchone(), strict=True))
+          FROM episodes""").fetchone(),
+            strict=True,
+        )
+    )
     count = definition.tables["assessments"].item_count
     typed = ", ".join(f"{whole(f'Item{n}', 'a')} AS i{n}, a.Item{n} IS NOT NULL AS has{n}" for n in range(1, count + 1))
     con.execute(f"""
         CREATE TABLE assessments AS SELECT
-          trim(a.EpisodeID) AS raw_episode_id, {coded('Instrument', 'a')} AS instrument,
-          {coded('Timepoint', 'a')} AS timepoint, {date('AssessmentDate', 'a')} AS assessment_date, {typed}
+          trim(a.EpisodeID) AS raw_episode_id, {coded("Instrument", "a")} AS instrument,
+          {coded("Timepoint", "a")} AS timepoint, {date("AssessmentDate", "a")} AS assessment_date, {typed}
         FROM raw_assessments a""")
     rules = []
     for name in ("pedsql", "sdq", "copm", "gas"):
         ranges = REGISTRY[name].item_ranges
-        broken = [f"(has{n} AND (i{n} IS NULL OR i{n} NOT BETWEEN {low} AND {high}))" for n, (low, high) in ranges.items()]
+        broken = [
+            f"(has{n} AND (i{n} IS NULL OR i{n} NOT BETWEEN {low} AND {high}))" for n, (low, high) in ranges.items()
+        ]
         broken += [f"has{n}" for n in range(len(ranges) + 1, count + 1)]
         rules.append(f"(instrument = '{name}' AND ({' OR '.join(broken)}))")
     problems["items"] = con.execute(f"SELECT count(*) FROM assessments WHERE {' OR '.join(rules)}").fetchone()[0]
     problems["assessment_episode"] = con.execute(
-        "SELECT count(*) FROM assessments a ANTI JOIN episodes e USING (raw_episode_id)").fetchone()[0]
+        "SELECT count(*) FROM assessments a ANTI JOIN episodes e USING (raw_episode_id)"
+    ).fetchone()[0]
     problems["follow_up_before_baseline"] = con.execute("""
         WITH b AS (SELECT raw_episode_id, instrument, min(assessment_date) AS baseline FROM assessments
                    WHERE timepoint = 'Baseline' GROUP BY ALL)
@@ -156,19 +179,23 @@ def ingest(folder: Path, out: Path) -> dict[str, int]:
     scored = " UNION ALL ".join(
         f"SELECT * FROM (SELECT {keys}, {select} FROM assessments_out WHERE instrument = '{name}') "
         f"UNPIVOT INCLUDE NULLS (score FOR scale IN ({', '.join(_scale_names(select))}))"
-        for name, select in scoring_sql().items())
+        for name, select in scoring_sql().items()
+    )
     con.execute(f"CREATE TABLE scores AS {scored}")
     prem_items = ", ".join(f"try_cast(trim(p.Exp{n}) AS INTEGER) AS item_{n}" for n in range(1, 6))
     experience = _mean_if_enough("Exp", range(1, 6), 2, "(try_cast(trim({}) AS INTEGER) - 1) * 25.0")
-    con.execute(f"""CREATE TABLE prems AS SELECT e.episode_id, {date('CompletedDate', 'p')} AS completed_date,
-        {coded('FFT', 'p')} AS fft, {prem_items},
+    con.execute(f"""CREATE TABLE prems AS SELECT e.episode_id, {date("CompletedDate", "p")} AS completed_date,
+        {coded("FFT", "p")} AS fft, {prem_items},
         p.Comment AS comment, {experience} AS experience
         FROM raw_prems p LEFT JOIN episodes e ON e.raw_episode_id = trim(p.EpisodeID)""")
     problems["prem_episode"] = con.execute("SELECT count(*) FROM prems WHERE episode_id IS NULL").fetchone()[0]
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"episodes": "SELECT * EXCLUDE (raw_episode_id, copies, has_sex, has_need, has_tier) FROM episodes",
-              "assessments": "SELECT * FROM assessments_out", "scores": "SELECT * FROM scores",
-              "prems": "SELECT * FROM prems"}
+    tables = {
+        "episodes": "SELECT * EXCLUDE (raw_episode_id, copies, has_sex, has_need, has_tier) FROM episodes",
+        "assessments": "SELECT * FROM assessments_out",
+        "scores": "SELECT * FROM scores",
+        "prems": "SELECT * FROM prems",
+    }
     for name, query in tables.items():
         con.execute(f"COPY ({query}) TO '{out / f'outcomes_{name}.parquet'}' (FORMAT parquet)")
     return problems
@@ -176,8 +203,7 @@ def ingest(folder: Path, out: Path) -> dict[str, int]:
 
 def rows(out: Path) -> int:
     """The assessment rows written to ``out``."""
-    return duckdb.connect().execute(
-        f"SELECT count(*) FROM '{out / 'outcomes_assessments.parquet'}'").fetchone()[0]
+    return duckdb.connect().execute(f"SELECT count(*) FROM '{out / 'outcomes_assessments.parquet'}'").fetchone()[0]
 
 
 def _scale_names(select: str) -> list[str]:

@@ -53,8 +53,10 @@ def _normal(column: str) -> str:
 def _wordings(definition: SurveyDefinition, scale: str) -> dict[str, str]:
     """Every wording of a scale (its labels and its answers case-folded) -> the answer."""
     rows = definition.scale(scale)
-    return {**dict(zip(rows["canonical"].str.casefold(), rows["canonical"], strict=False)),
-            **dict(zip(rows["label"], rows["canonical"], strict=True))}
+    return {
+        **dict(zip(rows["canonical"].str.casefold(), rows["canonical"], strict=False)),
+        **dict(zip(rows["label"], rows["canonical"], strict=True)),
+    }
 
 
 def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) -> dict[str, int]:
@@ -68,16 +70,35 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
         header = false, skip = {HEADER_LINES}, names = {_listed(names)}, quote = '"', escape = '"')""")
     missing = ", ".join(_quoted(code) for code in sorted(definition.missing_codes))
     sources = [spec["source"] for spec in definition.columns]
-    keep = " AND ".join(f"{_normal(rule['column'])} IN ({', '.join(_quoted(k.casefold()) for k in rule['keep'])})"
-                        for rule in definition.exclusions if rule["column"] in names) or "true"
-    problems = {"excluded_by_design": con.execute(f"SELECT count(*) FILTER (NOT coalesce({keep}, false)) FROM raw").fetchone()[0]}
+    keep = (
+        " AND ".join(
+            f"{_normal(rule['column'])} IN ({', '.join(_quoted(k.casefold()) for k in rule['keep'])})"
+            for rule in definition.exclusions
+            if rule["column"] in names
+        )
+        or "true"
+    )
+    problems = {
+        "excluded_by_design": con.execute(f"SELECT count(*) FILTER (NOT coalesce({keep}, false)) FROM raw").fetchone()[
+            0
+        ]
+    }
     # each answer normalised once; a missing code or blank as NULL; only the columns used carried
     normalised = ", ".join(f'{_normal(source)} AS "m_{source}"' for source in sources)
-    answers = ", ".join(f'CASE WHEN "m_{source}" NOT IN ({missing}) THEN "m_{source}" END AS "n_{source}"'
-                        for source in sources)
-    carried = ", ".join(f'"{c}"' for c in dict.fromkeys([definition.id_column,
-                                                         *(k for k in definition.duplicate_keys if k in names),
-                                                         definition.synthetic_marker["column"], *sources]))
+    answers = ", ".join(
+        f'CASE WHEN "m_{source}" NOT IN ({missing}) THEN "m_{source}" END AS "n_{source}"' for source in sources
+    )
+    carried = ", ".join(
+        f'"{c}"'
+        for c in dict.fromkeys(
+            [
+                definition.id_column,
+                *(k for k in definition.duplicate_keys if k in names),
+                definition.synthetic_marker["column"],
+                *sources,
+            ]
+        )
+    )
     con.execute(f"""CREATE TABLE kept AS SELECT position, {answers}, {carried}
         FROM (SELECT rowid AS position, {normalised}, {carried} FROM raw WHERE {keep})""")
 
@@ -88,8 +109,9 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
         if spec.get("required"):
             checks[f"{name}: required"] = f"{answer} IS NULL"
         if kind == "category":
-            cases = " ".join(f"WHEN {_quoted(w)} THEN {_quoted(a)}"
-                             for w, a in _wordings(definition, spec["scale"]).items())
+            cases = " ".join(
+                f"WHEN {_quoted(w)} THEN {_quoted(a)}" for w, a in _wordings(definition, spec["scale"]).items()
+            )
             typed.append(f"CASE {answer} {cases} END AS {name}")
             checks[f"{name}: in scale"] = f"({answer} IS NOT NULL AND {name} IS NULL)"
         elif kind == "multiselect":
@@ -98,33 +120,37 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
             lists.append(f"{parts} AS {name}__parts")  # split once, in the inner SELECT
             typed.append(f"{name}__parts")
             checks[f"{name}: every option in scale"] = (
-                f"len(list_filter({name}__parts, lambda x: NOT list_contains({_listed(wordings)}, x))) > 0")
+                f"len(list_filter({name}__parts, lambda x: NOT list_contains({_listed(wordings)}, x))) > 0"
+            )
             for option in definition.categories(spec["scale"]):
                 said = [w for w, a in wordings.items() if a == option]
                 typed.append(f"list_has_any({name}__parts, {_listed(said)}) AS {name}__{slug(option)}")
         elif kind == "integer":
             typed.append(f"try_cast({answer} AS INTEGER) AS {name}")
             checks[f"{name}: whole number in range"] = (
-                f"({answer} IS NOT NULL AND ({name} IS NULL OR {name} NOT BETWEEN {spec['min']} AND {spec['max']}))")
+                f"({answer} IS NOT NULL AND ({name} IS NULL OR {name} NOT BETWEEN {spec['min']} AND {spec['max']}))"
+            )
         elif kind == "datetime":
-            typed.append(f"CASE WHEN {answer} IS NOT NULL THEN try_strptime(trim(\"{source}\"), "
-                         f"'%Y-%m-%d %H:%M:%S') END AS {name}")
+            typed.append(
+                f'CASE WHEN {answer} IS NOT NULL THEN try_strptime(trim("{source}"), '
+                f"'%Y-%m-%d %H:%M:%S') END AS {name}"
+            )
             checks[f"{name}: real timestamp"] = f"({answer} IS NOT NULL AND {name} IS NULL)"
         else:  # free text: carried as it is (the ingest redacts it; the baseline does not)
-            typed.append(f"CASE WHEN {answer} IS NOT NULL THEN \"{source}\" END AS {name}")
+            typed.append(f'CASE WHEN {answer} IS NOT NULL THEN "{source}" END AS {name}')
     keys = [_normal(column) for column in definition.duplicate_keys if column in names]
     identifier, duplicate_key = definition.id_column, f"coalesce({', '.join(keys)})" if keys else "NULL::VARCHAR"
     marker = definition.synthetic_marker
     con.execute(f"""CREATE TABLE typed AS SELECT position,
           trim("{identifier}") AS raw_id,
           substr(sha256({_quoted(KEY)} || trim("{identifier}")), 1, 16) AS respondent_id,
-          {', '.join(typed)},
+          {", ".join(typed)},
           {duplicate_key} IS NOT NULL AND row_number() OVER (PARTITION BY {duplicate_key} ORDER BY position) > 1
             AS duplicate_of_earlier_response,
           count(*) OVER (PARTITION BY trim("{identifier}")) AS copies,
-          coalesce(trim("{marker['column']}") = {_quoted(marker['value'])}, false) AS marked,
-          {', '.join(f'"n_{source}"' for source in sources)}
-        FROM (SELECT *, {', '.join(lists) or 'NULL AS no_lists'} FROM kept)""")
+          coalesce(trim("{marker["column"]}") = {_quoted(marker["value"])}, false) AS marked,
+          {", ".join(f'"n_{source}"' for source in sources)}
+        FROM (SELECT *, {", ".join(lists) or "NULL AS no_lists"} FROM kept)""")
     checks["respondent ID present"] = "raw_id IS NULL"
     checks["respondent ID unique"] = "(raw_id IS NOT NULL AND copies > 1)"
     counted = ", ".join(f"count(*) FILTER ({rule})" for rule in checks.values())
@@ -137,8 +163,8 @@ def ingest(export: Path, out: Path, definition_path: Path = DEFAULT_DEFINITION) 
         else:
             columns.append(spec["name"])
     out.mkdir(parents=True, exist_ok=True)
-    con.execute(f"""COPY (SELECT {', '.join(columns)}, duplicate_of_earlier_response, {bool(found[-1])} AS synthetic
-        FROM typed ORDER BY position) TO {_quoted(str(out / f'{definition.name}.parquet'))} (FORMAT parquet)""")
+    con.execute(f"""COPY (SELECT {", ".join(columns)}, duplicate_of_earlier_response, {bool(found[-1])} AS synthetic
+        FROM typed ORDER BY position) TO {_quoted(str(out / f"{definition.name}.parquet"))} (FORMAT parquet)""")
     return problems
 
 

@@ -37,8 +37,14 @@ class _FrontPage(HTMLParser):
             self.in_sentence += 1
             self.leftover.append("")
         if "data-pointer" in attributes:
-            self.figure = {"results": self.results, "pointer": attributes["data-pointer"], "text": "",
-                           "value": attributes.get("value"), "count": "data-count" in attributes, "tag": tag}
+            self.figure = {
+                "results": self.results,
+                "pointer": attributes["data-pointer"],
+                "text": "",
+                "value": attributes.get("value"),
+                "count": "data-count" in attributes,
+                "tag": tag,
+            }
 
     def handle_endtag(self, tag):
         if self.figure is not None and tag == self.figure["tag"]:

@@ -11,20 +11,23 @@ import pytest
 from evidence import audit
 
 
-@pytest.mark.parametrize(("planted", "kind"), [
-    ("contact jo.bloggs@example.com today", "email"),
-    ("ring 07700 900123 after six", "phone"),
-    ("NHS 943 476 5919 was on the letter", "nhs_number"),
-    ("lives at CF10 3NQ", "postcode"),
-    # forms that reached processed data before issue #14 (the audit then found nothing)
-    ("my son Oliver Smith has waited two years", "name"),
-    ("Call 0044 7700 900123 (work)", "phone"),
-    ("DOB: 03-Apr-2015", "date"),
-    ("jo.bloggs at example dot org", "email"),
-    ("we moved to 12 High Street last year", "address"),
-    ("Mrs Nowak was brilliant", "name"),
-    ("ring +44 (0)20 7946 0958.", "phone"),
-])
+@pytest.mark.parametrize(
+    ("planted", "kind"),
+    [
+        ("contact jo.bloggs@example.com today", "email"),
+        ("ring 07700 900123 after six", "phone"),
+        ("NHS 943 476 5919 was on the letter", "nhs_number"),
+        ("lives at CF10 3NQ", "postcode"),
+        # forms that reached processed data before issue #14 (the audit then found nothing)
+        ("my son Oliver Smith has waited two years", "name"),
+        ("Call 0044 7700 900123 (work)", "phone"),
+        ("DOB: 03-Apr-2015", "date"),
+        ("jo.bloggs at example dot org", "email"),
+        ("we moved to 12 High Street last year", "address"),
+        ("Mrs Nowak was brilliant", "name"),
+        ("ring +44 (0)20 7946 0958.", "phone"),
+    ],
+)
 def test_patterns_are_found(tmp_path, planted, kind):
     (tmp_path / "report.html").write_text(f"<p>{planted}</p>")
     findings = audit.scan([tmp_path])
@@ -32,11 +35,13 @@ def test_patterns_are_found(tmp_path, planted, kind):
 
 
 def test_clean_numbers_are_not_mistaken_for_identifiers(tmp_path):
-    text = ("score 84.0909090909091; id 010144262bc6b5a8; sha 42cb809af68f7 1234567890 is not a "
-            "valid NHS number; 2025-09-30; 19,070 children; interval 0.6743 to 0.7426\n"
-            # a report's references, dates and ordinary words: no finding on the strict side
-            "Wilson 1927; Newcombe 1998; Deming & Stephan 1940; RCOT news, 22 September 2025; "
-            "Hedges' g; Swansea Bay University Health Board; Autism; May 2025; Hope; [name removed]")
+    text = (
+        "score 84.0909090909091; id 010144262bc6b5a8; sha 42cb809af68f7 1234567890 is not a "
+        "valid NHS number; 2025-09-30; 19,070 children; interval 0.6743 to 0.7426\n"
+        # a report's references, dates and ordinary words: no finding on the strict side
+        "Wilson 1927; Newcombe 1998; Deming & Stephan 1940; RCOT news, 22 September 2025; "
+        "Hedges' g; Swansea Bay University Health Board; Autism; May 2025; Hope; [name removed]"
+    )
     (tmp_path / "r.json").write_text(text)
     pd.DataFrame({"a": [84.09090909, 0.0101442628]}).to_parquet(tmp_path / "t.parquet")
     assert audit.scan([tmp_path]) == []
@@ -47,7 +52,9 @@ def test_files_found_clean_are_not_read_again_until_they_or_the_scan_change(tmp_
     (tmp_path / "leaky.html").write_text("<p>ring 07700 900123</p>")
     reads = []
     scan_file = audit._file_findings
-    monkeypatch.setattr(audit, "_file_findings", lambda path, wanted: reads.append(path.name) or scan_file(path, wanted))
+    monkeypatch.setattr(
+        audit, "_file_findings", lambda path, wanted: reads.append(path.name) or scan_file(path, wanted)
+    )
     clean: dict = {}
     assert [f.kind for f in audit.scan([tmp_path], set(), clean)] == ["phone"]
     assert sorted(reads) == ["clean.html", "leaky.html"] and list(clean) == [str(tmp_path / "clean.html")]
@@ -85,8 +92,18 @@ def test_audit_command(tmp_path, ingested):
     reports.mkdir()
     interim = tmp_path / "interim"
     interim.mkdir()
-    run = [sys.executable, "-m", "evidence.cli", "audit", "--processed", str(processed), "--interim", str(interim),
-           "--reports", str(reports)]
+    run = [
+        sys.executable,
+        "-m",
+        "evidence.cli",
+        "audit",
+        "--processed",
+        str(processed),
+        "--interim",
+        str(interim),
+        "--reports",
+        str(reports),
+    ]
     clean = subprocess.run(run, capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
     (reports / "leak.html").write_text("<p>Jasmine Ahmed</p><p>call 07700 900489</p>")

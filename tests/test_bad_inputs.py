@@ -73,15 +73,20 @@ def test_the_corpus_is_large_and_every_file_is_listed():
         assert case["error"] == "none" or issubclass(getattr(errors, case["error"]), errors.EvidenceError)
         assert case["error"] == "none" or case["message"], f"{case['path']}: say what the message must contain"
         assert case.get("generated") or (CORPUS / case["path"]).exists(), case["path"]
-    on_disk = {str(p.relative_to(CORPUS)) for p in CORPUS.glob("survey/*")} | \
-        {str(p.relative_to(CORPUS)) for p in CORPUS.glob("outcomes/*")}
+    on_disk = {str(p.relative_to(CORPUS)) for p in CORPUS.glob("survey/*")} | {
+        str(p.relative_to(CORPUS)) for p in CORPUS.glob("outcomes/*")
+    }
     assert on_disk == {c["path"] for c in CASES if not c.get("generated")}
 
 
 def test_the_generator_remakes_the_committed_files_byte_for_byte():
     built = _generator().build()
-    committed = {str(p.relative_to(CORPUS)): p.read_bytes()
-                 for folder in ("survey", "outcomes") for p in (CORPUS / folder).rglob("*") if p.is_file()}
+    committed = {
+        str(p.relative_to(CORPUS)): p.read_bytes()
+        for folder in ("survey", "outcomes")
+        for p in (CORPUS / folder).rglob("*")
+        if p.is_file()
+    }
     assert sorted(built) == sorted(committed)
     changed = [name for name in built if built[name] != committed[name]]
     assert not changed, f"run python tests/data/bad/make_corpus.py and commit: {changed}"
@@ -124,14 +129,25 @@ def test_the_cli_prints_the_error_without_a_traceback(case, tmp_path, capsys):
         assert _nothing_written(out)
 
 
-@pytest.mark.parametrize("path", ["survey/unbalanced_quote.csv", "survey/formula_cells.xlsx",
-                                  "survey/truncated.sav", "survey/enormous_line.csv",
-                                  "outcomes/prems_nul_byte"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "survey/unbalanced_quote.csv",
+        "survey/formula_cells.xlsx",
+        "survey/truncated.sav",
+        "survey/enormous_line.csv",
+        "outcomes/prems_nul_byte",
+    ],
+)
 def test_the_installed_command_exits_2_without_a_traceback(path, tmp_path):
     case = next(c for c in CASES if c["path"] == path)
     source = _staged(case, tmp_path)
-    result = subprocess.run([sys.executable, "-m", "evidence.cli", "ingest", case["kind"], str(source),
-                             "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "evidence.cli", "ingest", case["kind"], str(source), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and case["message"][0] in result.stderr
     assert _nothing_written(tmp_path / "out")
@@ -144,21 +160,24 @@ def _cells(text: str) -> list[str]:
     return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
 
 
-@pytest.mark.parametrize(("typed", "written"), [
-    # OWASP, CSV Injection (https://owasp.org/www-community/attacks/CSV_Injection): the cell as
-    # typed, and as it must appear in the CSV file (quoted, quote prefixed, quotes doubled).
-    ('=1+2";=1+2', '"\'=1+2"";=1+2"'),
-    ("=1+2'\" ;,=1+2", "\"'=1+2'\"\" ;,=1+2\""),
-    (FORMULA, '"\'=HYPERLINK(""http://evil.example"",""click"")"'),
-    ("+cmd|' /C calc'!A0", "\"'+cmd|' /C calc'!A0\""),
-    ("-1+1", "\"'-1+1\""),
-    ("@SUM(1+1)*cmd|' /C calc'!A0", "\"'@SUM(1+1)*cmd|' /C calc'!A0\""),
-    ("\t=1+2", "\"'\t=1+2\""),
-    ("\r=1+2", "\"'\r=1+2\""),
-    ("note\r=1+2", "\"note\r=1+2\""),  # quoted, so the carriage return cannot start a new cell
-    ("a;=1+2", '"a;=1+2"'),  # quoted, so a semicolon-separated reading keeps one cell
-    ("1 - 2 = -1", '"1 - 2 = -1"'),
-])
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        # OWASP, CSV Injection (https://owasp.org/www-community/attacks/CSV_Injection): the cell as
+        # typed, and as it must appear in the CSV file (quoted, quote prefixed, quotes doubled).
+        ('=1+2";=1+2', '"\'=1+2"";=1+2"'),
+        ("=1+2'\" ;,=1+2", '"\'=1+2\'"" ;,=1+2"'),
+        (FORMULA, '"\'=HYPERLINK(""http://evil.example"",""click"")"'),
+        ("+cmd|' /C calc'!A0", "\"'+cmd|' /C calc'!A0\""),
+        ("-1+1", '"\'-1+1"'),
+        ("@SUM(1+1)*cmd|' /C calc'!A0", "\"'@SUM(1+1)*cmd|' /C calc'!A0\""),
+        ("\t=1+2", '"\'\t=1+2"'),
+        ("\r=1+2", '"\'\r=1+2"'),
+        ("note\r=1+2", '"note\r=1+2"'),  # quoted, so the carriage return cannot start a new cell
+        ("a;=1+2", '"a;=1+2"'),  # quoted, so a semicolon-separated reading keeps one cell
+        ("1 - 2 = -1", '"1 - 2 = -1"'),
+    ],
+)
 def test_write_csv_safe_neutralises_formulas(tmp_path, typed, written):
     path = tmp_path / "t.csv"
     write_csv_safe(pd.DataFrame({"text": [typed]}), path)
@@ -166,9 +185,15 @@ def test_write_csv_safe_neutralises_formulas(tmp_path, typed, written):
 
 
 def test_numbers_and_missing_values_are_left_alone():
-    frame = pd.DataFrame({"estimate": [-0.42, 1.5], "count": pd.array([-3, None], dtype="Int64"),
-                          "label": pd.array(["-0.42", None], dtype="string"),
-                          "group": pd.Categorical(["=A", "B"]), "@name": ["x", "y"]})
+    frame = pd.DataFrame(
+        {
+            "estimate": [-0.42, 1.5],
+            "count": pd.array([-3, None], dtype="Int64"),
+            "label": pd.array(["-0.42", None], dtype="string"),
+            "group": pd.Categorical(["=A", "B"]),
+            "@name": ["x", "y"],
+        }
+    )
     safe = neutralise_formulas(frame)
     pd.testing.assert_series_equal(safe["estimate"], frame["estimate"])
     pd.testing.assert_series_equal(safe["count"], frame["count"])
@@ -210,10 +235,15 @@ def test_derived_service_effects_escape_a_formula_in_a_service_name(tmp_path):
     episodes = (extract / "episodes.csv").read_text(encoding="utf-8")
     assert "Riverside Schools OT" in episodes
     quoted = '"' + FORMULA.replace('"', '""') + '"'  # as a CSV field
-    (extract / "episodes.csv").write_text(episodes.replace("Riverside Schools OT", quoted),
-                                          encoding="utf-8", newline="")
+    (extract / "episodes.csv").write_text(
+        episodes.replace("Riverside Schools OT", quoted), encoding="utf-8", newline=""
+    )
     ingest_outcomes(extract, tmp_path / "out", environ={})
-    assert cli.main(["derive", "service-effects", "--processed", str(tmp_path / "out"),
-                     "--out", str(tmp_path / "interim")]) == 0
+    assert (
+        cli.main(
+            ["derive", "service-effects", "--processed", str(tmp_path / "out"), "--out", str(tmp_path / "interim")]
+        )
+        == 0
+    )
     text = (tmp_path / "interim" / "outcomes_service_effects.csv").read_text(encoding="utf-8")
     _assert_escaped(text, FORMULA)

@@ -20,12 +20,17 @@ pytestmark = pytest.mark.slow  # all but three tests here run jobs in workers an
 
 
 def _notebook(path: Path, body: str) -> Path:
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Tiny report\n\n## Result"),
-        nbformat.v4.new_code_cell("value: int = 1  # a number\nresults_path: str = \"\"  # set by the batch",
-                                  metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(body),
-    ], metadata={"kernelspec": KERNEL})
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Tiny report\n\n## Result"),
+            nbformat.v4.new_code_cell(
+                'value: int = 1  # a number\nresults_path: str = ""  # set by the batch',
+                metadata={"tags": ["parameters"]},
+            ),
+            nbformat.v4.new_code_cell(body),
+        ],
+        metadata={"kernelspec": KERNEL},
+    )
     nbformat.write(notebook, path)
     return path
 
@@ -46,10 +51,13 @@ def _specs(config: Path, out: Path) -> list[dict]:
 
 @pytest.fixture()
 def tiny(tmp_path):
-    notebook = _notebook(tmp_path / "tiny.ipynb", "from IPython.display import Markdown, display\n"
-                                                   "display(Markdown(f'value is {value * 2}'))")
-    config = _config(tmp_path, [{"name": f"r{i}", "notebook": str(notebook), "parameters": {"value": i}}
-                                for i in range(3)])
+    notebook = _notebook(
+        tmp_path / "tiny.ipynb",
+        "from IPython.display import Markdown, display\ndisplay(Markdown(f'value is {value * 2}'))",
+    )
+    config = _config(
+        tmp_path, [{"name": f"r{i}", "notebook": str(notebook), "parameters": {"value": i}} for i in range(3)]
+    )
     return tmp_path, notebook, config
 
 
@@ -149,25 +157,32 @@ def test_runs_on_a_dask_cluster(tiny):
 @pytest.mark.parametrize("prestart", [True, False])
 def test_jobs_in_one_worker_share_no_state(tmp_path, prestart):
     """One long-lived worker runs every job, each in a fresh kernel (pre-started or not)."""
-    notebook = _notebook(tmp_path / "leak.ipynb", "import json\n"
-                                                  "assert not hasattr(json, 'leaked'), 'state leaked between jobs'\n"
-                                                  "json.leaked = value\n"
-                                                  "import os\nprint('kernel', os.getpid())")
-    config = _config(tmp_path, [{"name": f"r{i}", "notebook": str(notebook), "parameters": {"value": i}}
-                                for i in range(3)])
+    notebook = _notebook(
+        tmp_path / "leak.ipynb",
+        "import json\n"
+        "assert not hasattr(json, 'leaked'), 'state leaked between jobs'\n"
+        "json.leaked = value\n"
+        "import os\nprint('kernel', os.getpid())",
+    )
+    config = _config(
+        tmp_path, [{"name": f"r{i}", "notebook": str(notebook), "parameters": {"value": i}} for i in range(3)]
+    )
     outcome = batch.run_batch(config, tmp_path / "reports", show_progress=False, workers=1, prestart=prestart)
     assert [r.status for r in outcome.results] == ["succeeded"] * 3, [r.error for r in outcome.results]
-    pids = {nbformat.read(tmp_path / "reports" / "notebooks" / f"r{i}.ipynb", as_version=4).cells[-1].outputs[0].text
-            for i in range(3)}
+    pids = {
+        nbformat.read(tmp_path / "reports" / "notebooks" / f"r{i}.ipynb", as_version=4).cells[-1].outputs[0].text
+        for i in range(3)
+    }
     assert len(pids) == 3
     assert all(r.phases.get("execute", 0) > 0 for r in outcome.results)
 
 
 def test_a_worker_that_dies_fails_its_job_only(tmp_path):
-    killer = _notebook(tmp_path / "killer.ipynb", "import os, signal\nos.killpg(os.getpgid(os.getppid()), signal.SIGKILL)")
+    killer = _notebook(
+        tmp_path / "killer.ipynb", "import os, signal\nos.killpg(os.getpgid(os.getppid()), signal.SIGKILL)"
+    )
     good = _notebook(tmp_path / "good.ipynb", "x = value")
-    config = _config(tmp_path, [{"name": "killer", "notebook": str(killer)},
-                                {"name": "good", "notebook": str(good)}])
+    config = _config(tmp_path, [{"name": "killer", "notebook": str(killer)}, {"name": "good", "notebook": str(good)}])
     outcome = batch.run_batch(config, tmp_path / "reports", show_progress=False, workers=1)
     assert [r.status for r in outcome.results] == ["failed", "succeeded"]
     assert "without a result" in outcome.results[0].error

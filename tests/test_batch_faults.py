@@ -56,30 +56,45 @@ print(f"report {name} value {value}")
 
 
 def _notebook(path: Path, body: str = HOLDING_REPORT) -> Path:
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Fault report\n\n## Result"),
-        nbformat.v4.new_code_cell(
-            'name: str = ""  # the report\'s name\nvalue: int = 0  # a number it writes\n'
-            'hold: str = ""  # folder of the hold file and start markers\n'
-            "hold_seconds: float = 60.0  # how long to wait while held\n"
-            "hold_times: int = 0  # hold only the first N runs (0: every run)\n"
-            'results_path: str = ""  # set by the batch', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(body),
-    ], metadata={"kernelspec": KERNEL})
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Fault report\n\n## Result"),
+            nbformat.v4.new_code_cell(
+                'name: str = ""  # the report\'s name\nvalue: int = 0  # a number it writes\n'
+                'hold: str = ""  # folder of the hold file and start markers\n'
+                "hold_seconds: float = 60.0  # how long to wait while held\n"
+                "hold_times: int = 0  # hold only the first N runs (0: every run)\n"
+                'results_path: str = ""  # set by the batch',
+                metadata={"tags": ["parameters"]},
+            ),
+            nbformat.v4.new_code_cell(body),
+        ],
+        metadata={"kernelspec": KERNEL},
+    )
     nbformat.write(notebook, path)
     return path
 
 
-def _reports(notebook: Path, hold: Path, names: list[str], held: tuple[str, ...] | None = None,
-             **parameters) -> list[dict]:
+def _reports(
+    notebook: Path, hold: Path, names: list[str], held: tuple[str, ...] | None = None, **parameters
+) -> list[dict]:
     """The config entries of reports ``names``; those in ``held`` (default: all) wait while
     ``hold/hold`` exists, the others (their markers in ``hold/free``) never do."""
     free = hold / "free"
     free.mkdir(exist_ok=True)
-    return [{"name": name, "notebook": str(notebook),
-             "parameters": {"name": name, "value": number, **parameters,
-                            "hold": str(hold if held is None or name in held else free)}}
-            for number, name in enumerate(names)]
+    return [
+        {
+            "name": name,
+            "notebook": str(notebook),
+            "parameters": {
+                "name": name,
+                "value": number,
+                **parameters,
+                "hold": str(hold if held is None or name in held else free),
+            },
+        }
+        for number, name in enumerate(names)
+    ]
 
 
 def _wait_for(condition, timeout: float, what: str):
@@ -182,7 +197,9 @@ def test_a_local_worker_killed_mid_report_is_run_again_then_failed_explicitly(fa
     on a new worker and succeeds, both attempts recorded. Allowed no re-run, the report fails
     saying its worker was lost, and its earlier report is removed."""
     (fault.hold / "hold").touch()
-    config = _config(fault.folder, _reports(fault.notebook, fault.hold, ["held", "quick"], held=("held",), hold_times=1))
+    config = _config(
+        fault.folder, _reports(fault.notebook, fault.hold, ["held", "quick"], held=("held",), hold_times=1)
+    )
     killed: dict[str, int] = {}
 
     def kill_the_worker_running(name: str) -> None:
@@ -209,7 +226,9 @@ def test_a_local_worker_killed_mid_report_is_run_again_then_failed_explicitly(fa
     fault.assert_clean()
 
     killer = threading.Thread(target=kill_the_worker_running, args=("held",))
-    config = _config(fault.folder, _reports(fault.notebook, fault.hold, ["held", "quick"], held=("held",), hold_times=3))  # runs 1 and 2 were phase one
+    config = _config(
+        fault.folder, _reports(fault.notebook, fault.hold, ["held", "quick"], held=("held",), hold_times=3)
+    )  # runs 1 and 2 were phase one
     killer.start()
     outcome = batch.run_batch(config, fault.out, show_progress=False, workers=2, lost_worker_retries=0)
     killer.join(timeout=10)
@@ -237,7 +256,9 @@ def test_dask_workers_killed_one_then_all(fault):
 
     (fault.hold / "hold").touch()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        config = _config(fault.folder, _reports(fault.notebook, fault.hold, ["held", "a", "b"], held=("held",), hold_times=1))
+        config = _config(
+            fault.folder, _reports(fault.notebook, fault.hold, ["held", "a", "b"], held=("held",), hold_times=1)
+        )
         killed: dict[str, int] = {}
 
         def kill_one() -> None:
@@ -248,8 +269,9 @@ def test_dask_workers_killed_one_then_all(fault):
 
         killer = threading.Thread(target=kill_one)
         killer.start()
-        outcome = batch.run_batch(config, fault.out, show_progress=False, scheduler=cluster.scheduler_address,
-                                  worker_wait=5)
+        outcome = batch.run_batch(
+            config, fault.out, show_progress=False, scheduler=cluster.scheduler_address, worker_wait=5
+        )
         killer.join(timeout=10)
         assert outcome.exit_code == 0, [r.error for r in outcome.results]
         held = outcome.results[0]
@@ -275,8 +297,9 @@ def test_dask_workers_killed_one_then_all(fault):
         killer = threading.Thread(target=kill_all)
         killer.start()
         start = time.monotonic()
-        outcome = batch.run_batch(config, fault.out, show_progress=False, scheduler=cluster.scheduler_address,
-                                  worker_wait=3)
+        outcome = batch.run_batch(
+            config, fault.out, show_progress=False, scheduler=cluster.scheduler_address, worker_wait=3
+        )
         killer.join(timeout=10)
         assert time.monotonic() - start < 90
         assert outcome.exit_code == 1
@@ -306,8 +329,18 @@ def test_an_interrupted_batch_stops_at_once_and_says_so(fault, signum, code):
     made = {j["name"]: j["report_made_utc"] for j in fault.log()["jobs"]}
 
     (fault.hold / "hold").touch()
-    command = [sys.executable, "-m", "evidence.cli", "run", str(config), "--out", str(fault.out),
-               "--workers", "2", "--force"]
+    command = [
+        sys.executable,
+        "-m",
+        "evidence.cli",
+        "run",
+        str(config),
+        "--out",
+        str(fault.out),
+        "--workers",
+        "2",
+        "--force",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(lambda: len([n for n in names if _started(fault.hold, n)[1:]]) == 2, 120, "two reports to start")
@@ -341,8 +374,13 @@ def test_an_interrupted_batch_stops_at_once_and_says_so(fault, signum, code):
 @pytest.mark.slow
 def test_a_kernel_that_dies_mid_cell_fails_that_report_only(fault):
     dying = _notebook(fault.folder / "dying.ipynb", "import os\nos._exit(3)")
-    config = _config(fault.folder, [{"name": "dies", "notebook": str(dying), "parameters": {"name": "dies"}},
-                                    *_reports(fault.notebook, fault.hold, ["fine"])])
+    config = _config(
+        fault.folder,
+        [
+            {"name": "dies", "notebook": str(dying), "parameters": {"name": "dies"}},
+            *_reports(fault.notebook, fault.hold, ["fine"]),
+        ],
+    )
     outcome = batch.run_batch(config, fault.out, show_progress=False, workers=1)
     assert outcome.exit_code == 1
     dies, fine = outcome.results
@@ -377,8 +415,18 @@ def test_an_unreachable_scheduler_is_one_line_within_the_connect_timeout(fault, 
 
     config = _config(fault.folder, _reports(fault.notebook, fault.hold, ["r0"]))
     start = time.monotonic()
-    code = cli.main(["run", str(config), "--out", str(fault.out), "--scheduler", f"tcp://127.0.0.1:{_free_port()}",
-                     "--connect-timeout", "2"])
+    code = cli.main(
+        [
+            "run",
+            str(config),
+            "--out",
+            str(fault.out),
+            "--scheduler",
+            f"tcp://127.0.0.1:{_free_port()}",
+            "--connect-timeout",
+            "2",
+        ]
+    )
     elapsed = time.monotonic() - start
     err = capsys.readouterr().err.strip()
     assert code == 2 and elapsed < 10
@@ -403,13 +451,23 @@ def test_one_run_at_a_time_owns_a_reports_folder(tmp_path):
 def test_a_child_dies_with_its_parent_and_its_folder_is_swept(tmp_path):
     """A child started with :func:`die_with_parent` is killed when its parent is; a folder
     whose owner died is swept, one whose owner lives is not."""
-    parent = subprocess.Popen([sys.executable, "-c", (
-        "import subprocess, sys, time\n"
-        "from evidence.reporting.processes import OwnedFolder, die_with_parent\n"
-        f"folder = OwnedFolder('evidence-test-', {str(tmp_path)!r})\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], preexec_fn=die_with_parent())\n"
-        "print(child.pid, flush=True)\n"
-        "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import subprocess, sys, time\n"
+                "from evidence.reporting.processes import OwnedFolder, die_with_parent\n"
+                f"folder = OwnedFolder('evidence-test-', {str(tmp_path)!r})\n"
+                "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],\n"
+                "                         preexec_fn=die_with_parent())\n"
+                "print(child.pid, flush=True)\n"
+                "time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     child = int(parent.stdout.readline())
     mine = OwnedFolder("evidence-test-", tmp_path)
     try:

@@ -22,15 +22,24 @@ from .conftest import ROOT
 from .front_page_numbers import check_front_page_numbers
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WIDTHS = (1280, 390)
 YEAR_PAGES = ("index.html", "run.html", "annual_report.html")
 MAX_ROI_PAGES = 12
 MIN_FOCUS_CONTRAST = 3.0  # WCAG 2.2 SC 1.4.11 (non-text contrast)
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                                   reason="Debian chromium is not installed (make test installs it)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +132,9 @@ def test_front_page_has_every_theme_and_only_numbers_from_the_results(annual_rep
     page = (out / "index.html").read_text(encoding="utf-8")
     for heading in ("Workforce", "Children&#39;s outcomes", "Value for money", "Evidence", "Workforce planning"):
         assert f">{heading}</h2>" in page, heading
-    articles = dict(re.findall(r'<article class="finding[^"]*" id="finding-([^"]+)".*?>(.*?)</article>', page, re.DOTALL))
+    articles = dict(
+        re.findall(r'<article class="finding[^"]*" id="finding-([^"]+)".*?>(.*?)</article>', page, re.DOTALL)
+    )
     assert set(articles) == {r.job.name for r in outcome.results}
     for result in outcome.results:
         assert ("synthetic sample data" in articles[result.job.name]) == result.synthetic, result.job.name
@@ -165,8 +176,10 @@ def test_axe_core_finds_no_violations(browser, annual_reports, axe_source, width
         context, page, _, _ = _open(browser, path, width, bypass_csp=True)
         violations = _axe_violations(page, axe_source)
         if violations:
-            found[path.name] = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): "
-                                f"{[n['target'] for n in v['nodes'][:3]]}" for v in violations]
+            found[path.name] = [
+                f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {[n['target'] for n in v['nodes'][:3]]}"
+                for v in violations
+            ]
         context.close()
     assert found == {}, json.dumps(found, indent=1)
 
@@ -178,14 +191,19 @@ def test_tables_stay_readable(browser, annual_reports, width):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path.name} at {width}px: page scrolls sideways by {overflow}px"
         unwrapped = page.eval_on_selector_all(
-            "table.data-table", "els => els.filter(t => !t.closest('.table-wrap')).length")
+            "table.data-table", "els => els.filter(t => !t.closest('.table-wrap')).length"
+        )
         assert unwrapped == 0, f"{path.name}: a data table is not in a scrolling wrapper"
-        unnamed = page.eval_on_selector_all(".table-wrap", """els => els.filter(e =>
+        unnamed = page.eval_on_selector_all(
+            ".table-wrap",
+            """els => els.filter(e =>
             e.getAttribute('role') !== 'region' || !(e.getAttribute('aria-label') || '').trim()
-            || e.tabIndex !== 0).length""")
+            || e.tabIndex !== 0).length""",
+        )
         assert unnamed == 0, f"{path.name}: a scrolling table is not a named, focusable region"
         smallest = page.eval_on_selector_all(
-            "td, th", "els => Math.min(...els.map(e => parseFloat(getComputedStyle(e).fontSize)))")
+            "td, th", "els => Math.min(...els.map(e => parseFloat(getComputedStyle(e).fontSize)))"
+        )
         assert smallest >= 11, f"{path.name} at {width}px: table text {smallest}px"
         context.close()
 
@@ -195,7 +213,8 @@ BROKEN_WORDS = """() => {
     for (const link of document.querySelectorAll('main a')) {
         const walker = document.createTreeWalker(link, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            for (const match of node.data.matchAll(/[^\\s\\-]+/g)) {  // a break after a hyphen is a line break, not a broken word
+            // a break after a hyphen is a line break, not a broken word
+            for (const match of node.data.matchAll(/[^\\s\\-]+/g)) {
                 const range = document.createRange();
                 range.setStart(node, match.index);
                 range.setEnd(node, match.index + match[0].length);
@@ -222,17 +241,22 @@ def test_no_link_breaks_mid_word(browser, annual_reports, width):
 def test_sample_data_banner_sits_in_a_landmark(browser, annual_reports):
     for path in _pages(annual_reports):
         context, page, _, _ = _open(browser, path, 390)
-        outside = page.eval_on_selector_all(".banner", """els => els.filter(e => !e.closest(
-            'header, main, nav, footer, aside, [role=region], [role=banner], [role=main]')).length""")
+        outside = page.eval_on_selector_all(
+            ".banner",
+            """els => els.filter(e => !e.closest(
+            'header, main, nav, footer, aside, [role=region], [role=banner], [role=main]')).length""",
+        )
         assert outside == 0, path.name
         context.close()
 
 
 def _luminance(rgb: tuple[float, float, float]) -> float:
     """Relative luminance (WCAG 2.2, after sRGB)."""
+
     def linear(channel: float) -> float:
         c = channel / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (linear(c) for c in rgb)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -258,8 +282,9 @@ FOCUSED = """() => {
         const c = rgb(getComputedStyle(p).backgroundColor);
         if (c.length === 3 || (c.length === 4 && c[3] > 0)) { back = c.slice(0, 3); break; }
     }
-    return {tag: e.tagName, text: (e.textContent || '').trim().slice(0, 40), outline: rgb(style.outlineColor).slice(0, 3),
-            width: parseFloat(style.outlineWidth), outlineStyle: style.outlineStyle, background: back || [255, 255, 255]};
+    return {tag: e.tagName, text: (e.textContent || '').trim().slice(0, 40),
+            outline: rgb(style.outlineColor).slice(0, 3), width: parseFloat(style.outlineWidth),
+            outlineStyle: style.outlineStyle, background: back || [255, 255, 255]};
 }"""
 
 

@@ -86,8 +86,9 @@ def test_batched_newton_fits_match_the_glm_fit():
     np.testing.assert_allclose(batched[0], case_mix.fit_probabilities(design.matrix, y), atol=1e-12)
     import statsmodels.api as sm  # a resample is the same fit with frequency weights
 
-    refit = sm.GLM(y.to_numpy(float), design.matrix.to_numpy(), family=sm.families.Binomial(),
-                   freq_weights=counts[1]).fit(tol=1e-12)
+    refit = sm.GLM(
+        y.to_numpy(float), design.matrix.to_numpy(), family=sm.families.Binomial(), freq_weights=counts[1]
+    ).fit(tol=1e-12)
     np.testing.assert_allclose(batched[1], refit.predict(design.matrix.to_numpy()), atol=1e-9)
 
 
@@ -104,8 +105,13 @@ def test_bootstrap_interval_is_seeded_and_wider_than_treating_weights_as_known()
 
 
 def test_perfect_separation_is_refused():
-    paired = pd.DataFrame({"baseline": np.arange(20.0), "followed_up": np.arange(20) >= 10,
-                           "change": np.where(np.arange(20) >= 10, 1.0, np.nan)})
+    paired = pd.DataFrame(
+        {
+            "baseline": np.arange(20.0),
+            "followed_up": np.arange(20) >= 10,
+            "change": np.where(np.arange(20) >= 10, 1.0, np.nan),
+        }
+    )
     with pytest.raises(EvidenceError, match="separate"):
         outcomes.ipw_mean_change(paired, covariates=["baseline"], replicates=0)
 

@@ -20,8 +20,10 @@ CASES = [(name, measure) for name in FILES for measure in EXPECTED[name]["measur
 
 def raked(name: str) -> tuple[pd.DataFrame, design_variance.RakedDesign]:
     data = pd.read_csv(FIXTURES / FILES[name], keep_default_na=False, na_values=[""], dtype={"band": str})
-    margins = {column: pd.Series(totals, dtype=float) / sum(totals.values()) * len(data)
-               for column, totals in EXPECTED[name]["margins"].items()}
+    margins = {
+        column: pd.Series(totals, dtype=float) / sum(totals.values()) * len(data)
+        for column, totals in EXPECTED[name]["margins"].items()
+    }
     weights = stats.rake(data, margins, tolerance=1e-13).weights
     codes = tuple(pd.factorize(data[column])[0] for column in margins)
     return data, design_variance.RakedDesign(weights.to_numpy(), codes)
@@ -60,8 +62,9 @@ def test_domain_intervals_match_svyby(name, measure, method):
     np.testing.assert_allclose(p, table["estimate"], atol=1e-10)
     np.testing.assert_allclose(np.sqrt(variance), reference["se"], rtol=1e-9)
     np.testing.assert_array_equal(n_valid - 1, reference["df"])
-    low, high = design_variance.proportion_intervals(p, variance, n_valid, design.n, np.full(len(p), np.nan),
-                                                     method=method)
+    low, high = design_variance.proportion_intervals(
+        p, variance, n_valid, design.n, np.full(len(p), np.nan), method=method
+    )
     np.testing.assert_allclose(low, table["low"], atol=1e-9)
     np.testing.assert_allclose(high, table["high"], atol=1e-9)
 
@@ -102,13 +105,15 @@ def test_weighted_survey_tables_match_r_end_to_end(ingested):
     for measure, reference in EXPECTED["sample"]["measures"].items():
         whole = reference["whole"]["logit"]
         assert headlines.loc[measure, ["ci_low", "ci_high"]].tolist() == pytest.approx(
-            [whole["low"], whole["high"]], abs=1e-9)
+            [whole["low"], whole["high"]], abs=1e-9
+        )
         domains = pd.DataFrame(reference["domains"]["beta"]).set_index("group")
         ours = by_setting[by_setting["id"] == measure].set_index("setting")
         ours.index = ours.index.astype(str)
         pd.testing.assert_series_equal(ours.loc[domains.index, "ci_low"], domains["low"], check_names=False, atol=1e-9)
-        pd.testing.assert_series_equal(ours.loc[domains.index, "ci_high"], domains["high"], check_names=False,
-                                       atol=1e-9)
+        pd.testing.assert_series_equal(
+            ours.loc[domains.index, "ci_high"], domains["high"], check_names=False, atol=1e-9
+        )
     unweighted = survey.headline_estimates(responses).set_index("id")  # unweighted: Wilson, as before
     n, k = unweighted["n"].to_numpy(float), unweighted["positive"].to_numpy(float)
     np.testing.assert_allclose(unweighted["ci_low"], stats.wilson_interval(k, n)[0])

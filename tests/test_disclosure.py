@@ -53,8 +53,14 @@ def test_published_table_html_and_records():
 
 
 def test_grid_suppresses_cells():
-    long = pd.DataFrame({"nation": ["A", "A", "B", "B"], "measure": ["m1", "m2", "m1", "m2"],
-                         "n": [100, 100, 12, 12], "positive": [50, 30, 3, 9]})
+    long = pd.DataFrame(
+        {
+            "nation": ["A", "A", "B", "B"],
+            "measure": ["m1", "m2", "m1", "m2"],
+            "n": [100, 100, 12, 12],
+            "positive": [50, 30, 3, 9],
+        }
+    )
     grid = disclosure.publish_proportion_grid(long, "nation", "measure", "grid")
     rows = grid.to_records()
     # m1: B's 3 is suppressed; A's 50 is hidden too, or 53 - 50 (the measure's total count,
@@ -67,6 +73,7 @@ def test_grid_suppresses_cells():
 
 
 # --- secondary (complementary) suppression ------------------------------------------------------
+
 
 def _hidden(published: PublishedTable, columns: list[str]) -> list[tuple[int, str]]:
     frame = published.frame
@@ -114,9 +121,11 @@ def test_secondary_suppression_cascades_through_zeros():
 def test_table_without_small_cells_is_unchanged():
     table = pd.DataFrame({"row": ["a", "b"], "x": [8, 0], "y": [120, 33]})
     published = disclosure.publish_counts(table, ["row"], ["x", "y"], "t", show_totals=True)
-    assert published.to_records() == [{"row": "a", "x": "10", "y": "120", "Total": "130"},
-                                      {"row": "b", "x": "0", "y": "35", "Total": "35"},
-                                      {"row": "Total", "x": "10", "y": "155", "Total": "160"}]
+    assert published.to_records() == [
+        {"row": "a", "x": "10", "y": "120", "Total": "130"},
+        {"row": "b", "x": "0", "y": "35", "Total": "35"},
+        {"row": "Total", "x": "10", "y": "155", "Total": "160"},
+    ]
     assert "secondary" not in published.note
 
 
@@ -124,8 +133,7 @@ def test_zeros_are_shown_and_never_chosen_as_the_second_cell():
     # Row: 3 (primary), 0, 25. The zero is shown (not disclosive) and hiding it would protect
     # nothing, so the second hidden cell is 25.
     table = pd.DataFrame({"row": ["a"], "x": [3], "y": [0], "z": [25]})
-    published = disclosure.publish_counts(table, ["row"], ["x", "y", "z"], "t", column_totals=False,
-                                          show_totals=True)
+    published = disclosure.publish_counts(table, ["row"], ["x", "y", "z"], "t", column_totals=False, show_totals=True)
     assert published.to_records() == [{"row": "a", "x": "*", "y": "0", "z": "*", "Total": "30"}]
 
 
@@ -142,13 +150,21 @@ def test_total_column_is_checked_and_protected():
     # Baseline = followed up + lost. Lost 3 is suppressed, so followed up 40 is hidden; in the
     # column of losses, A's 3 is the only hidden one, so B's 12 goes too, then B's 50.
     table = pd.DataFrame({"service": ["A", "B"], "baseline": [43, 62], "followed_up": [40, 50], "lost": [3, 12]})
-    published = disclosure.publish_counts(table, ["service"], ["baseline", "followed_up", "lost"], "t",
-                                          total_column="baseline")
-    assert published.to_records() == [{"service": "A", "baseline": "45", "followed_up": "*", "lost": "*"},
-                                      {"service": "B", "baseline": "60", "followed_up": "*", "lost": "*"}]
+    published = disclosure.publish_counts(
+        table, ["service"], ["baseline", "followed_up", "lost"], "t", total_column="baseline"
+    )
+    assert published.to_records() == [
+        {"service": "A", "baseline": "45", "followed_up": "*", "lost": "*"},
+        {"service": "B", "baseline": "60", "followed_up": "*", "lost": "*"},
+    ]
     with pytest.raises(ValueError, match="not the sum"):
-        disclosure.publish_counts(table.assign(baseline=[43, 61]), ["service"],
-                                  ["baseline", "followed_up", "lost"], "t", total_column="baseline")
+        disclosure.publish_counts(
+            table.assign(baseline=[43, 61]),
+            ["service"],
+            ["baseline", "followed_up", "lost"],
+            "t",
+            total_column="baseline",
+        )
 
 
 def test_proportions_of_groups_get_secondary_suppression():
@@ -168,9 +184,11 @@ def test_proportions_of_groups_get_secondary_suppression():
 def test_summary_hides_statistics_of_a_group_hidden_by_secondary_suppression():
     table = pd.DataFrame({"tier": ["A", "B", "C"], "n": [3, 40, 60], "mean": [9.0, 2.0, 1.0]})
     published = disclosure.publish_summary(table, ["tier"], "n", {"mean": "{:.1f}"}, "t")
-    assert published.to_records() == [{"tier": "A", "Children": "*", "mean": "*"},
-                                      {"tier": "B", "Children": "*", "mean": "*"},
-                                      {"tier": "C", "Children": "60", "mean": "1.0"}]
+    assert published.to_records() == [
+        {"tier": "A", "Children": "*", "mean": "*"},
+        {"tier": "B", "Children": "*", "mean": "*"},
+        {"tier": "C", "Children": "60", "mean": "1.0"},
+    ]
 
 
 def test_suppress_statistic_needs_the_minimum_base():
@@ -186,9 +204,16 @@ _small_heavy = st.one_of(st.integers(0, 9), st.integers(0, 60))
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 5).flatmap(lambda r: st.integers(1, 5).flatmap(
-           lambda c: st.lists(st.lists(_small_heavy, min_size=c, max_size=c), min_size=r, max_size=r))),
-       st.booleans(), st.booleans(), st.integers(0, 9))
+@given(
+    st.integers(1, 5).flatmap(
+        lambda r: st.integers(1, 5).flatmap(
+            lambda c: st.lists(st.lists(_small_heavy, min_size=c, max_size=c), min_size=r, max_size=r)
+        )
+    ),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 9),
+)
 def test_property_no_line_with_totals_has_exactly_one_hidden_cell(rows, row_totals, column_totals, small):
     rule = DisclosureRule(small_count_max=small)
     counts = np.array(rows)
@@ -202,8 +227,16 @@ def test_property_no_line_with_totals_has_exactly_one_hidden_cell(rows, row_tota
         assert hidden == 0 or hidden >= 2
     # the same holds for what a reader sees in the published table
     table = pd.DataFrame(counts, columns=[f"c{j}" for j in range(counts.shape[1])]).assign(label="x")
-    published = disclosure.publish_counts(table, ["label"], [f"c{j}" for j in range(counts.shape[1])], "t",
-                                          rule, row_totals, column_totals, show_totals=True).frame
+    published = disclosure.publish_counts(
+        table,
+        ["label"],
+        [f"c{j}" for j in range(counts.shape[1])],
+        "t",
+        rule,
+        row_totals,
+        column_totals,
+        show_totals=True,
+    ).frame
     stars = published.drop(columns="label").eq(disclosure.SUPPRESSED).to_numpy()
     lines_seen = []
     if row_totals:
@@ -239,8 +272,13 @@ def test_a_zero_hidden_with_its_base_is_a_hidden_cell_of_its_line():
 
 
 def _groups_never_have_exactly_one_hidden_base_or_count(pairs):
-    table = pd.DataFrame({"group": [str(i) for i in range(len(pairs))], "n": [a + b for a, b in pairs],
-                          "positive": [a for a, _ in pairs]})
+    table = pd.DataFrame(
+        {
+            "group": [str(i) for i in range(len(pairs))],
+            "n": [a + b for a, b in pairs],
+            "positive": [a for a, _ in pairs],
+        }
+    )
     safe = disclosure.disclosed_proportions(table)
     for column in ("n", "positive"):
         # The line is the groups plus their total, which is hidden when it is itself small.
@@ -256,7 +294,8 @@ def _groups_never_have_exactly_one_hidden_base_or_count(pairs):
 def test_chart_counts_hide_what_the_table_hides():
     distribution = pd.DataFrame({"Agree": [120, 60], "Disagree": [3, 40]}, index=["s1", "s2"])
     chart = disclosure.round_count_table(distribution, column_totals=False)
-    table = disclosure.publish_counts(distribution.rename_axis("s").reset_index(), ["s"], ["Agree", "Disagree"], "t",
-                                      column_totals=False)
+    table = disclosure.publish_counts(
+        distribution.rename_axis("s").reset_index(), ["s"], ["Agree", "Disagree"], "t", column_totals=False
+    )
     assert chart.to_numpy().tolist() == [[0, 0], [60, 40]]
     assert [r["Agree"] for r in table.to_records()] == ["*", "60"]

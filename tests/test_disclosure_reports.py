@@ -35,8 +35,11 @@ RULE = DisclosureRule()
 
 def _code_cells(path: Path) -> list[ast.Module]:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-               for c in cells if c["cell_type"] == "code"]
+    sources = [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c["cell_type"] == "code"
+    ]
     return [ast.parse(source) for source in sources]
 
 
@@ -51,14 +54,16 @@ def test_notebooks_show_nothing_except_through_the_reporting_helpers(path):
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 assert _called_name(node) not in FORBIDDEN_CALLS, (
-                    f"{path.name}: {ast.unparse(node)[:80]} - show tables with show_table(disclosure.publish_...)")
+                    f"{path.name}: {ast.unparse(node)[:80]} - show tables with show_table(disclosure.publish_...)"
+                )
             if isinstance(node, ast.Attribute):
                 assert node.attr not in ("style", "to_html"), f"{path.name}: {ast.unparse(node)[:80]}"
         # Jupyter displays the value of a cell's last expression: it must be one of the helpers.
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             last = tree.body[-1].value
             assert isinstance(last, ast.Call) and _called_name(last) in SHOW_FUNCTIONS, (
-                f"{path.name}: a cell ends with {ast.unparse(last)[:80]!r}, which Jupyter would display as it is")
+                f"{path.name}: a cell ends with {ast.unparse(last)[:80]!r}, which Jupyter would display as it is"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -115,9 +120,15 @@ def _texts(table: PublishedTable) -> str:
 def test_change_by_tier_hides_the_small_tier_and_its_complement():
     by_tier = outcomes.change_table(_paired(), "tier")
     assert by_tier.loc[0, "mean_change"] == pytest.approx(SMALL_MEAN)
-    summary_columns = {"mean_baseline": "{:.1f}", "mean_follow_up": "{:.1f}", "mean_change": "{:+.1f}",
-                       "change_ci_low|change_ci_high": "{:+.1f} to {:+.1f}", "srm": "{:.2f}",
-                       "hedges_g": "{:.2f}", "g_ci_low|g_ci_high": "{:.2f} to {:.2f}"}
+    summary_columns = {
+        "mean_baseline": "{:.1f}",
+        "mean_follow_up": "{:.1f}",
+        "mean_change": "{:+.1f}",
+        "change_ci_low|change_ci_high": "{:+.1f} to {:+.1f}",
+        "srm": "{:.2f}",
+        "hedges_g": "{:.2f}",
+        "g_ci_low|g_ci_high": "{:.2f} to {:.2f}",
+    }
     table = disclosure.publish_summary(by_tier, ["tier"], "n", summary_columns, "t", RULE)
     assert f"{SMALL_MEAN:+.1f}" not in _texts(table)
     rows = table.to_records()
@@ -145,16 +156,34 @@ def test_loss_to_follow_up_text_hides_means_over_a_small_group():
     weighted = outcomes.WeightedChange(SMALL_MEAN, 25.1, (20.0, 30.0), 5, 40, 4.5)
     text = outcomes.describe_follow_up_weighting(weighted, RULE)
     assert f"{SMALL_MEAN:+.1f}" not in text and "+25.1" not in text and "Too few" in text
-    shown = outcomes.describe_follow_up_weighting(outcomes.WeightedChange(SMALL_MEAN, 25.1, (20.0, 30.0), 30, 40, 25.0), RULE)
+    shown = outcomes.describe_follow_up_weighting(
+        outcomes.WeightedChange(SMALL_MEAN, 25.1, (20.0, 30.0), 30, 40, 25.0), RULE
+    )
     assert f"{SMALL_MEAN:+.1f}" in shown and "+25.1" in shown
 
 
 def test_experience_text_uses_rounded_counts_and_hides_small_groups():
-    few = {"n": 6, "positive": 5, "negative": 1, "p_positive": 5 / 6, "positive_ci_low": 0.4,
-           "positive_ci_high": 0.97, "p_negative": 1 / 6, "dont_know_in_denominator": True}
+    few = {
+        "n": 6,
+        "positive": 5,
+        "negative": 1,
+        "p_positive": 5 / 6,
+        "positive_ci_low": 0.4,
+        "positive_ci_high": 0.97,
+        "p_negative": 1 / 6,
+        "dont_know_in_denominator": True,
+    }
     assert "Too few" in outcomes.describe_experience(few, pd.Series([80.0] * 6), RULE)
-    many = {"n": 43, "positive": 38, "negative": 3, "p_positive": 38 / 43, "positive_ci_low": 0.75,
-            "positive_ci_high": 0.95, "p_negative": 3 / 43, "dont_know_in_denominator": True}
+    many = {
+        "n": 43,
+        "positive": 38,
+        "negative": 3,
+        "p_positive": 38 / 43,
+        "positive_ci_low": 0.75,
+        "positive_ci_high": 0.95,
+        "p_negative": 3 / 43,
+        "dont_know_in_denominator": True,
+    }
     text = outcomes.describe_experience(many, pd.Series([71.0] * 5 + [np.nan] * 38), RULE)
     assert "**89%**" in text  # 40 of 45 (rounded counts), not 38 of 43 (88%)
     assert "too few said poor" in text  # 3 is suppressed, so is its percentage
@@ -162,10 +191,13 @@ def test_experience_text_uses_rounded_counts_and_hides_small_groups():
 
 
 def test_monthly_medians_of_small_months_are_masked_for_the_chart():
-    episodes = pd.DataFrame({
-        "service": "S",
-        "referral_date": pd.to_datetime(["2024-01-03"] * 12 + ["2024-02-03"] * 3),
-        "assessment_date": pd.to_datetime(["2024-03-01"] * 12 + ["2024-02-20"] * 3)})
+    episodes = pd.DataFrame(
+        {
+            "service": "S",
+            "referral_date": pd.to_datetime(["2024-01-03"] * 12 + ["2024-02-03"] * 3),
+            "assessment_date": pd.to_datetime(["2024-03-01"] * 12 + ["2024-02-20"] * 3),
+        }
+    )
     waits = outcomes.monthly_waits(episodes)
     masked = outcomes.mask_small_groups(waits, RULE.min_base, ["median_weeks", "q1_weeks", "q3_weeks"])
     assert masked["median_weeks"].notna().tolist() == [True, False]

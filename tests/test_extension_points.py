@@ -53,13 +53,13 @@ TOY = register(Instrument(
     scorer=_score, reference="none (illustrative)", labels=("Toy Scale v1",),
 ))
 '''
-TOY_DEFAULTS = '''
+TOY_DEFAULTS = """
 toy/total:
   higher_is_better: true
   reliability: {value: 0.8, illustrative: true, note: "made up for the extension-point test"}
   mic: {value: 5, illustrative: true, note: "made up for the extension-point test"}
   clinical_cutoff: {value: null, illustrative: true, note: "no cut-off"}
-'''
+"""
 
 
 def _copy_repository(to: Path, with_data: bool = True) -> Path:
@@ -76,8 +76,7 @@ def _copy_repository(to: Path, with_data: bool = True) -> Path:
 def _run(copy: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(copy / "src"), "EVIDENCE_ROOT": str(copy)}
     env.pop("EVIDENCE_PSEUDONYM_KEY", None)  # the sample is synthetic: the published demo key
-    result = subprocess.run([sys.executable, *args], cwd=copy, env=env, capture_output=True, text=True,
-                            timeout=900)
+    result = subprocess.run([sys.executable, *args], cwd=copy, env=env, capture_output=True, text=True, timeout=900)
     if check and result.returncode != 0:
         raise AssertionError(f"{args} failed:\n{result.stdout}\n{result.stderr}")
     return result
@@ -94,12 +93,24 @@ def _toy_extract(folder: Path) -> dict[str, list[int | None]]:
     episode = assessments["EpisodeID"].iloc[0]
     first = [i % 4 for i in range(1, 33)]  # 1, 2, 3, 0, ...: 8 x (0 + 1 + 2 + 3) = 48
     second = [3] * 31 + [None]  # one item unanswered: no total
-    toy = pd.DataFrame([
-        {"EpisodeID": episode, "Instrument": "toy scale  V1", "Timepoint": "Baseline", "AssessmentDate": "01/01/2025",
-         **{f"Item{i}": str(v) for i, v in enumerate(first, start=1)}},
-        {"EpisodeID": episode, "Instrument": "TOY", "Timepoint": "Follow-up", "AssessmentDate": "01/06/2025",
-         **{f"Item{i}": "" if v is None else str(v) for i, v in enumerate(second, start=1)}},
-    ])
+    toy = pd.DataFrame(
+        [
+            {
+                "EpisodeID": episode,
+                "Instrument": "toy scale  V1",
+                "Timepoint": "Baseline",
+                "AssessmentDate": "01/01/2025",
+                **{f"Item{i}": str(v) for i, v in enumerate(first, start=1)},
+            },
+            {
+                "EpisodeID": episode,
+                "Instrument": "TOY",
+                "Timepoint": "Follow-up",
+                "AssessmentDate": "01/06/2025",
+                **{f"Item{i}": "" if v is None else str(v) for i, v in enumerate(second, start=1)},
+            },
+        ]
+    )
     pd.concat([assessments, toy], ignore_index=True).fillna("").to_csv(folder / "assessments.csv", index=False)
     return {"baseline": first, "follow_up": second}
 
@@ -114,13 +125,19 @@ def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
     extract_definition = copy / "config" / "extracts" / "outcomes.yml"  # step 3
     text = extract_definition.read_text(encoding="utf-8")
     assert "  gas: [GAS]\n" in text and 'aliases: ["Q{n}"], count: 30}' in text
-    extract_definition.write_text(text.replace("  gas: [GAS]\n", "  gas: [GAS]\n  toy: [TOY, Toy Scale v1]\n")
-                                  .replace('aliases: ["Q{n}"], count: 30}', 'aliases: ["Q{n}"], count: 32}'),
-                                  encoding="utf-8")
+    extract_definition.write_text(
+        text.replace("  gas: [GAS]\n", "  gas: [GAS]\n  toy: [TOY, Toy Scale v1]\n").replace(
+            'aliases: ["Q{n}"], count: 30}', 'aliases: ["Q{n}"], count: 32}'
+        ),
+        encoding="utf-8",
+    )
     written = _toy_extract(copy / "extract")
 
     _run(copy, "-m", "evidence.cli", "ingest", "outcomes", "extract", "--out", "data/processed")
-    report = _run(copy, "-c", textwrap.dedent("""
+    report = _run(
+        copy,
+        "-c",
+        textwrap.dedent("""
         import json
         from evidence.ingest import load_outcomes
         from evidence.instruments import REGISTRY, max_items
@@ -130,7 +147,8 @@ def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
         print(json.dumps({"registered": list(REGISTRY), "max_items": max_items(),
                           "scores": toy.sort_values("timepoint")["score"].tolist(),
                           "mic": scale_defaults("toy", "total").mic.value}))
-    """)).stdout
+    """),
+    ).stdout
     found = json.loads(report.strip().splitlines()[-1])
     assert "toy" in found["registered"] and found["max_items"] == 32
     assert found["scores"][0] == sum(written["baseline"]) == 48
@@ -142,8 +160,7 @@ def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
     shutil.copytree(copy / "extract", short)
     table = pd.read_csv(short / "assessments.csv", dtype=str, keep_default_na=False)
     table.drop(columns=["Item31", "Item32"]).to_csv(short / "assessments.csv", index=False)
-    refused = _run(copy, "-m", "evidence.cli", "ingest", "outcomes", "extract_30", "--out", "data/other",
-                   check=False)
+    refused = _run(copy, "-m", "evidence.cli", "ingest", "outcomes", "extract_30", "--out", "data/other", check=False)
     assert refused.returncode != 0 and "Item31" in refused.stderr + refused.stdout
 
 
@@ -161,8 +178,15 @@ def test_a_name_is_registered_once_and_an_instrument_is_checked_when_made():
         register(Instrument(**{**sdq.__dict__, "scorer": lambda items: {}}))  # another module's
     importlib.reload(sys.modules["evidence.instruments.sdq"])  # the same module again replaces its own
     assert REGISTRY["sdq"] is not sdq and REGISTRY["sdq"].title == sdq.title
-    fields = dict(title="t", reversed_items=(), missing_rule="m", scales={"total": (1, 2)},
-                  higher_is_better={"total": True}, scorer=lambda items: {}, reference="r")
+    fields = dict(
+        title="t",
+        reversed_items=(),
+        missing_rule="m",
+        scales={"total": (1, 2)},
+        higher_is_better={"total": True},
+        scorer=lambda items: {},
+        reference="r",
+    )
     with pytest.raises(ConfigError, match="numbered 1..n without gaps"):
         Instrument(name="gappy", item_ranges={1: (0, 1), 3: (0, 1)}, **fields)
     with pytest.raises(ConfigError, match="lower case"):
@@ -182,11 +206,12 @@ def test_a_report_from_the_template_runs_through_the_batch(tmp_path):
     _run(copy, "-m", "evidence.cli", "ingest", "outcomes", str(EXTRACT), "--out", "data/processed")
     notebook = nbformat.read(copy / "notebooks" / "template_report.ipynb", as_version=4)
     parameters = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
-    assert "results_path: str = \"\"" in parameters.source and "min_base: int" in parameters.source
+    assert 'results_path: str = ""' in parameters.source and "min_base: int" in parameters.source
     assert not any(c.get("outputs") for c in notebook.cells if c.cell_type == "code")  # committed clean
     notebook.cells[0].source = "# Change by primary need\n\nA toy report made from the template."
     nbformat.write(notebook, copy / "notebooks" / "toy_report.ipynb")
-    (copy / "config" / "toy_batch.yml").write_text(textwrap.dedent("""\
+    (copy / "config" / "toy_batch.yml").write_text(
+        textwrap.dedent("""\
         year: 2025
         title: "Toy batch"
         kernel: evidence
@@ -195,7 +220,9 @@ def test_a_report_from_the_template_runs_through_the_batch(tmp_path):
             title: Change by primary need (toy report)
             notebook: notebooks/toy_report.ipynb
             parameters: {year: 2025, instrument: sdq, scale: total_difficulties, by: primary_need, bin_width: 2.0}
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     _run(copy, "-m", "evidence.cli", "run", "config/toy_batch.yml", "--out", "reports/2025", "--workers", "1")
     page = (copy / "reports" / "2025" / "toy_report.html").read_text(encoding="utf-8")
     assert "Change by primary need" in page and "Step histogram" in page

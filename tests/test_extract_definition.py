@@ -32,8 +32,10 @@ TABLES = ("episodes", "assessments", "scores", "prems")
 
 @pytest.fixture(scope="module")
 def frames():
-    return {name: pd.read_csv(SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
-            for name in ("episodes", "assessments", "prems")}
+    return {
+        name: pd.read_csv(SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
+        for name in ("episodes", "assessments", "prems")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -87,25 +89,26 @@ def test_header_key_ignores_case_spacing_and_punctuation():
 def test_every_mistake_in_a_definition_is_named_with_its_line_and_what_is_allowed(tmp_path):
     path = tmp_path / "broken.yml"
     path.write_text(
-        "description: test\n"                                  # 1
-        "dates: [DD/MM/YYYY, MM/DD/YYYY]\n"                     # 2
-        "tables:\n"                                            # 3
-        "  episodes:\n"                                        # 4
-        "    columns:\n"                                       # 5
-        "      EpisodeId: {aliases: [Episode Ref]}\n"          # 6
-        "      Sex: {aliases: [Gender, Tier]}\n"               # 7
-        "  assessments: {}\n"                                  # 8
-        "  prems: {}\n"                                        # 9
-        "instruments:\n"                                       # 10
-        "  pedsql: [PedsQL]\n"                                 # 11
-        "  vineland: [Vineland]\n"                             # 12
-        "codes:\n"                                             # 13
-        "  Sex: {Female: [f], Male: [f]}\n"                    # 14
-        "  PrimaryNeed: {Other: []}\n"                         # 15
-        "  Tier: {Universal: [], Targeted: []}\n"              # 16
-        "  Timepoint: {Baseline: [], Follow-up: []}\n"         # 17
+        "description: test\n"  # 1
+        "dates: [DD/MM/YYYY, MM/DD/YYYY]\n"  # 2
+        "tables:\n"  # 3
+        "  episodes:\n"  # 4
+        "    columns:\n"  # 5
+        "      EpisodeId: {aliases: [Episode Ref]}\n"  # 6
+        "      Sex: {aliases: [Gender, Tier]}\n"  # 7
+        "  assessments: {}\n"  # 8
+        "  prems: {}\n"  # 9
+        "instruments:\n"  # 10
+        "  pedsql: [PedsQL]\n"  # 11
+        "  vineland: [Vineland]\n"  # 12
+        "codes:\n"  # 13
+        "  Sex: {Female: [f], Male: [f]}\n"  # 14
+        "  PrimaryNeed: {Other: []}\n"  # 15
+        "  Tier: {Universal: [], Targeted: []}\n"  # 16
+        "  Timepoint: {Baseline: [], Follow-up: []}\n"  # 17
         "  FFT: {Very good: [], Good: [], Neither good nor poor: [], Poor: [], Very poor: [], Don't know: []}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as caught:
         load_extract_definition(path)
     message = str(caught.value)
@@ -139,11 +142,18 @@ def test_a_definition_that_is_not_yaml_or_not_there_is_named(tmp_path):
 
 def test_headers_in_any_case_spacing_order_and_declared_aliases_give_the_same_tables(tmp_path, frames, reference):
     renamed = {
-        "episodes": frames["episodes"].rename(columns={"EpisodeID": "Episode ID", "NHSNumber": "NHS Number",
-                                                       "ReferralDate": "REFERRAL_DATE", "Sex": "Gender",
-                                                       "DateOfBirth": "DOB"}),
-        "assessments": frames["assessments"].rename(columns={"EpisodeID": "episode id", "Instrument": "Measure",
-                                                             **{f"Item{i}": f"Q{i}" for i in range(1, 31)}}),
+        "episodes": frames["episodes"].rename(
+            columns={
+                "EpisodeID": "Episode ID",
+                "NHSNumber": "NHS Number",
+                "ReferralDate": "REFERRAL_DATE",
+                "Sex": "Gender",
+                "DateOfBirth": "DOB",
+            }
+        ),
+        "assessments": frames["assessments"].rename(
+            columns={"EpisodeID": "episode id", "Instrument": "Measure", **{f"Item{i}": f"Q{i}" for i in range(1, 31)}}
+        ),
         "prems": frames["prems"].rename(columns={"FFT": "Friends and Family Test"}),
     }
     renamed = {name: frame[list(reversed(frame.columns))] for name, frame in renamed.items()}
@@ -164,9 +174,11 @@ def test_problems_name_the_header_as_the_file_writes_it(tmp_path, frames):
 
 
 def test_renamed_headers_of_every_table_and_their_values_come_in_one_run(tmp_path, frames):
-    broken = {"episodes": frames["episodes"].rename(columns={"Tier": "Level"}),
-              "assessments": frames["assessments"].copy(),
-              "prems": frames["prems"].rename(columns={"Comment": "Remarks"})}
+    broken = {
+        "episodes": frames["episodes"].rename(columns={"Tier": "Level"}),
+        "assessments": frames["assessments"].copy(),
+        "prems": frames["prems"].rename(columns={"Comment": "Remarks"}),
+    }
     broken["assessments"].loc[0, "Item1"] = "99"
     with pytest.raises(ValidationError) as caught:
         ingest_outcomes(_write(tmp_path / "extract", broken), tmp_path / "out", environ={})
@@ -176,16 +188,19 @@ def test_renamed_headers_of_every_table_and_their_values_come_in_one_run(tmp_pat
 
 def test_two_headers_naming_one_column_are_refused_naming_both(tmp_path, frames):
     episodes = frames["episodes"].assign(**{"Episode ID": frames["episodes"]["EpisodeID"]})
-    with pytest.raises(ValidationError, match=r"the headers 'EpisodeID' \(column 1\) and 'Episode ID' "
-                                              r"\(column 21\) both name EpisodeID"):
-        ingest_outcomes(_write(tmp_path / "extract", {**frames, "episodes": episodes}), tmp_path / "out",
-                        environ={})
+    with pytest.raises(
+        ValidationError,
+        match=r"the headers 'EpisodeID' \(column 1\) and 'Episode ID' "
+        r"\(column 21\) both name EpisodeID",
+    ):
+        ingest_outcomes(_write(tmp_path / "extract", {**frames, "episodes": episodes}), tmp_path / "out", environ={})
 
 
 def test_identifier_columns_may_be_absent(tmp_path, frames, reference):
     episodes = frames["episodes"].drop(columns=["NHSNumber", "ChildName", "Postcode"])
-    manifest = ingest_outcomes(_write(tmp_path / "extract", {**frames, "episodes": episodes}), tmp_path / "out",
-                               environ={})
+    manifest = ingest_outcomes(
+        _write(tmp_path / "extract", {**frames, "episodes": episodes}), tmp_path / "out", environ={}
+    )
     assert manifest["de_identification"]["identifier_columns_dropped"] == ["DateOfBirth"]
     tables, _ = load_outcomes(tmp_path / "out")
     pd.testing.assert_frame_equal(tables["episodes"], reference["episodes"])
@@ -199,14 +214,20 @@ def test_outputs_are_named_after_the_definition_and_the_file_names_come_from_it(
         data["tables"]["episodes"]["file"] = "Episode_Extract"
 
     definition = _definition(tmp_path, rename_files, name="riverside")
-    folder = _write(tmp_path / "extract", {"Episode_Extract": frames["episodes"], "assessments": frames["assessments"],
-                                           "prems": frames["prems"]})
+    folder = _write(
+        tmp_path / "extract",
+        {"Episode_Extract": frames["episodes"], "assessments": frames["assessments"], "prems": frames["prems"]},
+    )
     manifest = ingest_outcomes(folder, tmp_path / "out", environ={}, definition=definition)
     assert manifest["dataset"] == "riverside" and manifest["output"]["scores"] == "riverside_scores.parquet"
     assert manifest["definition"]["path"].endswith("riverside.yml")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "riverside.manifest.json", "riverside_assessments.parquet", "riverside_episodes.parquet",
-        "riverside_prems.parquet", "riverside_scores.parquet"]
+        "riverside.manifest.json",
+        "riverside_assessments.parquet",
+        "riverside_episodes.parquet",
+        "riverside_prems.parquet",
+        "riverside_scores.parquet",
+    ]
     _same_tables(tmp_path / "out", reference, "riverside")
 
 
@@ -214,8 +235,11 @@ def test_outputs_are_named_after_the_definition_and_the_file_names_come_from_it(
 
 
 def _rewrite_dates(frames: dict[str, pd.DataFrame], fmt: str) -> dict[str, pd.DataFrame]:
-    columns = {"episodes": ["DateOfBirth", "ReferralDate", "AssessmentDate", "DischargeDate"],
-               "assessments": ["AssessmentDate"], "prems": ["CompletedDate"]}
+    columns = {
+        "episodes": ["DateOfBirth", "ReferralDate", "AssessmentDate", "DischargeDate"],
+        "assessments": ["AssessmentDate"],
+        "prems": ["CompletedDate"],
+    }
     out = {}
     for name, frame in frames.items():
         frame = frame.copy()
@@ -240,8 +264,10 @@ def test_undeclared_date_formats_are_refused_pointing_at_the_declaration(tmp_pat
     with pytest.raises(ValidationError) as caught:
         ingest_outcomes(folder, tmp_path / "out", environ={})
     message = str(caught.value)
-    assert "must be a real date written DD/MM/YYYY (the formats declared in config/extracts/outcomes.yml, line 9" \
+    assert (
+        "must be a real date written DD/MM/YYYY (the formats declared in config/extracts/outcomes.yml, line 9"
         in message
+    )
 
 
 def test_excel_date_cells_are_dates_and_text_dates_are_told_apart(tmp_path, frames):
@@ -268,8 +294,10 @@ def test_excel_date_cells_are_dates_and_text_dates_are_told_apart(tmp_path, fram
     with pytest.raises(ValidationError) as caught:
         ingest_outcomes(folder, tmp_path / "out2", environ={})
     message = str(caught.value)
-    assert "assessments.xlsx, row 3, column 'AssessmentDate': value '31 June 2025': must be a real date: " \
-           "this cell holds text, not an Excel date" in message
+    assert (
+        "assessments.xlsx, row 3, column 'AssessmentDate': value '31 June 2025': must be a real date: "
+        "this cell holds text, not an Excel date" in message
+    )
     assert "write DD/MM/YYYY" not in message
 
 
@@ -277,14 +305,18 @@ def test_excel_date_cells_are_dates_and_text_dates_are_told_apart(tmp_path, fram
 
 
 def test_a_follow_up_before_its_baseline_is_named_by_row():
-    keys = pd.DataFrame({
-        "episode_id": ["E1", "E1", "E1", "E2", "E2", "E3"],
-        "instrument": ["pedsql", "pedsql", "sdq", "pedsql", "pedsql", "pedsql"],
-        "timepoint": ["Baseline", "Follow-up", "Follow-up", "Follow-up", "Baseline", "Follow-up"],
-        "assessment_date": pd.to_datetime(["2025-03-07", "2025-03-06", "2025-01-01", "2025-05-01",
-                                           "2025-05-01", "2024-01-01"]),
-        "value": ["07/03/2025", "06/03/2025", "01/01/2025", "01/05/2025", "01/05/2025", "01/01/2024"],
-        "row": [2, 3, 4, 5, 6, 7]})
+    keys = pd.DataFrame(
+        {
+            "episode_id": ["E1", "E1", "E1", "E2", "E2", "E3"],
+            "instrument": ["pedsql", "pedsql", "sdq", "pedsql", "pedsql", "pedsql"],
+            "timepoint": ["Baseline", "Follow-up", "Follow-up", "Follow-up", "Baseline", "Follow-up"],
+            "assessment_date": pd.to_datetime(
+                ["2025-03-07", "2025-03-06", "2025-01-01", "2025-05-01", "2025-05-01", "2024-01-01"]
+            ),
+            "value": ["07/03/2025", "06/03/2025", "01/01/2025", "01/05/2025", "01/05/2025", "01/01/2024"],
+            "row": [2, 3, 4, 5, 6, 7],
+        }
+    )
     # E1 pedsql: follow-up a day early (refused); E1 sdq and E3: no baseline to compare;
     # E2: the same day is allowed
     (problem,) = follow_up_before_baseline(keys, "assessments.csv")
@@ -320,8 +352,10 @@ def test_many_problems_of_one_rule_become_one_line_with_count_and_first_rows():
     text = str(ValidationError(condensed(many + [errors.Problem("a.csv", 50, "Item2", "x", "rule")])))
     assert text.startswith("39 problem(s) found")
     assert "a.csv, row 50, column 'Item2': value 'x': rule" in text
-    assert "a.csv, column 'Item1': 38 rows, the first 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ... " \
-           "(row 2: value '3 - Often'): rule" in text
+    assert (
+        "a.csv, column 'Item1': 38 rows, the first 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ... "
+        "(row 2: value '3 - Often'): rule" in text
+    )
     few = many[:SINGLE_LIMIT]
     assert condensed(few) == few
 
@@ -343,7 +377,13 @@ def _labelled_extract(folder: Path, frames: dict[str, pd.DataFrame], rows: int) 
         tiled[name] = pd.concat(parts, ignore_index=True)
     assessments = tiled["assessments"].iloc[:rows].copy()
     pedsql = assessments["Instrument"] == "PedsQL"
-    words = {"0": "0 - Never", "1": "1 - Almost never", "2": "2 - Sometimes", "3": "3 - Often", "4": "4 - Almost always"}
+    words = {
+        "0": "0 - Never",
+        "1": "1 - Almost never",
+        "2": "2 - Sometimes",
+        "3": "3 - Often",
+        "4": "4 - Almost always",
+    }
     for item in range(1, 24):
         assessments.loc[pedsql, f"Item{item}"] = assessments.loc[pedsql, f"Item{item}"].map(words).fillna("")
     return _write(folder, {**tiled, "assessments": assessments})
@@ -362,10 +402,12 @@ def _work(monkeypatch, folder: Path, out: Path) -> tuple[dict[str, int], Validat
 
         monkeypatch.setattr(cls, "__init__", counting)
     real_mask, real_compile = privacy.mask, re._compiler.compile
-    monkeypatch.setattr(privacy, "mask", lambda value: counts.__setitem__("masked", counts["masked"] + 1)
-                        or real_mask(value))
-    monkeypatch.setattr(re._compiler, "compile", lambda *a: counts.__setitem__("compiled", counts["compiled"] + 1)
-                        or real_compile(*a))
+    monkeypatch.setattr(
+        privacy, "mask", lambda value: counts.__setitem__("masked", counts["masked"] + 1) or real_mask(value)
+    )
+    monkeypatch.setattr(
+        re._compiler, "compile", lambda *a: counts.__setitem__("compiled", counts["compiled"] + 1) or real_compile(*a)
+    )
     re.purge()
     with pytest.raises(ValidationError) as caught:
         ingest_outcomes(folder, out, environ={})
@@ -413,13 +455,17 @@ def test_init_extract_drafts_a_definition_that_reads_an_unfamiliar_extract(tmp_p
     from evidence import cli
 
     iso = _rewrite_dates(frames, "%Y-%m-%d")
-    episodes = iso["episodes"].rename(columns={"EpisodeID": "Episode ID", "Tier": "Tier Of Service",
-                                              "ReferralDate": "Referal Date"}).drop(columns=["Postcode"])
+    episodes = (
+        iso["episodes"]
+        .rename(columns={"EpisodeID": "Episode ID", "Tier": "Tier Of Service", "ReferralDate": "Referal Date"})
+        .drop(columns=["Postcode"])
+    )
     episodes["Parent Email"] = "parent@example.org"
     assessments = iso["assessments"].rename(columns={f"Item{i}": f"Q_{i}" for i in range(1, 31)})
     assessments["Instrument"] = assessments["Instrument"].replace({"PedsQL": "PedsQL 4.0"})
-    folder = _write(tmp_path / "extract", {"Episode_Extract": episodes, "assessments": assessments,
-                                           "PREM_responses": iso["prems"]})
+    folder = _write(
+        tmp_path / "extract", {"Episode_Extract": episodes, "assessments": assessments, "PREM_responses": iso["prems"]}
+    )
     out = tmp_path / "config" / "riverside.yml"
     assert cli.main(["init", "extract", str(folder), "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
@@ -448,9 +494,11 @@ def test_init_extract_marks_what_it_cannot_place(tmp_path, frames):
     episodes.loc[0, "Tier"] = "Enhanced"
     path = scaffold_extract(_write(tmp_path / "extract", {**frames, "episodes": episodes}), tmp_path / "draft.yml")
     text = path.read_text(encoding="utf-8")
-    assert "Contacts: {aliases: [\"Number of Contacts\", \"Contact Count\"]}  # CONFIRM: no header found" in text
-    assert "# CONFIRM: 'Enhanced' found 1 times and in no code list: add it under the answer it means " \
-           "(Universal, Targeted, Specialist)" in text
+    assert 'Contacts: {aliases: ["Number of Contacts", "Contact Count"]}  # CONFIRM: no header found' in text
+    assert (
+        "# CONFIRM: 'Enhanced' found 1 times and in no code list: add it under the answer it means "
+        "(Universal, Targeted, Specialist)" in text
+    )
     with pytest.raises(ValidationError, match="'Contacts': required column is missing"):
         ingest_outcomes(tmp_path / "extract", tmp_path / "out", environ={}, definition=path)
 

@@ -36,8 +36,9 @@ def test_atomic_writers_apply_the_umask(tmp_path, mask, expected):
         assert process_umask() == mask
         write_text_atomic(tmp_path / "report.html", "<p>text</p>")
         write_csv_safe(pd.DataFrame({"a": [1]}), tmp_path / "table.csv")
-        write_all_atomic({tmp_path / "one.txt": lambda p: p.write_text("1"),
-                          tmp_path / "two.txt": lambda p: p.write_text("2")})
+        write_all_atomic(
+            {tmp_path / "one.txt": lambda p: p.write_text("1"), tmp_path / "two.txt": lambda p: p.write_text("2")}
+        )
     for name in ("report.html", "table.csv", "one.txt", "two.txt"):
         assert mode(tmp_path / name) == expected, f"{name}: {oct(mode(tmp_path / name))}"
     assert not list(tmp_path.glob(".*tmp*")), "no temporary file is left behind"

@@ -82,8 +82,9 @@ def test_case_mix_z_uses_the_model_variance():
     # x = 0: 1 of 4 reach the outcome, x = 1: 3 of 4, so the model gives p = 0.25 and 0.75.
     # Service A has two children of each (outcomes 1, 0 and 1, 1): O = 3, E = 2, and
     # sum p(1 - p) = 4 * 0.1875 = 0.75, so z = 1 / sqrt(0.75) = 1.1547 (p0 (1 - p0) / n would give 1.0)
-    paired = pd.DataFrame({"service": ["A", "A", "B", "B", "A", "A", "B", "B"],
-                           "x": [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]})
+    paired = pd.DataFrame(
+        {"service": ["A", "A", "B", "B", "A", "A", "B", "B"], "x": [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]}
+    )
     flag = pd.Series([1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0])
     table, p0, _ = outcomes.case_mix_comparison(paired, flag, covariates=["x"])
     assert p0 == pytest.approx(0.5)

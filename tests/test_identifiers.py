@@ -18,14 +18,33 @@ from .conftest import write_export
 NHS = "999 000 1006"  # valid check digit, 999 range (never issued)
 
 
-@pytest.mark.parametrize(("header", "kind"), [
-    ("Child name", "name"), ("Parent_Name", "name"), ("ChildName", "name"), ("Surname", "name"),
-    ("email address", "email"), ("E-mail", "email"), ("DOB", "date_of_birth"),
-    ("Date of birth", "date_of_birth"), ("NHS no", "nhs_number"), ("NHSNumber", "nhs_number"),
-    ("Mobile", "phone"), ("Home postcode", "postcode"), ("IPAddress", "ip_address"),
-    ("Service name", None), ("School name", None), ("Q11", None), ("Service", None), ("Notes", None),
-    ("ResponseId", None), ("Instrument", None), ("DataLabel", None), ("Duration (in seconds)", None),
-])
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("Child name", "name"),
+        ("Parent_Name", "name"),
+        ("ChildName", "name"),
+        ("Surname", "name"),
+        ("email address", "email"),
+        ("E-mail", "email"),
+        ("DOB", "date_of_birth"),
+        ("Date of birth", "date_of_birth"),
+        ("NHS no", "nhs_number"),
+        ("NHSNumber", "nhs_number"),
+        ("Mobile", "phone"),
+        ("Home postcode", "postcode"),
+        ("IPAddress", "ip_address"),
+        ("Service name", None),
+        ("School name", None),
+        ("Q11", None),
+        ("Service", None),
+        ("Notes", None),
+        ("ResponseId", None),
+        ("Instrument", None),
+        ("DataLabel", None),
+        ("Duration (in seconds)", None),
+    ],
+)
 def test_identifier_headers(header, kind):
     assert privacy.identifier_column_kind(header) == kind
 
@@ -42,10 +61,17 @@ def _refused(call) -> str:
     return str(caught.value)
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    ("Q1", NHS), ("Q1", "9990001006"), ("Q10", "9990001006"), ("Q5", "jo.bloggs@example.com"),
-    ("Q3", "07700 900123"), ("Q2", "CF10 3NQ"),
-])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("Q1", NHS),
+        ("Q1", "9990001006"),
+        ("Q10", "9990001006"),
+        ("Q5", "jo.bloggs@example.com"),
+        ("Q3", "07700 900123"),
+        ("Q2", "CF10 3NQ"),
+    ],
+)
 def test_identifier_in_an_answer_column_is_refused_and_masked(tmp_path, sample_frame, column, value):
     frame = sample_frame.head(40).copy()
     frame.loc[frame.index[5], column] = value
@@ -61,8 +87,7 @@ def test_a_known_name_in_an_answer_column_is_masked(tmp_path, sample_frame):
     frame = sample_frame.head(40).copy()
     name = frame.loc[frame.index[7], "RecipientName"]
     frame.loc[frame.index[5], "Q1"] = name
-    message = _refused(lambda: survey.clean_export(read_raw(write_export(frame, tmp_path / "s.csv")),
-                                                   environ={}))
+    message = _refused(lambda: survey.clean_export(read_raw(write_export(frame, tmp_path / "s.csv")), environ={}))
     assert name not in message and "column 'Q1'" in message
 
 
@@ -102,8 +127,10 @@ def _write(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("value", [NHS, "9990001006", "999-000-1006", "someone@example.org", "07700 900123",
-                                   "LS8 9YP", "14/07/2016", "child:NAME"])
+@pytest.mark.parametrize(
+    "value",
+    [NHS, "9990001006", "999-000-1006", "someone@example.org", "07700 900123", "LS8 9YP", "14/07/2016", "child:NAME"],
+)
 def test_identifier_in_a_service_name_is_refused_and_masked(tmp_path, outcome_frames, value):
     frames = {name: frame.copy() for name, frame in outcome_frames.items()}
     episodes = frames["episodes"]

@@ -27,17 +27,30 @@ def test_sample_ingest_manifest(ingested, sample_csv):
     assert manifest["input"]["sha256"] == sha256_file(sample_csv)
     assert manifest["input"]["encoding"] == "utf-8-sig"
     rows = manifest["rows"]
-    total = survey_sample.RESPONDENTS + survey_sample.DUPLICATE_SUBMISSIONS + survey_sample.NO_CONSENT + survey_sample.UNFINISHED
+    total = (
+        survey_sample.RESPONDENTS
+        + survey_sample.DUPLICATE_SUBMISSIONS
+        + survey_sample.NO_CONSENT
+        + survey_sample.UNFINISHED
+    )
     assert rows["in"] == total and rows["header_rows_removed"] == 2
-    assert rows["rejected"] == {"did not consent to take part": survey_sample.NO_CONSENT,
-                                "did not finish the survey": survey_sample.UNFINISHED}
+    assert rows["rejected"] == {
+        "did not consent to take part": survey_sample.NO_CONSENT,
+        "did not finish the survey": survey_sample.UNFINISHED,
+    }
     assert rows["out"] == total - survey_sample.NO_CONSENT - survey_sample.UNFINISHED
     assert manifest["duplicates"]["later_responses_flagged"] == survey_sample.DUPLICATE_SUBMISSIONS
     assert set(manifest["de_identification"]["identifier_columns_dropped"]) == {
-        "RecipientName", "RecipientEmail", "IPAddress", "Postcode"}
+        "RecipientName",
+        "RecipientEmail",
+        "IPAddress",
+        "Postcode",
+    }
     assert "demo key" in manifest["de_identification"]["pseudonym_key"]
-    assert all(manifest["de_identification"]["free_text_redactions"][k] > 0
-               for k in ("email", "phone", "nhs_number", "postcode", "date", "name"))
+    assert all(
+        manifest["de_identification"]["free_text_redactions"][k] > 0
+        for k in ("email", "phone", "nhs_number", "postcode", "date", "name")
+    )
     table, again = load_processed(out / "workforce_survey.parquet")
     assert again == manifest and len(table) == rows["out"]
 
@@ -47,7 +60,12 @@ def test_clean_table_is_typed_and_normalised(ingested):
     table, _ = load_processed(out / "workforce_survey.parquet")
     assert set(table["nation"].dropna()) <= {"England", "Scotland", "Wales", "Northern Ireland"}
     assert list(table["demand_change"].cat.categories) == [
-        "Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+        "Strongly disagree",
+        "Disagree",
+        "Neither agree nor disagree",
+        "Agree",
+        "Strongly agree",
+    ]
     assert table["years_with_children"].max() <= 50  # the 99 missing code is gone
     assert table["years_with_children"].isna().sum() > 0
     assert table["respondent_id"].str.fullmatch(r"[0-9a-f]{16}").all()
@@ -153,17 +171,22 @@ def test_missing_and_renamed_columns(tmp_path, sample_frame):
     frame = sample_frame.rename(columns={"Q3": "Q3_setting"}).drop(columns=["Q7"])
     error = _assert_nothing_written(tmp_path, p := _bad(tmp_path, frame), lambda out: ingest_survey(p, out))
     message = str(error)
-    assert "column 'Q3': required column is missing from the header (is 'Q3_setting' the same column renamed?)" in message
+    assert (
+        "column 'Q3': required column is missing from the header (is 'Q3_setting' the same column renamed?)" in message
+    )
     assert "column 'Q7'" in message
 
 
-@pytest.mark.parametrize(("content", "fragment"), [
-    (b"", "empty"),
-    (b"StartDate;EndDate;ResponseId\n1;2;3\n", "looks ';'-separated"),
-    (b"\x00\x01\x02binary", "NUL bytes"),
-    (b'a,b\n"unclosed,2\n', "well-formed"),
-    (b"a,b,c\n1,2\n", "row 2: 2 fields where the header has 3"),
-])
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "empty"),
+        (b"StartDate;EndDate;ResponseId\n1;2;3\n", "looks ';'-separated"),
+        (b"\x00\x01\x02binary", "NUL bytes"),
+        (b'a,b\n"unclosed,2\n', "well-formed"),
+        (b"a,b,c\n1,2\n", "row 2: 2 fields where the header has 3"),
+    ],
+)
 def test_unreadable_files(tmp_path, content, fragment):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
@@ -172,8 +195,9 @@ def test_unreadable_files(tmp_path, content, fragment):
 
 
 def test_header_only_export(tmp_path, sample_frame):
-    error = _assert_nothing_written(tmp_path, p := _bad(tmp_path, sample_frame.head(0)),
-                                    lambda out: ingest_survey(p, out))
+    error = _assert_nothing_written(
+        tmp_path, p := _bad(tmp_path, sample_frame.head(0)), lambda out: ingest_survey(p, out)
+    )
     assert "no responses" in str(error)
 
 
@@ -217,8 +241,11 @@ def test_cli_prints_a_clear_error_without_traceback(tmp_path, sample_frame):
     frame = sample_frame.copy()
     frame.loc[0, "Q1"] = "Atlantis"
     path = _bad(tmp_path, frame)
-    result = subprocess.run([sys.executable, "-m", "evidence.cli", "ingest", "survey", str(path),
-                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "evidence.cli", "ingest", "survey", str(path), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "value 'Atlantis': not a recognised answer" in result.stderr
@@ -228,6 +255,5 @@ def test_cli_prints_a_clear_error_without_traceback(tmp_path, sample_frame):
 def test_manifest_is_json_and_complete(ingested):
     out, _ = ingested
     manifest = json.loads((out / "workforce_survey.manifest.json").read_text())
-    for key in ("input", "rows", "duplicates", "de_identification", "package_version",
-                "git_revision", "created_utc"):
+    for key in ("input", "rows", "duplicates", "de_identification", "package_version", "git_revision", "created_utc"):
         assert key in manifest

@@ -25,12 +25,16 @@ def frame(instrument, rows):
 
 # --- GAS ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("goals", "weights", "expected"), [
-    ([0, 0, 0], None, 50.00),
-    ([1, 1, 1], None, 63.69),
-    ([2, 0, -1], None, 54.56),
-    ([1, 0, -1], [3, 2, 1], 54.41),
-])
+
+@pytest.mark.parametrize(
+    ("goals", "weights", "expected"),
+    [
+        ([0, 0, 0], None, 50.00),
+        ([1, 1, 1], None, 63.69),
+        ([2, 0, -1], None, 54.56),
+        ([1, 0, -1], [3, 2, 1], 54.41),
+    ],
+)
 def test_gas_worked_values(goals, weights, expected):
     got = t_score([goals], None if weights is None else [weights])
     assert got[0] == pytest.approx(expected, abs=0.005)
@@ -50,6 +54,7 @@ def test_gas_rejects_impossible_levels():
 
 
 # --- PedsQL-style -----------------------------------------------------------------------------
+
 
 def test_pedsql_rescaling_and_fifty_percent_rule():
     pedsql = get_instrument("pedsql")
@@ -85,6 +90,7 @@ def test_pedsql_emotional_missing_edges():
 
 
 # --- SDQ ----------------------------------------------------------------------------------
+
 
 def test_sdq_reverse_scoring_and_subscales():
     sdq = get_instrument("sdq")
@@ -129,9 +135,16 @@ def test_sdq_impact_and_bands():
     assert row["impact"] == 2 + 1 + 0 + 0 + 2
     bands = sdq.band(scores).iloc[0]
     assert bands["total_difficulties_band"] == "Abnormal" and bands["prosocial_band"] == "Normal"
-    edge = pd.DataFrame({"total_difficulties": [13, 14, 16, 17], "emotional": [3, 4, 5, NAN],
-                         "conduct": [2, 3, 4, 0], "hyperactivity": [5, 6, 7, 0], "peer": [2, 3, 4, 0],
-                         "prosocial": [6, 5, 4, 10]})
+    edge = pd.DataFrame(
+        {
+            "total_difficulties": [13, 14, 16, 17],
+            "emotional": [3, 4, 5, NAN],
+            "conduct": [2, 3, 4, 0],
+            "hyperactivity": [5, 6, 7, 0],
+            "peer": [2, 3, 4, 0],
+            "prosocial": [6, 5, 4, 10],
+        }
+    )
     banded = sdq.band(edge)
     assert banded["total_difficulties_band"].tolist() == ["Normal", "Borderline", "Borderline", "Abnormal"]
     assert banded["emotional_band"].tolist()[:3] == ["Normal", "Borderline", "Abnormal"]
@@ -140,6 +153,7 @@ def test_sdq_impact_and_bands():
 
 
 # --- COPM and PREM ------------------------------------------------------------------------------
+
 
 def test_copm_means_over_rated_problems_and_change():
     copm = get_instrument("copm")
@@ -180,6 +194,7 @@ def test_invalid_codes_raise_with_row_and_item():
 
 # --- properties ------------------------------------------------------------------------------
 
+
 def _valid_items(instrument):
     low = np.array([instrument.item_ranges[i][0] for i in range(1, instrument.n_items + 1)])
     high = np.array([instrument.item_ranges[i][1] for i in range(1, instrument.n_items + 1)])
@@ -191,12 +206,16 @@ def _valid_items(instrument):
         codes = np.floor(low + unit * (high - low + 1))
         holes = draw_(arrays(np.bool_, (n, instrument.n_items)))
         return pd.DataFrame(np.where(holes, np.nan, codes), columns=instrument.item_columns())
+
     return draw()
 
 
 SCALE_RANGES = {
-    "pedsql": (0, 100), "experience": (0, 100), "copm": (1, 10),
-    "sdq": (0, 40), "gas": (0, 100),
+    "pedsql": (0, 100),
+    "experience": (0, 100),
+    "copm": (1, 10),
+    "sdq": (0, 40),
+    "gas": (0, 100),
 }
 
 
@@ -223,8 +242,7 @@ def test_out_of_range_codes_always_raise(name, data):
     instrument = REGISTRY[name]
     item = data.draw(st.integers(1, instrument.n_items))
     low, high = instrument.item_ranges[item]
-    bad = data.draw(st.one_of(st.integers(high + 1, high + 50), st.integers(low - 50, low - 1),
-                              st.just(low + 0.5)))
+    bad = data.draw(st.one_of(st.integers(high + 1, high + 50), st.integers(low - 50, low - 1), st.just(low + 0.5)))
     items = pd.DataFrame([[np.nan] * instrument.n_items], columns=instrument.item_columns())
     items[f"item_{item}"] = bad
     with pytest.raises(ValidationError, match=f"item {item} must be a whole number"):

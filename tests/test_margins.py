@@ -13,18 +13,14 @@ from tests.conftest import ROOT
 def test_shipped_margins_load_as_illustrative():
     margins, about = survey.load_margins(ROOT / "config" / "survey_margins.yml")
     assert about == {"illustrative": True, "source": None}
-    assert margins["nation"].to_dict() == {"England": 0.84, "Scotland": 0.08, "Wales": 0.05,
-                                           "Northern Ireland": 0.03}
+    assert margins["nation"].to_dict() == {"England": 0.84, "Scotland": 0.08, "Wales": 0.05, "Northern Ireland": 0.03}
 
 
 def test_every_problem_is_named_with_line_and_key(tmp_path):
     path = tmp_path / "margins.yml"
-    path.write_text("illustrative: false\n"
-                    "weights: 3\n"
-                    "margins:\n"
-                    "  nation:\n"
-                    "    England: -1\n"
-                    "    Wales: '0.2'\n", encoding="utf-8")
+    path.write_text(
+        "illustrative: false\nweights: 3\nmargins:\n  nation:\n    England: -1\n    Wales: '0.2'\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as error:
         survey.load_margins(path)
     message = str(error.value)
@@ -44,8 +40,10 @@ def test_illustrative_margins_need_a_note(tmp_path):
 
 def test_sourced_margins_carry_their_citation(tmp_path):
     path = tmp_path / "margins.yml"
-    path.write_text("illustrative: false\nsource: HCPC register, 2025, table 2\n"
-                    "margins:\n  nation: {England: 900, Wales: 100}\n", encoding="utf-8")
+    path.write_text(
+        "illustrative: false\nsource: HCPC register, 2025, table 2\nmargins:\n  nation: {England: 900, Wales: 100}\n",
+        encoding="utf-8",
+    )
     margins, about = survey.load_margins(path)
     assert about == {"illustrative": False, "source": "HCPC register, 2025, table 2"}
     assert margins["nation"].sum() == 1000.0

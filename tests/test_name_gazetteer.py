@@ -27,7 +27,9 @@ def test_the_committed_files_are_what_the_sources_make():
     if not name_gazetteer.WORD_LIST.is_file():
         pytest.skip("Debian's wbritish-small is not installed")
     lines = name_gazetteer.WORD_LIST.read_text(encoding="utf-8").splitlines()
-    committed = list(csv.DictReader(io.StringIO(
-        (files("evidence") / "data" / name_gazetteer.GAZETTEER_FILE).read_text(encoding="utf-8"))))
-    assert [dict(r) for r in committed] == [{k: str(v) for k, v in r.items()}
-                                            for r in name_gazetteer.build_rows(lines)]
+    committed = list(
+        csv.DictReader(
+            io.StringIO((files("evidence") / "data" / name_gazetteer.GAZETTEER_FILE).read_text(encoding="utf-8"))
+        )
+    )
+    assert [dict(r) for r in committed] == [{k: str(v) for k, v in r.items()} for r in name_gazetteer.build_rows(lines)]

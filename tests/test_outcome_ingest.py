@@ -46,8 +46,11 @@ def test_sample_ingest(ingested_outcomes, frames):
     out, manifest = ingested_outcomes
     tables, again = load_outcomes(out)
     assert again == manifest and manifest["synthetic"] is True
-    assert manifest["rows"]["in"] == {"episodes": len(frames["episodes"]), "assessments": len(frames["assessments"]),
-                                      "prems": len(frames["prems"])}
+    assert manifest["rows"]["in"] == {
+        "episodes": len(frames["episodes"]),
+        "assessments": len(frames["assessments"]),
+        "prems": len(frames["prems"]),
+    }
     assert manifest["duplicates"]["flagged"] == 3
     assert int(tables["assessments"]["duplicate_of_earlier"].sum()) == 3
     episodes = tables["episodes"]
@@ -72,19 +75,22 @@ def test_no_identifier_reaches_processed_outcomes(ingested_outcomes, frames):
         assert value.replace(" ", "") not in dumped
 
 
-@pytest.mark.parametrize(("table", "row", "column", "value", "fragment"), [
-    ("episodes", 4, "ReferralDate", "31/02/2024", "must be a real date written DD/MM/YYYY"),
-    ("episodes", 5, "ReferralDate", "2024-02-03", "must be a real date written DD/MM/YYYY"),
-    ("episodes", 6, "DischargeDate", "01/01/2023", "must not be before AssessmentDate"),
-    ("episodes", 7, "IMDDecile", "11", "must be between 1 and 10"),
-    ("episodes", 8, "Contacts", "1,200", "must be a whole number"),
-    ("episodes", 9, "Tier", "Enhanced", "not a recognised answer"),
-    ("assessments", 3, "Item5", "12", "item 5 must be a whole number from"),
-    ("assessments", 10, "EpisodeID", "EP999999", "no episode with this ID"),
-    ("assessments", 11, "Instrument", "Vineland", "not a recognised answer"),
-    ("prems", 2, "FFT", "Excellent", "not a recognised answer"),
-    ("prems", 3, "Exp2", "9", "experience item 2 must be a whole number from 1 to 5"),
-])
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "fragment"),
+    [
+        ("episodes", 4, "ReferralDate", "31/02/2024", "must be a real date written DD/MM/YYYY"),
+        ("episodes", 5, "ReferralDate", "2024-02-03", "must be a real date written DD/MM/YYYY"),
+        ("episodes", 6, "DischargeDate", "01/01/2023", "must not be before AssessmentDate"),
+        ("episodes", 7, "IMDDecile", "11", "must be between 1 and 10"),
+        ("episodes", 8, "Contacts", "1,200", "must be a whole number"),
+        ("episodes", 9, "Tier", "Enhanced", "not a recognised answer"),
+        ("assessments", 3, "Item5", "12", "item 5 must be a whole number from"),
+        ("assessments", 10, "EpisodeID", "EP999999", "no episode with this ID"),
+        ("assessments", 11, "Instrument", "Vineland", "not a recognised answer"),
+        ("prems", 2, "FFT", "Excellent", "not a recognised answer"),
+        ("prems", 3, "Exp2", "9", "experience item 2 must be a whole number from 1 to 5"),
+    ],
+)
 def test_bad_values_are_named_and_nothing_is_written(tmp_path, frames, table, row, column, value, fragment):
     broken = {name: frame.copy() for name, frame in frames.items()}
     broken[table].loc[broken[table].index[row], column] = value
@@ -116,8 +122,11 @@ def test_structural_problems(tmp_path, frames):
         ingest_outcomes(partial, tmp_path / "out", environ={})
     renamed = dict(frames)
     renamed["episodes"] = frames["episodes"].rename(columns={"ReferralDate": "Referral Dt"})
-    with pytest.raises(ValidationError, match="'ReferralDate': required column is missing from the header "
-                                              r"\(is 'Referral Dt' the same column renamed\? then add"):
+    with pytest.raises(
+        ValidationError,
+        match="'ReferralDate': required column is missing from the header "
+        r"\(is 'Referral Dt' the same column renamed\? then add",
+    ):
         ingest_outcomes(_write(tmp_path / "renamed", renamed), tmp_path / "out", environ={})
     duplicate = dict(frames)
     duplicate["episodes"] = frames["episodes"].copy()
@@ -136,8 +145,21 @@ def test_service_effects_become_an_evidence_table(ingested_outcomes, tmp_path):
 
     out, _ = ingested_outcomes
     interim = tmp_path / "interim"  # derived tables go apart from the processed (ingested) ones
-    result = subprocess.run([sys.executable, "-m", "evidence.cli", "derive", "service-effects", "--processed",
-                             str(out), "--out", str(interim)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evidence.cli",
+            "derive",
+            "service-effects",
+            "--processed",
+            str(out),
+            "--out",
+            str(interim),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert not (out / "outcomes_service_effects.csv").exists()
     table = synthesis.read_evidence_table(interim / "outcomes_service_effects.csv", "GEN")

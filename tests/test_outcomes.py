@@ -25,8 +25,7 @@ def test_funnel_limits_worked_value():
     assert limits[0.95][1] == pytest.approx(0.9116169893, abs=1e-10)
     wide = outcomes.funnel_limits(0.85, 100, tau2=0.01)
     # arcsine scale: asin(sqrt(0.85)) + 1.96 sqrt(1/400 + 0.01), squared sine
-    assert wide[0.95][1] == pytest.approx(np.sin(np.arcsin(np.sqrt(0.85)) + 1.959964 * np.sqrt(0.0125)) ** 2,
-                                          abs=1e-6)
+    assert wide[0.95][1] == pytest.approx(np.sin(np.arcsin(np.sqrt(0.85)) + 1.959964 * np.sqrt(0.0125)) ** 2, abs=1e-6)
 
 
 def test_overdispersion_by_hand():
@@ -90,8 +89,7 @@ def test_ipw_recovers_the_full_sample_mean_when_follow_up_depends_on_a_covariate
     x = np.repeat([0.0, 1.0], 100)
     followed = np.concatenate([np.arange(100) < 90, np.arange(100) < 30])
     change = np.where(x == 1, 5.0, 1.0)
-    paired = pd.DataFrame({"baseline": x, "followed_up": followed,
-                           "change": np.where(followed, change, np.nan)})
+    paired = pd.DataFrame({"baseline": x, "followed_up": followed, "change": np.where(followed, change, np.nan)})
     result = outcomes.ipw_mean_change(paired, covariates=["baseline"])
     assert result.complete_case_mean == pytest.approx((90 * 1 + 30 * 5) / 120)
     assert result.weighted_mean == pytest.approx(3.0, abs=1e-4)  # the mean over all 200
@@ -117,11 +115,13 @@ def test_segmented_regression_recovers_a_known_series():
 
 
 def test_monthly_waits_leaves_censored_months_out():
-    episodes = pd.DataFrame({
-        "service": "S",
-        "referral_date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-10"]),
-        "assessment_date": pd.to_datetime(["2024-01-19", "2024-02-17", "2024-03-02", None]),
-    })
+    episodes = pd.DataFrame(
+        {
+            "service": "S",
+            "referral_date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-10"]),
+            "assessment_date": pd.to_datetime(["2024-01-19", "2024-02-17", "2024-03-02", None]),
+        }
+    )
     table = outcomes.monthly_waits(episodes)
     assert table["median_weeks"].iloc[0] == pytest.approx(3.0)  # waits of 2 and 4 weeks
     assert table["still_waiting"].tolist() == [0, 1]
@@ -131,10 +131,15 @@ def test_monthly_waits_leaves_censored_months_out():
 def test_case_mix_comparison_has_expected_totals():
     rng = np.random.default_rng(1)
     n = 400
-    paired = pd.DataFrame({"service": np.repeat(["A", "B"], n // 2), "baseline": rng.normal(50, 10, n),
-                           "age_years": rng.integers(4, 16, n).astype(float),
-                           "imd_decile": rng.integers(1, 11, n).astype(float),
-                           "primary_need": rng.choice(["x", "y"], n)})
+    paired = pd.DataFrame(
+        {
+            "service": np.repeat(["A", "B"], n // 2),
+            "baseline": rng.normal(50, 10, n),
+            "age_years": rng.integers(4, 16, n).astype(float),
+            "imd_decile": rng.integers(1, 11, n).astype(float),
+            "primary_need": rng.choice(["x", "y"], n),
+        }
+    )
     flag = pd.Series((rng.random(n) < 1 / (1 + np.exp(-(paired["baseline"] - 50) / 10))).astype(float))
     table, p0, tau2 = outcomes.case_mix_comparison(paired, flag)
     # a maximum-likelihood logistic model with an intercept reproduces the total: sum E = sum O

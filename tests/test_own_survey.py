@@ -31,8 +31,12 @@ def _walkthrough() -> tuple[list[str], str]:
 
 def _project(tmp_path: Path) -> Path:
     """A scratch project: the scales, the parent sample, the survey notebook, an empty batch."""
-    for relative in ("config/surveys/answer_scales.csv", "data/raw/sample/parent_experience_2025_synthetic.csv",
-                     "notebooks/survey_report.ipynb", "pyproject.toml"):
+    for relative in (
+        "config/surveys/answer_scales.csv",
+        "data/raw/sample/parent_experience_2025_synthetic.csv",
+        "notebooks/survey_report.ipynb",
+        "pyproject.toml",
+    ):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / relative, tmp_path / relative)
     shipped = yaml.safe_load((ROOT / "config" / "annual_report.yml").read_text(encoding="utf-8"))
@@ -53,8 +57,11 @@ def _run(command: str, root: Path) -> subprocess.CompletedProcess:
 
 def test_the_walkthrough_has_the_steps_it_describes():
     commands, entry = _walkthrough()
-    assert [c.split()[:3] for c in commands] == [["evidence", "init", "survey"], ["evidence", "ingest", "survey"],
-                                                  ["evidence", "run", "config/annual_report.yml"]]
+    assert [c.split()[:3] for c in commands] == [
+        ["evidence", "init", "survey"],
+        ["evidence", "ingest", "survey"],
+        ["evidence", "run", "config/annual_report.yml"],
+    ]
     assert yaml.safe_load(entry)[0]["parameters"]["definition_path"] == "config/surveys/my_survey.yml"
 
 

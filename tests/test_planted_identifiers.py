@@ -48,33 +48,64 @@ ADDRESS = "12 High Street"
 CHILD, PARENT = "Zebedee Quartermaine", "Ottoline Fairweather"
 #: Names in no name column of either file (issue #14).
 UNLISTED = ["Oliver Smith", "Amelia-Rose O'Connor", "Oliver's"]
-PLANTED = [*NHS_FORMS, *POSTCODE_FORMS, *DOB_FORMS, *ISSUE_DOB_FORMS, EMAIL, SPOKEN_EMAIL, *MOBILE_FORMS,
-           *ISSUE_PHONE_FORMS, *LANDLINE_FORMS, ADDRESS, CHILD, PARENT, *CHILD.split(), *PARENT.split(),
-           "Oliver", "Smith", "Amelia", "O'Connor", "jo.bloggs", "900123", "0958", "900456"]
+PLANTED = [
+    *NHS_FORMS,
+    *POSTCODE_FORMS,
+    *DOB_FORMS,
+    *ISSUE_DOB_FORMS,
+    EMAIL,
+    SPOKEN_EMAIL,
+    *MOBILE_FORMS,
+    *ISSUE_PHONE_FORMS,
+    *LANDLINE_FORMS,
+    ADDRESS,
+    CHILD,
+    PARENT,
+    *CHILD.split(),
+    *PARENT.split(),
+    "Oliver",
+    "Smith",
+    "Amelia",
+    "O'Connor",
+    "jo.bloggs",
+    "900123",
+    "0958",
+    "900456",
+]
 FORMATS = ("csv", "xlsx", "sav")
 EPISODES = 500  # a slice of the outcome sample keeps the test fast
 RESPONSES = 240
 
 
 def _free_text(i: int) -> str:
-    return (f"Ring {MOBILE_FORMS[i]} or {LANDLINE_FORMS[i]}, or e-mail {EMAIL}. NHS number "
-            f"{NHS_FORMS[i]}, born {DOB_FORMS[i]}, lives at {POSTCODE_FORMS[i]}. {CHILD} and "
-            f"{PARENT.split()[0]} {PARENT.split()[1]} say thank you. My son {UNLISTED[0]} has waited "
-            f"two years; {UNLISTED[1]} too, and {UNLISTED[2]} chair is broken. Call {ISSUE_PHONE_FORMS[i]} "
-            f"(work). DOB: {ISSUE_DOB_FORMS[i]}. Write to {SPOKEN_EMAIL} or {ADDRESS}.")
+    return (
+        f"Ring {MOBILE_FORMS[i]} or {LANDLINE_FORMS[i]}, or e-mail {EMAIL}. NHS number "
+        f"{NHS_FORMS[i]}, born {DOB_FORMS[i]}, lives at {POSTCODE_FORMS[i]}. {CHILD} and "
+        f"{PARENT.split()[0]} {PARENT.split()[1]} say thank you. My son {UNLISTED[0]} has waited "
+        f"two years; {UNLISTED[1]} too, and {UNLISTED[2]} chair is broken. Call {ISSUE_PHONE_FORMS[i]} "
+        f"(work). DOB: {ISSUE_DOB_FORMS[i]}. Write to {SPOKEN_EMAIL} or {ADDRESS}."
+    )
 
 
 def _survey_frame() -> pd.DataFrame:
     frame = samples.workforce_survey.workforce_survey_frame().head(RESPONSES).copy()
-    answered = frame.index[(frame["Consent"].str.strip().str.casefold() == "yes")
-                           & (frame["Finished"].isin(["True", "1"]))][:3]
+    answered = frame.index[
+        (frame["Consent"].str.strip().str.casefold() == "yes") & (frame["Finished"].isin(["True", "1"]))
+    ][:3]
     for i, row in enumerate(answered):
         frame.loc[row, "Q11"] = _free_text(i)
         frame.loc[row, "RecipientName"] = CHILD
         frame.loc[row, "Postcode"] = POSTCODE_FORMS[i]
     frame.loc[answered[0], "RecipientEmail"] = EMAIL
-    extra = {"Child name": CHILD, "Parent_Name": PARENT, "email address": EMAIL, "Date of birth": DOB_FORMS[0],
-             "NHS number": NHS_FORMS[0], "Mobile": MOBILE_FORMS[0], "Notes": f"NHS {NHS_FORMS[1]}"}
+    extra = {
+        "Child name": CHILD,
+        "Parent_Name": PARENT,
+        "email address": EMAIL,
+        "Date of birth": DOB_FORMS[0],
+        "NHS number": NHS_FORMS[0],
+        "Mobile": MOBILE_FORMS[0],
+        "Notes": f"NHS {NHS_FORMS[1]}",
+    }
     for column, value in extra.items():
         frame[column] = ""
         frame.loc[answered, column] = value
@@ -91,8 +122,12 @@ def _outcome_frames() -> dict[str, pd.DataFrame]:
     for i, row in enumerate(planted):
         prems.loc[row, "Comment"] = _free_text(i)
         at = episodes.index[episodes["EpisodeID"] == prems.loc[row, "EpisodeID"]]
-        episodes.loc[at, ["NHSNumber", "ChildName", "DateOfBirth", "Postcode"]] = \
-            [NHS_FORMS[i], CHILD, DOB_FORMS[0], POSTCODE_FORMS[i]]
+        episodes.loc[at, ["NHSNumber", "ChildName", "DateOfBirth", "Postcode"]] = [
+            NHS_FORMS[i],
+            CHILD,
+            DOB_FORMS[0],
+            POSTCODE_FORMS[i],
+        ]
         episodes.loc[at, "Parent_Name"] = PARENT
         episodes.loc[at, "email address"] = EMAIL
         episodes.loc[at, "Phone"] = LANDLINE_FORMS[i]
@@ -135,19 +170,41 @@ def planted_run(tmp_path_factory):
         for name, frame in outcomes.items():
             _write(frame, raw / "outcomes" / f"{name}.{fmt}")
         processed[fmt] = base / f"processed_{fmt}"
-        manifests[fmt] = (ingest_survey(survey_path, processed[fmt], environ={}),
-                          ingest_outcomes(raw / "outcomes", processed[fmt], environ={}))
+        manifests[fmt] = (
+            ingest_survey(survey_path, processed[fmt], environ={}),
+            ingest_outcomes(raw / "outcomes", processed[fmt], environ={}),
+        )
     reports = []
     for fmt in FORMATS:
-        reports.append({"name": f"survey_{fmt}", "notebook": str(ROOT / "notebooks" / "workforce_survey.ipynb"),
-                        "parameters": {"year": 2025, "nation": "All", "weighting": False,
-                                       "input_path": str(processed[fmt] / "workforce_survey.parquet")}})
-        reports.append({"name": f"outcomes_{fmt}", "notebook": str(ROOT / "notebooks" / "intervention_outcomes.ipynb"),
-                        "parameters": {"year": 2025, "service": "All", "instrument": "pedsql", "scale": "total",
-                                       "outcomes_folder": str(processed[fmt])}})
+        reports.append(
+            {
+                "name": f"survey_{fmt}",
+                "notebook": str(ROOT / "notebooks" / "workforce_survey.ipynb"),
+                "parameters": {
+                    "year": 2025,
+                    "nation": "All",
+                    "weighting": False,
+                    "input_path": str(processed[fmt] / "workforce_survey.parquet"),
+                },
+            }
+        )
+        reports.append(
+            {
+                "name": f"outcomes_{fmt}",
+                "notebook": str(ROOT / "notebooks" / "intervention_outcomes.ipynb"),
+                "parameters": {
+                    "year": 2025,
+                    "service": "All",
+                    "instrument": "pedsql",
+                    "scale": "total",
+                    "outcomes_folder": str(processed[fmt]),
+                },
+            }
+        )
     config = base / "planted.yml"
-    config.write_text(yaml.safe_dump({"year": 2025, "title": "Planted identifiers", "kernel": "evidence",
-                                      "reports": reports}))
+    config.write_text(
+        yaml.safe_dump({"year": 2025, "title": "Planted identifiers", "kernel": "evidence", "reports": reports})
+    )
     out = base / "reports"
     outcome = run_batch(config, out, show_progress=False, workers=2, force=True, timeout=600)
     return {"processed": processed, "manifests": manifests, "reports": out, "outcome": outcome}
@@ -174,8 +231,15 @@ def test_every_report_ran(planted_run):
 def test_planted_values_appear_nowhere(planted_run, fmt):
     folders = [planted_run["processed"][fmt], planted_run["reports"]]
     text = "\n".join(_everything_as_text(f) for f in folders).casefold()
-    for marker in ("[nhs number removed]", "[phone removed]", "[email removed]", "[date removed]",
-                   "[postcode removed]", "[name removed]", "[address removed]"):
+    for marker in (
+        "[nhs number removed]",
+        "[phone removed]",
+        "[email removed]",
+        "[date removed]",
+        "[postcode removed]",
+        "[name removed]",
+        "[address removed]",
+    ):
         assert marker in text  # the scan did read the redacted comments
     leaked = [value for value in PLANTED if re.search(rf"(?<!\w){re.escape(value.casefold())}(?!\w)", text)]
     assert leaked == []
@@ -186,8 +250,22 @@ def test_audit_is_clean(planted_run, fmt):
     processed, reports = planted_run["processed"][fmt], planted_run["reports"]
     interim = processed.parent / f"interim_{fmt}"  # none derived: only the processed tables and reports
     assert audit.audit(processed, reports, interim) == []
-    run = subprocess.run([sys.executable, "-m", "evidence.cli", "audit", "--processed", str(processed),
-                          "--interim", str(interim), "--reports", str(reports)], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evidence.cli",
+            "audit",
+            "--processed",
+            str(processed),
+            "--interim",
+            str(interim),
+            "--reports",
+            str(reports),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     # the raw-value check knows the planted values, so a leak would have been found
     raw_values = audit.raw_identifier_values(processed)
@@ -198,17 +276,22 @@ def test_audit_is_clean(planted_run, fmt):
 def test_manifests_list_dropped_columns_and_count_redactions(planted_run, fmt):
     survey_manifest, outcome_manifest = planted_run["manifests"][fmt]
     identity = survey_manifest["de_identification"]
-    named = {_sav_name(c) if fmt == "sav" else c
-             for c in ("Child name", "Parent_Name", "email address", "Date of birth", "NHS number", "Mobile")}
+    named = {
+        _sav_name(c) if fmt == "sav" else c
+        for c in ("Child name", "Parent_Name", "email address", "Date of birth", "NHS number", "Mobile")
+    }
     assert named <= set(identity["identifier_columns_dropped"])
     assert named.isdisjoint(survey_manifest["columns_not_carried"])
-    assert ("Notes" in survey_manifest["columns_not_carried"])
+    assert "Notes" in survey_manifest["columns_not_carried"]
     redactions = identity["free_text_redactions"]
     for kind in ("email", "nhs_number", "phone", "date", "postcode", "name", "address"):
         assert redactions[kind] >= 3, (kind, redactions)
     dropped = outcome_manifest["de_identification"]["undeclared_identifier_columns_dropped"]
-    assert dropped["episodes"] == ["Parent_Name", _sav_name("email address") if fmt == "sav" else "email address",
-                                   "Phone"]
+    assert dropped["episodes"] == [
+        "Parent_Name",
+        _sav_name("email address") if fmt == "sav" else "email address",
+        "Phone",
+    ]
     assert dropped["prems"] == [_sav_name("Carer name") if fmt == "sav" else "Carer name"]
     counts = outcome_manifest["de_identification"]["free_text_redactions"]
     for kind in ("email", "nhs_number", "phone", "date", "postcode", "name", "address"):

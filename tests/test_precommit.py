@@ -72,8 +72,11 @@ def test_pre_commit_passes_on_a_copy_of_the_repository(tmp_path):
     pre_commit, git = _tool("pre-commit"), shutil.which("git")
     if git is None or not (ROOT / ".git").exists():
         pytest.skip("needs git and a git checkout")
-    listed = subprocess.run([git, "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                            capture_output=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run([git, "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True)
+        .stdout.decode()
+        .split("\0")
+    )
     copy = tmp_path / "repo"
     for name in filter(None, listed):
         if (ROOT / name).is_file():

@@ -48,6 +48,7 @@ NOTEBOOK = ROOT / "notebooks" / "workforce_projection.ipynb"
 
 # --- the model, by hand -------------------------------------------------------------------
 
+
 def test_one_group_by_hand():
     # 100 WTE, 10% leave a year, 5 join a year: 100 -> 100 - 10 + 5 = 95 -> 95 - 9.5 + 5 = 90.5
     # -> 90.5 - 9.05 + 5 = 86.45
@@ -62,8 +63,9 @@ def test_two_groups_and_routes_by_hand():
     # domestic, international recruits (3) join international.
     # year 1: domestic 90 - 9 + 9 = 90, international 10 - 2 + 3 = 11
     # year 2: domestic 90 - 9 + 9 = 90, international 11 - 2.2 + 3 = 11.8
-    path = project_workforce(np.array([90.0, 10.0]), np.tile([0.1, 0.2], (2, 1)),
-                             np.tile([8.0, 1.0, 3.0], (2, 1)), np.array([0, 0, 1]))
+    path = project_workforce(
+        np.array([90.0, 10.0]), np.tile([0.1, 0.2], (2, 1)), np.tile([8.0, 1.0, 3.0], (2, 1)), np.array([0, 0, 1])
+    )
     np.testing.assert_allclose(path.stock, [[90, 10], [90, 11], [90, 11.8]])
     np.testing.assert_allclose(path.joiners_by_group(), [[9, 3], [9, 3]])
     np.testing.assert_allclose(path.total, [100, 101, 101.8])
@@ -74,8 +76,13 @@ def test_target_is_met_by_the_solved_routes_only():
     # needs 110 - 90 - 2 = 18 newly qualified, shared 75/25 between graduates and apprentices.
     # Point 2 has no target: the supply-led numbers (4 and 1) apply again.
     path = project_workforce(
-        np.array([100.0]), np.full((2, 1), 0.1), np.tile([4.0, 1.0, 2.0], (2, 1)), np.array([0, 0, 0]),
-        target_total=np.array([100.0, 110.0, np.nan]), solved_share=np.tile([0.75, 0.25, 0.0], (2, 1)))
+        np.array([100.0]),
+        np.full((2, 1), 0.1),
+        np.tile([4.0, 1.0, 2.0], (2, 1)),
+        np.array([0, 0, 0]),
+        target_total=np.array([100.0, 110.0, np.nan]),
+        solved_share=np.tile([0.75, 0.25, 0.0], (2, 1)),
+    )
     np.testing.assert_allclose(path.joiners[0], [13.5, 4.5, 2.0])
     np.testing.assert_allclose(path.joiners[1], [4.0, 1.0, 2.0])
     np.testing.assert_allclose(path.total, [100, 110, 110 - 11 + 7])
@@ -83,16 +90,23 @@ def test_target_is_met_by_the_solved_routes_only():
 
 def test_a_target_below_the_stock_does_not_cut_it():
     # target 80 but 90 stay and 2 join anyway: no newly qualified joiners, stock 92.
-    path = project_workforce(np.array([100.0]), np.full((1, 1), 0.1), np.array([[4.0, 2.0]]), np.array([0, 0]),
-                             target_total=np.array([100.0, 80.0]), solved_share=np.array([[1.0, 0.0]]))
+    path = project_workforce(
+        np.array([100.0]),
+        np.full((1, 1), 0.1),
+        np.array([[4.0, 2.0]]),
+        np.array([0, 0]),
+        target_total=np.array([100.0, 80.0]),
+        solved_share=np.array([[1.0, 0.0]]),
+    )
     np.testing.assert_allclose(path.joiners[0], [0.0, 2.0])
     assert path.total[-1] == pytest.approx(92.0)
 
 
 def test_a_target_needs_solved_shares_and_shapes_must_match():
     with pytest.raises(ValueError, match="solved_share"):
-        project_workforce(np.array([1.0]), np.zeros((1, 1)), np.zeros((1, 1)), np.array([0]),
-                          target_total=np.array([1.0, 1.0]))
+        project_workforce(
+            np.array([1.0]), np.zeros((1, 1)), np.zeros((1, 1)), np.array([0]), target_total=np.array([1.0, 1.0])
+        )
     with pytest.raises(ValueError, match="route_group"):
         project_workforce(np.array([1.0]), np.zeros((1, 1)), np.zeros((1, 2)), np.array([0]))
     with pytest.raises(ValueError, match="index the 1 groups"):
@@ -149,12 +163,13 @@ def test_growth_target_readings():
     total = growth_target(100.0, 0.034, 2024, 2036, years, False)
     per_year = growth_target(100.0, 0.034, 2024, 2036, years, True)
     assert total[12] == pytest.approx(103.4) and total[6] == pytest.approx(100 * np.sqrt(1.034))
-    assert per_year[12] == pytest.approx(100 * 1.034 ** 12) and per_year[1] == pytest.approx(103.4)
+    assert per_year[12] == pytest.approx(100 * 1.034**12) and per_year[1] == pytest.approx(103.4)
     np.testing.assert_allclose(total[12:], 103.4)  # held level after the target year
-    np.testing.assert_allclose(per_year[12:], 100 * 1.034 ** 12)
+    np.testing.assert_allclose(per_year[12:], 100 * 1.034**12)
 
 
 # --- invariants ---------------------------------------------------------------------------
+
 
 @settings(max_examples=40, deadline=None)
 @given(
@@ -167,7 +182,9 @@ def test_balanced_flows_keep_every_group_flat(stock, rates, years):
     draw (rows) or year."""
     joiners = np.repeat((rates * stock)[:, None, :], years, axis=1)  # one route per group
     path = project_workforce(stock, np.repeat(rates[:, None, :], years, axis=1), joiners, np.arange(3))
-    np.testing.assert_allclose(path.stock, np.repeat(stock[:, None, :], years + 1, axis=1), atol=1e-9 * (1 + stock.max()))
+    np.testing.assert_allclose(
+        path.stock, np.repeat(stock[:, None, :], years + 1, axis=1), atol=1e-9 * (1 + stock.max())
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -198,9 +215,12 @@ def assumptions():
 def runs(assumptions):
     scenarios = assumptions.scenario_set("all")
     draws = sample_values(assumptions, 300, np.random.default_rng(11))
-    return {"scenarios": scenarios, "draws": draws,
-            "mc": project_scenarios(assumptions, scenarios, 15, draws),
-            "central": project_scenarios(assumptions, scenarios, 15, central_values(assumptions))}
+    return {
+        "scenarios": scenarios,
+        "draws": draws,
+        "mc": project_scenarios(assumptions, scenarios, 15, draws),
+        "central": project_scenarios(assumptions, scenarios, 15, central_values(assumptions)),
+    }
 
 
 def _index(projection, name):
@@ -258,8 +278,9 @@ def test_scenarios_change_what_they_say_and_nothing_else(runs, assumptions):
     # demand: referral growth shifted by +3 points in every draw, the workforce unchanged
     high = _index(mc, "high_demand")
     growth = runs["draws"]["referral_growth"][:, None]
-    np.testing.assert_allclose(mc.waiting.referrals[high] / mc.waiting.referrals[base],
-                               ((1 + growth + 0.03) / (1 + growth)) ** np.arange(15))
+    np.testing.assert_allclose(
+        mc.waiting.referrals[high] / mc.waiting.referrals[base], ((1 + growth + 0.03) / (1 + growth)) ** np.arange(15)
+    )
     np.testing.assert_allclose(mc.wte[high], mc.wte[base])
 
 
@@ -288,6 +309,7 @@ def test_projection_refuses_bad_horizons_and_impossible_rates(assumptions, runs)
 
 # --- Monte Carlo --------------------------------------------------------------------------
 
+
 def test_same_seed_same_results_other_seed_other_results(assumptions):
     scenarios = assumptions.scenario_set("demand")
     first = project_scenarios(assumptions, scenarios, 10, sample_values(assumptions, 50, np.random.default_rng(7)))
@@ -306,8 +328,11 @@ def test_sampling_follows_the_distributions(assumptions):
             assert (values == quantity.value).all(), name
             continue
         assert spread.low <= values.min() and values.max() <= spread.high, name
-        expected = ((spread.low + quantity.value + spread.high) / 3 if spread.kind == "triangular"
-                    else (spread.low + spread.high) / 2)
+        expected = (
+            (spread.low + quantity.value + spread.high) / 3
+            if spread.kind == "triangular"
+            else (spread.low + spread.high) / 2
+        )
         assert values.mean() == pytest.approx(expected, abs=0.02 * (spread.high - spread.low)), name
 
 
@@ -320,6 +345,7 @@ def test_sampling_needs_a_generator_and_a_count(assumptions):
 
 
 # --- configuration ------------------------------------------------------------------------
+
 
 def test_shipped_assumptions_load_with_sources(assumptions):
     assert [s.name for s in BASELINE_SPECS] == list(assumptions.parameters)
@@ -338,7 +364,11 @@ def test_shipped_assumptions_load_with_sources(assumptions):
         assert quantity.illustrative or quantity.citation
     manifests = input_manifests(assumptions)
     assert [Path(m["input"]["path"]).name for m in manifests] == [
-        "england.yml", "scenarios.yml", "nhs_ot_workforce_census_2002_2007.csv", "rcot_workforce_strategy_2024.csv"]
+        "england.yml",
+        "scenarios.yml",
+        "nhs_ot_workforce_census_2002_2007.csv",
+        "rcot_workforce_strategy_2024.csv",
+    ]
     assert all(len(m["input"]["sha256"]) == 64 and m["synthetic"] is False for m in manifests)
 
 
@@ -361,28 +391,48 @@ def _problems(folder: Path, nation: str = "England") -> str:
     return str(caught.value)
 
 
-@pytest.mark.parametrize(("change", "fragments"), [
-    (lambda d: d["parameters"]["leaver_rate"].pop("unit"), ["parameters.leaver_rate.unit", "a unit is required"]),
-    (lambda d: d["parameters"]["leaver_rate"].update(illustrative=True),
-     ["parameters.leaver_rate", "needs exactly one of", "found published, illustrative"]),
-    (lambda d: d["parameters"]["children_share"].pop("illustrative"), ["parameters.children_share", "needs exactly one of"]),
-    (lambda d: d["parameters"]["children_share"].update(value=1.5), ["value 1.5", "must be at most 1"]),
-    (lambda d: d["parameters"]["children_share"].update(value="a lot"), ["value 'a lot'", "a number is required"]),
-    (lambda d: d["parameters"]["referral_growth"]["distribution"].update(low=0.04),
-     ["parameters.referral_growth.distribution", "must contain the value 0.03"]),
-    (lambda d: d["parameters"]["referral_growth"]["distribution"].update(low=0.06),
-     ["low must be below high"]),
-    (lambda d: d["parameters"]["referral_growth"]["distribution"].update(kind="normal"), ["kind (triangular or uniform)"]),
-    (lambda d: d["parameters"]["leaver_rate"].update(value=0.08), ["remove value here"]),
-    (lambda d: d["parameters"]["leaver_rate"].update(published="rcot_workforce_strategy_2024/no_such_figure"),
-     ["0 rows with measure_id 'no_such_figure'"]),
-    (lambda d: d["parameters"]["leaver_rate"].update(published="nowhere/ot_leaver_rate"), ["no published file"]),
-    (lambda d: d["parameters"]["leaver_rate"].update(colour="blue"), ["parameters.leaver_rate.colour", "unknown key"]),
-    (lambda d: d["parameters"].pop("returner_share"), ["missing quantity 'returner_share'"]),
-    (lambda d: d["parameters"].update(mystery={"value": 1, "unit": "x", "illustrative": True}), ["unknown quantity"]),
-    (lambda d: d.update(start_year="July"), ["start_year", "must be a year"]),
-    (lambda d: d.update(nation="Wales"), ["this file is read for England"]),
-])
+@pytest.mark.parametrize(
+    ("change", "fragments"),
+    [
+        (lambda d: d["parameters"]["leaver_rate"].pop("unit"), ["parameters.leaver_rate.unit", "a unit is required"]),
+        (
+            lambda d: d["parameters"]["leaver_rate"].update(illustrative=True),
+            ["parameters.leaver_rate", "needs exactly one of", "found published, illustrative"],
+        ),
+        (
+            lambda d: d["parameters"]["children_share"].pop("illustrative"),
+            ["parameters.children_share", "needs exactly one of"],
+        ),
+        (lambda d: d["parameters"]["children_share"].update(value=1.5), ["value 1.5", "must be at most 1"]),
+        (lambda d: d["parameters"]["children_share"].update(value="a lot"), ["value 'a lot'", "a number is required"]),
+        (
+            lambda d: d["parameters"]["referral_growth"]["distribution"].update(low=0.04),
+            ["parameters.referral_growth.distribution", "must contain the value 0.03"],
+        ),
+        (lambda d: d["parameters"]["referral_growth"]["distribution"].update(low=0.06), ["low must be below high"]),
+        (
+            lambda d: d["parameters"]["referral_growth"]["distribution"].update(kind="normal"),
+            ["kind (triangular or uniform)"],
+        ),
+        (lambda d: d["parameters"]["leaver_rate"].update(value=0.08), ["remove value here"]),
+        (
+            lambda d: d["parameters"]["leaver_rate"].update(published="rcot_workforce_strategy_2024/no_such_figure"),
+            ["0 rows with measure_id 'no_such_figure'"],
+        ),
+        (lambda d: d["parameters"]["leaver_rate"].update(published="nowhere/ot_leaver_rate"), ["no published file"]),
+        (
+            lambda d: d["parameters"]["leaver_rate"].update(colour="blue"),
+            ["parameters.leaver_rate.colour", "unknown key"],
+        ),
+        (lambda d: d["parameters"].pop("returner_share"), ["missing quantity 'returner_share'"]),
+        (
+            lambda d: d["parameters"].update(mystery={"value": 1, "unit": "x", "illustrative": True}),
+            ["unknown quantity"],
+        ),
+        (lambda d: d.update(start_year="July"), ["start_year", "must be a year"]),
+        (lambda d: d.update(nation="Wales"), ["this file is read for England"]),
+    ],
+)
 def test_bad_baseline_config_is_refused_with_where_and_why(config_copy, change, fragments):
     _edit(config_copy / "england.yml", change)
     message = _problems(config_copy)
@@ -391,19 +441,31 @@ def test_bad_baseline_config_is_refused_with_where_and_why(config_copy, change, 
         assert fragment in message
 
 
-@pytest.mark.parametrize(("change", "fragments"), [
-    (lambda d: d["sets"]["all"].append("utopia"), ["sets.all.9", "no such scenario"]),
-    (lambda d: d["sets"].update(empty=[]), ["sets.empty", "non-empty list"]),
-    (lambda d: d["scenarios"]["better_retention"].pop("leaver_rate_by"), ["leaver_rate_to and leaver_rate_by go together"]),
-    (lambda d: d["scenarios"]["ltwp_total"].update(workforce_growth_reading="sometimes"),
-     ["workforce_growth_reading", "total or per_year"]),
-    (lambda d: d["scenarios"]["ltwp_total"].pop("workforce_growth_reading"), ["say how it is read"]),
-    (lambda d: d["scenarios"]["high_demand"]["referral_growth"].update(distribution={"kind": "uniform", "low": 0, "high": 0.1}),
-     ["scenario settings are fixed"]),
-    (lambda d: d["scenarios"]["low_demand"].update(leaver_rate_soon=0.01), ["unknown key"]),
-    (lambda d: d["scenarios"]["low_demand"].pop("label"), ["scenarios.low_demand.label", "text is required"]),
-    (lambda d: d["scenarios"].pop("baseline"), ["including 'baseline'"]),
-])
+@pytest.mark.parametrize(
+    ("change", "fragments"),
+    [
+        (lambda d: d["sets"]["all"].append("utopia"), ["sets.all.9", "no such scenario"]),
+        (lambda d: d["sets"].update(empty=[]), ["sets.empty", "non-empty list"]),
+        (
+            lambda d: d["scenarios"]["better_retention"].pop("leaver_rate_by"),
+            ["leaver_rate_to and leaver_rate_by go together"],
+        ),
+        (
+            lambda d: d["scenarios"]["ltwp_total"].update(workforce_growth_reading="sometimes"),
+            ["workforce_growth_reading", "total or per_year"],
+        ),
+        (lambda d: d["scenarios"]["ltwp_total"].pop("workforce_growth_reading"), ["say how it is read"]),
+        (
+            lambda d: d["scenarios"]["high_demand"]["referral_growth"].update(
+                distribution={"kind": "uniform", "low": 0, "high": 0.1}
+            ),
+            ["scenario settings are fixed"],
+        ),
+        (lambda d: d["scenarios"]["low_demand"].update(leaver_rate_soon=0.01), ["unknown key"]),
+        (lambda d: d["scenarios"]["low_demand"].pop("label"), ["scenarios.low_demand.label", "text is required"]),
+        (lambda d: d["scenarios"].pop("baseline"), ["including 'baseline'"]),
+    ],
+)
 def test_bad_scenarios_are_refused(config_copy, change, fragments):
     _edit(config_copy / "scenarios.yml", change)
     message = _problems(config_copy)
@@ -422,7 +484,9 @@ def test_every_problem_is_reported_at_once_with_its_line(config_copy):
     lines = text.splitlines()
     for value in ("2.5", "-1"):
         number = next(i for i, line in enumerate(lines, 1) if line.strip() == f"value: {value}")
-        assert re.search(rf"england\.yml, line {number}, key '[\w.]+\.value': value {re.escape(value)}", message), message
+        assert re.search(rf"england\.yml, line {number}, key '[\w.]+\.value': value {re.escape(value)}", message), (
+            message
+        )
 
 
 def test_invalid_yaml_and_missing_files_are_named(config_copy):
@@ -452,6 +516,7 @@ def test_unknown_scenario_set_names_the_sets(assumptions):
 
 # --- back test and checks -----------------------------------------------------------------
 
+
 def test_model_reproduces_the_exact_solutions():
     steps = 12
     path = project_workforce(np.array([50.0]), np.full((steps, 1), 0.08), np.full((steps, 1), 20.0), np.array([0]))
@@ -462,8 +527,14 @@ def test_model_reproduces_the_exact_solutions():
 
 
 def test_back_test_measures_by_hand():
-    projected = pd.DataFrame({"year": [2024, 2025, 2026, 2027], "median": [100.0, 110.0, 120.0, 130.0],
-                              "outer_low": [95.0, 100.0, 110.0, 125.0], "outer_high": [105.0, 115.0, 125.0, 135.0]})
+    projected = pd.DataFrame(
+        {
+            "year": [2024, 2025, 2026, 2027],
+            "median": [100.0, 110.0, 120.0, 130.0],
+            "outer_low": [95.0, 100.0, 110.0, 125.0],
+            "outer_high": [105.0, 115.0, 125.0, 135.0],
+        }
+    )
     observed = pd.Series([101.0, 109.0, 136.0], index=[2025, 2026, 2027])
     result = checks.back_test(observed, projected)
     # errors (projected - observed): 110 - 101 = 9, 120 - 109 = 11, 130 - 136 = -6
@@ -507,6 +578,7 @@ def test_validation_table_passes_and_catches_broken_accounts(runs):
 
 # --- summaries, tables and figures ---------------------------------------------------------
 
+
 def test_fan_quantiles_are_ordered_and_start_at_the_published_list(runs):
     bands = summary.fan_quantiles(runs["mc"], "waiting", 0.9, 0.5)
     assert len(bands) == 9 * 16
@@ -534,7 +606,9 @@ def test_horizon_summary_matches_the_draws(runs):
 
 
 def test_round_to_by_hand():
-    np.testing.assert_array_equal(summary.round_to([149.9, 150, -150, 1234, np.inf], 100), [100, 200, -200, 1200, np.inf])
+    np.testing.assert_array_equal(
+        summary.round_to([149.9, 150, -150, 1234, np.inf], 100), [100, 200, -200, 1200, np.inf]
+    )
 
 
 def test_headlines_name_every_scenario_with_an_interval(runs):
@@ -565,8 +639,10 @@ def test_assumption_tables_show_every_assumption_and_flag_the_illustrative(assum
     derived = summary.derived_table(runs["central"], assumptions)
     assert derived["Status"].str.startswith("ILLUSTRATIVE").all()  # every one rests on an illustrative input
     assert derived.loc[derived["Derived quantity"] == "Referrals", "Value"].item() == "38,140"  # 19,070 x 12 / 6
-    assert summary.citations(assumptions, runs["scenarios"]) == [assumptions.parameters["nhs_occupational_therapists"].citation,
-                                                                 assumptions.parameters["wte_per_person"].citation]
+    assert summary.citations(assumptions, runs["scenarios"]) == [
+        assumptions.parameters["nhs_occupational_therapists"].citation,
+        assumptions.parameters["wte_per_person"].citation,
+    ]
 
 
 def test_registrant_snapshots_are_context_labelled_with_their_dates():
@@ -582,8 +658,11 @@ def test_registrant_snapshots_are_context_labelled_with_their_dates():
 def test_a_ratio_of_published_figures_is_checked(config_copy):
     path = config_copy / "england.yml"
     text = path.read_text()
-    path.write_text(text.replace("nhs_ot_workforce_census_2002_2007/headcount_2007",
-                                 "nhs_ot_workforce_census_2002_2007/headcount_2099"))
+    path.write_text(
+        text.replace(
+            "nhs_ot_workforce_census_2002_2007/headcount_2007", "nhs_ot_workforce_census_2002_2007/headcount_2099"
+        )
+    )
     assert "0 rows with measure_id 'headcount_2099'" in _problems(config_copy)
 
 
@@ -621,6 +700,7 @@ def test_fan_and_flow_charts_describe_their_numbers(runs):
 
 
 # --- the report ---------------------------------------------------------------------------
+
 
 def test_notebook_is_parameterised_by_nation_horizon_and_scenario_set():
     declared = read_parameters(NOTEBOOK)

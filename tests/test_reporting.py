@@ -33,13 +33,16 @@ def test_parameters_cell_is_read_with_types_and_comments():
     assert all(p.comment for p in declared.values()), "every parameter needs a comment"
 
 
-@pytest.mark.parametrize(("given", "fragment"), [
-    ({"yaer": 2025}, "unknown parameter(s) 'yaer'"),
-    ({"year": "2025"}, "value '2025' is a str, but the notebook declares int"),
-    ({"year": "007"}, "value '007' is a str"),
-    ({"min_base": True}, "is a bool, but the notebook declares int"),
-    ({"weighting": "yes"}, "declares bool"),
-])
+@pytest.mark.parametrize(
+    ("given", "fragment"),
+    [
+        ({"yaer": 2025}, "unknown parameter(s) 'yaer'"),
+        ({"year": "2025"}, "value '2025' is a str, but the notebook declares int"),
+        ({"year": "007"}, "value '007' is a str"),
+        ({"min_base": True}, "is a bool, but the notebook declares int"),
+        ({"weighting": "yes"}, "declares bool"),
+    ],
+)
 def test_bad_parameters_are_refused(given, fragment):
     with pytest.raises(ConfigError) as caught:
         validate_parameters(NOTEBOOK, given, "test")
@@ -48,12 +51,26 @@ def test_bad_parameters_are_refused(given, fragment):
 
 def test_config_errors_are_caught_before_running(tmp_path):
     config = tmp_path / "c.yml"
-    config.write_text(yaml.safe_dump({"year": 2025, "title": "t", "reports": [
-        {"name": "a", "notebook": str(NOTEBOOK), "parameters": {"nation": 3}}]}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "year": 2025,
+                "title": "t",
+                "reports": [{"name": "a", "notebook": str(NOTEBOOK), "parameters": {"nation": 3}}],
+            }
+        )
+    )
     with pytest.raises(ConfigError, match="'nation': value 3 is a int"):
         load_config(config)
-    config.write_text(yaml.safe_dump({"year": 2025, "title": "t", "reports": [
-        {"name": "a", "notebook": str(NOTEBOOK), "parameters": {"results_path": "x"}}]}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "year": 2025,
+                "title": "t",
+                "reports": [{"name": "a", "notebook": str(NOTEBOOK), "parameters": {"results_path": "x"}}],
+            }
+        )
+    )
     with pytest.raises(ConfigError, match="set by the batch"):
         load_config(config)
 
@@ -116,33 +133,59 @@ def batch(tmp_path_factory):
     frame.loc[10, "Postcode"] = planted["postcode"]
     frame.loc[10, "Consent"] = "Yes"
     frame.loc[10, "Finished"] = "True"
-    frame.loc[10, "Q11"] = (f"I'm Zebedee, call {planted['phone']}, child NHS {planted['nhs']}, "
-                            f"born {planted['dob']}, at {planted['postcode']}, {planted['email']}")
+    frame.loc[10, "Q11"] = (
+        f"I'm Zebedee, call {planted['phone']}, child NHS {planted['nhs']}, "
+        f"born {planted['dob']}, at {planted['postcode']}, {planted['email']}"
+    )
     raw = write_export(frame, work / "export.csv")
     processed = work / "processed"
     ingest_survey(raw, processed)
 
-    failing = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("threshold: int = 3  # a parameter", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("raise RuntimeError(f'planted failure at {threshold}')"),
-    ], metadata={"kernelspec": {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}})
+    failing = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("threshold: int = 3  # a parameter", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("raise RuntimeError(f'planted failure at {threshold}')"),
+        ],
+        metadata={"kernelspec": {"name": "evidence", "display_name": "Python (evidence)", "language": "python"}},
+    )
     failing_path = work / "failing.ipynb"
     nbformat.write(failing, failing_path)
     config = work / "batch.yml"
-    config.write_text(yaml.safe_dump({
-        "year": 2025, "title": "Test batch", "kernel": "evidence",
-        "reports": [
-            {"name": "workforce_survey", "title": "Workforce survey", "notebook": str(NOTEBOOK),
-             "parameters": {"input_path": str(processed / "workforce_survey.parquet")}},
-            {"name": "broken", "title": "Broken report", "notebook": str(failing_path),
-             "parameters": {"threshold": 5}},
-        ]}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "year": 2025,
+                "title": "Test batch",
+                "kernel": "evidence",
+                "reports": [
+                    {
+                        "name": "workforce_survey",
+                        "title": "Workforce survey",
+                        "notebook": str(NOTEBOOK),
+                        "parameters": {"input_path": str(processed / "workforce_survey.parquet")},
+                    },
+                    {
+                        "name": "broken",
+                        "title": "Broken report",
+                        "notebook": str(failing_path),
+                        "parameters": {"threshold": 5},
+                    },
+                ],
+            }
+        )
+    )
     reports = work / "reports"
     (reports).mkdir()
     (reports / "broken.html").write_text("stale output from an earlier success")
     outcome = run_batch(config, reports, show_progress=False)
-    return {"outcome": outcome, "reports": reports, "processed": processed, "planted": planted,
-            "config": config, "work": work}
+    return {
+        "outcome": outcome,
+        "reports": reports,
+        "processed": processed,
+        "planted": planted,
+        "config": config,
+        "work": work,
+    }
 
 
 @pytest.mark.slow
@@ -179,8 +222,11 @@ def test_published_files_have_normal_permissions(batch):
     expected = 0o666 & ~mask
     written = [p for p in batch["reports"].rglob("*") if p.is_file() and p.name != "broken.html"]
     assert {p.suffix for p in written} >= {".html", ".json", ".ipynb"}
-    wrong = {str(p.relative_to(batch["reports"])): oct(stat.S_IMODE(p.stat().st_mode)) for p in written
-             if stat.S_IMODE(p.stat().st_mode) != expected}
+    wrong = {
+        str(p.relative_to(batch["reports"])): oct(stat.S_IMODE(p.stat().st_mode))
+        for p in written
+        if stat.S_IMODE(p.stat().st_mode) != expected
+    }
     assert wrong == {}, f"expected {oct(expected)}"
 
 
@@ -189,8 +235,9 @@ def test_report_html_is_offline_accessible_and_codeless(batch):
     text, page = _page(batch["reports"] / "workforce_survey.html")
     assert page.fetches, "the page should have images"
     assert all(src.startswith("data:") for src in page.fetches), page.fetches
-    assert not re.search(r"(?:https?:)?//[\w.-]+\.\w", re.sub(r'href="[^"]*"', "", text)), \
+    assert not re.search(r"(?:https?:)?//[\w.-]+\.\w", re.sub(r'href="[^"]*"', "", text)), (
         "no other host may be referenced outside links"
+    )
     assert "<script" not in text and "@import" not in text
     assert len(page.images) >= 2
     for image in page.images:
@@ -212,21 +259,25 @@ def test_report_shows_four_headlines_with_intervals(batch):
         assert int(low) <= int(share) <= int(high)
     results = json.loads((batch["reports"] / "workforce_survey.json").read_text())
     assert {h["id"] for h in results["headlines"]} == {
-        "increased_demand", "more_complex_needs", "not_fully_staffed", "full_staffing_insufficient"}
+        "increased_demand",
+        "more_complex_needs",
+        "not_fully_staffed",
+        "full_staffing_insufficient",
+    }
     assert results["synthetic"] is True
 
 
 @pytest.mark.slow
 def test_no_planted_identifier_reaches_processed_data_or_reports(batch):
     planted = batch["planted"]
-    needles = [*planted.values(), "Zebedee", "Quux", planted["nhs"].replace(" ", ""),
-               planted["phone"].replace(" ", "")]
+    needles = [*planted.values(), "Zebedee", "Quux", planted["nhs"].replace(" ", ""), planted["phone"].replace(" ", "")]
     for folder in (batch["processed"], batch["reports"]):
         for path in folder.rglob("*"):
             if path.is_file():
                 content = path.read_bytes()
                 if path.suffix == ".parquet":
                     import pandas as pd
+
                     content = pd.read_parquet(path).to_csv().encode()
                 for needle in needles:
                     assert needle.encode() not in content, f"{needle!r} found in {path}"
@@ -234,12 +285,16 @@ def test_no_planted_identifier_reaches_processed_data_or_reports(batch):
 
 @pytest.mark.slow
 def test_cli_run_exit_code_reflects_failure(batch, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "evidence.cli", "run", str(batch["config"]),
-                             "--out", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "evidence.cli", "run", str(batch["config"]), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert re.search(r"FAILED +broken", result.stdout)
-    bad = subprocess.run([sys.executable, "-m", "evidence.cli", "run", str(tmp_path / "nope.yml")],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "evidence.cli", "run", str(tmp_path / "nope.yml")], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "no such config file" in bad.stderr and "Traceback" not in bad.stderr
 
 

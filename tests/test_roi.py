@@ -36,8 +36,12 @@ def _bench():
 
 
 def _settings(streams=("outcome",), horizon=3, **kwargs) -> roi.ModelSettings:
-    return roi.ModelSettings(horizon_years=horizon, streams=tuple(streams),
-                             perspective_streams=kwargs.pop("perspective_streams", tuple(streams)), **kwargs)
+    return roi.ModelSettings(
+        horizon_years=horizon,
+        streams=tuple(streams),
+        perspective_streams=kwargs.pop("perspective_streams", tuple(streams)),
+        **kwargs,
+    )
 
 
 def _zeros(settings: roi.ModelSettings, **given) -> dict[str, np.ndarray]:
@@ -92,8 +96,7 @@ def test_sroi_worked_example():
     assert pv == pytest.approx(39802.19, abs=0.005)
     assert round(float(pv) / 30000, 2) == 1.33
     # the other convention (year 1 undiscounted): 24,000 + 12,000/1.035 + 6,000/1.035^2
-    undiscounted_first = roi.sroi_present_value(40, 1000, 0.20, 0.25, 0.0, 0.50, 3, 0.035, 3,
-                                                discount_first_year=False)
+    undiscounted_first = roi.sroi_present_value(40, 1000, 0.20, 0.25, 0.0, 0.50, 3, 0.035, 3, discount_first_year=False)
     assert undiscounted_first == pytest.approx(41195.27, abs=0.005)
     # a longer horizon changes nothing once the 3-year duration is over
     assert roi.sroi_present_value(40, 1000, 0.20, 0.25, 0.0, 0.50, 3, 0.035, 10) == pytest.approx(pv)
@@ -101,10 +104,17 @@ def test_sroi_worked_example():
 
 def test_sroi_worked_example_through_the_whole_model():
     settings = _settings(("outcome",), horizon=3)
-    values = _zeros(settings, costs__training_per_child=750, stream__outcome__quantity=1,
-                    stream__outcome__unit_value=1000, stream__outcome__deadweight=0.20,
-                    stream__outcome__attribution=0.25, stream__outcome__drop_off=0.50,
-                    stream__outcome__duration_years=3, discount__standard_rate=0.035)
+    values = _zeros(
+        settings,
+        costs__training_per_child=750,
+        stream__outcome__quantity=1,
+        stream__outcome__unit_value=1000,
+        stream__outcome__deadweight=0.20,
+        stream__outcome__attribution=0.25,
+        stream__outcome__drop_off=0.50,
+        stream__outcome__duration_years=3,
+        discount__standard_rate=0.035,
+    )
     result = roi.evaluate(values, settings)
     children = 40
     assert children * result.benefits[0] == pytest.approx(39802.19, abs=0.005)
@@ -125,9 +135,17 @@ def test_qaly_area_under_the_curve_by_hand():
     """Utility gain (12 - 2) x 0.005 = 0.05; follow-up at half a year: year 1 is
     0.05 x (1 - 0.5/2) = 0.0375; drop-off 50% gives 0.025 and 0.0125; at 1.5%."""
     settings = _settings(("outcome",), horizon=3)
-    values = _zeros(settings, outcome__change=12, comparator__outcome_change=2, utility__per_point=0.005,
-                    outcome__years_to_follow_up=0.5, qaly__drop_off=0.5, discount__health_rate=0.015,
-                    qaly__value=20000, costs__training_per_child=100)
+    values = _zeros(
+        settings,
+        outcome__change=12,
+        comparator__outcome_change=2,
+        utility__per_point=0.005,
+        outcome__years_to_follow_up=0.5,
+        qaly__drop_off=0.5,
+        discount__health_rate=0.015,
+        qaly__value=20000,
+        costs__training_per_child=100,
+    )
     result = roi.evaluate(values, settings)
     expected = 0.0375 / 1.015 + 0.025 / 1.015**2 + 0.0125 / 1.015**3
     assert result.qalys[0] == pytest.approx(expected, rel=1e-12)
@@ -135,8 +153,9 @@ def test_qaly_area_under_the_curve_by_hand():
     assert result.cost_per_qaly[0] == pytest.approx(100 / expected)
     # a measure where lower is better: the same fall in score is a gain
     worse_is_higher = _settings(("outcome",), horizon=3, higher_is_better=False)
-    flipped = roi.evaluate({**values, "outcome.change": np.array([-12.0]),
-                            "comparator.outcome_change": np.array([-2.0])}, worse_is_higher)
+    flipped = roi.evaluate(
+        {**values, "outcome.change": np.array([-12.0]), "comparator.outcome_change": np.array([-2.0])}, worse_is_higher
+    )
     assert flipped.qalys[0] == pytest.approx(expected)
     np.testing.assert_allclose(roi.qaly_profile(1.7, 0.0, 2), [[0.5, 1.0]][0])  # follow-up clipped to a year
 
@@ -144,18 +163,31 @@ def test_qaly_area_under_the_curve_by_hand():
 #: PSSRU Unit Costs of Health and Social Care 2024 Manual, Table 8.2.1 (p.64), community-based
 #: scientific and professional staff, 2023/24: salary, on-costs, management/admin/estates and
 #: non-staff overheads per band; capital £7,689; 1,574 working hours; printed cost per hour.
-PSSRU_2024 = {"band5": (30142, 9569, 8855, 13605, 44), "band6": (39133, 12940, 11612, 17840, 57),
-              "band7": (47336, 16016, 14128, 21704, 68), "band8a": (53824, 18449, 16117, 24761, 77)}
+PSSRU_2024 = {
+    "band5": (30142, 9569, 8855, 13605, 44),
+    "band6": (39133, 12940, 11612, 17840, 57),
+    "band7": (47336, 16016, 14128, 21704, 68),
+    "band8a": (53824, 18449, 16117, 24761, 77),
+}
 
 
 def _pssru(**hours) -> dict:
     components = {}
     for band, (salary, on_costs, management, non_staff, _) in PSSRU_2024.items():
-        components.update({f"staff__salary_{band}": salary, f"staff__on_costs_{band}": on_costs,
-                           f"staff__management_overheads_{band}": management,
-                           f"staff__non_staff_overheads_{band}": non_staff})
-    return {**components, "staff__capital_overheads": 7689, "staff__working_hours": 1574,
-            **{f"staff__hours_{b}": h for b, h in hours.items()}}
+        components.update(
+            {
+                f"staff__salary_{band}": salary,
+                f"staff__on_costs_{band}": on_costs,
+                f"staff__management_overheads_{band}": management,
+                f"staff__non_staff_overheads_{band}": non_staff,
+            }
+        )
+    return {
+        **components,
+        "staff__capital_overheads": 7689,
+        "staff__working_hours": 1574,
+        **{f"staff__hours_{b}": h for b, h in hours.items()},
+    }
 
 
 def test_hourly_cost_gives_pssru_printed_cost_per_working_hour():
@@ -169,9 +201,15 @@ def test_hourly_cost_gives_pssru_printed_cost_per_working_hour():
 
 def test_costs_by_hand():
     settings = _settings(("outcome",))
-    values = _zeros(settings, **_pssru(band5=1, band6=2, band7=0.5), costs__training_per_child=10,
-                    costs__equipment_share=0.5, costs__equipment_unit_cost=100, costs__optimism_bias=0.1,
-                    comparator__cost_per_child=44.2)
+    values = _zeros(
+        settings,
+        **_pssru(band5=1, band6=2, band7=0.5),
+        costs__training_per_child=10,
+        costs__equipment_share=0.5,
+        costs__equipment_unit_cost=100,
+        costs__optimism_bias=0.1,
+        comparator__cost_per_child=44.2,
+    )
     result = roi.evaluate(values, settings)
     # salary and on-costs: (30142 + 9569 + 2 x (39133 + 12940) + 0.5 x (47336 + 16016)) / 1574
     #   = 175533 / 1574 = 111.5203; overheads and capital: (8855 + 13605 + 7689 + 2 x (11612 + 17840
@@ -186,10 +224,15 @@ def test_costs_by_hand():
 
 def test_payback_ratios_and_perspective():
     settings = _settings(("nhs", "school"), horizon=3, perspective_streams=("nhs",))
-    common = {f"stream__{s}__{k}": v for s in ("nhs", "school")
-              for k, v in (("quantity", 1), ("duration_years", 3))}
-    values = _zeros(settings, **common, stream__nhs__unit_value=40, stream__school__unit_value=20,
-                    costs__training_per_child=[100, 500, 0, 50], comparator__cost_per_child=[0, 0, 10, 0])
+    common = {f"stream__{s}__{k}": v for s in ("nhs", "school") for k, v in (("quantity", 1), ("duration_years", 3))}
+    values = _zeros(
+        settings,
+        **common,
+        stream__nhs__unit_value=40,
+        stream__school__unit_value=20,
+        costs__training_per_child=[100, 500, 0, 50],
+        comparator__cost_per_child=[0, 0, 10, 0],
+    )
     result = roi.evaluate(values, settings)
     # 60 a year, undiscounted: cumulative 60, 120, 180
     np.testing.assert_array_equal(result.payback_year, [2, np.nan, 0, 1])
@@ -236,10 +279,10 @@ def test_vectorised_model_equals_per_draw_and_plain_python(specialist):
     whole = roi.evaluate(draws, settings)
     bench = _bench()
     for i in range(0, 200, 7):
-        one = roi.evaluate({k: v[i:i + 1] for k, v in draws.items()}, settings)
+        one = roi.evaluate({k: v[i : i + 1] for k, v in draws.items()}, settings)
         plain = bench.evaluate_one({k: float(v[i]) for k, v in draws.items()}, settings)
         for name in roi.OUTPUTS:
-            np.testing.assert_allclose(one.output(name), whole.output(name)[i:i + 1], rtol=1e-12, err_msg=name)
+            np.testing.assert_allclose(one.output(name), whole.output(name)[i : i + 1], rtol=1e-12, err_msg=name)
             np.testing.assert_allclose(plain[name], whole.output(name)[i], rtol=1e-9, err_msg=name)
 
 
@@ -266,8 +309,7 @@ def test_draws_are_reproducible_and_follow_their_distributions(specialist):
         np.testing.assert_array_equal(first[name], again[name])
     assert not np.array_equal(first["utility.per_point"], other["utility.per_point"])
     many = assumptions.draw(200_000, np.random.default_rng(1))
-    for name in ("stream.crisis_contacts.unit_value", "costs.equipment_share", "utility.per_point",
-                 "qaly.drop_off"):
+    for name in ("stream.crisis_contacts.unit_value", "costs.equipment_share", "utility.per_point", "qaly.drop_off"):
         p = assumptions.parameters[name]
         assert many[name].mean() == pytest.approx(p.value, abs=5 * p.distribution.se / math.sqrt(200_000))
         assert many[name].std() == pytest.approx(p.distribution.se, rel=0.02)
@@ -278,8 +320,9 @@ def test_draws_are_reproducible_and_follow_their_distributions(specialist):
     assert (many[fixed.name] == fixed.value).all()
 
 
-@pytest.mark.parametrize("kind, value, se", [("beta", 0.3, 0.1), ("gamma", 45.0, 4.5), ("lognormal", 150.0, 45.0),
-                                              ("normal", 2.0, 1.0)])
+@pytest.mark.parametrize(
+    "kind, value, se", [("beta", 0.3, 0.1), ("gamma", 45.0, 4.5), ("lognormal", 150.0, 45.0), ("normal", 2.0, 1.0)]
+)
 def test_one_way_ranges_come_from_distributions_with_the_stated_mean_and_se(kind, value, se):
     from scipy import stats as scipy_stats
 
@@ -332,9 +375,14 @@ def test_shipped_assumption_sets_load_and_every_value_is_sourced_or_illustrative
     sourced = {n for n, p in usual.parameters.items() if not p.illustrative}
     staff_costs = {n for n in usual.parameters if n.startswith("staff.") and not n.startswith("staff.hours_")}
     assert len(staff_costs) == 18 and staff_costs <= sourced  # no staff unit cost is illustrative
-    assert sourced - staff_costs == {"qaly.value", "discount.standard_rate", "discount.health_rate",
-                                     "costs.optimism_bias", "stream.crisis_contacts.unit_value",
-                                     "stream.shorter_waits.unit_value"}
+    assert sourced - staff_costs == {
+        "qaly.value",
+        "discount.standard_rate",
+        "discount.health_rate",
+        "costs.optimism_bias",
+        "stream.crisis_contacts.unit_value",
+        "stream.shorter_waits.unit_value",
+    }
     for name in sourced:  # every sourced value cites the publication, table (and page, for PSSRU)
         source = usual.parameters[name].source
         assert source.title and source.publisher and source.table, name
@@ -362,48 +410,85 @@ def _sourced(raw):
     return raw["parameters"]["staff.salary_band6"]
 
 
-@pytest.mark.parametrize("mutate, fragments", [
-    (lambda r: _cost(r).pop("unit"), ["parameters.costs.training_per_child", "missing key(s) unit"]),
-    (lambda r: _cost(r).update(value=-38), ["parameters.costs.training_per_child.value", "-38",
-                                            "a cost must not be negative"]),
-    (lambda r: r["parameters"]["costs.equipment_share"].update(value=1.3),
-     ["parameters.costs.equipment_share.value", "1.3", "must lie in [0, 1]"]),
-    (lambda r: r["streams"]["re_referrals"]["parameters"]["deadweight"].update(value=-0.1),
-     ["streams.re_referrals.parameters.deadweight.value", "must lie in [0, 1]"]),
-    (lambda r: r["parameters"]["costs.equipment_share"].update(distribution={"type": "beta", "se": 0.4}),
-     ["costs.equipment_share.distribution", "SE^2 < value x (1 - value)"]),
-    (lambda r: _cost(r).update(distribution={"type": "normal", "se": 4}),
-     ["costs.training_per_child.distribution.type", "'normal'", "gamma, lognormal"]),
-    (lambda r: (_cost(r).pop("illustrative"), _cost(r).pop("note")),
-     ["costs.training_per_child", "missing field 'source'"]),
-    (lambda r: _cost(r).pop("note"), ["costs.training_per_child", "illustrative value needs a note"]),
-    (lambda r: r["parameters"]["qaly.value"]["source"].pop("table"), ["qaly.value.source", "missing table"]),
-    (lambda r: _cost(r).update(price_year=2019), ["costs.training_per_child.price_year", "2019",
-                                                  "not a financial year", "YYYY/YY"]),
-    (lambda r: _cost(r).update(price_year="2023/25"), ["costs.training_per_child.price_year", "2023/25",
-                                                       "not a financial year"]),
-    (lambda r: _cost(r).update(price_year="2010/11"), ["costs.training_per_child.price_year", "2010/11",
-                                                       "cannot inflate", "2014/15 to 2023/24"]),
-    (lambda r: _cost(r).update(price_year="not stated"), ["costs.training_per_child.price_year",
-                                                          "only be used in a labelled scenario"]),
-    (lambda r: _sourced(r).update(distribution={"type": "gamma", "se": 3000}),
-     ["staff.salary_band6.distribution", "say where its spread comes from"]),
-    (lambda r: _sourced(r).update(distribution={"type": "fixed", "illustrative": True}),
-     ["staff.salary_band6.distribution", "a fixed value has no spread"]),
-    (lambda r: r["parameters"]["staff.working_hours"].update(value=0), ["staff.working_hours.value",
-                                                                        "greater than 0"]),
-    (lambda r: r["parameters"]["staff.working_hours"].update(price_year="2023/24"),
-     ["staff.working_hours.price_year", "only a cost has a price year"]),
-    (lambda r: r.update(price_year=2024), ["price_year", "not a financial year"]),
-    (lambda r: r["parameters"].pop("utility.per_point"), ["missing parameter(s): utility.per_point"]),
-    (lambda r: r["parameters"].update({"utility.per_pint": r["parameters"]["utility.per_point"]}),
-     ["unknown parameter(s) utility.per_pint"]),
-    (lambda r: r["parameters"]["discount.standard_rate"].update(range=[0.04, 0.05]),
-     ["discount.standard_rate.range", "must bracket the value 0.035"]),
-    (lambda r: r["settings"].update(horizon_years=0), ["settings.horizon_years", "at least 1"]),
-    (lambda r: r["overrides"]["Universal"]["costs.equipment_share"].update(value=2),
-     ["overrides.Universal.costs.equipment_share.value", "must lie in [0, 1]"]),
-])
+@pytest.mark.parametrize(
+    "mutate, fragments",
+    [
+        (lambda r: _cost(r).pop("unit"), ["parameters.costs.training_per_child", "missing key(s) unit"]),
+        (
+            lambda r: _cost(r).update(value=-38),
+            ["parameters.costs.training_per_child.value", "-38", "a cost must not be negative"],
+        ),
+        (
+            lambda r: r["parameters"]["costs.equipment_share"].update(value=1.3),
+            ["parameters.costs.equipment_share.value", "1.3", "must lie in [0, 1]"],
+        ),
+        (
+            lambda r: r["streams"]["re_referrals"]["parameters"]["deadweight"].update(value=-0.1),
+            ["streams.re_referrals.parameters.deadweight.value", "must lie in [0, 1]"],
+        ),
+        (
+            lambda r: r["parameters"]["costs.equipment_share"].update(distribution={"type": "beta", "se": 0.4}),
+            ["costs.equipment_share.distribution", "SE^2 < value x (1 - value)"],
+        ),
+        (
+            lambda r: _cost(r).update(distribution={"type": "normal", "se": 4}),
+            ["costs.training_per_child.distribution.type", "'normal'", "gamma, lognormal"],
+        ),
+        (
+            lambda r: (_cost(r).pop("illustrative"), _cost(r).pop("note")),
+            ["costs.training_per_child", "missing field 'source'"],
+        ),
+        (lambda r: _cost(r).pop("note"), ["costs.training_per_child", "illustrative value needs a note"]),
+        (lambda r: r["parameters"]["qaly.value"]["source"].pop("table"), ["qaly.value.source", "missing table"]),
+        (
+            lambda r: _cost(r).update(price_year=2019),
+            ["costs.training_per_child.price_year", "2019", "not a financial year", "YYYY/YY"],
+        ),
+        (
+            lambda r: _cost(r).update(price_year="2023/25"),
+            ["costs.training_per_child.price_year", "2023/25", "not a financial year"],
+        ),
+        (
+            lambda r: _cost(r).update(price_year="2010/11"),
+            ["costs.training_per_child.price_year", "2010/11", "cannot inflate", "2014/15 to 2023/24"],
+        ),
+        (
+            lambda r: _cost(r).update(price_year="not stated"),
+            ["costs.training_per_child.price_year", "only be used in a labelled scenario"],
+        ),
+        (
+            lambda r: _sourced(r).update(distribution={"type": "gamma", "se": 3000}),
+            ["staff.salary_band6.distribution", "say where its spread comes from"],
+        ),
+        (
+            lambda r: _sourced(r).update(distribution={"type": "fixed", "illustrative": True}),
+            ["staff.salary_band6.distribution", "a fixed value has no spread"],
+        ),
+        (
+            lambda r: r["parameters"]["staff.working_hours"].update(value=0),
+            ["staff.working_hours.value", "greater than 0"],
+        ),
+        (
+            lambda r: r["parameters"]["staff.working_hours"].update(price_year="2023/24"),
+            ["staff.working_hours.price_year", "only a cost has a price year"],
+        ),
+        (lambda r: r.update(price_year=2024), ["price_year", "not a financial year"]),
+        (lambda r: r["parameters"].pop("utility.per_point"), ["missing parameter(s): utility.per_point"]),
+        (
+            lambda r: r["parameters"].update({"utility.per_pint": r["parameters"]["utility.per_point"]}),
+            ["unknown parameter(s) utility.per_pint"],
+        ),
+        (
+            lambda r: r["parameters"]["discount.standard_rate"].update(range=[0.04, 0.05]),
+            ["discount.standard_rate.range", "must bracket the value 0.035"],
+        ),
+        (lambda r: r["settings"].update(horizon_years=0), ["settings.horizon_years", "at least 1"]),
+        (
+            lambda r: r["overrides"]["Universal"]["costs.equipment_share"].update(value=2),
+            ["overrides.Universal.costs.equipment_share.value", "must lie in [0, 1]"],
+        ),
+    ],
+)
 def test_bad_assumption_sets_are_refused_with_a_clear_message(tmp_path, mutate, fragments):
     path = _write_set(tmp_path, mutate)
     with pytest.raises(ConfigError) as caught:
@@ -418,6 +503,7 @@ def test_every_problem_is_listed_at_once(tmp_path):
     def two(raw):
         _cost(raw)["value"] = -1
         raw["parameters"]["costs.equipment_share"]["value"] = 7
+
     with pytest.raises(ConfigError) as caught:
         roi.load_assumptions(_write_set(tmp_path, two))
     assert "2 problem(s)" in str(caught.value)
@@ -436,10 +522,14 @@ def test_problems_name_the_file_and_line_they_are_in_even_through_extends(tmp_pa
     message = str(caught.value)
     assert message.startswith(f"2 problem(s) in the assumption set {child}:"), message
     # the salary comes from the parent set, the comparator's cost from the set that extends it
-    assert (f"{parent}, line {_line(parent.read_text(), 'value: -39133')}, key 'parameters.staff.salary_band6.value': "
-            "value -39133: a cost must not be negative") in message
-    assert (f"{child}, line {_line(child.read_text(), 'value: -120')}, key 'parameters.comparator.cost_per_child"
-            ".value': value -120: a cost must not be negative") in message
+    assert (
+        f"{parent}, line {_line(parent.read_text(), 'value: -39133')}, key 'parameters.staff.salary_band6.value': "
+        "value -39133: a cost must not be negative"
+    ) in message
+    assert (
+        f"{child}, line {_line(child.read_text(), 'value: -120')}, key 'parameters.comparator.cost_per_child"
+        ".value': value -120: a cost must not be negative"
+    ) in message
 
 
 def test_extends_cycles_missing_files_and_bad_yaml(tmp_path):
@@ -494,8 +584,7 @@ def test_one_way_analysis_varies_every_parameter_with_a_range(specialist):
     # a parameter at its distribution's 95% interval
     training = table.set_index("parameter").loc["costs.training_per_child"]
     p = prepared.assumptions.parameters["costs.training_per_child"]
-    assert (training["low"], training["high"]) == pytest.approx(tuple(p.distribution.quantile(p.value,
-                                                                                              [0.025, 0.975])))
+    assert (training["low"], training["high"]) == pytest.approx(tuple(p.distribution.quantile(p.value, [0.025, 0.975])))
 
 
 def test_break_even_values(specialist):
@@ -579,14 +668,16 @@ def test_cohort_inputs_come_from_the_records(tables):
     with pytest.raises(EvidenceError, match="unknown intervention"):
         roi.cohort_inputs(tables["episodes"], tables["scores"], "Nowhere OT", "pedsql", "total")
     with pytest.raises(EvidenceError, match="at least 10"):
-        roi.cohort_inputs(tables["episodes"], tables["scores"], "Specialist", "pedsql", "total",
-                          "2025-03-01", "2025-03-03")
+        roi.cohort_inputs(
+            tables["episodes"], tables["scores"], "Specialist", "pedsql", "total", "2025-03-01", "2025-03-03"
+        )
 
 
 def test_prepare_and_tier_scenarios(tables):
     assumptions = roi.load_assumptions(WAITING_LIST)
-    prepared = roi.prepare(assumptions, "Universal", tables, *PERIOD, horizon_years=3,
-                           discount_rates={"standard": 0.035, "health": 0.015})
+    prepared = roi.prepare(
+        assumptions, "Universal", tables, *PERIOD, horizon_years=3, discount_rates={"standard": 0.035, "health": 0.015}
+    )
     assert prepared.settings.horizon_years == 3
     used = prepared.assumptions.parameters
     assert used["costs.training_per_child"].value == 60  # the Universal override
@@ -623,8 +714,12 @@ def test_headline_in_plain_words(tables):
     table = report.assumptions_display(prepared.assumptions)
     assert "staff time" not in " ".join(table["Assumption"]).lower()  # records go through disclosure instead
     assert table["Illustrative"].str.startswith("sourced").sum() == 24
-    assert table.set_index("Assumption").loc["Specialist or crisis contacts avoided: financial proxy per outcome",
-                                             "Illustrative"] == "sourced (spread illustrative)"
+    assert (
+        table.set_index("Assumption").loc[
+            "Specialist or crisis contacts avoided: financial proxy per outcome", "Illustrative"
+        ]
+        == "sourced (spread illustrative)"
+    )
     summary = report.summary_display(analysis.summary_table(result)).set_index("Result")
     npv_se = result.psa.npv.std(ddof=1) / math.sqrt(2000)
     assert summary.loc["Net present value per child", "Monte Carlo SE"] == f"£{float(f'{npv_se:.2g}'):,.10g}"
@@ -652,10 +747,11 @@ def test_same_seed_gives_identical_figures(specialist):
         result = roi.analyse(prepared, 3000, np.random.default_rng(seed))
         lam = np.linspace(0, 50000, 51)
         ceac = roi.acceptability_curve(result.psa.qalys, result.psa.net_cost(), lam)
-        charts = [roi_plots.ce_plane_chart(result.psa.qalys, result.psa.net_cost(), [20000, 30000], "plane"),
-                  roi_plots.acceptability_chart(lam, ceac, [20000, 30000], "curve"),
-                  roi_plots.payback_chart(*analysis.cumulative_benefits(result), result.base.incremental_cost[0],
-                                          "payback")]
+        charts = [
+            roi_plots.ce_plane_chart(result.psa.qalys, result.psa.net_cost(), [20000, 30000], "plane"),
+            roi_plots.acceptability_chart(lam, ceac, [20000, 30000], "curve"),
+            roi_plots.payback_chart(*analysis.cumulative_benefits(result), result.base.incremental_cost[0], "payback"),
+        ]
         return [(_png(c), c.alt) for c in charts]
 
     first, again, other = figures(1), figures(1), figures(2)
@@ -685,12 +781,31 @@ def test_money_formatting():
     assert report.money(4.549, 2) == "£4.55"
     assert report.format_output("payback_year", 0) == "immediately"
     assert report.format_output("bcr", math.nan) == "not defined"
-    fixed = pd.DataFrame({"parameter": ["x"], "label": ["X"], "unit": ["GBP"], "value": [1.0], "low": [np.nan],
-                          "high": [np.nan], "output_low": [np.nan], "output_high": [np.nan]})
+    fixed = pd.DataFrame(
+        {
+            "parameter": ["x"],
+            "label": ["X"],
+            "unit": ["GBP"],
+            "value": [1.0],
+            "low": [np.nan],
+            "high": [np.nan],
+            "output_low": [np.nan],
+            "output_high": [np.nan],
+        }
+    )
     assert report.one_way_display(fixed).loc[0, "Range tested"] == "fixed, not varied"
-    varied = pd.DataFrame({"parameter": ["y", "x", "z"], "label": ["Y", "X", "Z"], "unit": ["GBP", "GBP", "GBP"],
-                           "value": [2.0, 1.0, 3.0], "low": [1.0, np.nan, np.nan], "high": [3.0, np.nan, np.nan],
-                           "output_low": [-5.0, np.nan, np.nan], "output_high": [7.0, np.nan, np.nan]})
+    varied = pd.DataFrame(
+        {
+            "parameter": ["y", "x", "z"],
+            "label": ["Y", "X", "Z"],
+            "unit": ["GBP", "GBP", "GBP"],
+            "value": [2.0, 1.0, 3.0],
+            "low": [1.0, np.nan, np.nan],
+            "high": [3.0, np.nan, np.nan],
+            "output_low": [-5.0, np.nan, np.nan],
+            "output_high": [7.0, np.nan, np.nan],
+        }
+    )
     shown = report.one_way_display(varied)  # the varied first, the fixed named in one last row
     assert shown["Parameter"].tolist() == ["Y", "Held fixed, not varied (2): X; Z"]
     assert shown.loc[0, "Range tested"] == "£1.00 to £3.00"
@@ -704,18 +819,25 @@ def test_notebook_runs_twice_with_the_same_seed_to_identical_figures(processed, 
 
     def run(name: str, seed: int) -> list:
         out = tmp_path / f"{name}.ipynb"
-        papermill.execute_notebook(str(ROOT / "notebooks" / "return_on_investment.ipynb"), str(out),
-                                   parameters={"outcomes_folder": str(processed), "intervention": "Targeted",
-                                               "draws": 2000, "seed": seed},
-                                   kernel_name="evidence", cwd=str(ROOT), progress_bar=False)
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / "return_on_investment.ipynb"),
+            str(out),
+            parameters={"outcomes_folder": str(processed), "intervention": "Targeted", "draws": 2000, "seed": seed},
+            kernel_name="evidence",
+            cwd=str(ROOT),
+            progress_bar=False,
+        )
         notebook = nbformat.read(out, as_version=4)
-        return [output["data"] for cell in notebook.cells for output in cell.get("outputs", [])
-                if output.get("output_type") == "display_data"]
+        return [
+            output["data"]
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "display_data"
+        ]
 
     first, again = run("first", 7), run("again", 7)  # another seed changing them: tested above, on the charts
     assert len([d for d in first if "image/png" in d]) == 5
     assert first == again
-
 
 
 # --- price years, scenarios and expected values ----------------------------------------------------
@@ -768,6 +890,7 @@ def test_price_index_file_problems_name_row_and_column(tmp_path):
 def test_a_cost_from_another_price_year_is_inflated_and_shown_with_its_index(tmp_path):
     def older(raw):
         raw["parameters"]["costs.training_per_child"].update(value=20, price_year="2021/22")
+
     assumptions = roi.load_assumptions(_write_set(tmp_path, older))
     training = assumptions.parameters["costs.training_per_child"]
     factor = 1.0732 * 1.0431
@@ -775,8 +898,9 @@ def test_a_cost_from_another_price_year_is_inflated_and_shown_with_its_index(tmp
     assert training.distribution.se == pytest.approx(6 * factor)  # the spread moves with it
     assert (training.original_value, training.original_price_year, training.price_year) == (20, "2021/22", "2023/24")
     row = report.assumptions_display(assumptions).set_index("Assumption").loc["Training and groups, per child"]
-    assert row["Price year"].startswith("2023/24, from 20 in 2021/22 prices (NHS Cost Inflation Index (pay and "
-                                        "prices), 2021/22 to 2023/24: x1.1195")
+    assert row["Price year"].startswith(
+        "2023/24, from 20 in 2021/22 prices (NHS Cost Inflation Index (pay and prices), 2021/22 to 2023/24: x1.1195"
+    )
     assert "Table 12.1.1" in row["Price year"] and "p.109" in row["Price year"]
     shipped = roi.load_assumptions(WAITING_LIST).parameters["staff.salary_band6"]
     assert shipped.describe_price_year() == "2023/24" and shipped.value == 39133
@@ -794,8 +918,9 @@ def test_the_exclusion_lifetime_cost_is_a_labelled_scenario_never_the_base_case(
     assert list(table.index) == ["base", "permanent_exclusion_lifetime_cost"]
     base = analysis.analyse(prepared, 500, np.random.default_rng(3))
     assert table.loc["base", "bcr"] == pytest.approx(base.psa.benefits.mean() / base.psa.incremental_cost.mean())
-    with_lifetime = roi.evaluate(assumptions.with_scenario("permanent_exclusion_lifetime_cost").values(),
-                                 prepared.settings)
+    with_lifetime = roi.evaluate(
+        assumptions.with_scenario("permanent_exclusion_lifetime_cost").values(), prepared.settings
+    )
     assert table.loc["permanent_exclusion_lifetime_cost", "bcr_base"] == pytest.approx(with_lifetime.bcr[0])
     with pytest.raises(ConfigError, match="no scenario 'nope'"):
         assumptions.with_scenario("nope")
@@ -806,8 +931,13 @@ def test_the_exclusion_lifetime_cost_is_a_labelled_scenario_never_the_base_case(
 def test_expected_values_are_means_and_ratios_of_means_by_hand():
     settings = _settings(("outcome",), horizon=2)
     # two draws: costs 100 and 300; one stream worth 150 and 450 in year 1 (no discounting)
-    values = _zeros(settings, costs__training_per_child=[100, 300], stream__outcome__quantity=[1, 3],
-                    stream__outcome__unit_value=150, stream__outcome__duration_years=1)
+    values = _zeros(
+        settings,
+        costs__training_per_child=[100, 300],
+        stream__outcome__quantity=[1, 3],
+        stream__outcome__unit_value=150,
+        stream__outcome__duration_years=1,
+    )
     results = roi.evaluate(values, settings)
     expected = analysis.expected_values(results)
     assert expected["incremental_cost"] == 200 and expected["benefits"] == 300 and expected["npv"] == 100

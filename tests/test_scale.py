@@ -18,13 +18,15 @@ from evidence.outcomes import blocks as outcomes_blocks
 from evidence.paths import project_root
 
 SAMPLE = project_root() / "data/raw/sample/outcomes_2025_synthetic"
-TRICKY = (b'a,b\n1,"x\ny"\n\n3,4\n , \n5,"q,""r"""\r\n6,7\n,\n8,9')  # quoted newline, blank rows, CRLF
+TRICKY = b'a,b\n1,"x\ny"\n\n3,4\n , \n5,"q,""r"""\r\n6,7\n,\n8,9'  # quoted newline, blank rows, CRLF
 
 
 def _blocks_table(path, block_bytes):
     parts = [csv_blocks.read_csv_block(b) for b in csv_blocks.csv_blocks(path, block_bytes)]
-    return (pd.concat([p.data for p in parts], ignore_index=True),
-            pd.concat([p.row_numbers for p in parts], ignore_index=True))
+    return (
+        pd.concat([p.data for p in parts], ignore_index=True),
+        pd.concat([p.row_numbers for p in parts], ignore_index=True),
+    )
 
 
 @pytest.mark.parametrize("block_bytes", [1, 3, 7, 16, 1 << 20])
@@ -52,14 +54,17 @@ def test_arrow_reader_matches_the_csv_module_reader_on_the_sample(name):
     pd.testing.assert_series_equal(rows, strict.row_numbers)
 
 
-@pytest.mark.parametrize("content", [
-    b'a,b\n1,"b"c\n',          # text after a closing quote
-    b'a,b\n1,"2\n3,4\n',        # quote never closed
-    b"a,b\n1,2\x00\n",          # NUL byte
-    b"a;b\n1;2\n",              # not comma-separated
-    b"\xff\xfea\x00,\x00b\x00",  # UTF-16
-    b"a,b\n1,\xe9\n",           # not UTF-8 (cp1252)
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'a,b\n1,"b"c\n',  # text after a closing quote
+        b'a,b\n1,"2\n3,4\n',  # quote never closed
+        b"a,b\n1,2\x00\n",  # NUL byte
+        b"a;b\n1;2\n",  # not comma-separated
+        b"\xff\xfea\x00,\x00b\x00",  # UTF-16
+        b"a,b\n1,\xe9\n",  # not UTF-8 (cp1252)
+    ],
+)
 def test_doubtful_files_are_left_to_the_strict_reader(tmp_path, content):
     path = tmp_path / "doubtful.csv"
     path.write_bytes(content)
@@ -106,7 +111,7 @@ def test_block_ingest_writes_the_same_files_as_the_whole_file_ingest(tmp_path):
 
 def test_block_ingest_reports_every_problem_with_its_file_row(tmp_path):
     def spoil(table):
-        table.loc[10, "Item1"] = "9"          # out of range, first block
+        table.loc[10, "Item1"] = "9"  # out of range, first block
         table.loc[6000, "Timepoint"] = "Later"  # unknown answer, a late block
         table.loc[6001, "EpisodeID"] = "EP999999"
 
@@ -117,8 +122,7 @@ def test_block_ingest_reports_every_problem_with_its_file_row(tmp_path):
         ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)
     described = sorted((p.row, p.column, p.rule) for p in blocks.value.problems)
     assert described == sorted((p.row, p.column, p.rule) for p in whole.value.problems)  # order: by block
-    assert {(row, column) for row, column, _ in described} >= {(12, "Item1"), (6002, "Timepoint"),
-                                                                 (6003, "EpisodeID")}
+    assert {(row, column) for row, column, _ in described} >= {(12, "Item1"), (6002, "Timepoint"), (6003, "EpisodeID")}
     assert not (tmp_path / "blocks").exists() or not any((tmp_path / "blocks").iterdir())
 
 
@@ -128,8 +132,9 @@ def test_block_ingest_reads_and_cleans_each_block_once(tmp_path, monkeypatch):
     the temporary blocks are gone afterwards."""
     reads = []
     real_read = outcomes_blocks.read_csv_block
-    monkeypatch.setattr(outcomes_blocks, "read_csv_block", lambda block: reads.append(block.first_row) or
-                        real_read(block))
+    monkeypatch.setattr(
+        outcomes_blocks, "read_csv_block", lambda block: reads.append(block.first_row) or real_read(block)
+    )
     folder = _extract(tmp_path)
     ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)
     blocks = csv_blocks.csv_blocks(folder / "assessments.csv", 100_000)
@@ -140,6 +145,7 @@ def test_block_ingest_reads_and_cleans_each_block_once(tmp_path, monkeypatch):
 def test_block_ingest_of_real_data_without_a_key_reports_problems_first(tmp_path):
     """Data not marked synthetic and no key: as in the whole-file path, the extract's problems
     come first, then the missing key; nothing is spilled or written either way."""
+
     def spoil(table):
         table.loc[10, "Item1"] = "9"
 

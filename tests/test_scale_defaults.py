@@ -28,19 +28,27 @@ def test_shipped_values_match_the_sourced_figures():
     assert "opinion-based" in copm.mic.describe() and "adult" in copm.mic.describe()  # the caveat on its origin
     gas = scale_defaults("gas", "t_score")
     assert gas.clinical_cutoff.value == 50 and gas.mic.illustrative and gas.reliability.illustrative
-    flags = [getattr(scale_defaults(*k.split("/")), f).illustrative
-             for k in ("pedsql/total", "sdq/total_difficulties", "copm/performance", "gas/t_score")
-             for f in ("reliability", "mic", "clinical_cutoff")]
+    flags = [
+        getattr(scale_defaults(*k.split("/")), f).illustrative
+        for k in ("pedsql/total", "sdq/total_difficulties", "copm/performance", "gas/t_score")
+        for f in ("reliability", "mic", "clinical_cutoff")
+    ]
     assert sum(flags) == 8 and len(flags) == 12
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda m: m["pedsql/total"]["mic"].pop("note"), "add a note saying why"),
-    (lambda m: m["pedsql/total"]["reliability"].pop("source"), "needs a source, or illustrative: true"),
-    (lambda m: m["pedsql/total"]["reliability"].update(confidence="high"), "reliability.confidence': value 'high': unknown key"),
-    (lambda m: m["pedsql/total"]["mic"].update(illustrative="yes"), "must be true or false"),
-    (lambda m: m["pedsql/total"]["reliability"].update(value="0.9"), "must be a number or null"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda m: m["pedsql/total"]["mic"].pop("note"), "add a note saying why"),
+        (lambda m: m["pedsql/total"]["reliability"].pop("source"), "needs a source, or illustrative: true"),
+        (
+            lambda m: m["pedsql/total"]["reliability"].update(confidence="high"),
+            "reliability.confidence': value 'high': unknown key",
+        ),
+        (lambda m: m["pedsql/total"]["mic"].update(illustrative="yes"), "must be true or false"),
+        (lambda m: m["pedsql/total"]["reliability"].update(value="0.9"), "must be a number or null"),
+    ],
+)
 def test_bad_entries_are_refused(tmp_path, change, message):
     config = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
     change(config)

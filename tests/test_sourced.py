@@ -30,7 +30,7 @@ def test_quantiles_by_hand():
     # gamma with mean 4 and SE 2 is shape (4 / 2)^2 = 4, scale 2^2 / 4 = 1: median 3.672061
     assert Distribution("gamma", se=2).quantile(4, 0.5) == pytest.approx(3.672061, abs=1e-6)
     # lognormal with mean 1 and SE 1: sigma^2 = ln 2, median exp(-ln 2 / 2) = 1 / sqrt 2
-    assert Distribution("lognormal", se=1).quantile(1, 0.5) == pytest.approx(2 ** -0.5)
+    assert Distribution("lognormal", se=1).quantile(1, 0.5) == pytest.approx(2**-0.5)
     assert (FIXED.quantile(7, [0.1, 0.9]) == 7).all()
 
 
@@ -46,9 +46,11 @@ def test_draws_have_the_stated_mean_and_se_and_move_with_a_price_year():
 
 
 def test_one_sampler_in_order_from_one_seed():
-    values = {"a": SourcedValue(value=0.5, distribution=Distribution("uniform", low=0, high=1)),
-              "b": SourcedValue(value=3.0),
-              "c": SourcedValue(value=2.0, distribution=Distribution("triangular", low=1, high=4))}
+    values = {
+        "a": SourcedValue(value=0.5, distribution=Distribution("uniform", low=0, high=1)),
+        "b": SourcedValue(value=3.0),
+        "c": SourcedValue(value=2.0, distribution=Distribution("triangular", low=1, high=4)),
+    }
     draws = draw_values(values, 5, np.random.default_rng(9))
     rng = np.random.default_rng(9)
     assert (draws["a"] == rng.uniform(0, 1, 5)).all() and (draws["b"] == 3).all()
@@ -74,7 +76,8 @@ def test_problems_name_file_line_key_and_value(tmp_path):
         f"{path}, line 4, key 'parameters.rate.value': value 2: must lie in [0, 1]",
         f"{path}, line 3, key 'parameters.rate.unit': a unit is required",
         f"{path}, line 5, key 'parameters.list.1': value 2: too big",
-        f"{path}: the whole file"]
+        f"{path}: the whole file",
+    ]
     with pytest.raises(ConfigError, match=r"(?s)^4 problem\(s\) in the test set:\n  - .*\nFix it\.$"):
         problems.raise_if_any("the test set", "Fix it.")
     child = {("parameters", "rate"): ("child.yml", 9), ("parameters", "rate", "value"): ("child.yml", 10)}
@@ -89,7 +92,10 @@ def test_problems_name_file_line_key_and_value(tmp_path):
 def test_a_value_has_a_source_or_is_illustrative_with_a_note(tmp_path):
     problems = Problems(tmp_path / "x.yml", {})
     assert provenance({"source": "Varni 2001, abstract"}, ("a",), problems, text_source, "a citation") == (
-        "Varni 2001, abstract", False, "")
+        "Varni 2001, abstract",
+        False,
+        "",
+    )
     source = {"title": "Unit Costs", "publisher": "PSSRU", "year": 2024, "table": "Table 8.2.1, p.58"}
     found, illustrative, _ = provenance({"source": source}, ("b",), problems, structured_source, "title, ...")
     assert found.cite() == "PSSRU (2024), Unit Costs, Table 8.2.1, p.58" and not illustrative and not problems.found
@@ -99,9 +105,12 @@ def test_a_value_has_a_source_or_is_illustrative_with_a_note(tmp_path):
     provenance({"source": dict(source, year="2024")}, ("f",), problems, structured_source, "title, ...")
     rules = [(p.column, p.rule) for p in problems.found]
     assert rules[0][0] == "c" and "illustrative value needs a note" in rules[0][1]
-    assert rules[1] == ("d", "missing field 'source' (a citation): a value needs a source, or illustrative: true "
-                             "with a note")
+    assert rules[1] == (
+        "d",
+        "missing field 'source' (a citation): a value needs a source, or illustrative: true with a note",
+    )
     assert rules[2] == ("e.illustrative", "must be true or false")
     assert rules[3] == ("f.source.year", "the year must be a whole number")
     assert SourcedValue(value=4.5, citation="Varni 2003", note="Unconfirmed", illustrative=True).describe() == (
-        "Varni 2003; Unconfirmed (illustrative)")
+        "Varni 2003; Unconfirmed (illustrative)"
+    )

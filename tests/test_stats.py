@@ -82,8 +82,9 @@ def test_raking_matches_every_margin():
     result = stats.rake(responses, {"nation": targets["nation"], "sector": targets["sector"]})
     for column in ("nation", "sector"):
         achieved = result.weights.groupby(responses[column]).sum()
-        pd.testing.assert_series_equal(achieved.sort_index(), targets[column].astype(float).sort_index(),
-                                       check_names=False, rtol=1e-9)
+        pd.testing.assert_series_equal(
+            achieved.sort_index(), targets[column].astype(float).sort_index(), check_names=False, rtol=1e-9
+        )
 
 
 def test_raking_errors_are_clear():
@@ -110,5 +111,6 @@ def test_survey_raking_drops_margins_that_one_nation_cannot_carry():
     present = targets["sector"][targets["sector"].index.isin(wales["sector"].unique())]
     achieved = weights.groupby(wales["sector"]).sum()
     # the Wales sample has no Charity respondents, so the weights carry the other sectors' totals
-    pd.testing.assert_series_equal(achieved.sort_index(), present.astype(float).sort_index(),
-                                   check_names=False, rtol=1e-9)
+    pd.testing.assert_series_equal(
+        achieved.sort_index(), present.astype(float).sort_index(), check_names=False, rtol=1e-9
+    )

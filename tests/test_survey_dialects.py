@@ -38,10 +38,14 @@ def reference(layouts):
 
 
 EXPECTED = {
-    "qualtrics_labels.csv": "qualtrics_labels", "qualtrics_numeric.csv": "qualtrics_numeric",
-    "qualtrics_spss.sav": "qualtrics_spss", "microsoft_forms.xlsx": "microsoft_forms",
-    "google_forms.csv": "google_forms", "surveymonkey.csv": "surveymonkey",
-    "smartsurvey.csv": "smartsurvey", "excel_sep_line.csv": "qualtrics_labels",
+    "qualtrics_labels.csv": "qualtrics_labels",
+    "qualtrics_numeric.csv": "qualtrics_numeric",
+    "qualtrics_spss.sav": "qualtrics_spss",
+    "microsoft_forms.xlsx": "microsoft_forms",
+    "google_forms.csv": "google_forms",
+    "surveymonkey.csv": "surveymonkey",
+    "smartsurvey.csv": "smartsurvey",
+    "excel_sep_line.csv": "qualtrics_labels",
 }
 
 
@@ -129,8 +133,9 @@ def test_a_definition_error_names_file_line_key_and_what_is_allowed(tmp_path):
     line = next(i for i, row in enumerate(broken.splitlines(), start=1) if "kind: likert" in row)
     with pytest.raises(ConfigError) as caught:
         survey.load_definition(tmp_path / "p.yml")
-    assert f"p.yml, line {line}, key columns.2.kind: 'likert' is not allowed; one of category, multiselect" \
-        in str(caught.value)
+    assert f"p.yml, line {line}, key columns.2.kind: 'likert' is not allowed; one of category, multiselect" in str(
+        caught.value
+    )
     (tmp_path / "p.yml").write_text(text.replace("scale: fft,", "scale: fft, colour: blue,"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"key columns.0.colour: unknown key 'colour'; allowed: source"):
         survey.load_definition(tmp_path / "p.yml")
@@ -143,8 +148,9 @@ def test_a_split_multiselect_missing_an_option_column_is_refused(layouts, tmp_pa
 
     frame, meta = pyreadstat.read_sav(str(layouts["qualtrics_spss.sav"]))
     bad = tmp_path / "q9_1_only.sav"
-    pyreadstat.write_sav(frame.drop(columns=[f"Q9_{k}" for k in range(2, 8)]), str(bad),
-                         variable_value_labels=meta.variable_value_labels)
+    pyreadstat.write_sav(
+        frame.drop(columns=[f"Q9_{k}" for k in range(2, 8)]), str(bad), variable_value_labels=meta.variable_value_labels
+    )
     with pytest.raises(InputFileError, match=r"the option\(s\) Retention, Funding, .* have no column"):
         survey.clean_export(read_raw(bad), environ={})
 
@@ -170,5 +176,7 @@ def test_init_survey_scaffolds_a_definition_that_ingests_the_layout(layouts, tmp
 def test_regenerating_the_parent_sample_gives_identical_bytes(tmp_path):
     from evidence import samples
 
-    assert samples.parent_survey.write_sample(tmp_path).read_bytes() == \
-        (ROOT / "data" / "raw" / "sample" / samples.parent_survey.SAMPLE_FILE).read_bytes()
+    assert (
+        samples.parent_survey.write_sample(tmp_path).read_bytes()
+        == (ROOT / "data" / "raw" / "sample" / samples.parent_survey.SAMPLE_FILE).read_bytes()
+    )

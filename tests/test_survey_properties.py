@@ -130,9 +130,13 @@ def invalid_export(draw):
     if spec["kind"] == "category":
         bad = "zz " + draw(st.text(alphabet="abcdefgh", min_size=1, max_size=10))
     else:
-        bad = draw(st.one_of(st.integers(spec["max"] + 1, 10**6).map(str),
-                             st.integers(-1000, spec["min"] - 1).filter(lambda v: v != -99).map(str),
-                             st.sampled_from(["1.5", "ten", "1,000", "£3"])))
+        bad = draw(
+            st.one_of(
+                st.integers(spec["max"] + 1, 10**6).map(str),
+                st.integers(-1000, spec["min"] - 1).filter(lambda v: v != -99).map(str),
+                st.sampled_from(["1.5", "ten", "1,000", "£3"]),
+            )
+        )
     raw.data.loc[raw.data.index[position], spec["source"]] = bad
     return raw, int(raw.row_numbers.iloc[position]), spec["source"], bad
 

@@ -13,9 +13,8 @@ from .conftest import write_export
 
 def test_a_problem_on_many_rows_keeps_its_count_and_rows(tmp_path, sample_frame):
     frame = sample_frame.copy()
-    consenting = frame.index[frame["Consent"].str.strip().str.casefold().eq("yes")
-                             & frame["Finished"].eq("True")]
-    bad = consenting[:SINGLE_LIMIT + 7]  # more rows than are listed one by one
+    consenting = frame.index[frame["Consent"].str.strip().str.casefold().eq("yes") & frame["Finished"].eq("True")]
+    bad = consenting[: SINGLE_LIMIT + 7]  # more rows than are listed one by one
     frame.loc[bad, "Q5"] = "Agre"
     path = write_export(frame, tmp_path / "many.csv")
     with pytest.raises(ValidationError) as caught:

@@ -55,18 +55,25 @@ def _moderators(entry) -> pd.DataFrame:
 
 # Each _check_* returns {quantity: |ours - metafor|} for one fixture entry.
 
+
 def _check_escalc(entry) -> dict[str, float]:
     i, measure = entry["inputs"], entry["measure"]
     if measure in ("RR", "OR", "RD"):
-        function = {"RR": effects.log_risk_ratio, "OR": effects.log_odds_ratio,
-                    "RD": effects.risk_difference}[measure]
+        function = {"RR": effects.log_risk_ratio, "OR": effects.log_odds_ratio, "RD": effects.risk_difference}[measure]
         yi, vi = function(i["events_1"], i["n_1"], i["events_2"], i["n_2"])
     elif measure in ("SMD", "MD"):
         function = effects.standardised_mean_difference if measure == "SMD" else effects.mean_difference
         yi, vi = function(i["mean_1"], i["sd_1"], i["n_1"], i["mean_2"], i["sd_2"], i["n_2"])
     else:
-        yi, vi = effects.mean_change(i["mean_pre"], i["sd_pre"], i["mean_post"], i["sd_post"], i["n"],
-                                     i["correlation"], {"MC": None, "SMCR": "raw", "SMCC": "change"}[measure])
+        yi, vi = effects.mean_change(
+            i["mean_pre"],
+            i["sd_pre"],
+            i["mean_post"],
+            i["sd_post"],
+            i["n"],
+            i["correlation"],
+            {"MC": None, "SMCR": "raw", "SMCC": "change"}[measure],
+        )
     return _compare({"yi": (yi, entry["yi"]), "vi": (vi, entry["vi"])})
 
 
@@ -74,15 +81,20 @@ def _check_model(entry) -> dict[str, float]:
     data = EFFECTS[entry["data"]]
     r = synthesis.meta_analysis(data["yi"], data["vi"], entry["method"], entry["test"], entry["level"])
     fixed = entry["method"] == "FE"
-    pairs = {name: (getattr(r, name), entry[name]) for name in
-             ("estimate", "se", "ci_low", "ci_high", "tau2", "i2", "h2", "q", "q_pvalue", "weights")}
-    pairs |= {"statistic": (r.statistic, entry["zval"]), "pvalue": (r.pvalue, entry["pval"]),
-              "k": (r.k, entry["k"])}
+    pairs = {
+        name: (getattr(r, name), entry[name])
+        for name in ("estimate", "se", "ci_low", "ci_high", "tau2", "i2", "h2", "q", "q_pvalue", "weights")
+    }
+    pairs |= {"statistic": (r.statistic, entry["zval"]), "pvalue": (r.pvalue, entry["pval"]), "k": (r.k, entry["k"])}
     if not fixed:
         pairs |= _prediction_pairs(entry, data)
-        pairs |= {"pi_low": (r.pi_low, entry["pi_low"]), "pi_high": (r.pi_high, entry["pi_high"]),
-                  "tau2_ci": (r.tau2_ci, entry["tau2_ci"]), "i2_ci": (r.i2_ci, entry["i2_ci"]),
-                  "h2_ci": (r.h2_ci, entry["h2_ci"])}
+        pairs |= {
+            "pi_low": (r.pi_low, entry["pi_low"]),
+            "pi_high": (r.pi_high, entry["pi_high"]),
+            "tau2_ci": (r.tau2_ci, entry["tau2_ci"]),
+            "i2_ci": (r.i2_ci, entry["i2_ci"]),
+            "h2_ci": (r.h2_ci, entry["h2_ci"]),
+        }
     return _compare(pairs)
 
 
@@ -90,8 +102,9 @@ def _prediction_pairs(entry, data) -> dict[str, tuple]:
     """The prediction interval under each of metafor's pi.type options."""
     pairs = {}
     for pi_type, reference in entry["pi"].items():
-        r = synthesis.meta_analysis(data["yi"], data["vi"], entry["method"], entry["test"], entry["level"],
-                                    pi_type=pi_type)
+        r = synthesis.meta_analysis(
+            data["yi"], data["vi"], entry["method"], entry["test"], entry["level"], pi_type=pi_type
+        )
         pairs[f"pi_{pi_type}"] = ((r.pi_low, r.pi_high), reference)
     return pairs
 
@@ -100,11 +113,21 @@ def _check_metaregression(entry) -> dict[str, float]:
     data = EFFECTS[entry["data"]]
     r = synthesis.meta_regression(data["yi"], data["vi"], _moderators(entry), entry["method"], entry["test"])
     c, ref = r.coefficients, entry["coefficients"]
-    pairs = {f"coef_{name}": (c[column], ref[name]) for name, column in (
-        ("estimate", "estimate"), ("se", "se"), ("zval", "statistic"), ("pval", "pvalue"),
-        ("ci_low", "ci_low"), ("ci_high", "ci_high"))}
-    pairs |= {name: (getattr(r, name), entry.get(name)) for name in
-              ("tau2", "i2", "h2", "r2", "q", "q_pvalue", "qm", "qm_pvalue", "weights", "tau2_ci")}
+    pairs = {
+        f"coef_{name}": (c[column], ref[name])
+        for name, column in (
+            ("estimate", "estimate"),
+            ("se", "se"),
+            ("zval", "statistic"),
+            ("pval", "pvalue"),
+            ("ci_low", "ci_low"),
+            ("ci_high", "ci_high"),
+        )
+    }
+    pairs |= {
+        name: (getattr(r, name), entry.get(name))
+        for name in ("tau2", "i2", "h2", "r2", "q", "q_pvalue", "qm", "qm_pvalue", "weights", "tau2_ci")
+    }
     pairs["qm_df"] = (r.qm_df, entry["qm_df"])
     return _compare(pairs)
 
@@ -121,23 +144,37 @@ def _check_subgroups(entry) -> dict[str, float]:
             pairs[f"{group['group']}_{name}"] = (row[name], group[name])
     for pi_type in entry["common_tau2"]["pi"]:  # each pi.type, separate and common tau²
         for common_tau2 in (False, True):
-            t = synthesis.subgroup_analysis(data["yi"], data["vi"], groups, entry["method"], entry["test"],
-                                            common_tau2=common_tau2, pi_type=pi_type).table.set_index("subgroup")
-            reference = (entry["common_tau2"]["pi"][pi_type] if common_tau2 else
-                         {"low": [g["pi"][pi_type][0] for g in entry["groups"]],
-                          "high": [g["pi"][pi_type][1] for g in entry["groups"]]})
+            t = synthesis.subgroup_analysis(
+                data["yi"], data["vi"], groups, entry["method"], entry["test"], common_tau2=common_tau2, pi_type=pi_type
+            ).table.set_index("subgroup")
+            reference = (
+                entry["common_tau2"]["pi"][pi_type]
+                if common_tau2
+                else {
+                    "low": [g["pi"][pi_type][0] for g in entry["groups"]],
+                    "high": [g["pi"][pi_type][1] for g in entry["groups"]],
+                }
+            )
             names = [g["group"] for g in entry["groups"]]
             for bound in ("low", "high"):
                 pairs[f"{'common' if common_tau2 else 'separate'}_pi_{pi_type}_{bound}"] = (
-                    t.loc[names, f"pi_{bound}"], reference[bound])
-    pairs |= {"q_between": (r.q_between, entry["q_between"]),
-              "q_between_pvalue": (r.q_between_pvalue, entry["q_between_pvalue"]),
-              "q_between_df": (r.q_between_df, entry["q_between_df"])}
-    common = synthesis.subgroup_analysis(data["yi"], data["vi"], groups, entry["method"], entry["test"],
-                                         common_tau2=True)
+                    t.loc[names, f"pi_{bound}"],
+                    reference[bound],
+                )
+    pairs |= {
+        "q_between": (r.q_between, entry["q_between"]),
+        "q_between_pvalue": (r.q_between_pvalue, entry["q_between_pvalue"]),
+        "q_between_df": (r.q_between_df, entry["q_between_df"]),
+    }
+    common = synthesis.subgroup_analysis(
+        data["yi"], data["vi"], groups, entry["method"], entry["test"], common_tau2=True
+    )
     ref = entry["common_tau2"]
-    pairs |= {"common_tau2": (common.tau2, ref["tau2"]), "common_qm": (common.q_between, ref["qm"]),
-              "common_qm_pvalue": (common.q_between_pvalue, ref["qm_pvalue"])}
+    pairs |= {
+        "common_tau2": (common.tau2, ref["tau2"]),
+        "common_qm": (common.q_between, ref["qm"]),
+        "common_qm_pvalue": (common.q_between_pvalue, ref["qm_pvalue"]),
+    }
     # The common-tau² subgroup estimates are the intercept plus each level's coefficient.
     b = np.asarray(ref["coefficients"]["estimate"])
     pairs["common_estimates"] = (common.table["estimate"], np.concatenate([[b[0]], b[0] + b[1:]]))
@@ -147,19 +184,37 @@ def _check_subgroups(entry) -> dict[str, float]:
 def _check_leave1out(entry) -> dict[str, float]:
     data = EFFECTS[entry["data"]]
     r = synthesis.leave_one_out(data["yi"], data["vi"], entry["method"], entry["test"])
-    return _compare({name: (r[column], entry[name]) for name, column in (
-        ("estimate", "estimate"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
-        ("q", "q"), ("q_pvalue", "q_pvalue"), ("tau2", "tau2"), ("i2", "i2"), ("h2", "h2"),
-        ("pval", "pvalue"))})
+    return _compare(
+        {
+            name: (r[column], entry[name])
+            for name, column in (
+                ("estimate", "estimate"),
+                ("se", "se"),
+                ("ci_low", "ci_low"),
+                ("ci_high", "ci_high"),
+                ("q", "q"),
+                ("q_pvalue", "q_pvalue"),
+                ("tau2", "tau2"),
+                ("i2", "i2"),
+                ("h2", "h2"),
+                ("pval", "pvalue"),
+            )
+        }
+    )
 
 
 def _check_regtest(entry) -> dict[str, float]:
     data = EFFECTS[entry["data"]]
     r = synthesis.egger_test(data["yi"], data["vi"], entry["method"], model=entry["model"])
-    return _compare({"statistic": (r.statistic, entry["statistic"]), "pvalue": (r.pvalue, entry["pval"]),
-                     "df": (r.df, np.nan if entry["df"] is None else entry["df"]),
-                     "limit_estimate": (r.limit_estimate, entry["limit_estimate"]),
-                     "limit_ci": (r.limit_ci, [entry["limit_ci_low"], entry["limit_ci_high"]])})
+    return _compare(
+        {
+            "statistic": (r.statistic, entry["statistic"]),
+            "pvalue": (r.pvalue, entry["pval"]),
+            "df": (r.df, np.nan if entry["df"] is None else entry["df"]),
+            "limit_estimate": (r.limit_estimate, entry["limit_estimate"]),
+            "limit_ci": (r.limit_ci, [entry["limit_ci_low"], entry["limit_ci_high"]]),
+        }
+    )
 
 
 def _check_ranktest(entry) -> dict[str, float]:
@@ -170,22 +225,40 @@ def _check_ranktest(entry) -> dict[str, float]:
 
 def _check_trimfill(entry) -> dict[str, float]:
     data = EFFECTS[entry["data"]]
-    r = synthesis.trim_and_fill(data["yi"], data["vi"], entry["method"], entry["test"],
-                                estimator=entry["estimator"], side=entry["side_given"],
-                                adjusted_test=entry["refit_test"])
+    r = synthesis.trim_and_fill(
+        data["yi"],
+        data["vi"],
+        entry["method"],
+        entry["test"],
+        estimator=entry["estimator"],
+        side=entry["side_given"],
+        adjusted_test=entry["refit_test"],
+    )
     assert (r.side, r.adjusted.test) == (entry["side"], entry["refit_test"])
-    pairs = {"k0": (r.k0, entry["k0"]), "se_k0": (r.se_k0, np.nan if entry["se_k0"] is None else entry["se_k0"]),
-             "p_k0": (r.p_k0, np.nan if entry["p_k0"] is None else entry["p_k0"]),
-             "filled_yi": (np.sort(r.filled_yi), np.sort(entry["filled_yi"])),
-             "filled_vi": (np.sort(r.filled_vi), np.sort(entry["filled_vi"]))}
-    pairs |= {name: (getattr(r.adjusted, name), entry[name])
-              for name in ("estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q")}
+    pairs = {
+        "k0": (r.k0, entry["k0"]),
+        "se_k0": (r.se_k0, np.nan if entry["se_k0"] is None else entry["se_k0"]),
+        "p_k0": (r.p_k0, np.nan if entry["p_k0"] is None else entry["p_k0"]),
+        "filled_yi": (np.sort(r.filled_yi), np.sort(entry["filled_yi"])),
+        "filled_vi": (np.sort(r.filled_vi), np.sort(entry["filled_vi"])),
+    }
+    pairs |= {
+        name: (getattr(r.adjusted, name), entry[name])
+        for name in ("estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q")
+    }
     return _compare(pairs)
 
 
-CHECKS = {"escalc": _check_escalc, "models": _check_model, "metaregression": _check_metaregression,
-          "subgroups": _check_subgroups, "leave1out": _check_leave1out, "regtest": _check_regtest,
-          "ranktest": _check_ranktest, "trimfill": _check_trimfill}
+CHECKS = {
+    "escalc": _check_escalc,
+    "models": _check_model,
+    "metaregression": _check_metaregression,
+    "subgroups": _check_subgroups,
+    "leave1out": _check_leave1out,
+    "regtest": _check_regtest,
+    "ranktest": _check_ranktest,
+    "trimfill": _check_trimfill,
+}
 
 
 def _assert_agrees(differences: dict[str, float]) -> None:
@@ -233,10 +306,12 @@ def test_trim_and_fill_agrees_with_trimfill(entry):
     _assert_agrees(_check_trimfill(entry))
 
 
-_REFUSALS = {"regtest": lambda d, m: synthesis.egger_test(d["yi"], d["vi"], m),
-             "regtest_lm": lambda d, m: synthesis.egger_test(d["yi"], d["vi"], m, model="lm"),
-             "trimfill": lambda d, m: synthesis.trim_and_fill(d["yi"], d["vi"], m),
-             "ranktest": lambda d, m: synthesis.rank_correlation_test(d["yi"], d["vi"])}
+_REFUSALS = {
+    "regtest": lambda d, m: synthesis.egger_test(d["yi"], d["vi"], m),
+    "regtest_lm": lambda d, m: synthesis.egger_test(d["yi"], d["vi"], m, model="lm"),
+    "trimfill": lambda d, m: synthesis.trim_and_fill(d["yi"], d["vi"], m),
+    "ranktest": lambda d, m: synthesis.rank_correlation_test(d["yi"], d["vi"]),
+}
 
 
 @pytest.mark.parametrize("entry", _named("not_estimable"))
@@ -265,8 +340,10 @@ def test_every_metafor_quantity_within_tolerance(capsys):
     assert numbers > 1000
     assert largest <= TOLERANCE, where
     with capsys.disabled():
-        print(f"\nmetafor {REFERENCE['metafor_version']}: {numbers} quantities compared, "
-              f"largest absolute difference {largest:.2e} ({where})")
+        print(
+            f"\nmetafor {REFERENCE['metafor_version']}: {numbers} quantities compared, "
+            f"largest absolute difference {largest:.2e} ({where})"
+        )
 
 
 def test_fixture_records_where_it_came_from():
@@ -279,17 +356,21 @@ def test_fixture_records_where_it_came_from():
 
 # ---- evidence tables ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("file", "measure", "reference"), [
-    ("evidence_bcg_colditz1994", "RR", "bcg_RR"),
-    ("evidence_bcg_colditz1994", "OR", "bcg_OR"),
-    ("evidence_bcg_colditz1994", "RD", "bcg_RD"),
-    ("evidence_oral_rehydration_hahn2001", "RR", "hahn_RR"),
-    ("evidence_oral_rehydration_hahn2001", "OR", "hahn_OR"),
-    ("evidence_oral_rehydration_hahn2001", "RD", "hahn_RD"),
-    ("evidence_stroke_unit_normand1999", "SMD", "normand_SMD"),
-    ("evidence_stroke_unit_normand1999", "MD", "normand_MD"),
-    ("evidence_teacher_expectancy_raudenbush1985", "SMD", "raudenbush"),
-])
+
+@pytest.mark.parametrize(
+    ("file", "measure", "reference"),
+    [
+        ("evidence_bcg_colditz1994", "RR", "bcg_RR"),
+        ("evidence_bcg_colditz1994", "OR", "bcg_OR"),
+        ("evidence_bcg_colditz1994", "RD", "bcg_RD"),
+        ("evidence_oral_rehydration_hahn2001", "RR", "hahn_RR"),
+        ("evidence_oral_rehydration_hahn2001", "OR", "hahn_OR"),
+        ("evidence_oral_rehydration_hahn2001", "RD", "hahn_RD"),
+        ("evidence_stroke_unit_normand1999", "SMD", "normand_SMD"),
+        ("evidence_stroke_unit_normand1999", "MD", "normand_MD"),
+        ("evidence_teacher_expectancy_raudenbush1985", "SMD", "raudenbush"),
+    ],
+)
 def test_published_evidence_tables_give_metafors_effect_sizes(file, measure, reference):
     table = synthesis.read_evidence_table(PUBLISHED / f"{file}.csv", measure)
     assert not table.synthetic
@@ -301,8 +382,14 @@ def test_published_evidence_tables_give_metafors_effect_sizes(file, measure, ref
 
 def test_ratio_with_confidence_interval_gives_back_log_ratio_and_variance(tmp_path):
     data = EFFECTS["bcg_RR"]
-    frame = pd.DataFrame({"study": data["labels"], "estimate": np.exp(data["yi"]),
-                          "ci_low": np.exp(data["ci_low"]), "ci_high": np.exp(data["ci_high"])})
+    frame = pd.DataFrame(
+        {
+            "study": data["labels"],
+            "estimate": np.exp(data["yi"]),
+            "ci_low": np.exp(data["ci_low"]),
+            "ci_high": np.exp(data["ci_high"]),
+        }
+    )
     frame.to_csv(tmp_path / "rr.csv", index=False)
     table = synthesis.read_evidence_table(tmp_path / "rr.csv", "RR")
     assert table.layout == "estimate_ci"
@@ -350,7 +437,8 @@ def test_duplicate_and_blank_study_labels_are_refused(tmp_path):
     assert {(p.row, p.rule) for p in problems} == {
         (2, "study labels must be unique (each study once)"),
         (3, "study labels must be unique (each study once)"),
-        (4, "every study needs a label")}
+        (4, "every study needs a label"),
+    }
     with pytest.raises(ValidationError, match="unique"):
         synthesis.meta_analysis([0.1, 0.2], [0.01, 0.02], labels=["X", "X"])
 
@@ -405,8 +493,15 @@ def test_missing_file_is_an_input_error(tmp_path):
 
 
 def test_effects_from_groups_makes_the_yi_vi_table_and_validates():
-    groups = pd.DataFrame({"label": ["North", "South", "East"], "estimate": [1.2, 0.8, 1.5],
-                           "se": [0.3, 0.2, 0.5], "subgroup": ["urban", "rural", "urban"], "n": [40, 60, 20]})
+    groups = pd.DataFrame(
+        {
+            "label": ["North", "South", "East"],
+            "estimate": [1.2, 0.8, 1.5],
+            "se": [0.3, 0.2, 0.5],
+            "subgroup": ["urban", "rural", "urban"],
+            "n": [40, 60, 20],
+        }
+    )
     table = synthesis.effects_from_groups(groups)
     assert table.columns.tolist() == ["study", "yi", "vi", "subgroup", "n"]
     assert table["vi"].tolist() == pytest.approx([0.09, 0.04, 0.25])
@@ -418,6 +513,7 @@ def test_effects_from_groups_makes_the_yi_vi_table_and_validates():
 
 
 # ---- properties the methods must have -------------------------------------------------------
+
 
 def test_hedges_correction_is_the_exact_gamma_function_form():
     assert effects.hedges_correction(2) == pytest.approx(1 / np.sqrt(np.pi), abs=1e-15)
@@ -450,8 +546,9 @@ positive = st.floats(0.001, 2.0, allow_nan=False, allow_infinity=False)
 @st.composite
 def studies(draw, minimum=3, maximum=25):
     k = draw(st.integers(minimum, maximum))
-    return np.array(draw(st.lists(finite, min_size=k, max_size=k))), \
-        np.array(draw(st.lists(positive, min_size=k, max_size=k)))
+    return np.array(draw(st.lists(finite, min_size=k, max_size=k))), np.array(
+        draw(st.lists(positive, min_size=k, max_size=k))
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -507,6 +604,7 @@ def test_knapp_hartung_uses_t_with_k_minus_one_df():
     assert r.df == 18
     half = r.ci_high - r.estimate
     from scipy import stats
+
     assert half == pytest.approx(stats.t.ppf(0.975, 18) * r.se)
 
 
@@ -519,12 +617,14 @@ def test_summaries_read_like_metafor():
 
 
 def test_text_moderators_become_indicators_against_the_first_level():
-    design = synthesis.regression.design_matrix(pd.DataFrame({"alloc": ["random", "alternate", "systematic"],
-                                                          "year": [1950, 1960, 1970]}))
+    design = synthesis.regression.design_matrix(
+        pd.DataFrame({"alloc": ["random", "alternate", "systematic"], "year": [1950, 1960, 1970]})
+    )
     assert design.columns.tolist() == ["intercept", "alloc[random]", "alloc[systematic]", "year"]
 
 
 # ---- tables, plots and the synthetic per-service effects ------------------------------------
+
 
 def test_publish_estimates_suppresses_only_the_named_count_columns():
     frame = pd.DataFrame({"Service": ["A", "B", "C"], "Children": [3, 12, 0], "Estimate": ["1.2", "0.8", "3"]})
@@ -545,8 +645,9 @@ def test_forest_plot_draws_every_study_on_a_log_axis_with_the_numbers_in_its_alt
 
     table, e, result = _bcg()
     sub = synthesis.subgroup_analysis(e["yi"], e["vi"], e["alloc"], labels=e["study"])
-    chart = forest_plot(e, result, table.measure, "BCG", subgroups=sub, subgroup_column="alloc",
-                        favours=("vaccine", "control"))
+    chart = forest_plot(
+        e, result, table.measure, "BCG", subgroups=sub, subgroup_column="alloc", favours=("vaccine", "control")
+    )
     ax = chart.figure.axes[1]
     assert ax.get_xscale() == "log"
     from matplotlib.collections import PathCollection
@@ -582,8 +683,11 @@ def test_synthetic_service_effects_regenerate_identically_and_read_as_synthetic(
 
 def test_interval_level_is_the_published_one_not_the_analysis_level(tmp_path):
     z90, z95 = 1.6448536269514722, 1.959963984540054
-    path = _write(tmp_path, f"study,estimate,ci_low,ci_high,ci_level\nA,1,{1 - z90},{1 + z90},0.90\n"
-                            f"B,2,{2 - z95},{2 + z95},0.95\nC,3,2,4,95\n")
+    path = _write(
+        tmp_path,
+        f"study,estimate,ci_low,ci_high,ci_level\nA,1,{1 - z90},{1 + z90},0.90\n"
+        f"B,2,{2 - z95},{2 + z95},0.95\nC,3,2,4,95\n",
+    )
     (problem,) = _problems(path, "GEN")
     assert (problem.row, problem.column) == (4, "ci_level")
     path.write_text(path.read_text().replace(",95\n", ",0.95\n"))
@@ -623,6 +727,7 @@ def test_trim_and_fill_refits_as_asked_after_knapp_hartung():
     assert same.adjusted.estimate == pytest.approx(metafor_default.adjusted.estimate)
     assert same.adjusted.df == 22 and np.isnan(metafor_default.adjusted.df)
     from scipy import stats
+
     half = same.adjusted.ci_high - same.adjusted.estimate
     assert half == pytest.approx(stats.t.ppf(0.975, 22) * same.adjusted.se)
     with pytest.raises(ValueError, match="test must be"):
@@ -687,14 +792,18 @@ def test_report_says_which_prediction_interval_and_which_refit():
 
     table, e, _ = _bcg()
     pooled = synthesis.meta_analysis(e["yi"], e["vi"], "REML", "knha", pi_type="riley")
-    assert ("95% prediction interval, from a t-distribution on k \u2212 2 = 11 degrees of freedom, as "
-            "Higgins, Thompson & Spiegelhalter (2009)") in report.describe_pooled(pooled, table.measure)
+    assert (
+        "95% prediction interval, from a t-distribution on k \u2212 2 = 11 degrees of freedom, as "
+        "Higgins, Thompson & Spiegelhalter (2009)"
+    ) in report.describe_pooled(pooled, table.measure)
     default = synthesis.meta_analysis(e["yi"], e["vi"], "REML", "z")
     assert "from the normal quantile, as the confidence interval" in report.describe_pooled(default, table.measure)
     checks = synthesis.small_study_checks(e["yi"], e["vi"], "REML", "knha", adjusted_test="z", pi_type="riley")
     text = report.describe_small_studies(checks, table.measure)
-    assert ("the model refitted with a z-test, as R's metafor trimfill does by default, where the main "
-            "analysis uses the Knapp-Hartung adjustment") in text
+    assert (
+        "the model refitted with a z-test, as R's metafor trimfill does by default, where the main "
+        "analysis uses the Knapp-Hartung adjustment"
+    ) in text
     assert "adding its mirror image" in text
     assert report.small_study_table(checks, table.measure, "x").frame["Result"][2] == "1 study filled on the right"
     methods = report.describe_methods(pooled, table, 0.5, checks)

@@ -27,19 +27,33 @@ def _equal_variance_job(work) -> dict:
     path = work / "equal_variance_synthetic.csv"
     rows = [f"{label},{y},{v},SYNTHETIC" for label, y, v in zip(data["labels"], data["yi"], data["vi"], strict=True)]
     path.write_text("\n".join(["study,yi,vi,data_label", *rows]) + "\n")
-    return {"name": "evidence_synthesis_equal_variance", "title": "Ten studies of equal size (synthetic)",
-            "notebook": "notebooks/evidence_synthesis.ipynb",
-            "parameters": {"evidence_path": str(path), "topic": "ten synthetic studies of equal size",
-                           "measure": "GEN", "effect_label": "", "method": "REML", "test": "knha",
-                           "subgroup_column": "", "moderators": [], "favours": []}}
+    return {
+        "name": "evidence_synthesis_equal_variance",
+        "title": "Ten studies of equal size (synthetic)",
+        "notebook": "notebooks/evidence_synthesis.ipynb",
+        "parameters": {
+            "evidence_path": str(path),
+            "topic": "ten synthetic studies of equal size",
+            "measure": "GEN",
+            "effect_label": "",
+            "method": "REML",
+            "test": "knha",
+            "subgroup_column": "",
+            "moderators": [],
+            "favours": [],
+        },
+    }
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     config = yaml.safe_load((ROOT / "config" / "annual_report.yml").read_text())
     config["reports"] = [r for r in config["reports"] if r["name"].startswith("evidence_synthesis")]
-    assert [r["name"] for r in config["reports"]] == ["evidence_synthesis_services", "evidence_synthesis_outcomes",
-                                                      "evidence_synthesis_literature"]
+    assert [r["name"] for r in config["reports"]] == [
+        "evidence_synthesis_services",
+        "evidence_synthesis_outcomes",
+        "evidence_synthesis_literature",
+    ]
     work = tmp_path_factory.mktemp("synthesis")
     config["reports"].append(_equal_variance_job(work))
     path = work / "batch.yml"
@@ -70,8 +84,8 @@ def test_own_services_report_pools_the_processed_outcomes(reports):
 def test_service_report_is_marked_synthetic_and_rounds_its_counts(reports):
     page = _page(reports, "evidence_synthesis_services")
     assert "Sample data." in page and "Synthetic data." in page
-    table = page[page.index("Study estimates and weights"):]
-    table = table[:table.index("</table>")]
+    table = page[page.index("Study estimates and weights") :]
+    table = table[: table.index("</table>")]
     children = re.findall(r"<td>Service [A-Z]</td>\s*<td>([^<]+)</td>", table)
     assert len(children) == 16
     assert all(c == "*" or int(c.replace(",", "")) % 5 == 0 for c in children)
@@ -88,8 +102,9 @@ def test_literature_report_cites_its_source_and_matches_the_analysis(reports):
         assert f'href="#{heading.lower().replace(" ", "-")}"' in page
     parameters = _job(reports, "evidence_synthesis_literature")["parameters"]
     table = synthesis.read_evidence_table(parameters["evidence_path"], parameters["measure"])
-    expected = synthesis.meta_analysis(table.effects["yi"], table.effects["vi"], parameters["method"],
-                                       parameters["test"])
+    expected = synthesis.meta_analysis(
+        table.effects["yi"], table.effects["vi"], parameters["method"], parameters["test"]
+    )
     results = json.loads((reports["folder"] / "evidence_synthesis_literature.json").read_text())
     assert results["pooled"]["estimate"] == pytest.approx(expected.estimate)
     assert results["pooled"]["i2_ci"] == pytest.approx(list(expected.i2_ci))

@@ -19,8 +19,9 @@ EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 def fit(name: str, model: str) -> outcomes.SegmentedRegression:
     case = EXPECTED[name]
     series = pd.read_csv(FIXTURES / case["file"], parse_dates=["month"])
-    return outcomes.segmented_regression(series, case["intervention"], transition_months=case["transition_months"],
-                                         model=model)
+    return outcomes.segmented_regression(
+        series, case["intervention"], transition_months=case["transition_months"], model=model
+    )
 
 
 def estimates(its: outcomes.SegmentedRegression) -> np.ndarray:
@@ -32,8 +33,9 @@ def test_autocorrelation_tests_match_lmtest(name):
     case = EXPECTED[name]
     series = pd.read_csv(FIXTURES / case["file"], parse_dates=["month"])
     one = outcomes.segmented_regression(series, case["intervention"], transition_months=case["transition_months"])
-    three = outcomes.segmented_regression(series, case["intervention"], transition_months=case["transition_months"],
-                                          autocorrelation_lags=3)
+    three = outcomes.segmented_regression(
+        series, case["intervention"], transition_months=case["transition_months"], autocorrelation_lags=3
+    )
     assert one.months_before + one.months_after == case["n"]
     assert one.breusch_godfrey_p == pytest.approx(case["breusch_godfrey_1"]["p"], abs=1e-10)
     assert three.breusch_godfrey_p == pytest.approx(case["breusch_godfrey_3"]["p"], abs=1e-10)

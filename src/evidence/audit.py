@@ -78,8 +78,9 @@ def raw_identifier_values(processed: Path) -> set[str]:
         manifest = json.loads(manifest_path.read_text())
         if manifest["dataset"] == "survey":
             files = [resolve(manifest["input"]["path"])]
-            spec = survey.load_definition(manifest.get("definition", {}).get(
-                "path", survey.definition.DEFAULT_DEFINITION))
+            spec = survey.load_definition(
+                manifest.get("definition", {}).get("path", survey.definition.DEFAULT_DEFINITION)
+            )
             own = [*spec.direct_identifiers, *spec.name_columns, *spec.duplicate_keys, spec.id_column]
             columns = own + [alias for column in own for alias in spec.aliases.get(column, ())]
         else:
@@ -114,7 +115,7 @@ def _raw_value_hits(text: str, wanted: dict[str, str]) -> set[str]:
     hits = set()
     for i, token in enumerate(tokens):
         for length in lengths_by_first.get(token, ()):
-            run = " ".join(tokens[i:i + length])
+            run = " ".join(tokens[i : i + length])
             if run in wanted:
                 hits.add(run)
     return hits
@@ -124,8 +125,11 @@ def _normalise_value(value: str) -> str:
     return " ".join(t.strip(".,;:'\"()") for t in TOKEN.findall(value)).casefold()
 
 
-def scan(folders: list[Path], raw_values: AbstractSet[str] = frozenset(),
-         clean_files: dict[str, dict[str, str]] | None = None) -> list[Finding]:
+def scan(
+    folders: list[Path],
+    raw_values: AbstractSet[str] = frozenset(),
+    clean_files: dict[str, dict[str, str]] | None = None,
+) -> list[Finding]:
     """Findings in every file under ``folders`` (text files and parquet tables); hidden
     folders (the batch's ``.state``) are skipped.
 
@@ -142,7 +146,9 @@ def scan(folders: list[Path], raw_values: AbstractSet[str] = frozenset(),
             continue
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             relative = path.relative_to(folder)
-            if path.suffix not in SCANNED_SUFFIXES | {".parquet"} or any(part.startswith(".") for part in relative.parts):
+            if path.suffix not in SCANNED_SUFFIXES | {".parquet"} or any(
+                part.startswith(".") for part in relative.parts
+            ):
                 continue
             if clean_files is None:
                 findings += _file_findings(path, wanted)
@@ -165,7 +171,7 @@ def detector_findings(path: str, text: str) -> list[Finding]:
     lines = text.splitlines()
     findings = []
     for first in range(0, len(lines), LINES_AT_ONCE):  # bounded memory on large tables
-        findings += _chunk_findings(path, lines[first:first + LINES_AT_ONCE])
+        findings += _chunk_findings(path, lines[first : first + LINES_AT_ONCE])
     return findings
 
 
@@ -181,14 +187,14 @@ def _chunk_findings(path: str, lines: list[str]) -> list[Finding]:
         line = lines[i]
         spans: list[list] = []
         for start, end, kind in detectors.removed_spans(line, redacted[int(i)].as_py()):
-            if spans and spans[-1][2] == kind == "name" and not line[spans[-1][1]:start].strip():
+            if spans and spans[-1][2] == kind == "name" and not line[spans[-1][1] : start].strip():
                 spans[-1][1] = end  # "Oliver Smith" is one finding
             else:
                 spans.append([start, end, kind])
         for start, end, kind in spans:
             if kind == "nhs_number" and not nhs_number_is_valid(re.sub(r"\D", "", line[start:end])):
                 continue
-            findings.append(Finding(path, kind, line[max(start - 30, 0):end + 30]))
+            findings.append(Finding(path, kind, line[max(start - 30, 0) : end + 30]))
     return findings
 
 
@@ -201,13 +207,16 @@ def _file_findings(path: Path, wanted: dict[str, str]) -> list[Finding]:
     return findings
 
 
-def audit(processed: str | Path = PROCESSED, reports: str | Path = REPORTS,
-          interim: str | Path = INTERIM) -> list[Finding]:
+def audit(
+    processed: str | Path = PROCESSED, reports: str | Path = REPORTS, interim: str | Path = INTERIM
+) -> list[Finding]:
     """Scan processed data, the tables derived from it (``interim``) and reports; raise
     :class:`LeakError` listing hits."""
     processed, interim, reports = resolve(processed), resolve(interim), resolve(reports)
     findings = scan([processed, interim, reports], raw_identifier_values(processed))
     if findings:
-        raise LeakError(f"{len(findings)} possible identifier(s) found in outputs:\n{bulleted(findings, 25)}\n"
-                        "Remove the outputs, fix their source, and run again.")
+        raise LeakError(
+            f"{len(findings)} possible identifier(s) found in outputs:\n{bulleted(findings, 25)}\n"
+            "Remove the outputs, fix their source, and run again."
+        )
     return findings

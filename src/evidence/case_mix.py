@@ -46,8 +46,11 @@ def covariate_design(data: pd.DataFrame, covariates: list[str]) -> CovariateDesi
     values = data[covariates]
     complete = values.notna().all(axis=1)
     kept = values[complete]
-    numeric = [c for c in covariates if pd.api.types.is_numeric_dtype(kept[c]) and not
-               isinstance(kept[c].dtype, pd.CategoricalDtype)]
+    numeric = [
+        c
+        for c in covariates
+        if pd.api.types.is_numeric_dtype(kept[c]) and not isinstance(kept[c].dtype, pd.CategoricalDtype)
+    ]
     categorical = [c for c in covariates if c not in numeric]
     parts = [pd.DataFrame({"intercept": 1.0}, index=kept.index), kept[numeric].astype(float)]
     for column in categorical:
@@ -69,11 +72,12 @@ def fit_probabilities(matrix, outcome) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         try:
-            fit = sm.GLM(y, x, family=sm.families.Binomial()).fit(tol=CONVERGENCE_TOLERANCE,
-                                                                  maxiter=MAX_ITERATIONS)
+            fit = sm.GLM(y, x, family=sm.families.Binomial()).fit(tol=CONVERGENCE_TOLERANCE, maxiter=MAX_ITERATIONS)
         except (PerfectSeparationError, PerfectSeparationWarning):
-            raise EvidenceError("the logistic case-mix model cannot be fitted: the covariates separate "
-                                "the outcome perfectly; use fewer covariates or merge rare categories") from None
+            raise EvidenceError(
+                "the logistic case-mix model cannot be fitted: the covariates separate "
+                "the outcome perfectly; use fewer covariates or merge rare categories"
+            ) from None
     if not fit.converged:
         raise EvidenceError(f"the logistic case-mix model did not converge in {MAX_ITERATIONS} iterations")
     return np.asarray(fit.fittedvalues, dtype=float)
@@ -99,8 +103,9 @@ def inverse_probability_weights(matrix, followed_up, change) -> InverseProbabili
     p = fit_probabilities(matrix, observed)
     weights = observed.mean() / p[observed]
     kept = np.asarray(change, dtype=float)[observed]
-    return InverseProbabilityWeights(weights, kept, float(np.average(kept, weights=weights)),
-                                     effective_sample_size(weights))
+    return InverseProbabilityWeights(
+        weights, kept, float(np.average(kept, weights=weights)), effective_sample_size(weights)
+    )
 
 
 def weighted_logistic_probabilities(matrix, outcome, counts) -> np.ndarray:
@@ -123,13 +128,16 @@ def weighted_logistic_probabilities(matrix, outcome, counts) -> np.ndarray:
         beta += step
         if np.abs(step).max() < 1e-10:
             return 1 / (1 + np.exp(-(beta @ x.T)))
-    raise EvidenceError(f"a bootstrap refit of the follow-up model did not converge in {MAX_ITERATIONS} "
-                        "iterations (a resample separates followed-up from lost children); use fewer "
-                        "covariates or merge rare categories")
+    raise EvidenceError(
+        f"a bootstrap refit of the follow-up model did not converge in {MAX_ITERATIONS} "
+        "iterations (a resample separates followed-up from lost children); use fewer "
+        "covariates or merge rare categories"
+    )
 
 
-def bootstrap_weighted_mean(matrix, followed_up, change, replicates: int, rng: np.random.Generator,
-                            level: float = 0.95, chunk: int = 100) -> tuple[float, float]:
+def bootstrap_weighted_mean(
+    matrix, followed_up, change, replicates: int, rng: np.random.Generator, level: float = 0.95, chunk: int = 100
+) -> tuple[float, float]:
     """Percentile interval of the inverse-probability-weighted mean change from ``replicates``
     resamples of the children (with replacement), the follow-up model refitted in each, so
     that the interval carries the uncertainty of the estimated weights (Efron & Tibshirani
@@ -142,11 +150,13 @@ def bootstrap_weighted_mean(matrix, followed_up, change, replicates: int, rng: n
     counts = rng.multinomial(n, np.full(n, 1 / n), size=replicates).astype(float)
     estimates = []
     for start in range(0, replicates, chunk):
-        c = counts[start:start + chunk]
+        c = counts[start : start + chunk]
         drawn = c[:, observed].sum(axis=1)
         if np.any(drawn == 0) or np.any(drawn == n):
-            raise EvidenceError("a bootstrap resample has no followed-up (or no lost) children; "
-                                "too few children for a bootstrap interval")
+            raise EvidenceError(
+                "a bootstrap resample has no followed-up (or no lost) children; "
+                "too few children for a bootstrap interval"
+            )
         p = weighted_logistic_probabilities(x, observed, c)
         w = np.where(observed, c * (drawn / n)[:, None] / p, 0.0)  # stabilised, times the draw count
         estimates.append((w * values).sum(axis=1) / w.sum(axis=1))
@@ -171,9 +181,16 @@ def indirect_standardisation(units: pd.Series, outcome, expected) -> pd.DataFram
     y = np.asarray(outcome, dtype=float)
     p = np.asarray(expected, dtype=float)
     frame = pd.DataFrame({"unit": np.asarray(units), "observed": y, "expected": p, "variance": p * (1 - p)})
-    table = frame.groupby("unit", observed=True).agg(n=("observed", "size"), observed=("observed", "sum"),
-                                                    expected=("expected", "sum"),
-                                                    variance=("variance", "sum")).reset_index()
+    table = (
+        frame.groupby("unit", observed=True)
+        .agg(
+            n=("observed", "size"),
+            observed=("observed", "sum"),
+            expected=("expected", "sum"),
+            variance=("variance", "sum"),
+        )
+        .reset_index()
+    )
     p0 = float(y.mean())
     table["adjusted_proportion"] = np.clip(p0 * table["observed"] / table["expected"], 0, 1)
     table["z"] = (table["observed"] - table["expected"]) / np.sqrt(table["variance"])
@@ -193,7 +210,11 @@ def describe_comparison(table: pd.DataFrame, tau2: float, rule) -> str:
         count = f"fewer than {rule.small_count_max + 1}" if np.isnan(rounded) else f"{rounded:,.0f}"
         text = f"{count.capitalize()} children with a follow-up had a case-mix detail missing and are left out. "
     if tau2 > 0:
-        return text + ("Services differ more than chance alone would make them, so the limits are widened by the "
-                       f"variation between services (tau-squared {tau2:.4f} on the arcsine scale).")
-    return text + ("Services differ no more than chance would make them, so the limits are exact binomial "
-                   "limits around the overall share.")
+        return text + (
+            "Services differ more than chance alone would make them, so the limits are widened by the "
+            f"variation between services (tau-squared {tau2:.4f} on the arcsine scale)."
+        )
+    return text + (
+        "Services differ no more than chance would make them, so the limits are exact binomial "
+        "limits around the overall share."
+    )

@@ -62,7 +62,7 @@ def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] 
     header_row, parity, records_before, start, rows_before = None, 0, 0, 0, 0
     target, utf8 = 0, codecs.getincrementaldecoder("utf-8")()
     for window in range(0, size, block_bytes):
-        chunk = np.asarray(raw[window:window + block_bytes])
+        chunk = np.asarray(raw[window : window + block_bytes])
         try:  # Arrow reads UTF-8 only; anything else is read whole, the careful way
             utf8.decode(chunk.tobytes(), final=window + block_bytes >= size)
         except UnicodeDecodeError:
@@ -75,8 +75,9 @@ def csv_blocks(path: str | Path, block_bytes: int = 64 << 20) -> list[CsvBlock] 
             if header_row is None:
                 if not len(ends):
                     break
-                header_row = tuple(next(csv.reader(io.StringIO(
-                    raw[: ends[0]].tobytes().decode("utf-8-sig"), newline=""))))
+                header_row = tuple(
+                    next(csv.reader(io.StringIO(raw[: ends[0]].tobytes().decode("utf-8-sig"), newline="")))
+                )
                 start, rows_before, target = int(ends[0]), 1, int(ends[0]) + block_bytes
             j = int(np.searchsorted(ends, target))
             if j >= len(ends):
@@ -98,11 +99,12 @@ def read_csv_block(block: CsvBlock) -> RawTable:
     numbers are the rows of the whole file; the same table the whole-file reader gives for
     these rows."""
     raw = np.memmap(block.path, dtype=np.uint8, mode="r")
-    source = pa.BufferReader(pa.py_buffer(np.asarray(raw[block.start:block.end])))
+    source = pa.BufferReader(pa.py_buffer(np.asarray(raw[block.start : block.end])))
     table = arrow_text(pa_csv.read_csv, source, len(block.header))
     if table is None:
-        raise InputFileError(f"{block.path}, rows from {block.first_row}: not well-formed CSV; "
-                             "ingest the file whole for the exact row")
+        raise InputFileError(
+            f"{block.path}, rows from {block.first_row}: not well-formed CSV; ingest the file whole for the exact row"
+        )
     data, row_numbers = text_frame(table, list(block.header), block.first_row)
     result = RawTable(block.path, data, row_numbers, CSV_ENCODINGS[0])
     check_header(result)

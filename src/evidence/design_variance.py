@@ -57,16 +57,20 @@ def raked_design(table: pd.DataFrame, weights: pd.Series, raking_margins: list[s
     on the columns ``raking_margins`` (by default those :func:`evidence.survey.raking_weights`
     recorded in ``weights.attrs``)."""
     if not weights.index.sort_values().equals(table.index.sort_values()):
-        raise EvidenceError("weighted proportions need one weight for every response in the table (the raked "
-                            "sample); rake the responses being analysed, then pass their weights")
+        raise EvidenceError(
+            "weighted proportions need one weight for every response in the table (the raked "
+            "sample); rake the responses being analysed, then pass their weights"
+        )
     margins = list(weights.attrs.get("raking_margins", ()) if raking_margins is None else raking_margins)
     w = weights.reindex(table.index).to_numpy(float)
     if np.any(~np.isfinite(w)) or np.any(w <= 0):
         raise EvidenceError("survey weights must be positive and finite")
     codes = tuple(pd.factorize(table[column], use_na_sentinel=True)[0] for column in margins)
     if any((c < 0).any() for c in codes):
-        raise EvidenceError(f"a raking margin ({', '.join(margins)}) has missing values in the table; "
-                            "rake only responses with every margin answered")
+        raise EvidenceError(
+            f"a raking margin ({', '.join(margins)}) has missing values in the table; "
+            "rake only responses with every margin answered"
+        )
     return RakedDesign(w, codes)
 
 
@@ -84,8 +88,9 @@ def calibration_residuals(z: np.ndarray, design: RakedDesign, passes: int = BACK
     return u * w
 
 
-def domain_proportions(y: np.ndarray, domains: np.ndarray, n_domains: int, design: RakedDesign
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def domain_proportions(
+    y: np.ndarray, domains: np.ndarray, n_domains: int, design: RakedDesign
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted proportions of the 0/1 ``y`` (NaN: no valid answer) in each domain (codes
     0..n_domains-1, -1 for none), their linearisation variances, and the number of valid
     answers per domain."""
@@ -104,9 +109,15 @@ def domain_proportions(y: np.ndarray, domains: np.ndarray, n_domains: int, desig
     return p, variance, in_domain.sum(axis=0)
 
 
-def proportion_intervals(p: np.ndarray, variance: np.ndarray, n_valid: np.ndarray, n_total: int,
-                         kish_n: np.ndarray, level: float = 0.95, method: str = "logit"
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def proportion_intervals(
+    p: np.ndarray,
+    variance: np.ndarray,
+    n_valid: np.ndarray,
+    n_total: int,
+    kish_n: np.ndarray,
+    level: float = 0.95,
+    method: str = "logit",
+) -> tuple[np.ndarray, np.ndarray]:
     """``svyciprop``-style intervals (see the module docstring) for proportions ``p`` with
     linearisation ``variance``, over ``n_valid`` valid answers per domain (degrees of freedom
     n_valid - 1) in a design of ``n_total`` respondents; ``kish_n`` is used only at p = 0 or 1."""
@@ -122,8 +133,16 @@ def proportion_intervals(p: np.ndarray, variance: np.ndarray, n_valid: np.ndarra
             centre = np.log(p / (1 - p))
             low, high = 1 / (1 + np.exp(-(centre - half))), 1 / (1 + np.exp(-(centre + half)))
         else:
-            n_eff = p * (1 - p) / variance * (scipy_stats.t.ppf(alpha / 2, n_total - 1)
-                                              / scipy_stats.t.ppf(alpha / 2, np.where(df > 0, df, np.nan))) ** 2
+            n_eff = (
+                p
+                * (1 - p)
+                / variance
+                * (
+                    scipy_stats.t.ppf(alpha / 2, n_total - 1)
+                    / scipy_stats.t.ppf(alpha / 2, np.where(df > 0, df, np.nan))
+                )
+                ** 2
+            )
             low = scipy_stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
             high = scipy_stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
         # p = 0 or 1: Clopper-Pearson at Kish's effective sample size

@@ -44,30 +44,42 @@ from evidence.name_gazetteer import gazetteer
 
 MARKER = "[{kind} removed]"
 
-_MONTHS = ("jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-           "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
 _ORDINAL = "(?i:st|nd|rd|th)?"
 _DOT = r"(?:\.|\s?\((?i:dot)\)\s?|\s?\[(?i:dot)\]\s?|\s(?i:dot)\s)"
 _AT = r"(?:\s*@\s*|\s?\((?i:at)\)\s?|\s?\[(?i:at)\]\s?|\s(?i:at)\s)"
 _TLD = "(?i:com|org|net|uk|nhs|gov|ac|co|wales|scot|cymru|info|io|me|edu|ie|biz)"
-_STREET = ("(?i:street|st|road|rd|lane|ln|avenue|ave|close|drive|way|crescent|cres|place|terrace|"
-           "gardens|gdns|court|ct|grove|hill|park|square|sq|walk|row|mews|rise|view|parade|green)")
+_STREET = (
+    "(?i:street|st|road|rd|lane|ln|avenue|ave|close|drive|way|crescent|cres|place|terrace|"
+    "gardens|gdns|court|ct|grove|hill|park|square|sq|walk|row|mews|rise|view|parade|green)"
+)
 
 #: kind -> the identifier, between a left and a right boundary group: group 1 and group 3 are
 #: the characters around it (re-emitted), group 2 the identifier. Applied in this order.
 STRUCTURED: dict[str, str] = {
-    "email": (r"(^|[^\wÀ-ɏ.+'-])([\wÀ-ɏ.+'-]+@[\w-]+(?:\.[\w-]+)+|"
-              rf"[\wÀ-ɏ.+'-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD})([^\w]|$)"),
+    "email": (
+        r"(^|[^\wÀ-ɏ.+'-])([\wÀ-ɏ.+'-]+@[\w-]+(?:\.[\w-]+)+|"
+        rf"[\wÀ-ɏ.+'-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD})([^\w]|$)"
+    ),
     "nhs_number": r"(^|[^\d])(\d{3}[ .-]?\d{3}[ .-]?\d{4})([^\d]|$)",
-    "phone": (r"(^|[^\w+])((?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(?0)\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?"
-              r"\d{3,4})([^\d]|$)"),
-    "date": (r"(^|[^\w])(\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2}|"
-             rf"\d{{1,2}}{_ORDINAL}(?:\s+(?i:of))?[\s/-]+(?i:{_MONTHS})\.?,?[\s/-]+(?:\d{{4}}|\d{{2}})|"
-             rf"(?i:{_MONTHS})\.?\s+\d{{1,2}}{_ORDINAL},?\s+\d{{4}})([^\w]|$)"),
-    "address": (r"(^|[^\w])((?:(?i:flat|apartment|unit)\s+\d+[A-Za-z]?,?\s+)?\d{1,4}[A-Za-z]?,?\s+"
-                rf"(?:[A-Z][\w'’-]*\s+){{1,3}}{_STREET}|"
-                r"\d{1,4}[a-z]?,?\s+(?:[a-z][\w'’-]*\s+){1,2}"
-                r"(?i:street|road|lane|avenue|close|drive|crescent|terrace|gardens))([^\w]|$)"),
+    "phone": (
+        r"(^|[^\w+])((?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(?0)\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?"
+        r"\d{3,4})([^\d]|$)"
+    ),
+    "date": (
+        r"(^|[^\w])(\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2}|"
+        rf"\d{{1,2}}{_ORDINAL}(?:\s+(?i:of))?[\s/-]+(?i:{_MONTHS})\.?,?[\s/-]+(?:\d{{4}}|\d{{2}})|"
+        rf"(?i:{_MONTHS})\.?\s+\d{{1,2}}{_ORDINAL},?\s+\d{{4}})([^\w]|$)"
+    ),
+    "address": (
+        r"(^|[^\w])((?:(?i:flat|apartment|unit)\s+\d+[A-Za-z]?,?\s+)?\d{1,4}[A-Za-z]?,?\s+"
+        rf"(?:[A-Z][\w'’-]*\s+){{1,3}}{_STREET}|"
+        r"\d{1,4}[a-z]?,?\s+(?:[a-z][\w'’-]*\s+){1,2}"
+        r"(?i:street|road|lane|avenue|close|drive|crescent|terrace|gardens))([^\w]|$)"
+    ),
     "postcode": r"(^|[^\w])((?i:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}))([^\w]|$)",
 }
 #: The audit's strict forms: numbers not inside longer numbers or decimals ("84.0909090909"),
@@ -77,8 +89,11 @@ STRICT: dict[str, str] = {
     "email": STRUCTURED["email"],
     "nhs_number": _NUMBER_LEFT + STRUCTURED["nhs_number"].split(")", 1)[1].rsplit("(", 1)[0] + _NUMBER_RIGHT,
     "phone": _NUMBER_LEFT + STRUCTURED["phone"].split(")", 1)[1].rsplit("(", 1)[0] + _NUMBER_RIGHT,
-    "date": (r"((?i:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?)[\s:,-]*)("
-             + STRUCTURED["date"].split("(", 2)[2].rsplit(")(", 1)[0] + r")([^\w]|$)"),
+    "date": (
+        r"((?i:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?)[\s:,-]*)("
+        + STRUCTURED["date"].split("(", 2)[2].rsplit(")(", 1)[0]
+        + r")([^\w]|$)"
+    ),
     "address": STRUCTURED["address"],
     "postcode": r"(^|[^\w])([A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2})([^\w]|$)",
 }
@@ -99,6 +114,7 @@ def _count(array: pa.Array, text: str) -> int:
 
 
 # --- names -----------------------------------------------------------------------------------
+
 
 @cache
 def _tables() -> dict:
@@ -198,8 +214,9 @@ def _name_tokens(text: pa.Array, strict: bool) -> tuple[pa.ListArray, np.ndarray
     first_part = pc.replace_substring_regex(core, r"-.*$", "")
     # looked up in lower case, accents removed ("Zoë", "zoe" -> "zoe")
     index = _np(pc.fill_null(pc.index_in(pc.utf8_lower(_fold(core)), value_set=t["keys"]), -1)).astype(np.int64)
-    index_first = _np(pc.fill_null(pc.index_in(pc.utf8_lower(_fold(first_part)), value_set=t["keys"]),
-                                   -1)).astype(np.int64)
+    index_first = _np(pc.fill_null(pc.index_in(pc.utf8_lower(_fold(first_part)), value_set=t["keys"]), -1)).astype(
+        np.int64
+    )
     index = np.where(index < 0, index_first, index)
     known = index >= 0
     safe = np.where(known, index, 0)
@@ -223,12 +240,16 @@ def _name_tokens(text: pa.Array, strict: bool) -> tuple[pa.ListArray, np.ndarray
     # names by context
     prev_lower, prev2_lower = _shift_tokens(lower, rows, 1), _shift_tokens(lower, rows, 2)
     prev_ends_word = _shift(_matches(raw, r"\p{L}$"), rows, -1)
-    after_relation = (_member(prev_lower, t["relation"]) & ~_shift(possessive, rows, -1)
-                      & _member(prev2_lower, t["possessive"])
-                      & _shift(_matches(raw, r"(?:\p{L}|,)$"), rows, -1)
-                      & _shift(_matches(raw, r"\p{L}$"), rows, -2))
+    after_relation = (
+        _member(prev_lower, t["relation"])
+        & ~_shift(possessive, rows, -1)
+        & _member(prev2_lower, t["possessive"])
+        & _shift(_matches(raw, r"(?:\p{L}|,)$"), rows, -1)
+        & _shift(_matches(raw, r"\p{L}$"), rows, -2)
+    )
     after_naming = (_member(prev_lower, t["naming"]) & prev_ends_word) | (
-        _member(prev_lower, pa.array(["is", "as"])) & _member(prev2_lower, pa.array(["name", "known"])))
+        _member(prev_lower, pa.array(["is", "as"])) & _member(prev2_lower, pa.array(["name", "known"]))
+    )
     cue = after_relation | (after_naming & (not strict))  # strong: any plausible word, lower case too
     after_weak = _member(prev_lower, t["weak_naming"]) & _shift(_matches(raw, r"(?:\p{L}|:)$"), rows, -1)
     before_verb = _member(_shift_tokens(lower, rows, -1), t["person_verbs"]) & joined_to_next & sentence_start
@@ -244,14 +265,23 @@ def _name_tokens(text: pa.Array, strict: bool) -> tuple[pa.ListArray, np.ndarray
         names |= title & clan
         names |= all_lower & known & ~word & ~context_only & ~never
         names |= title & possessive & known & ~place_or_brand & ~never
-        names |= (all_lower & known & is_first & _shift(all_lower & known & is_surname, rows, 1) & joined_to_next
-                  & ~(word & _shift(word, rows, 1)))  # "oliver smith", not "the rose garden"
+        names |= (
+            all_lower
+            & known
+            & is_first
+            & _shift(all_lower & known & is_surname, rows, 1)
+            & joined_to_next
+            & ~(word & _shift(word, rows, 1))
+        )  # "oliver smith", not "the rose garden"
         names |= initial & _shift(title & (known | ~word) & ~never & ~place_or_brand, rows, 1) & joined_to_next
         names &= ~(not_person & ~cue & ~after_title)
     for _ in range(2):  # names run on: "Amelia Rose O'Connor", "J. Smith", "Grace Kowalski"
         prev_is_name = _shift(names, rows, -1) & joined_to_prev
-        names |= prev_is_name & ((title & (known | ~word) & ~place_or_brand & ~not_person) | initial
-                                 | (all_lower & known & is_surname)) & ~never
+        names |= (
+            prev_is_name
+            & ((title & (known | ~word) & ~place_or_brand & ~not_person) | initial | (all_lower & known & is_surname))
+            & ~never
+        )
         next_is_name = _shift(names, rows, 1) & joined_to_next
         names |= next_is_name & ((title & is_first) | initial | (all_lower & (is_first | ~word))) & ~not_person & ~never
     names &= _np(pc.utf8_length(core)).astype(np.int64) > 0
@@ -300,8 +330,9 @@ def _replace_all_names(text: pa.Array, strict: bool) -> tuple[pa.Array, int]:
         return text, 0
     raw = parts.flatten()
     mask = pa.array(names)
-    replacement = pc.replace_substring_regex(pc.filter(raw, mask), r"\p{L}(?:[\p{L}'’.-]*\p{L})?",
-                                             marker("name"), max_replacements=1)
+    replacement = pc.replace_substring_regex(
+        pc.filter(raw, mask), r"\p{L}(?:[\p{L}'’.-]*\p{L})?", marker("name"), max_replacements=1
+    )
     words = pc.replace_with_mask(raw, mask, replacement)
     offsets = parts.offsets
     rebuilt = pa.ListArray.from_arrays(offsets, words, mask=parts.is_null())
@@ -326,7 +357,7 @@ def removed_spans(original: str, redacted: str) -> list[tuple[int, int, str]]:
     evaluation to score the detectors."""
     pieces, kinds, at = [], [], 0
     for match in _MARKERS.finditer(redacted):
-        pieces.append(re.escape(redacted[at:match.start()]))
+        pieces.append(re.escape(redacted[at : match.start()]))
         kinds.append(match.group(1).replace(" ", "_"))
         at = match.end()
     pieces.append(re.escape(redacted[at:]))
@@ -355,8 +386,10 @@ def fingerprint() -> str:
 
 # --- the one entry point ---------------------------------------------------------------------
 
-def redact_array(text: pa.Array, known_names: Iterable[str] = (), strict: bool = False
-                 ) -> tuple[pa.Array, dict[str, int]]:
+
+def redact_array(
+    text: pa.Array, known_names: Iterable[str] = (), strict: bool = False
+) -> tuple[pa.Array, dict[str, int]]:
     """``text`` (a pyarrow string array) with every identifier found replaced by
     ``[kind removed]``, and the number removed of each kind (a name is one however many
     words it has). Nulls stay null. ``strict`` gives the audit's side (module docstring)."""
@@ -378,8 +411,9 @@ def redact_array(text: pa.Array, known_names: Iterable[str] = (), strict: bool =
     return out, counts
 
 
-def redact_series(text: pd.Series, known_names: Iterable[str] = (), strict: bool = False
-                  ) -> tuple[pd.Series, dict[str, int]]:
+def redact_series(
+    text: pd.Series, known_names: Iterable[str] = (), strict: bool = False
+) -> tuple[pd.Series, dict[str, int]]:
     """:func:`redact_array` for a pandas Series (index kept, ``string`` dtype)."""
     values = text.astype("string")
     array = pa.array(values.to_numpy(dtype=object, na_value=None), pa.large_string())

@@ -101,8 +101,10 @@ class ValidationError(EvidenceError):
         if single:
             lines.append(bulleted(single, self.max_listed))
         if repeated:
-            lines += ["The same problem on many rows (one line per column and rule):",
-                      bulleted(repeated, self.max_repeated_listed)]
+            lines += [
+                "The same problem on many rows (one line per column and rule):",
+                bulleted(repeated, self.max_repeated_listed),
+            ]
         if advice:
             lines.append(advice)
         super().__init__("\n".join(lines))

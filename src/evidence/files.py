@@ -135,8 +135,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values) \
-                or isinstance(values.dtype, pd.CategoricalDtype):
+        if (
+            pd.api.types.is_object_dtype(values)
+            or pd.api.types.is_string_dtype(values)
+            or isinstance(values.dtype, pd.CategoricalDtype)
+        ):
             if isinstance(values.dtype, pd.CategoricalDtype):
                 values = values.astype(object)
             out[column] = values.map(escape, na_action="ignore")

@@ -57,8 +57,10 @@ def exact_limits(p0: float, n, levels=(0.95, 0.998)) -> dict[float, tuple[np.nda
     """Exact binomial control limits (low, high) around ``p0`` at each level."""
     if not 0 < p0 < 1:
         raise ValueError(f"the target proportion must be strictly between 0 and 1, got {p0}")
-    return {level: (binomial_quantile_limit(p0, n, 0.5 - level / 2),
-                    binomial_quantile_limit(p0, n, 0.5 + level / 2)) for level in levels}
+    return {
+        level: (binomial_quantile_limit(p0, n, 0.5 - level / 2), binomial_quantile_limit(p0, n, 0.5 + level / 2))
+        for level in levels
+    }
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,7 @@ def arcsine_overdispersion(proportion, n, p0: float, trim: float = 0.1) -> Overd
     return Overdispersion(phi, tau2, z, winsorised, adjusted)
 
 
-def overdispersed_limits(p0: float, n, tau2: float, levels=(0.95, 0.998)
-                         ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+def overdispersed_limits(p0: float, n, tau2: float, levels=(0.95, 0.998)) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """Control limits widened by the between-unit variance ``tau2`` on the arcsine scale:
     sin(asin(sqrt(p0)) -/+ z sqrt(1 / (4n) + tau2))^2, clipped to [0, 1]. Where the arcsine
     limits turn back at very small n (past 0 or 1) they are set to 0 or 1, as FunnelPlotR does."""

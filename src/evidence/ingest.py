@@ -31,14 +31,19 @@ def _checked_out(out: str | Path) -> Path:
     out = Path(out)
     target = out.resolve()
     if any(p.name == "raw" and p.parent.name == "data" for p in (target, *target.parents)):
-        raise ConfigError(f"{out}: outputs may not be written under data/raw, which holds inputs "
-                          "exactly as received; choose another --out folder")
+        raise ConfigError(
+            f"{out}: outputs may not be written under data/raw, which holds inputs "
+            "exactly as received; choose another --out folder"
+        )
     return out
 
 
-def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
-                  environ: dict[str, str] | None = None,
-                  definition: str | Path = survey.definition.DEFAULT_DEFINITION) -> dict:
+def ingest_survey(
+    path: str | Path,
+    out: str | Path = DEFAULT_OUT,
+    environ: dict[str, str] | None = None,
+    definition: str | Path = survey.definition.DEFAULT_DEFINITION,
+) -> dict:
     """Ingest a survey export against its definition (``config/surveys/NAME.yml``, default the
     workforce survey); write ``OUT/NAME.parquet`` and ``OUT/NAME.manifest.json``, named after
     the definition so that several surveys sit side by side; return the manifest."""
@@ -51,16 +56,28 @@ def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
     manifest = {
         "dataset": "survey",
         "description": spec.title,
-        "definition": {"name": spec.name, "path": display_path(definition_file),
-                       "sha256": sha256_file(definition_file)},
+        "definition": {
+            "name": spec.name,
+            "path": display_path(definition_file),
+            "sha256": sha256_file(definition_file),
+        },
         "synthetic": clean.synthetic,
-        "input": {"path": display_path(source), "sha256": sha256_file(source),
-                  "bytes": source.stat().st_size, "format": source.suffix.lower().lstrip("."),
-                  "encoding": raw.encoding, "dialect": clean.dialect},
-        "rows": {"in": clean.rows_in, "header_rows_removed": clean.header_rows_removed,
-                 "summary_rows_removed": clean.summary_rows_removed,
-                 "rejected": clean.rejected, "rejected_total": sum(clean.rejected.values()),
-                 "out": len(table)},
+        "input": {
+            "path": display_path(source),
+            "sha256": sha256_file(source),
+            "bytes": source.stat().st_size,
+            "format": source.suffix.lower().lstrip("."),
+            "encoding": raw.encoding,
+            "dialect": clean.dialect,
+        },
+        "rows": {
+            "in": clean.rows_in,
+            "header_rows_removed": clean.header_rows_removed,
+            "summary_rows_removed": clean.summary_rows_removed,
+            "rejected": clean.rejected,
+            "rejected_total": sum(clean.rejected.values()),
+            "out": len(table),
+        },
         "duplicates": clean.duplicates,
         "de_identification": {
             "identifier_columns_dropped": clean.dropped_identifier_columns,
@@ -74,11 +91,14 @@ def ingest_survey(path: str | Path, out: str | Path = DEFAULT_OUT,
         "git_revision": provenance.git_revision(),
         "created_utc": provenance.utc_now(),
     }
-    write_all_atomic({
-        out / f"{spec.name}.parquet": lambda p: table.to_parquet(p, index=False),
-        out / f"{spec.name}.manifest.json": lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
-                                                                   encoding="utf-8"),
-    })
+    write_all_atomic(
+        {
+            out / f"{spec.name}.parquet": lambda p: table.to_parquet(p, index=False),
+            out / f"{spec.name}.manifest.json": lambda p: p.write_text(
+                json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+            ),
+        }
+    )
     return manifest
 
 
@@ -90,9 +110,13 @@ OUTCOME_TABLES = ("episodes", "assessments", "scores", "prems")
 DEFAULT_BLOCK_BYTES = 32 << 20
 
 
-def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
-                    environ: dict[str, str] | None = None, block_bytes: int | None = None,
-                    definition: str | Path | None = None) -> dict:
+def ingest_outcomes(
+    folder: str | Path,
+    out: str | Path = DEFAULT_OUT,
+    environ: dict[str, str] | None = None,
+    block_bytes: int | None = None,
+    definition: str | Path | None = None,
+) -> dict:
     """Ingest an outcomes extract folder (episodes, assessments, prems) read as the extract
     definition ``definition`` says (default ``config/extracts/outcomes.yml``); write
     ``OUT/<name>_<table>.parquet`` for episodes, assessments, scores and prems, and
@@ -115,29 +139,43 @@ def ingest_outcomes(folder: str | Path, out: str | Path = DEFAULT_OUT,
     out.mkdir(parents=True, exist_ok=True)
     try:  # cleaned blocks, pseudonymised, and then the streamed tables wait beside the output
         with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as staging:
-            clean = outcomes_clean.clean_extract(folder, environ, block_bytes or DEFAULT_BLOCK_BYTES, staging,
-                                                 definition=extract)
+            clean = outcomes_clean.clean_extract(
+                folder, environ, block_bytes or DEFAULT_BLOCK_BYTES, staging, definition=extract
+            )
             return _write_outcomes(clean, folder, out, Path(staging), regroup=block_bytes is None)
     finally:
         if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
             out.rmdir()
 
 
-def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out: Path,
-                    staging: Path | None = None, regroup: bool = True) -> dict:
+def _write_outcomes(
+    clean: outcomes_clean.CleanOutcomes,
+    folder: str | Path,
+    out: Path,
+    staging: Path | None = None,
+    regroup: bool = True,
+) -> dict:
     """Write the cleaned tables and the manifest (all or nothing); return the manifest. Dask
     tables (block-wise cleaning) are first streamed into parquet files under ``staging``, in
     ``to_parquet``'s row groups with ``regroup``, else a block's rows at a time (less memory)."""
-    tables = {"episodes": clean.episodes, "assessments": clean.assessments, "scores": clean.scores,
-              "prems": clean.prems}
+    tables = {
+        "episodes": clean.episodes,
+        "assessments": clean.assessments,
+        "scores": clean.scores,
+        "prems": clean.prems,
+    }
     lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
     rows_out = {name: len(table) for name, table in tables.items() if name not in lazy}
     if lazy and staging is None:
         raise ValueError("block-wise tables need a staging folder to be written through")
     if lazy and staging is not None:
         rows_out["assessments"], rows_out["scores"] = write_streamed(
-            clean.assessments, clean.scores, (staging / "assessments.parquet", staging / "scores.parquet"),
-            staging, regroup)
+            clean.assessments,
+            clean.scores,
+            (staging / "assessments.parquet", staging / "scores.parquet"),
+            staging,
+            regroup,
+        )
 
     def staged_file(table: str) -> Path | None:
         return staging / f"{table}.parquet" if staging is not None and table in lazy else None
@@ -151,12 +189,25 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
         "description": definition.description,
         "definition": {"path": display_path(definition.path), "sha256": sha256_file(definition.path)},
         "synthetic": clean.synthetic,
-        "input": {"path": display_path(folder), "sha256": _combined_sha256(clean.sources),
-                  "files": {table: {"path": display_path(path), "sha256": sha256_file(path),
-                                    "rows": clean.rows_in[table], "encoding": clean.raw[table].encoding}
-                            for table, path in clean.sources.items()}},
-        "rows": {"in": clean.rows_in, "rejected": {}, "rejected_total": 0,
-                 "out": {table: rows_out[table] for table in tables}},
+        "input": {
+            "path": display_path(folder),
+            "sha256": _combined_sha256(clean.sources),
+            "files": {
+                table: {
+                    "path": display_path(path),
+                    "sha256": sha256_file(path),
+                    "rows": clean.rows_in[table],
+                    "encoding": clean.raw[table].encoding,
+                }
+                for table, path in clean.sources.items()
+            },
+        },
+        "rows": {
+            "in": clean.rows_in,
+            "rejected": {},
+            "rejected_total": 0,
+            "out": {table: rows_out[table] for table in tables},
+        },
         "duplicates": clean.duplicates,
         "de_identification": {
             "identifier_columns_dropped": clean.direct_identifiers,
@@ -172,10 +223,12 @@ def _write_outcomes(clean: outcomes_clean.CleanOutcomes, folder: str | Path, out
         "git_revision": provenance.git_revision(),
         "created_utc": provenance.utc_now(),
     }
-    writers = {out / f"{name}_{table}.parquet": _parquet_writer(frame, staged_file(table))
-               for table, frame in tables.items()}
-    writers[out / f"{name}.manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n",
-                                                                   encoding="utf-8")
+    writers = {
+        out / f"{name}_{table}.parquet": _parquet_writer(frame, staged_file(table)) for table, frame in tables.items()
+    }
+    writers[out / f"{name}.manifest.json"] = lambda p: p.write_text(
+        json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+    )
     write_all_atomic(writers)
     return manifest
 
@@ -200,14 +253,17 @@ def load_outcomes(folder: str | Path = DEFAULT_OUT, name: str = "outcomes") -> t
     manifest_path = base / f"{name}.manifest.json"
     paths = {table: base / f"{name}_{table}.parquet" for table in OUTCOME_TABLES}
     if not manifest_path.is_file() or not all(p.is_file() for p in paths.values()):
-        raise InputFileError(f"{base}: processed outcome tables ({name}_*.parquet) are missing; ingest the "
-                             "extract first (`make ingest`, or `evidence ingest outcomes FOLDER`)")
+        raise InputFileError(
+            f"{base}: processed outcome tables ({name}_*.parquet) are missing; ingest the "
+            "extract first (`make ingest`, or `evidence ingest outcomes FOLDER`)"
+        )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     from evidence import schemas  # pandera: for reading processed tables, not for ingesting them
 
     expected = schemas.outcome_schemas()
-    return {table: schemas.check_table(pd.read_parquet(p), expected[table], display_path(p))
-            for table, p in paths.items()}, manifest
+    return {
+        table: schemas.check_table(pd.read_parquet(p), expected[table], display_path(p)) for table, p in paths.items()
+    }, manifest
 
 
 def load_processed(path: str | Path) -> tuple[pd.DataFrame, dict]:

@@ -55,9 +55,30 @@ from pathlib import Path
 import yaml
 
 #: Faker locales whose person names are taken (see the module docstring for why these).
-LOCALES = ("en_GB", "en_IE", "ga_IE", "en_US", "en_IN", "en_PK", "pl_PL", "ro_RO", "it_IT", "de_DE",
-           "pt_PT", "lt_LT", "yo_NG", "ig_NG", "ha_NG", "en_NG", "tw_GH", "sw", "tr_TR", "fr_FR", "es_ES",
-           "zh_CN")
+LOCALES = (
+    "en_GB",
+    "en_IE",
+    "ga_IE",
+    "en_US",
+    "en_IN",
+    "en_PK",
+    "pl_PL",
+    "ro_RO",
+    "it_IT",
+    "de_DE",
+    "pt_PT",
+    "lt_LT",
+    "yo_NG",
+    "ig_NG",
+    "ha_NG",
+    "en_NG",
+    "tw_GH",
+    "sw",
+    "tr_TR",
+    "fr_FR",
+    "es_ES",
+    "zh_CN",
+)
 CENSUS_MIN_SURNAME_PERCENT = 0.001
 UK_SOURCES = {"faker:en_GB", "faker:en_IE", "ons_baby_names_2023", "welsh_scottish_irish"}
 WORD_LIST = Path("/usr/share/dict/british-english-small")
@@ -87,18 +108,28 @@ def _provider_names(locale: str) -> tuple[set[str], set[str]]:
 def _title(name: str) -> str:
     """Census capitals in name case: MCDONALD -> McDonald, OCONNOR stays Oconnor."""
     titled = name.capitalize()
-    return re.sub(r"^(Ma?c)([a-z])", lambda m: m.group(1) + m.group(2).upper(), titled) \
-        if len(titled) > 4 and titled.startswith("Mc") else titled
+    return (
+        re.sub(r"^(Ma?c)([a-z])", lambda m: m.group(1) + m.group(2).upper(), titled)
+        if len(titled) > 4 and titled.startswith("Mc")
+        else titled
+    )
 
 
 def _census_names() -> tuple[set[str], set[str]]:
     """US Census 1990 name lists shipped in PyPI ``names`` (public domain; first names all,
     surnames of frequency at least 0.001%, about 18,800)."""
     folder = files("names")
-    first = {_title(line.split()[0]) for part in ("dist.male.first", "dist.female.first")
-             for line in (folder / part).read_text().splitlines() if line.strip()}
-    last = {_title(line.split()[0]) for line in (folder / "dist.all.last").read_text().splitlines()
-            if line.strip() and float(line.split()[1]) >= CENSUS_MIN_SURNAME_PERCENT}
+    first = {
+        _title(line.split()[0])
+        for part in ("dist.male.first", "dist.female.first")
+        for line in (folder / part).read_text().splitlines()
+        if line.strip()
+    }
+    last = {
+        _title(line.split()[0])
+        for line in (folder / "dist.all.last").read_text().splitlines()
+        if line.strip() and float(line.split()[1]) >= CENSUS_MIN_SURNAME_PERCENT
+    }
     return first, last
 
 
@@ -120,9 +151,16 @@ def build_rows(word_list: Iterable[str], locales: Iterable[str] = LOCALES) -> li
                     continue
                 roles.setdefault(name, set()).add(role)
                 listed_by.setdefault(name, set()).add(locale)
-    return [{"name": name, "first": int("first" in roles[name]), "surname": int("surname" in roles[name]),
-             "common_word": int(name.casefold() in words), "sources": " ".join(sorted(listed_by[name]))}
-            for name in sorted(roles)]
+    return [
+        {
+            "name": name,
+            "first": int("first" in roles[name]),
+            "surname": int("surname" in roles[name]),
+            "common_word": int(name.casefold() in words),
+            "sources": " ".join(sorted(listed_by[name])),
+        }
+        for name in sorted(roles)
+    ]
 
 
 def build(out: Path, word_list: Path = WORD_LIST) -> None:
@@ -142,13 +180,13 @@ def build(out: Path, word_list: Path = WORD_LIST) -> None:
 class Gazetteer:
     """Names and word lists the name detector uses (see :mod:`evidence.detectors`)."""
 
-    names: tuple[str, ...]       # as written, title case
+    names: tuple[str, ...]  # as written, title case
     first: frozenset[str]
     surname: frozenset[str]
     common_word: frozenset[str]  # names that are also ordinary English words
-    uk_first: frozenset[str]     # first names from the UK sources (ONS, Welsh/Scottish/Irish lists)
-    words: frozenset[str]        # ordinary English words, lower case
-    rules: dict                  # the curated lists in name_rules.yml
+    uk_first: frozenset[str]  # first names from the UK sources (ONS, Welsh/Scottish/Irish lists)
+    words: frozenset[str]  # ordinary English words, lower case
+    rules: dict  # the curated lists in name_rules.yml
 
 
 @cache

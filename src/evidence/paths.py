@@ -39,8 +39,7 @@ def project_root(start: Path | None = None) -> Path:
         if candidate.is_file() and 'name = "evidence"' in candidate.read_text(encoding="utf-8"):
             return folder
     raise ConfigError(
-        f"cannot find the evidence project root at or above {here}; run from inside the "
-        "repository or set EVIDENCE_ROOT"
+        f"cannot find the evidence project root at or above {here}; run from inside the repository or set EVIDENCE_ROOT"
     )
 
 

@@ -78,8 +78,8 @@ def pseudonym_key(synthetic: bool, environ: dict[str, str] | None = None) -> Pse
         if len(secret) < MIN_KEY_LENGTH:
             raise PseudonymKeyError(
                 f"{KEY_ENVIRONMENT_VARIABLE} is {len(secret)} characters long; use at least "
-                f"{MIN_KEY_LENGTH} random characters (e.g. `python -c \"import secrets; "
-                "print(secrets.token_hex(32))\"`) and keep it out of the repository"
+                f'{MIN_KEY_LENGTH} random characters (e.g. `python -c "import secrets; '
+                'print(secrets.token_hex(32))"`) and keep it out of the repository'
             )
         if secret == DEMO_KEY and not synthetic:
             raise PseudonymKeyError(
@@ -178,9 +178,7 @@ FREE_TEXT_PATTERNS: dict[str, re.Pattern[str]] = {kind: detectors.compiled(kind)
 REDACTION_TEXT = detectors.MARKER
 
 
-def redact_free_text(
-    text: pd.Series, known_names: Iterable[str] = ()
-) -> tuple[pd.Series, dict[str, int]]:
+def redact_free_text(text: pd.Series, known_names: Iterable[str] = ()) -> tuple[pd.Series, dict[str, int]]:
     """Replace identifiers in free text with ``[kind removed]``; return the text and counts by
     kind (``email``, ``nhs_number``, ``phone``, ``date``, ``address``, ``postcode``, ``name``).
 
@@ -197,8 +195,10 @@ def redact_free_text(
 #: Header words that make an undeclared column an identifier column, by kind. Headers are split
 #: into lower-case words first ("ParentName" -> parent name, "e-mail_address" -> e mail address).
 _IDENTIFIER_HEADERS: dict[str, re.Pattern[str]] = {
-    "name": re.compile(r"\b(?:(?:first|given|fore|sur|last|family|full|middle|maiden|nick)\s?names?|"
-                       r"forename|surname|names?)\b"),
+    "name": re.compile(
+        r"\b(?:(?:first|given|fore|sur|last|family|full|middle|maiden|nick)\s?names?|"
+        r"forename|surname|names?)\b"
+    ),
     "email": re.compile(r"\b(?:e\s?mail|email)\b"),
     "phone": re.compile(r"\b(?:phone|telephone|tel|mobile|landline|contact number)\b"),
     "date_of_birth": re.compile(r"\b(?:dob|date of birth|birth\s?date|born)\b"),
@@ -207,9 +207,11 @@ _IDENTIFIER_HEADERS: dict[str, re.Pattern[str]] = {
     "ip_address": re.compile(r"\b(?:ip\s?address|ip)\b"),
 }
 #: Words that make a "... name" header something other than a person's name.
-_NOT_A_PERSON = re.compile(r"\b(?:service|school|team|organisation|organization|org|site|trust|board|"
-                           r"file|instrument|clinic|hospital|practice|setting|ward|department|provider|"
-                           r"location|place|variable|scale|measure|test|question|sheet|product|user)\b")
+_NOT_A_PERSON = re.compile(
+    r"\b(?:service|school|team|organisation|organization|org|site|trust|board|"
+    r"file|instrument|clinic|hospital|practice|setting|ward|department|provider|"
+    r"location|place|variable|scale|measure|test|question|sheet|product|user)\b"
+)
 
 
 def _header_words(column: str) -> str:
@@ -238,8 +240,7 @@ def identifier_columns(columns: Iterable[str], declared: Iterable[str] = ()) -> 
 #: Patterns that refuse a value in a published column that is not free text. Titled names are
 #: left out ("Dr Gray's Hospital" is a real hospital); NHS-number-shaped runs count whatever
 #: their check digit.
-GUARD_PATTERNS = {kind: FREE_TEXT_PATTERNS[kind]
-                  for kind in ("email", "nhs_number", "phone", "date", "postcode")}
+GUARD_PATTERNS = {kind: FREE_TEXT_PATTERNS[kind] for kind in ("email", "nhs_number", "phone", "date", "postcode")}
 
 
 def mask(value: object) -> str:
@@ -263,8 +264,11 @@ def identifier_kind(value: object, known_names: Iterable[str] = ()) -> str | Non
             return kind
     folded = value.casefold()
     for name in known_names:
-        if isinstance(name, str) and len(name.strip()) >= 3 and \
-                re.search(rf"\b{re.escape(name.strip().casefold())}\b", folded):
+        if (
+            isinstance(name, str)
+            and len(name.strip()) >= 3
+            and re.search(rf"\b{re.escape(name.strip().casefold())}\b", folded)
+        ):
             return "name"
     return None
 
@@ -274,8 +278,9 @@ def known_full_names(values: Iterable[object]) -> set[str]:
     return {str(v).strip() for v in values if isinstance(v, str) and len(v.strip()) >= 3}
 
 
-def identifier_problems(file: str, values: pd.Series, row_numbers: pd.Series, column: str,
-                        known_names: Iterable[str] = ()) -> list[Problem]:
+def identifier_problems(
+    file: str, values: pd.Series, row_numbers: pd.Series, column: str, known_names: Iterable[str] = ()
+) -> list[Problem]:
     """One problem (value masked) per value of a published, non-free-text column holding an
     identifier. ``values`` and ``row_numbers`` are aligned by position. Distinct values are
     examined once each, so the cost is the number of distinct values."""
@@ -286,11 +291,19 @@ def identifier_problems(file: str, values: pd.Series, row_numbers: pd.Series, co
     if not flagged:
         return []
     found = text.map(flagged).to_numpy(dtype=object)
-    return [Problem(file, int(row_numbers.iloc[i]), column, mask(text.iloc[i]),
-                    f"looks like {'a known name' if found[i] == 'name' else 'a ' + found[i].replace('_', ' ')} "
-                    "(value masked here); identifiers may not reach a published column: remove it from "
-                    "this cell, or move it to a declared identifier or free-text column")
-            for i in range(len(text)) if isinstance(found[i], str)]
+    return [
+        Problem(
+            file,
+            int(row_numbers.iloc[i]),
+            column,
+            mask(text.iloc[i]),
+            f"looks like {'a known name' if found[i] == 'name' else 'a ' + found[i].replace('_', ' ')} "
+            "(value masked here); identifiers may not reach a published column: remove it from "
+            "this cell, or move it to a declared identifier or free-text column",
+        )
+        for i in range(len(text))
+        if isinstance(found[i], str)
+    ]
 
 
 def masked_problems(problems: list[Problem], known_names: Iterable[str] = ()) -> list[Problem]:
@@ -305,7 +318,10 @@ def masked_problems(problems: list[Problem], known_names: Iterable[str] = ()) ->
         kind = identifier_kind(value, names) if isinstance(value, str) else None
         birth = identifier_column_kind(problem.column or "") == "date_of_birth"
         if isinstance(value, str) and ((kind and kind != "date") or birth):
-            problem = dataclasses.replace(problem, value=mask(value),  # keeps a RepeatedProblem's count
-                                          rule=problem.rule + " (value masked: it may identify someone)")
+            problem = dataclasses.replace(
+                problem,
+                value=mask(value),  # keeps a RepeatedProblem's count
+                rule=problem.rule + " (value masked: it may identify someone)",
+            )
         out.append(problem)
     return out

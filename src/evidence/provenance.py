@@ -8,8 +8,17 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-REPORTED_PACKAGES = ("evidence", "numpy", "pandas", "scipy", "statsmodels",
-                     "matplotlib", "pyarrow", "papermill", "nbconvert")
+REPORTED_PACKAGES = (
+    "evidence",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "pyarrow",
+    "papermill",
+    "nbconvert",
+)
 
 
 def package_version() -> str:
@@ -33,9 +42,12 @@ def git_revision(folder: Path | None = None) -> str:
     """The commit checked out (with ``-dirty`` when there are uncommitted changes), or
     ``unknown`` outside a git repository."""
     try:
+
         def run(*args: str) -> str:
-            return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
-                                  check=True, timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=folder, capture_output=True, text=True, check=True, timeout=10
+            ).stdout.strip()
+
         revision = run("rev-parse", "--short=12", "HEAD")
         dirty = run("status", "--porcelain", "--untracked-files=no")
         return f"{revision}-dirty" if dirty else revision

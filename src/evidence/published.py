@@ -23,13 +23,15 @@ def read_published(name: str, folder: str | Path = PUBLISHED_FOLDER) -> pd.DataF
     """Read ``<folder>/<name>.csv``; every row must name its source."""
     path = resolve(Path(folder) / f"{name}.csv")
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    problems = [Problem(str(path), None, c, None, "every published figure needs a source column")
-                for c in SOURCE_COLUMNS if c not in table]
+    problems = [
+        Problem(str(path), None, c, None, "every published figure needs a source column")
+        for c in SOURCE_COLUMNS
+        if c not in table
+    ]
     for column in SOURCE_COLUMNS:
         if column in table:
             blank = table.index[table[column].str.strip() == ""]
-            problems += [Problem(str(path), int(i) + 2, column, "", "the source must be given")
-                         for i in blank]
+            problems += [Problem(str(path), int(i) + 2, column, "", "the source must be given") for i in blank]
     if problems:
         raise ValidationError(problems)
     return table
@@ -56,12 +58,17 @@ def financial_year(text: object) -> str:
     raw = str(text).strip()
     long_form = re.fullmatch(r"(\d{4})/(\d{4})", raw)
     if long_form:
-        raw = f"{long_form.group(1)}/{long_form.group(2)[2:]}" if int(long_form.group(2)) == int(
-            long_form.group(1)) + 1 else raw
+        raw = (
+            f"{long_form.group(1)}/{long_form.group(2)[2:]}"
+            if int(long_form.group(2)) == int(long_form.group(1)) + 1
+            else raw
+        )
     match = _FINANCIAL_YEAR.fullmatch(raw)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"{text!r} is not a financial year; write it as YYYY/YY, e.g. 2023/24 (April 2023 to "
-                         "March 2024), the form PSSRU and the National Cost Collection use")
+        raise ValueError(
+            f"{text!r} is not a financial year; write it as YYYY/YY, e.g. 2023/24 (April 2023 to "
+            "March 2024), the form PSSRU and the National Cost Collection use"
+        )
     return raw
 
 
@@ -88,7 +95,9 @@ class PriceIndex:
             raise EvidenceError(
                 f"{self.name}: no {self.column.replace('_', ' ')} index for {', '.join(missing)} (the table covers "
                 f"{min(self.levels)} to {max(self.levels)}). Add the year's published increase to "
-                f"{PUBLISHED_FOLDER / (self.name + '.csv')} with its source, or give the value in a year the table covers.")
+                f"{PUBLISHED_FOLDER / (self.name + '.csv')} with its source, or give the value in a year the "
+                "table covers."
+            )
         return self.levels[to_year] / self.levels[from_year]
 
     def convert(self, value: float, from_year: str, to_year: str) -> float:
@@ -102,12 +111,15 @@ class PriceIndex:
         years = sorted({from_year, to_year})
         flagged = [y for y in self.provisional if years[0] < y <= years[1]]
         note = f"; {', '.join(flagged)} provisional" if flagged else ""
-        return (f"NHS Cost Inflation Index ({self.column.replace('_', ' ')}), {from_year} to {to_year}: x"
-                f"{self.factor(from_year, to_year):.4f}{note} ({self.citation})")
+        return (
+            f"NHS Cost Inflation Index ({self.column.replace('_', ' ')}), {from_year} to {to_year}: x"
+            f"{self.factor(from_year, to_year):.4f}{note} ({self.citation})"
+        )
 
 
-def price_index(name: str = NHS_COST_INFLATION_INDEX, column: str = "pay_and_prices",
-                folder: str | Path = PUBLISHED_FOLDER) -> PriceIndex:
+def price_index(
+    name: str = NHS_COST_INFLATION_INDEX, column: str = "pay_and_prices", folder: str | Path = PUBLISHED_FOLDER
+) -> PriceIndex:
     """Read a published price index (``<folder>/<name>.csv``: ``financial_year``, the annual
     percentage increase in ``<column>_percent``, ``provisional`` yes/no and the source
     columns). Years must follow one another with no gap; a problem names the row and column."""
@@ -116,8 +128,11 @@ def price_index(name: str = NHS_COST_INFLATION_INDEX, column: str = "pay_and_pri
     table = read_published(name, folder)
     path = str(resolve(Path(folder) / f"{name}.csv"))
     percent = INDEX_COLUMNS[column]
-    problems = [Problem(path, None, c, None, "a price index needs this column") for c in
-                ("financial_year", percent, "provisional") if c not in table]
+    problems = [
+        Problem(path, None, c, None, "a price index needs this column")
+        for c in ("financial_year", percent, "provisional")
+        if c not in table
+    ]
     if problems:
         raise ValidationError(problems)
     levels: dict[str, float] = {}
@@ -137,16 +152,24 @@ def price_index(name: str = NHS_COST_INFLATION_INDEX, column: str = "pay_and_pri
             problems.append(Problem(path, line, percent, row[percent], "must be a percentage increase, e.g. 4.31"))
             continue
         if not -50 < increase < 100:
-            problems.append(Problem(path, line, percent, row[percent], "an annual increase must lie between -50 "
-                                                                       "and 100 (percent, not a proportion)"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    percent,
+                    row[percent],
+                    "an annual increase must lie between -50 and 100 (percent, not a proportion)",
+                )
+            )
         if row["provisional"] not in ("yes", "no"):
             problems.append(Problem(path, line, "provisional", row["provisional"], "must be yes or no"))
         if previous is None:
             start = int(year[:4]) - 1
             levels[f"{start}/{(start + 1) % 100:02d}"] = 1.0
         elif int(year[:4]) != int(previous[:4]) + 1:
-            problems.append(Problem(path, line, "financial_year", year, f"must follow {previous} (no gaps or "
-                                                                        "repeats, in order)"))
+            problems.append(
+                Problem(path, line, "financial_year", year, f"must follow {previous} (no gaps or repeats, in order)")
+            )
             continue
         level *= 1 + increase / 100
         levels[year] = level

@@ -73,8 +73,7 @@ def read_raw(path: str | Path) -> RawTable:
     else:
         older = " (an Excel 97-2003 workbook: open it and save as .xlsx)" if suffix == ".xls" else ""
         raise InputFileError(
-            f"{path}: unsupported file type {suffix!r}{older}; export as one of "
-            f"{', '.join(SUPPORTED_SUFFIXES)}"
+            f"{path}: unsupported file type {suffix!r}{older}; export as one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     _merge_sub_answer_row(table)
     check_header(table)
@@ -131,7 +130,8 @@ def _read_excel_sep_csv(path: Path) -> RawTable:
         raise InputFileError(
             f"{path}, row 1: the file starts with Excel's line {first.strip()!r}, so it is "
             f"{'tab' if delimiter == chr(9) else repr(delimiter)}-separated; export the file as "
-            "comma-separated CSV")
+            "comma-separated CSV"
+        )
     table = _csv_records(path, rest, encoding, first_row=2)
     table.layout["excel_sep_line"] = first.strip()
     return table
@@ -160,7 +160,7 @@ def _decode(path: Path) -> tuple[str, str]:
             last = error
     row = raw.count(b"\n", 0, last.start) + 1
     line_start = raw.rfind(b"\n", 0, last.start) + 1
-    before = raw[max(line_start, last.start - 30):last.start].decode("cp1252", "replace")
+    before = raw[max(line_start, last.start - 30) : last.start].decode("cp1252", "replace")
     raise InputFileError(
         f"{path}, row {row}: byte 0x{raw[last.start]:02X} (byte {last.start} of the file, after "
         f"{before!r}) cannot be decoded as UTF-8 or Windows-1252; export the file as CSV in UTF-8"
@@ -178,11 +178,15 @@ def _csv_error(path: Path, text: str, error: csv.Error) -> InputFileError:
         pass
     reason = str(error)
     if "field larger than field limit" in reason:
-        advice = (f"a field is longer than {csv.field_size_limit():,} characters, which no answer is; "
-                  "a quote left open there swallows the rest of the file, or this is not the export")
+        advice = (
+            f"a field is longer than {csv.field_size_limit():,} characters, which no answer is; "
+            "a quote left open there swallows the rest of the file, or this is not the export"
+        )
     elif "expected after" in reason or "unexpected end of data" in reason:
-        advice = ("a quoted field opened on this row is not closed properly: look for a stray "
-                  "double quote (\") in this row and correct it, or export the file again")
+        advice = (
+            "a quoted field opened on this row is not closed properly: look for a stray "
+            'double quote (") in this row and correct it, or export the file again'
+        )
     else:
         advice = "export the file again as comma-separated CSV"
     return InputFileError(f"{path}, row {start}: not a well-formed CSV file ({reason}); {advice}")
@@ -194,9 +198,7 @@ def _read_csv(path: Path) -> RawTable:
     if "," not in first_line:
         guess = next((d for d in (";", "\t", "|") if d in first_line), None)
         hint = f" it looks {'tab' if guess == chr(9) else repr(guess)}-separated;" if guess else ""
-        raise InputFileError(
-            f"{path}, row 1: the header has no commas;{hint} export the file as comma-separated CSV"
-        )
+        raise InputFileError(f"{path}, row 1: the header has no commas;{hint} export the file as comma-separated CSV")
     return _csv_records(path, text, encoding)
 
 
@@ -296,9 +298,13 @@ def arrow_text(read, source, width: int) -> pa.Table | None:
             source,
             read_options=pa_csv.ReadOptions(column_names=[f"f{i}" for i in range(width)], block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(check_utf8=True, strings_can_be_null=True,
-                                                  null_values=[""], quoted_strings_can_be_null=True,
-                                                  column_types={f"f{i}": pa.string() for i in range(width)}),
+            convert_options=pa_csv.ConvertOptions(
+                check_utf8=True,
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+                column_types={f"f{i}": pa.string() for i in range(width)},
+            ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
@@ -337,7 +343,8 @@ def check_header(table: RawTable) -> None:
                 f"{table.path}, row 1, column {number}: the name {name!r} contains an invisible "
                 f"character (U+{ord(hidden):04X} {unicodedata.name(hidden, 'control character')}); "
                 + ("a second byte-order mark usually means two exports were joined - " if hidden == "\ufeff" else "")
-                + "remove it and save the file again")
+                + "remove it and save the file again"
+            )
     blanks = [i + 1 for i, n in enumerate(names) if not n]
     if blanks:
         first = table.data.iloc[0] if len(table.data) else None
@@ -345,11 +352,12 @@ def check_header(table: RawTable) -> None:
             raise InputFileError(
                 f"{table.path}, row 1: {len(blanks)} of {len(names)} columns have no name, and row "
                 f"{table.row_numbers.iloc[0]} looks like the column names: remove the title or "
-                "grouping row(s) above the column names (and unmerge header cells), then save again")
-        where = ", ".join(f"{n} (after {names[n - 2]!r})" if n > 1 and names[n - 2] else str(n)
-                          for n in blanks[:10])
-        raise InputFileError(f"{table.path}, row 1: column(s) {where} have no name in the header; "
-                             "name them or delete the empty columns")
+                "grouping row(s) above the column names (and unmerge header cells), then save again"
+            )
+        where = ", ".join(f"{n} (after {names[n - 2]!r})" if n > 1 and names[n - 2] else str(n) for n in blanks[:10])
+        raise InputFileError(
+            f"{table.path}, row 1: column(s) {where} have no name in the header; name them or delete the empty columns"
+        )
     positions: dict[str, list[int]] = {}
     for number, name in enumerate(names, start=1):
         positions.setdefault(name, []).append(number)
@@ -357,7 +365,8 @@ def check_header(table: RawTable) -> None:
         if len(numbers) > 1:
             raise InputFileError(
                 f"{table.path}, row 1: column name {name!r} appears twice (columns "
-                f"{' and '.join(map(str, numbers))}); rename or remove the extra column")
+                f"{' and '.join(map(str, numbers))}); rename or remove the extra column"
+            )
     folded: dict[str, list[int]] = {}
     for number, name in enumerate(names, start=1):
         folded.setdefault(name.casefold(), []).append(number)
@@ -366,5 +375,6 @@ def check_header(table: RawTable) -> None:
             both = " and ".join(f"{names[n - 1]!r} (column {n})" for n in numbers)
             raise InputFileError(
                 f"{table.path}, row 1: the column names {both} differ only in case; columns are matched "
-                "ignoring case, so one of them would be silently dropped: rename or remove the extra column")
+                "ignoring case, so one of them would be silently dropped: rename or remove the extra column"
+            )
     table.data.columns = names

@@ -69,8 +69,10 @@ def scale_defaults(instrument: str, scale: str, path: str | Path = DEFAULTS_FILE
     reliability = values["reliability"]
     if reliability is not None and not 0 <= (reliability.value or 0) < 1:
         problems.add((key, "reliability", "value"), reliability.value, "a reliability must lie in [0, 1)")
-    problems.raise_if_any(f"the defaults for {key}", "Fix these entries (see the comments at the top of "
-                          f"{display_path(path)}) and run again.")
+    problems.raise_if_any(
+        f"the defaults for {key}",
+        f"Fix these entries (see the comments at the top of {display_path(path)}) and run again.",
+    )
     # _item gives None only after recording a problem, so past raise_if_any every value is set.
     checked = {name: value for name, value in values.items() if value is not None}
     return ScaleDefaults(instrument, scale, entry["higher_is_better"], **checked)
@@ -88,5 +90,6 @@ def _item(item: object, where: tuple[str, ...], problems: Problems) -> SourcedVa
         problems.add((*where, "value"), value, "must be a number or null")
     if problems.count() > before:
         return None
-    return SourcedValue(value=None if value is None else float(value), citation=citation or "",
-                        illustrative=illustrative, note=note)
+    return SourcedValue(
+        value=None if value is None else float(value), citation=citation or "", illustrative=illustrative, note=note
+    )

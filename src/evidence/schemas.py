@@ -30,15 +30,20 @@ from evidence.validation import scale_categories
 
 #: How many broken rules a refused table lists.
 LISTED = 25
-ADVICE = ("The processed tables are written by `evidence ingest` only: ingest the raw data again "
-          "with this version (the raw files are unchanged), then load.")
+ADVICE = (
+    "The processed tables are written by `evidence ingest` only: ingest the raw data again "
+    "with this version (the raw files are unchanged), then load."
+)
 
 
 def _text(nullable: bool = True, unique: bool = False) -> pa.Column:
     """A text column: pandas' ``str`` or ``string`` dtype, either accepted."""
-    return pa.Column(nullable=nullable, unique=unique, coerce=False,
-                     checks=pa.Check(lambda s: pd.api.types.is_string_dtype(s.dtype), element_wise=False,
-                                     error="must hold text"))
+    return pa.Column(
+        nullable=nullable,
+        unique=unique,
+        coerce=False,
+        checks=pa.Check(lambda s: pd.api.types.is_string_dtype(s.dtype), element_wise=False, error="must hold text"),
+    )
 
 
 def _answers(categories: list[str], nullable: bool = True) -> pa.Column:
@@ -50,8 +55,12 @@ def _whole(low: float, high: float) -> pa.Column:
 
 
 def _dates() -> pa.Column:
-    return pa.Column(nullable=True, checks=pa.Check(lambda s: pd.api.types.is_datetime64_any_dtype(s.dtype),
-                                                    element_wise=False, error="must hold dates"))
+    return pa.Column(
+        nullable=True,
+        checks=pa.Check(
+            lambda s: pd.api.types.is_datetime64_any_dtype(s.dtype), element_wise=False, error="must hold dates"
+        ),
+    )
 
 
 def _codes(low: float, high: float) -> pa.Column:
@@ -61,6 +70,7 @@ def _codes(low: float, high: float) -> pa.Column:
 def _item_codes(instrument) -> pa.Check:
     """A row check: on ``instrument``'s rows each item code is a whole number within its range
     (or blank), and the item columns past its last item are blank."""
+
     def valid(frame: pd.DataFrame) -> pd.Series:
         ok = pd.Series(True, index=frame.index)
         mine = frame["instrument"].astype("string") == instrument.name
@@ -70,9 +80,13 @@ def _item_codes(instrument) -> pa.Check:
             fine = values.isna() if low is None else values.isna() | (values.between(low, high) & (values % 1 == 0))
             ok &= ~mine.fillna(False) | fine
         return ok
-    return pa.Check(valid, name=f"{instrument.name} item codes",
-                    error=f"{instrument.name} items are whole numbers within each item's range, "
-                          f"and items past item {instrument.n_items} are blank")
+
+    return pa.Check(
+        valid,
+        name=f"{instrument.name} item codes",
+        error=f"{instrument.name} items are whole numbers within each item's range, "
+        f"and items past item {instrument.n_items} are blank",
+    )
 
 
 def outcome_schemas() -> dict[str, pa.DataFrameSchema]:
@@ -83,36 +97,67 @@ def outcome_schemas() -> dict[str, pa.DataFrameSchema]:
     highest = max(high for i in assessed for _, high in i.item_ranges.values())
     experience = instruments_in("prems")
     names = [i.name for i in assessed]
-    episodes = pa.DataFrameSchema({
-        "episode_id": _text(nullable=False, unique=True), "child_id": _text(nullable=False),
-        "sex": _answers(scale_categories("sex")), "primary_need": _answers(scale_categories("need")),
-        "tier": _answers(scale_categories("tier")), "imd_decile": _whole(1, 10),
-        "service": _text(nullable=False), "age_years": _whole(0, 25),
-        "referral_date": _dates(), "assessment_date": _dates(), "discharge_date": _dates(),
-        "contacts": _whole(0, 1000),
-        **{f"minutes_{band}": _whole(0, 100_000) for band in ("band5", "band6", "band7", "band8a")},
-        "synthetic": pa.Column(bool),
-    }, strict=True, name="episodes")
-    assessments = pa.DataFrameSchema({
-        "episode_id": _text(nullable=False), "instrument": _answers(names, nullable=False),
-        "timepoint": _answers(scale_categories("timepoint"), nullable=False),
-        "assessment_date": _dates(), r"item_\d+": _codes(lowest, highest),
-        "duplicate_of_earlier": pa.Column(bool),
-    }, checks=[_item_codes(instrument) for instrument in assessed], strict=True, name="assessments")
-    scores = pa.DataFrameSchema({
-        "episode_id": _text(nullable=False), "instrument": _answers(names, nullable=False),
-        "timepoint": _answers(scale_categories("timepoint"), nullable=False), "assessment_date": _dates(),
-        "duplicate_of_earlier": pa.Column(bool), "scale": _text(nullable=False),
-        "score": pa.Column(float, nullable=True),
-    }, strict=True, name="scores")
-    prems = pa.DataFrameSchema({
-        "episode_id": _text(nullable=False), "completed_date": _dates(),
-        "fft": _answers(scale_categories("fft")),
-        r"item_\d+": _codes(min(low for i in experience for low, _ in i.item_ranges.values()),
-                            max(high for i in experience for _, high in i.item_ranges.values())),
-        "comment": _text(), **{i.name: pa.Column(float, nullable=True, checks=pa.Check.in_range(0, 100))
-                               for i in experience},
-    }, strict=True, name="prems")
+    episodes = pa.DataFrameSchema(
+        {
+            "episode_id": _text(nullable=False, unique=True),
+            "child_id": _text(nullable=False),
+            "sex": _answers(scale_categories("sex")),
+            "primary_need": _answers(scale_categories("need")),
+            "tier": _answers(scale_categories("tier")),
+            "imd_decile": _whole(1, 10),
+            "service": _text(nullable=False),
+            "age_years": _whole(0, 25),
+            "referral_date": _dates(),
+            "assessment_date": _dates(),
+            "discharge_date": _dates(),
+            "contacts": _whole(0, 1000),
+            **{f"minutes_{band}": _whole(0, 100_000) for band in ("band5", "band6", "band7", "band8a")},
+            "synthetic": pa.Column(bool),
+        },
+        strict=True,
+        name="episodes",
+    )
+    assessments = pa.DataFrameSchema(
+        {
+            "episode_id": _text(nullable=False),
+            "instrument": _answers(names, nullable=False),
+            "timepoint": _answers(scale_categories("timepoint"), nullable=False),
+            "assessment_date": _dates(),
+            r"item_\d+": _codes(lowest, highest),
+            "duplicate_of_earlier": pa.Column(bool),
+        },
+        checks=[_item_codes(instrument) for instrument in assessed],
+        strict=True,
+        name="assessments",
+    )
+    scores = pa.DataFrameSchema(
+        {
+            "episode_id": _text(nullable=False),
+            "instrument": _answers(names, nullable=False),
+            "timepoint": _answers(scale_categories("timepoint"), nullable=False),
+            "assessment_date": _dates(),
+            "duplicate_of_earlier": pa.Column(bool),
+            "scale": _text(nullable=False),
+            "score": pa.Column(float, nullable=True),
+        },
+        strict=True,
+        name="scores",
+    )
+    prems = pa.DataFrameSchema(
+        {
+            "episode_id": _text(nullable=False),
+            "completed_date": _dates(),
+            "fft": _answers(scale_categories("fft")),
+            r"item_\d+": _codes(
+                min(low for i in experience for low, _ in i.item_ranges.values()),
+                max(high for i in experience for _, high in i.item_ranges.values()),
+            ),
+            "comment": _text(),
+            **{i.name: pa.Column(float, nullable=True, checks=pa.Check.in_range(0, 100)) for i in experience},
+        },
+        strict=True,
+        name="prems",
+    )
     return {"episodes": episodes, "assessments": assessments, "scores": scores, "prems": prems}
 
 
@@ -140,8 +185,8 @@ def survey_schema(definition) -> pa.DataFrameSchema:
 
 def check_table(table: pd.DataFrame, schema: pa.DataFrameSchema, path: str | Path) -> pd.DataFrame:
     """``table`` if it matches ``schema``; otherwise an :class:`InputFileError` listing every
-    broken rule with its column, row (1-based, in the table's order) and value (a rule over a
-whole row, such as an instrument's item codes, names the row only)."""
+        broken rule with its column, row (1-based, in the table's order) and value (a rule over a
+    whole row, such as an instrument's item codes, names the row only)."""
     try:
         return schema.validate(table, lazy=True)
     except SchemaErrors as error:
@@ -149,14 +194,21 @@ whole row, such as an instrument's item codes, names the row only)."""
         whole_row = (cases["schema_context"] == "DataFrameSchema") & cases["index"].notna()  # a row check
         cases.loc[whole_row, ["column", "failure_case"]] = None  # pandera lists each cell of the row
         cases = cases.drop_duplicates(["check", "index", "column", "failure_case"])
-        problems = [Problem(str(path), None if pd.isna(case["index"]) else int(case["index"]) + 1,
-                            None if pd.isna(case["column"]) else str(case["column"]),
-                            None if pd.isna(case["failure_case"]) else case["failure_case"],
-                            f"breaks the {schema.name} schema: {case['check']}")
-                    for case in cases.head(LISTED).to_dict("records")]
-        raise InputFileError(f"{path}: {len(cases)} problem(s) with the processed {schema.name} "
-                             f"table against its schema (evidence.schemas):\n{bulleted(problems, LISTED)}\n"
-                             f"{ADVICE}") from None
+        problems = [
+            Problem(
+                str(path),
+                None if pd.isna(case["index"]) else int(case["index"]) + 1,
+                None if pd.isna(case["column"]) else str(case["column"]),
+                None if pd.isna(case["failure_case"]) else case["failure_case"],
+                f"breaks the {schema.name} schema: {case['check']}",
+            )
+            for case in cases.head(LISTED).to_dict("records")
+        ]
+        raise InputFileError(
+            f"{path}: {len(cases)} problem(s) with the processed {schema.name} "
+            f"table against its schema (evidence.schemas):\n{bulleted(problems, LISTED)}\n"
+            f"{ADVICE}"
+        ) from None
 
 
 def checked_survey_table(table: pd.DataFrame, manifest: dict, path: str | Path) -> pd.DataFrame:
@@ -166,7 +218,12 @@ def checked_survey_table(table: pd.DataFrame, manifest: dict, path: str | Path) 
     named = (manifest.get("definition") or {}).get("path")
     if named and resolve(named).is_file():
         return check_table(table, survey_schema(load_definition(resolve(named))), path)
-    common = pa.DataFrameSchema({"respondent_id": _text(nullable=False),
-                                 "duplicate_of_earlier_response": pa.Column(bool),
-                                 "synthetic": pa.Column(bool)}, name="survey")
+    common = pa.DataFrameSchema(
+        {
+            "respondent_id": _text(nullable=False),
+            "duplicate_of_earlier_response": pa.Column(bool),
+            "synthetic": pa.Column(bool),
+        },
+        name="survey",
+    )
     return check_table(table, common, path)

@@ -86,8 +86,7 @@ def rake(
     """
     if not margins:
         raise ValueError("rake needs at least one margin")
-    w = (np.ones(len(data)) if base_weights is None
-         else np.asarray(base_weights, dtype=float)).copy()
+    w = (np.ones(len(data)) if base_weights is None else np.asarray(base_weights, dtype=float)).copy()
     if np.any(~np.isfinite(w)) or np.any(w <= 0):
         raise EvidenceError("raking needs positive, finite base weights")
     codes: list[tuple[str, np.ndarray, np.ndarray]] = []
@@ -126,9 +125,7 @@ def rake(
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.where(current > 0, target / current, 0.0)
             w = w * factor[code]
-        error = max(
-            np.abs(np.bincount(code, weights=w, minlength=len(t)) - t).max() for _, code, t in codes
-        ) / scale
+        error = max(np.abs(np.bincount(code, weights=w, minlength=len(t)) - t).max() for _, code, t in codes) / scale
         if error <= tolerance:
             iterations = iteration
             break
@@ -138,5 +135,4 @@ def rake(
             f"{error:.2e} of the total); the margins may be inconsistent with the sample"
         )
     weights = pd.Series(w, index=data.index, name="weight")
-    return RakingResult(weights, iterations, float(error), kish_design_effect(w),
-                        effective_sample_size(w))
+    return RakingResult(weights, iterations, float(error), kish_design_effect(w), effective_sample_size(w))

@@ -4,7 +4,8 @@ A segmented regression is first fitted by ordinary least squares (OLS). Its resi
 tested for autocorrelation: the Breusch-Godfrey LM test up to ``test_lags`` months (Breusch
 1978, Godfrey 1978; chi-squared form, missing lagged residuals set to 0, as R's
 ``lmtest::bgtest``), by default first order, the alternative that the AR(1) model answers and the
-one a short monthly series has most power against, with the Durbin-Watson statistic beside it. With no evidence of autocorrelation (p >= ``alpha``) the OLS
+one a short monthly series has most power against, with the Durbin-Watson statistic beside it. With no
+evidence of autocorrelation (p >= ``alpha``) the OLS
 fit is reported with t intervals; otherwise a generalised least squares (GLS) fit with AR(1)
 errors, corr(e_s, e_t) = phi^|s - t| in months (so gaps from left-out months are respected),
 estimated by restricted maximum likelihood as R's ``nlme::gls(correlation = corAR1(form = ~ t))``
@@ -52,7 +53,7 @@ def breusch_godfrey(residuals: np.ndarray, design: np.ndarray, lags: int) -> tup
     residuals (missing lags set to 0), and its chi-squared(``lags``) p-value; as R's
     ``lmtest::bgtest(fit, order = lags)``."""
     n = len(residuals)
-    lagged = np.column_stack([np.concatenate([np.zeros(j), residuals[:n - j]]) for j in range(1, lags + 1)])
+    lagged = np.column_stack([np.concatenate([np.zeros(j), residuals[: n - j]]) for j in range(1, lags + 1)])
     auxiliary = np.column_stack([design, lagged])
     coef, *_ = np.linalg.lstsq(auxiliary, residuals, rcond=None)
     explained = residuals - auxiliary @ coef
@@ -114,8 +115,9 @@ def ar1_reml(y: np.ndarray, x: np.ndarray, times: np.ndarray) -> tuple[float, np
         _, q, log_det_corr, log_det_xrx, _ = _gls_given_phi(y, x, times, np.tanh(z))
         return 0.5 * ((n - p) * np.log(q / (n - p)) + log_det_corr + log_det_xrx)
 
-    best = optimize.minimize_scalar(negative_restricted_loglik, bounds=(-6.0, 6.0), method="bounded",
-                                    options={"xatol": 1e-12, "maxiter": 500})
+    best = optimize.minimize_scalar(
+        negative_restricted_loglik, bounds=(-6.0, 6.0), method="bounded", options={"xatol": 1e-12, "maxiter": 500}
+    )
     phi = float(np.tanh(best.x))
     params, q, _, _, r = _gls_given_phi(y, x, times, phi)
     sigma2 = q / (n - p)
@@ -123,8 +125,16 @@ def ar1_reml(y: np.ndarray, x: np.ndarray, times: np.ndarray) -> tuple[float, np
     return phi, params, sigma2 * r_inv @ r_inv.T, sigma2
 
 
-def fit_segmented(y, design, times, model: str = "auto", test_lags: int = 1, newey_west_lags: int = 3,
-                  alpha: float = 0.05, level: float = 0.95) -> TimeSeriesFit:
+def fit_segmented(
+    y,
+    design,
+    times,
+    model: str = "auto",
+    test_lags: int = 1,
+    newey_west_lags: int = 3,
+    alpha: float = 0.05,
+    level: float = 0.95,
+) -> TimeSeriesFit:
     """Fit ``y`` on ``design`` (with intercept) observed at integer ``times`` (months): OLS, or
     GLS with AR(1) errors when ``model`` is "auto" and the Breusch-Godfrey test up to
     ``test_lags`` rejects at ``alpha`` (or when asked for with "gls-ar1"), or OLS with Newey-West
@@ -150,5 +160,16 @@ def fit_segmented(y, design, times, model: str = "auto", test_lags: int = 1, new
     se = np.sqrt(np.diag(covariance))
     t = scipy_stats.t.ppf(0.5 + level / 2, n - p)
     ci = np.column_stack([params - t * se, params + t * se])
-    return TimeSeriesFit(chosen, params, se, ci, n - p, x @ params, bg_p, test_lags, dw, phi,
-                         newey_west_lags if chosen == "newey-west" else 0)
+    return TimeSeriesFit(
+        chosen,
+        params,
+        se,
+        ci,
+        n - p,
+        x @ params,
+        bg_p,
+        test_lags,
+        dw,
+        phi,
+        newey_west_lags if chosen == "newey-west" else 0,
+    )

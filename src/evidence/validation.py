@@ -71,8 +71,17 @@ def problems_where(file: str, row_numbers, mask, column: str, values: pd.Series,
     if len(positions) <= SINGLE_LIMIT:
         return [Problem(file, int(rows[i]), column, values.iloc[i], rule) for i in positions]
     first = positions[:FIRST_ROWS]
-    return [RepeatedProblem(file, int(rows[first[0]]), column, values.iloc[first[0]], rule,
-                            count=len(positions), rows=tuple(int(r) for r in rows[first]))]
+    return [
+        RepeatedProblem(
+            file,
+            int(rows[first[0]]),
+            column,
+            values.iloc[first[0]],
+            rule,
+            count=len(positions),
+            rows=tuple(int(r) for r in rows[first]),
+        )
+    ]
 
 
 def problems_at(raw: RawTable, mask, column: str, values: pd.Series, rule: str) -> list[Problem]:
@@ -93,11 +102,25 @@ def condensed(problems: list[Problem]) -> list[Problem]:
         if count <= SINGLE_LIMIT or len(found) == 1:
             out += found
             continue
-        places = sorted((r, p) for p in found for r in (p.rows if isinstance(p, RepeatedProblem) else (p.row,))
-                        if r is not None) if all(p.row is not None for p in found) else []
+        places = (
+            sorted(
+                (r, p) for p in found for r in (p.rows if isinstance(p, RepeatedProblem) else (p.row,)) if r is not None
+            )
+            if all(p.row is not None for p in found)
+            else []
+        )
         first = min(found, key=lambda p: (p.row is None, p.row or 0))
-        out.append(RepeatedProblem(first.file, first.row, first.column, first.value, first.rule, count=count,
-                                   rows=tuple(r for r, _ in places[:FIRST_ROWS])))
+        out.append(
+            RepeatedProblem(
+                first.file,
+                first.row,
+                first.column,
+                first.value,
+                first.rule,
+                count=count,
+                rows=tuple(r for r, _ in places[:FIRST_ROWS]),
+            )
+        )
     return out
 
 
@@ -123,8 +146,9 @@ def masked(problems: list[Problem], known_names) -> list[Problem]:
     """:func:`evidence.privacy.masked_problems`, at a cost that does not grow with the number
     of known names: only the names found in the problems' values (:func:`names_in`) are passed
     on, which gives the masking rule the same answer."""
-    return privacy.masked_problems(problems, names_in({p.value for p in problems if isinstance(p.value, str)},
-                                                     known_names))
+    return privacy.masked_problems(
+        problems, names_in({p.value for p in problems if isinstance(p.value, str)}, known_names)
+    )
 
 
 def check_required_columns(raw: RawTable, needed: list[str], advice: str) -> None:
@@ -134,11 +158,11 @@ def check_required_columns(raw: RawTable, needed: list[str], advice: str) -> Non
     problems = []
     for column in needed:
         if column not in present:
-            near = [c for c in unexpected if column.casefold() in c.casefold()] or \
-                difflib.get_close_matches(column, unexpected, n=1, cutoff=0.6)
+            near = [c for c in unexpected if column.casefold() in c.casefold()] or difflib.get_close_matches(
+                column, unexpected, n=1, cutoff=0.6
+            )
             hint = f" (is {near[0]!r} the same column renamed?)" if near else ""
-            problems.append(Problem(raw.name, 1, column, None,
-                                    f"required column is missing from the header{hint}"))
+            problems.append(Problem(raw.name, 1, column, None, f"required column is missing from the header{hint}"))
     if problems:
         raise ValidationError(problems, advice)
 
@@ -174,65 +198,91 @@ def scale_codes(scale: str) -> dict[str, int]:
     return dict(zip(rows["canonical"], rows["code"], strict=False))
 
 
-def to_category(raw: RawTable, column: str, values: pd.Series, missing: pd.Series, scale: str,
-                ordered: bool = False) -> tuple[pd.Categorical, list[Problem]]:
+def to_category(
+    raw: RawTable, column: str, values: pd.Series, missing: pd.Series, scale: str, ordered: bool = False
+) -> tuple[pd.Categorical, list[Problem]]:
     """Map answer wordings through the mapping table to canonical categories."""
     rows = answer_labels()
     rows = rows[rows["scale"] == scale]
     labels = dict(zip(rows["label"], rows["canonical"], strict=True))
     wordings = pd.Categorical(values)  # few distinct wordings, many rows: normalise each once
     per_wording = normalise_text(pd.Series(wordings.categories, dtype="string")).map(labels)
-    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), [None])[wordings.codes],
-                          index=values.index, dtype="string")
+    canonical = pd.Series(
+        np.append(per_wording.to_numpy(dtype=object), [None])[wordings.codes], index=values.index, dtype="string"
+    )
     categories = scale_categories(scale)
     problems = problems_at(
-        raw, ~missing & canonical.isna(), column, values,
+        raw,
+        ~missing & canonical.isna(),
+        column,
+        values,
         f"not a recognised answer; expected one of: {', '.join(categories)} (or a missing code); "
-        f"add new wordings to answer_labels.csv under scale {scale!r}")
+        f"add new wordings to answer_labels.csv under scale {scale!r}",
+    )
     return pd.Categorical(canonical.where(~missing), categories=categories, ordered=ordered), problems
 
 
-def to_integer(raw: RawTable, column: str, values: pd.Series, missing: pd.Series,
-               low: float, high: float) -> tuple[pd.Series, list[Problem]]:
+def to_integer(
+    raw: RawTable, column: str, values: pd.Series, missing: pd.Series, low: float, high: float
+) -> tuple[pd.Series, list[Problem]]:
     """Whole numbers within [low, high]; "1,200" and "£40" are refused, not guessed at."""
     number = as_numbers(values.where(~missing))
     not_number = ~missing & (number.isna() | (number % 1 != 0))
-    problems = problems_at(raw, not_number, column, values,
-                           "must be a whole number written in digits only (no thousands commas, "
-                           "£ signs, units or decimals); such values are refused, not guessed at")
+    problems = problems_at(
+        raw,
+        not_number,
+        column,
+        values,
+        "must be a whole number written in digits only (no thousands commas, "
+        "£ signs, units or decimals); such values are refused, not guessed at",
+    )
     outside = ~missing & ~not_number & ((number < low) | (number > high))
     problems += problems_at(raw, outside, column, values, f"must be between {low} and {high}")
     return number.where(~not_number & ~outside).astype("Int64"), problems
 
 
-def to_datetime(raw: RawTable, column: str, values: pd.Series, missing: pd.Series, fmt: str,
-                described: str) -> tuple[pd.Series, list[Problem]]:
+def to_datetime(
+    raw: RawTable, column: str, values: pd.Series, missing: pd.Series, fmt: str, described: str
+) -> tuple[pd.Series, list[Problem]]:
     """Dates or timestamps in exactly one format (``described`` says it in words); impossible
     dates such as 31/02/2025 and other formats are problems."""
     stamp = pd.to_datetime(values.where(~missing).str.strip(), format=fmt, errors="coerce")
-    problems = problems_at(raw, ~missing & stamp.isna(), column, values,
-                           f"must be a real date written {described}")
+    problems = problems_at(raw, ~missing & stamp.isna(), column, values, f"must be a real date written {described}")
     return stamp, problems
 
 
-def to_coded(raw: RawTable, column: str, values: pd.Series, missing: pd.Series, wordings: dict[str, str],
-             categories: tuple[str, ...] | list[str], ordered: bool, where: str) -> tuple[pd.Categorical, list[Problem]]:
+def to_coded(
+    raw: RawTable,
+    column: str,
+    values: pd.Series,
+    missing: pd.Series,
+    wordings: dict[str, str],
+    categories: tuple[str, ...] | list[str],
+    ordered: bool,
+    where: str,
+) -> tuple[pd.Categorical, list[Problem]]:
     """Map the wordings of a coded column through a code list (normalised wording -> answer,
     :func:`normalise_text`) to categories; a wording not listed is a problem, never guessed.
     ``where`` says where the code list is, for the advice."""
     distinct = pd.Categorical(values)  # few distinct wordings, many rows: normalise each once
     per_wording = normalise_text(pd.Series(distinct.categories, dtype="string")).map(wordings)
-    canonical = pd.Series(np.append(per_wording.to_numpy(dtype=object), [None])[distinct.codes],
-                          index=values.index, dtype="string")
+    canonical = pd.Series(
+        np.append(per_wording.to_numpy(dtype=object), [None])[distinct.codes], index=values.index, dtype="string"
+    )
     problems = problems_at(
-        raw, ~missing & canonical.isna(), column, values,
+        raw,
+        ~missing & canonical.isna(),
+        column,
+        values,
         f"not a recognised answer; expected one of: {', '.join(categories)} (or blank); if this wording "
-        f"means one of them, add it under that answer in {where}")
+        f"means one of them, add it under that answer in {where}",
+    )
     return pd.Categorical(canonical.where(~missing), categories=list(categories), ordered=ordered), problems
 
 
-def to_date(raw: RawTable, column: str, values: pd.Series, missing: pd.Series, formats: dict[str, str],
-            where: str) -> tuple[pd.Series, list[Problem]]:
+def to_date(
+    raw: RawTable, column: str, values: pd.Series, missing: pd.Series, formats: dict[str, str], where: str
+) -> tuple[pd.Series, list[Problem]]:
     """Dates written in one of ``formats`` (words -> ``strptime`` form, tried in order), as
     timestamps; impossible dates (31/02/2025) and any other writing are problems. A workbook's
     date cells and an SPSS file's date variables reach the text table as ``YYYY-MM-DD[ HH:MM:SS]``
@@ -251,10 +301,14 @@ def to_date(raw: RawTable, column: str, values: pd.Series, missing: pd.Series, f
     stamp = stamp.astype(_DATETIME)  # one unit whichever format read the dates
     described = " or ".join(formats)
     if raw.path.suffix.lower() == ".xlsx":
-        rule = (f"must be a real date: this cell holds text, not an Excel date, and text is read as a date "
-                f"written {described} (the formats declared in {where}); retype it as a date, or declare the "
-                "format it is written in there")
+        rule = (
+            f"must be a real date: this cell holds text, not an Excel date, and text is read as a date "
+            f"written {described} (the formats declared in {where}); retype it as a date, or declare the "
+            "format it is written in there"
+        )
     else:
-        rule = (f"must be a real date written {described} (the formats declared in {where}; if the "
-                "extract writes dates another way, declare that format there)")
+        rule = (
+            f"must be a real date written {described} (the formats declared in {where}; if the "
+            "extract writes dates another way, declare that format there)"
+        )
     return stamp, problems_at(raw, ~missing & stamp.isna(), column, values, rule)

@@ -44,18 +44,22 @@ def _refuse_formulas(path: Path, header: list[str]) -> None:
 
     book = load_workbook(path, read_only=True, data_only=False)
     try:
-        found = [cell for row in book.worksheets[0].iter_rows() for cell in row
-                 if getattr(cell, "data_type", None) == "f"]
+        found = [
+            cell for row in book.worksheets[0].iter_rows() for cell in row if getattr(cell, "data_type", None) == "f"
+        ]
     finally:
         book.close()
     if found:
-        cells = "; ".join(f"row {c.row}, column {_column_name(c.column, header)!r} (cell {c.coordinate}): "
-                          f"{str(c.value)[:60]!r}" for c in found[:5])
+        cells = "; ".join(
+            f"row {c.row}, column {_column_name(c.column, header)!r} (cell {c.coordinate}): {str(c.value)[:60]!r}"
+            for c in found[:5]
+        )
         more = f" and {len(found) - 5} more" if len(found) > 5 else ""
         raise InputFileError(
             f"{path}: {len(found)} cell(s) hold a formula rather than a value: {cells}{more}. "
             "Ingest reads values exactly as received and does not calculate formulas: replace them "
-            "with their values (Copy, then Paste Special > Values) or export the data again")
+            "with their values (Copy, then Paste Special > Values) or export the data again"
+        )
 
 
 def _column_name(number: int | None, header: list[str]) -> str | int | None:
@@ -73,9 +77,7 @@ def read_sav(path: Path) -> RawTable:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
     except Exception as error:  # pyreadstat raises its own ReadstatError and others
         raise InputFileError(f"{path}: not a readable SPSS .sav file ({error})") from None
-    data = pd.DataFrame(
-        {column: _as_text(frame[column]) for column in frame.columns}, index=frame.index
-    )
+    data = pd.DataFrame({column: _as_text(frame[column]) for column in frame.columns}, index=frame.index)
     labels = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
     return RawTable(
         path,

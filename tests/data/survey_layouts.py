@@ -40,8 +40,16 @@ import pandas as pd
 from evidence import samples
 from evidence.survey.definition import SurveyDefinition, normalise_header, workforce_survey
 
-LAYOUTS = ("qualtrics_labels.csv", "qualtrics_numeric.csv", "qualtrics_spss.sav", "microsoft_forms.xlsx",
-           "google_forms.csv", "surveymonkey.csv", "smartsurvey.csv", "excel_sep_line.csv")
+LAYOUTS = (
+    "qualtrics_labels.csv",
+    "qualtrics_numeric.csv",
+    "qualtrics_spss.sav",
+    "microsoft_forms.xlsx",
+    "google_forms.csv",
+    "surveymonkey.csv",
+    "smartsurvey.csv",
+    "excel_sep_line.csv",
+)
 CONSENT_QUESTION = "Do you consent to take part in this survey?"
 
 
@@ -91,7 +99,9 @@ def qualtrics_numeric(frame: pd.DataFrame, definition: SurveyDefinition) -> byte
         elif spec.get("codes"):
             flags = _options(definition, spec, frame[spec["source"]])
             codes = {answer: str(code) for code, answer in spec["codes"].items()}
-            coded[spec["source"]] = flags.apply(lambda row, codes=codes: ",".join(codes[o] for o in row.index[row]), axis=1)
+            coded[spec["source"]] = flags.apply(
+                lambda row, codes=codes: ",".join(codes[o] for o in row.index[row]), axis=1
+            )
     coded["Consent"] = frame["Consent"].str.strip().str.casefold().map({"yes": "1", "no": "2"})
     coded["Finished"] = frame["Finished"].map({"True": "1", "False": "0"})
     return samples.workforce_survey.export_csv_bytes(coded, definition)
@@ -100,12 +110,17 @@ def qualtrics_numeric(frame: pd.DataFrame, definition: SurveyDefinition) -> byte
 def qualtrics_spss(frame: pd.DataFrame, definition: SurveyDefinition) -> bytes:
     import pyreadstat
 
-    out = pd.DataFrame({"StartDate": _when(frame["StartDate"]), "ResponseId": frame["ResponseId"],
-                        "Finished": frame["Finished"].map({"True": 1.0, "False": 0.0}),
-                        "RecipientLastName": frame["RecipientName"].str.split(" ", n=1).str[1],
-                        "RecipientFirstName": frame["RecipientName"].str.split(" ", n=1).str[0],
-                        "RecipientEmail": frame["RecipientEmail"],
-                        "Consent": frame["Consent"].str.strip().str.casefold().map({"yes": 1.0, "no": 2.0})})
+    out = pd.DataFrame(
+        {
+            "StartDate": _when(frame["StartDate"]),
+            "ResponseId": frame["ResponseId"],
+            "Finished": frame["Finished"].map({"True": 1.0, "False": 0.0}),
+            "RecipientLastName": frame["RecipientName"].str.split(" ", n=1).str[1],
+            "RecipientFirstName": frame["RecipientName"].str.split(" ", n=1).str[0],
+            "RecipientEmail": frame["RecipientEmail"],
+            "Consent": frame["Consent"].str.strip().str.casefold().map({"yes": 1.0, "no": 2.0}),
+        }
+    )
     labels = {"Finished": {0.0: "False", 1.0: "True"}, "Consent": {1.0: "Yes", 2.0: "No"}}
     for spec in definition.columns:
         source = spec["source"]
@@ -125,8 +140,9 @@ def qualtrics_spss(frame: pd.DataFrame, definition: SurveyDefinition) -> bytes:
     handle, name = tempfile.mkstemp(suffix=".sav")
     os.close(handle)
     try:
-        pyreadstat.write_sav(out, name, variable_value_labels=labels,
-                             column_labels=[_label(definition, c) for c in out.columns])
+        pyreadstat.write_sav(
+            out, name, variable_value_labels=labels, column_labels=[_label(definition, c) for c in out.columns]
+        )
         return Path(name).read_bytes()
     finally:
         os.unlink(name)
@@ -145,15 +161,34 @@ def microsoft_forms(completed: pd.DataFrame, definition: SurveyDefinition) -> by
     book = Workbook()
     sheet = book.active
     sheet.title = "Sheet1"
-    sheet.append(["ID", "Start time", "Completion time", "Email", "Name", CONSENT_QUESTION,
-                  *(c["question"] for c in questions), "DataLabel"])
+    sheet.append(
+        [
+            "ID",
+            "Start time",
+            "Completion time",
+            "Email",
+            "Name",
+            CONSENT_QUESTION,
+            *(c["question"] for c in questions),
+            "DataLabel",
+        ]
+    )
     start, end = _when(completed["StartDate"]), _when(completed["EndDate"])
     pressures = completed["Q9"].fillna("").map(lambda cell: "".join(f"{o};" for o in cell.split(",") if o))
     for i in range(len(completed)):
         answers = [pressures[i] if c["source"] == "Q9" else completed.loc[i, c["source"]] for c in questions]
-        sheet.append([i + 1, start[i].to_pydatetime(), end[i].to_pydatetime(), completed.loc[i, "RecipientEmail"],
-                      completed.loc[i, "RecipientName"], completed.loc[i, "Consent"],
-                      *(a if a != "" else None for a in answers), "SYNTHETIC"])
+        sheet.append(
+            [
+                i + 1,
+                start[i].to_pydatetime(),
+                end[i].to_pydatetime(),
+                completed.loc[i, "RecipientEmail"],
+                completed.loc[i, "RecipientName"],
+                completed.loc[i, "Consent"],
+                *(a if a != "" else None for a in answers),
+                "SYNTHETIC",
+            ]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -162,13 +197,21 @@ def microsoft_forms(completed: pd.DataFrame, definition: SurveyDefinition) -> by
 def google_forms(completed: pd.DataFrame, definition: SurveyDefinition) -> bytes:
     questions = [c for c in definition.columns if c["source"].startswith("Q")][::-1]  # any order
     stamp = _when(completed["EndDate"]).dt.strftime("%d/%m/%Y %H:%M:%S")
-    rows = [["Timestamp", "Email address", "Your name", CONSENT_QUESTION, *(c["question"] for c in questions), "DataLabel"]]
+    rows = [
+        ["Timestamp", "Email address", "Your name", CONSENT_QUESTION, *(c["question"] for c in questions), "DataLabel"]
+    ]
     pressures = completed["Q9"].fillna("").str.replace(",", ", ")
     for i in range(len(completed)):
-        rows.append([stamp[i], completed.loc[i, "RecipientEmail"], completed.loc[i, "RecipientName"],
-                     completed.loc[i, "Consent"],
-                     *(pressures[i] if c["source"] == "Q9" else completed.loc[i, c["source"]] for c in questions),
-                     "SYNTHETIC"])
+        rows.append(
+            [
+                stamp[i],
+                completed.loc[i, "RecipientEmail"],
+                completed.loc[i, "RecipientName"],
+                completed.loc[i, "Consent"],
+                *(pressures[i] if c["source"] == "Q9" else completed.loc[i, c["source"]] for c in questions),
+                "SYNTHETIC",
+            ]
+        )
     return _csv(rows).encode("utf-8")
 
 
@@ -176,21 +219,37 @@ def two_row(completed: pd.DataFrame, definition: SurveyDefinition, tool: str) ->
     """SurveyMonkey's or SmartSurvey's CSV: a question row, a sub-answer row, one column per option."""
     pressures = next(c for c in definition.columns if c["source"] == "Q9")
     flags = _options(definition, pressures, completed["Q9"])
-    first, last = completed["RecipientName"].str.split(" ", n=1).str[0], completed["RecipientName"].str.split(" ", n=1).str[1]
+    first, last = (
+        completed["RecipientName"].str.split(" ", n=1).str[0],
+        completed["RecipientName"].str.split(" ", n=1).str[1],
+    )
     start, end = _when(completed["StartDate"]), _when(completed["EndDate"])
     if tool == "surveymonkey":
-        meta = {"Respondent ID": completed["ResponseId"], "Collector ID": pd.Series("431234567", index=completed.index),
-                "Start Date": start.dt.strftime("%m/%d/%Y %I:%M:%S %p"), "End Date": end.dt.strftime("%m/%d/%Y %I:%M:%S %p"),
-                "IP Address": completed["IPAddress"], "Email Address": completed["RecipientEmail"],
-                "First Name": first, "Last Name": last, "Custom Data 1": pd.Series("", index=completed.index)}
+        meta = {
+            "Respondent ID": completed["ResponseId"],
+            "Collector ID": pd.Series("431234567", index=completed.index),
+            "Start Date": start.dt.strftime("%m/%d/%Y %I:%M:%S %p"),
+            "End Date": end.dt.strftime("%m/%d/%Y %I:%M:%S %p"),
+            "IP Address": completed["IPAddress"],
+            "Email Address": completed["RecipientEmail"],
+            "First Name": first,
+            "Last Name": last,
+            "Custom Data 1": pd.Series("", index=completed.index),
+        }
     else:
-        meta = {"UserID": completed["ResponseId"], "Started": start.dt.strftime("%d/%m/%Y %H:%M:%S"),
-                "Ended": end.dt.strftime("%d/%m/%Y %H:%M:%S"), "IP Address": completed["IPAddress"],
-                "Name": completed["RecipientName"], "Email Address": completed["RecipientEmail"]}
+        meta = {
+            "UserID": completed["ResponseId"],
+            "Started": start.dt.strftime("%d/%m/%Y %H:%M:%S"),
+            "Ended": end.dt.strftime("%d/%m/%Y %H:%M:%S"),
+            "IP Address": completed["IPAddress"],
+            "Name": completed["RecipientName"],
+            "Email Address": completed["RecipientEmail"],
+        }
     header, sub, columns = list(meta), [""] * len(meta), list(meta.values())
     number = 0
     for source, question in [("Consent", CONSENT_QUESTION)] + [
-            (c["source"], c["question"]) for c in definition.columns if c["source"].startswith("Q")]:
+        (c["source"], c["question"]) for c in definition.columns if c["source"].startswith("Q")
+    ]:
         number += 1
         shown = f"Q{number}. {question}" if tool == "smartsurvey" else question
         if source == "Q9":

@@ -57,8 +57,21 @@ from evidence.disclosure.secondary import (
 from evidence.disclosure.summaries import publish_estimates, publish_summary
 
 __all__ = [
-    "SECONDARY_NOTE", "SUPPRESSED", "DisclosureRule", "PublishedTable", "complete_suppression",
-    "disclosed_proportions", "protect_groups", "publish_counts", "publish_estimates",
-    "publish_proportion_grid", "publish_proportions", "publish_summary", "round_count_table",
-    "round_counts", "suppress_statistic", "suppression_pattern", "with_totals",
+    "SECONDARY_NOTE",
+    "SUPPRESSED",
+    "DisclosureRule",
+    "PublishedTable",
+    "complete_suppression",
+    "disclosed_proportions",
+    "protect_groups",
+    "publish_counts",
+    "publish_estimates",
+    "publish_proportion_grid",
+    "publish_proportions",
+    "publish_summary",
+    "round_count_table",
+    "round_counts",
+    "suppress_statistic",
+    "suppression_pattern",
+    "with_totals",
 ]

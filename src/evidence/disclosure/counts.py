@@ -18,14 +18,15 @@ from evidence.disclosure.rule import (
 from evidence.disclosure.secondary import suppression_pattern, with_totals
 
 
-def round_count_table(table: pd.DataFrame, rule: DisclosureRule = DEFAULT_RULE, row_totals: bool = True,
-                      column_totals: bool = True) -> pd.DataFrame:
+def round_count_table(
+    table: pd.DataFrame, rule: DisclosureRule = DEFAULT_RULE, row_totals: bool = True, column_totals: bool = True
+) -> pd.DataFrame:
     """Every cell of a table of counts rounded, suppressed cells as 0 (for charts, which
     cannot show ``*``; the matching published table shows the suppression). Secondary
     suppression as in :func:`publish_counts` with the same ``row_totals`` and
     ``column_totals``, so a chart never shows a count its table hides."""
     counts = table.to_numpy(dtype=float)
-    hidden = suppression_pattern(counts, rule, row_totals, column_totals)[:counts.shape[0], :counts.shape[1]]
+    hidden = suppression_pattern(counts, rule, row_totals, column_totals)[: counts.shape[0], : counts.shape[1]]
     rounded = np.where(hidden, np.nan, round_counts(counts, rule))
     return pd.DataFrame(np.nan_to_num(rounded), index=table.index, columns=table.columns)
 
@@ -74,8 +75,10 @@ def publish_counts(
         if row_totals and total_column is None:
             out[total_label] = _count_text(shown[:n_rows, len(parts)])
         if column_totals:
-            last = {column: _count_text(shown[n_rows:, len(parts) if column == total_column else parts.index(column)])[0]
-                    for column in count_columns}
+            last = {
+                column: _count_text(shown[n_rows:, len(parts) if column == total_column else parts.index(column)])[0]
+                for column in count_columns
+            }
             if row_totals and total_column is None:
                 last[total_label] = _count_text(shown[n_rows:, len(parts)])[0]
             labels = {column: "" for column in label_columns}

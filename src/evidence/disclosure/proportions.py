@@ -74,8 +74,14 @@ def disclosed_proportions(
 
 def _any_secondary(table: pd.DataFrame, safe: pd.DataFrame, columns, rule: DisclosureRule) -> bool:
     """Whether ``safe`` hides a count of ``table`` that the primary rule alone would show."""
-    return any(bool(np.any(np.isnan(safe[c].to_numpy(dtype=float))
-                           & ~np.isnan(round_counts(table[c].to_numpy(dtype=float), rule)))) for c in columns)
+    return any(
+        bool(
+            np.any(
+                np.isnan(safe[c].to_numpy(dtype=float)) & ~np.isnan(round_counts(table[c].to_numpy(dtype=float), rule))
+            )
+        )
+        for c in columns
+    )
 
 
 def publish_proportions(
@@ -99,8 +105,7 @@ def publish_proportions(
     across the rows, on by default)."""
     safe = disclosed_proportions(table, count, base, rule, level, weighted, parts_of_total)
     p, low, high = (safe[c].to_numpy(dtype=float) for c in ("proportion", "ci_low", "ci_high"))
-    headers = {"n": "Responses", "count": "Of whom", "p": "%", "ci": f"{level:.0%} interval",
-               **(headers or {})}
+    headers = {"n": "Responses", "count": "Of whom", "p": "%", "ci": f"{level:.0%} interval", **(headers or {})}
     out = table[label_columns].astype(str).rename(columns=headers)
     out[headers["n"]] = _count_text(safe[base].to_numpy())
     out[headers["count"]] = _count_text(safe[count].to_numpy())
@@ -133,8 +138,9 @@ def publish_proportion_grid(
     The ``row`` groups of each ``column`` value are parts of a whole (nations of the UK, bands
     of the workforce), so each column gets secondary suppression (:func:`disclosed_proportions`
     with ``within=column``); a group's base is shown only where no measure hides it."""
-    safe = disclosed_proportions(table, "positive", "n", rule, level, table if weighted else None,
-                                 parts_of_total=True, within=column)
+    safe = disclosed_proportions(
+        table, "positive", "n", rule, level, table if weighted else None, parts_of_total=True, within=column
+    )
     safe["cell"] = [
         f"{100 * p:.0f}% ({100 * a:.0f}% to {100 * b:.0f}%)" if ok else SUPPRESSED
         for p, a, b, ok in zip(safe["proportion"], safe["ci_low"], safe["ci_high"], safe["shown"], strict=True)
@@ -146,7 +152,10 @@ def publish_proportion_grid(
     wide.insert(0, "Responses (largest base)", _count_text(base.reindex(wide.index).to_numpy()))
     wide = wide.reset_index().rename(columns={row: row.replace("_", " ").capitalize()})
     wide.columns.name = None
-    note = (f"Each cell: percentage and {level:.0%} interval. " + rule.describe()
-            + (" " + SECONDARY_NOTE if _any_secondary(table, safe, ["n", "positive"], rule) else "")
-            + (" Percentages and intervals are weighted; counts are unweighted." if weighted else ""))
+    note = (
+        f"Each cell: percentage and {level:.0%} interval. "
+        + rule.describe()
+        + (" " + SECONDARY_NOTE if _any_secondary(table, safe, ["n", "positive"], rule) else "")
+        + (" Percentages and intervals are weighted; counts are unweighted." if weighted else "")
+    )
     return PublishedTable(wide, caption, note)

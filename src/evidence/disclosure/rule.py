@@ -91,5 +91,7 @@ def suppress_statistic(value, n, rule: DisclosureRule = DEFAULT_RULE, fmt: str =
     return fmt.format(*numbers)
 
 
-SECONDARY_NOTE = (f"{SUPPRESSED} also hides some larger counts, so that a small count cannot be "
-                  "worked out from the totals (secondary suppression).")
+SECONDARY_NOTE = (
+    f"{SUPPRESSED} also hides some larger counts, so that a small count cannot be "
+    "worked out from the totals (secondary suppression)."
+)

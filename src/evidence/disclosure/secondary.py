@@ -99,8 +99,9 @@ def with_totals(counts, row_totals: bool = True, column_totals: bool = True) -> 
     return full, lines
 
 
-def suppression_pattern(counts, rule: DisclosureRule = DEFAULT_RULE, row_totals: bool = True,
-                        column_totals: bool = True) -> np.ndarray:
+def suppression_pattern(
+    counts, rule: DisclosureRule = DEFAULT_RULE, row_totals: bool = True, column_totals: bool = True
+) -> np.ndarray:
     """Which cells of a table of counts, and of its totals, must be hidden: the primary cells
     (1 to ``small_count_max``) and then secondary cells by :func:`complete_suppression`.
     ``row_totals``: each row adds up to a total that is, or may be, published; likewise
@@ -112,8 +113,7 @@ def suppression_pattern(counts, rule: DisclosureRule = DEFAULT_RULE, row_totals:
     return complete_suppression(full, np.isnan(round_counts(full, rule)), lines)
 
 
-def protect_groups(counts, rule: DisclosureRule = DEFAULT_RULE, groups=None,
-                   hidden=None) -> np.ndarray:
+def protect_groups(counts, rule: DisclosureRule = DEFAULT_RULE, groups=None, hidden=None) -> np.ndarray:
     """Which of a column of counts to hide when the rows are parts of a whole: rows with the
     same value in ``groups`` (all rows when ``groups`` is None) add up to a total that is, or
     may be, published (children by tier add up to all children). Starts from ``hidden`` (by
@@ -130,4 +130,4 @@ def protect_groups(counts, rule: DisclosureRule = DEFAULT_RULE, groups=None,
     extended = np.concatenate([values, totals])
     lines = [(list(np.flatnonzero(keys == key)), len(values) + key) for key in range(len(totals))]
     protected = complete_suppression(extended, np.concatenate([start, np.isnan(round_counts(totals, rule))]), lines)
-    return protected[:len(values)]
+    return protected[: len(values)]

@@ -51,13 +51,23 @@ def instrument_labels() -> pd.DataFrame:
     """Rows of the answer-label table (scale, label, code, canonical) for the ``instrument``
     scale: each assessments instrument's name and its ``labels``, case-folded, coded by its
     place in the registry (1, 2, ...)."""
-    rows = [(label, code, instrument.name)
-            for code, instrument in enumerate(instruments_in("assessments"), start=1)
-            for label in dict.fromkeys(" ".join(word.split()).casefold()
-                                       for word in (instrument.name, *instrument.labels))]
+    rows = [
+        (label, code, instrument.name)
+        for code, instrument in enumerate(instruments_in("assessments"), start=1)
+        for label in dict.fromkeys(" ".join(word.split()).casefold() for word in (instrument.name, *instrument.labels))
+    ]
     return pd.DataFrame(rows, columns=["label", "code", "canonical"]).assign(scale="instrument")[
-        ["scale", "label", "code", "canonical"]]
+        ["scale", "label", "code", "canonical"]
+    ]
 
 
-__all__ = ["REGISTRY", "Band", "Instrument", "get_instrument", "instrument_labels", "instruments_in",
-           "max_items", "register"]
+__all__ = [
+    "REGISTRY",
+    "Band",
+    "Instrument",
+    "get_instrument",
+    "instrument_labels",
+    "instruments_in",
+    "max_items",
+    "register",
+]

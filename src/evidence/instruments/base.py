@@ -59,14 +59,17 @@ class Instrument:
         if self.name != self.name.strip().casefold() or not self.name:
             raise ConfigError(f"instrument name {self.name!r} must be lower case without surrounding spaces")
         if sorted(self.item_ranges) != list(range(1, len(self.item_ranges) + 1)):
-            raise ConfigError(f"instrument {self.name!r}: items must be numbered 1..n without gaps, "
-                              f"got {sorted(self.item_ranges)}")
+            raise ConfigError(
+                f"instrument {self.name!r}: items must be numbered 1..n without gaps, got {sorted(self.item_ranges)}"
+            )
         if self.table not in EXTRACT_TABLES:
-            raise ConfigError(f"instrument {self.name!r}: table must be one of {', '.join(EXTRACT_TABLES)}, "
-                              f"got {self.table!r}")
+            raise ConfigError(
+                f"instrument {self.name!r}: table must be one of {', '.join(EXTRACT_TABLES)}, got {self.table!r}"
+            )
         if set(self.higher_is_better) != set(self.scales):
-            raise ConfigError(f"instrument {self.name!r}: higher_is_better must name each scale once "
-                              f"({', '.join(self.scales)})")
+            raise ConfigError(
+                f"instrument {self.name!r}: higher_is_better must name each scale once ({', '.join(self.scales)})"
+            )
 
     @property
     def n_items(self) -> int:
@@ -75,8 +78,9 @@ class Instrument:
     def item_columns(self) -> list[str]:
         return [f"item_{i}" for i in range(1, self.n_items + 1)]
 
-    def validate(self, items: pd.DataFrame, file: str = "<items>", rows: pd.Series | None = None,
-                 source_prefix: str = "item_") -> list[Problem]:
+    def validate(
+        self, items: pd.DataFrame, file: str = "<items>", rows: pd.Series | None = None, source_prefix: str = "item_"
+    ) -> list[Problem]:
         """Problems with codes in ``items`` (columns ``item_1``..): non-numbers, non-integers
         and codes outside each item's range. ``rows`` gives the file row of each record and
         ``source_prefix`` the item columns' names in the file (``Item`` for ``Item1``..)."""
@@ -89,8 +93,14 @@ class Instrument:
             raw = items[column]
             values = as_numbers(raw)
             bad = raw.notna() & (values.isna() | (values % 1 != 0) | (values < low) | (values > high))
-            problems += problems_where(file, row_numbers, bad.to_numpy(), f"{source_prefix}{number}", raw,
-                                       f"{self.name} item {number} must be a whole number from {low} to {high}")
+            problems += problems_where(
+                file,
+                row_numbers,
+                bad.to_numpy(),
+                f"{source_prefix}{number}",
+                raw,
+                f"{self.name} item {number} must be a whole number from {low} to {high}",
+            )
         return problems
 
     def score(self, items: pd.DataFrame) -> pd.DataFrame:
@@ -99,8 +109,7 @@ class Instrument:
         problems = self.validate(items)
         if problems:
             raise ValidationError(problems)
-        matrix = (items.reindex(columns=self.item_columns())
-                  .apply(as_numbers).to_numpy(dtype=float))
+        matrix = items.reindex(columns=self.item_columns()).apply(as_numbers).to_numpy(dtype=float)
         return pd.DataFrame(self.scorer(matrix), index=items.index)
 
     def band(self, scores: pd.DataFrame) -> pd.DataFrame:
@@ -143,7 +152,9 @@ def register(instrument: Instrument) -> Instrument:
     again (``importlib.reload``, IPython's autoreload) replaces its own instrument."""
     existing = REGISTRY.get(instrument.name)
     if existing is not None and existing.scorer.__module__ != instrument.scorer.__module__:
-        raise ConfigError(f"instrument {instrument.name!r} is already registered "
-                          f"({REGISTRY[instrument.name].title}); choose another name")
+        raise ConfigError(
+            f"instrument {instrument.name!r} is already registered "
+            f"({REGISTRY[instrument.name].title}); choose another name"
+        )
     REGISTRY[instrument.name] = instrument
     return instrument

@@ -17,9 +17,11 @@ DEFAULT_CLINICALLY_IMPORTANT_CHANGE = 2.0  # points; a parameter wherever it is 
 
 
 def _score(items: np.ndarray) -> dict[str, np.ndarray]:
-    return {"performance": mean_if_enough(items[:, 0:5], max_missing=4),
-            "satisfaction": mean_if_enough(items[:, 5:10], max_missing=4),
-            "problems": (~np.isnan(items[:, 0:5])).sum(axis=1).astype(float)}
+    return {
+        "performance": mean_if_enough(items[:, 0:5], max_missing=4),
+        "satisfaction": mean_if_enough(items[:, 5:10], max_missing=4),
+        "problems": (~np.isnan(items[:, 0:5])).sum(axis=1).astype(float),
+    }
 
 
 def clinically_important(before, after, threshold: float = DEFAULT_CLINICALLY_IMPORTANT_CHANGE) -> np.ndarray:
@@ -29,15 +31,17 @@ def clinically_important(before, after, threshold: float = DEFAULT_CLINICALLY_IM
     return np.where(np.isnan(b) | np.isnan(a), np.nan, (a - b >= threshold).astype(float))
 
 
-COPM = register(Instrument(
-    name="copm",
-    title="Canadian Occupational Performance Measure",
-    item_ranges={i: (1, 10) for i in range(1, 11)},
-    reversed_items=(),
-    missing_rule="each score is the mean over the 1-5 problems rated; no score when no problem is rated",
-    scales={"performance": (1, 2, 3, 4, 5), "satisfaction": (6, 7, 8, 9, 10)},
-    higher_is_better={"performance": True, "satisfaction": True},
-    scorer=_score,
-    reference="Law M. et al., Canadian Occupational Performance Measure manual (CAOT); "
-              "Carswell A. et al. (2004) Can J Occup Ther 71:210-222",
-))
+COPM = register(
+    Instrument(
+        name="copm",
+        title="Canadian Occupational Performance Measure",
+        item_ranges={i: (1, 10) for i in range(1, 11)},
+        reversed_items=(),
+        missing_rule="each score is the mean over the 1-5 problems rated; no score when no problem is rated",
+        scales={"performance": (1, 2, 3, 4, 5), "satisfaction": (6, 7, 8, 9, 10)},
+        higher_is_better={"performance": True, "satisfaction": True},
+        scorer=_score,
+        reference="Law M. et al., Canadian Occupational Performance Measure manual (CAOT); "
+        "Carswell A. et al. (2004) Can J Occup Ther 71:210-222",
+    )
+)

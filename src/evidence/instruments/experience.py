@@ -21,8 +21,7 @@ import pandas as pd
 from evidence.instruments.base import Instrument, mean_if_enough, register
 from evidence.stats import wilson_interval
 
-FFT_LABELS = {1: "Very good", 2: "Good", 3: "Neither good nor poor", 4: "Poor", 5: "Very poor",
-              6: "Don't know"}
+FFT_LABELS = {1: "Very good", 2: "Good", 3: "Neither good nor poor", 4: "Poor", 5: "Very poor", 6: "Don't know"}
 FFT_POSITIVE, FFT_NEGATIVE, FFT_DONT_KNOW = (1, 2), (4, 5), 6
 
 
@@ -40,25 +39,35 @@ def fft_summary(codes: pd.Series, include_dont_know: bool = True, level: float =
     negative = int(answered.isin(FFT_NEGATIVE).sum())
     p_low, p_high = wilson_interval(positive, n, level) if n else (np.nan, np.nan)
     n_low, n_high = wilson_interval(negative, n, level) if n else (np.nan, np.nan)
-    return {"n": n, "positive": positive, "negative": negative,
-            "p_positive": positive / n if n else np.nan, "positive_ci_low": p_low, "positive_ci_high": p_high,
-            "p_negative": negative / n if n else np.nan, "negative_ci_low": n_low, "negative_ci_high": n_high,
-            "dont_know_in_denominator": include_dont_know}
+    return {
+        "n": n,
+        "positive": positive,
+        "negative": negative,
+        "p_positive": positive / n if n else np.nan,
+        "positive_ci_low": p_low,
+        "positive_ci_high": p_high,
+        "p_negative": negative / n if n else np.nan,
+        "negative_ci_low": n_low,
+        "negative_ci_high": n_high,
+        "dont_know_in_denominator": include_dont_know,
+    }
 
 
 def _experience(items: np.ndarray) -> dict[str, np.ndarray]:
     return {"experience": mean_if_enough((items[:, :5] - 1) * 25.0, max_missing=2)}
 
 
-EXPERIENCE = register(Instrument(
-    name="experience",
-    title="Generic experience scale (5 items, 0-100; illustrative)",
-    item_ranges={i: (1, 5) for i in range(1, 6)},
-    reversed_items=(),
-    missing_rule="mean of answered items rescaled to 0-100 when at least 3 of 5 are answered",
-    scales={"experience": (1, 2, 3, 4, 5)},
-    higher_is_better={"experience": True},
-    scorer=_experience,
-    reference="illustrative generic scale defined by this project",
-    table="prems",
-))
+EXPERIENCE = register(
+    Instrument(
+        name="experience",
+        title="Generic experience scale (5 items, 0-100; illustrative)",
+        item_ranges={i: (1, 5) for i in range(1, 6)},
+        reversed_items=(),
+        missing_rule="mean of answered items rescaled to 0-100 when at least 3 of 5 are answered",
+        scales={"experience": (1, 2, 3, 4, 5)},
+        higher_is_better={"experience": True},
+        scorer=_experience,
+        reference="illustrative generic scale defined by this project",
+        table="prems",
+    )
+)

@@ -34,7 +34,11 @@ def t_score(attainment, weights=None, rho: float = 0.3) -> np.ndarray:
     finite = x[~np.isnan(x)]
     if np.any((finite < -2) | (finite > 2)):
         raise ValueError("goal attainment levels must lie between -2 and +2")
-    w = np.ones_like(x) if weights is None else np.broadcast_to(np.atleast_2d(np.asarray(weights, dtype=float)), x.shape).copy()
+    w = (
+        np.ones_like(x)
+        if weights is None
+        else np.broadcast_to(np.atleast_2d(np.asarray(weights, dtype=float)), x.shape).copy()
+    )
     w = np.where(np.isnan(w), 1.0, w)
     if np.any(w <= 0):
         raise ValueError("goal weights must be positive")
@@ -46,18 +50,25 @@ def t_score(attainment, weights=None, rho: float = 0.3) -> np.ndarray:
 
 
 def _score(items: np.ndarray) -> dict[str, np.ndarray]:
-    return {"t_score": t_score(items[:, :MAX_GOALS], items[:, MAX_GOALS:2 * MAX_GOALS]),
-            "goals": (~np.isnan(items[:, :MAX_GOALS])).sum(axis=1).astype(float)}
+    return {
+        "t_score": t_score(items[:, :MAX_GOALS], items[:, MAX_GOALS : 2 * MAX_GOALS]),
+        "goals": (~np.isnan(items[:, :MAX_GOALS])).sum(axis=1).astype(float),
+    }
 
 
-GAS = register(Instrument(
-    name="gas",
-    title="Goal Attainment Scaling (Kiresuk-Sherman T-score)",
-    item_ranges={**{i: (-2, 2) for i in range(1, 6)}, **{i: (1, 10) for i in range(6, 11)}},
-    reversed_items=(),
-    missing_rule="goals not set are left blank; a child with no goals has no score; missing weights count as 1",
-    scales={"t_score": tuple(range(1, 11))},
-    higher_is_better={"t_score": True},
-    scorer=_score,
-    reference="Kiresuk & Sherman (1968) Community Ment Health J 4:443-453; rho = 0.3 as in Turner-Stokes (2009) Clin Rehabil 23:362-370",
-))
+GAS = register(
+    Instrument(
+        name="gas",
+        title="Goal Attainment Scaling (Kiresuk-Sherman T-score)",
+        item_ranges={**{i: (-2, 2) for i in range(1, 6)}, **{i: (1, 10) for i in range(6, 11)}},
+        reversed_items=(),
+        missing_rule="goals not set are left blank; a child with no goals has no score; missing weights count as 1",
+        scales={"t_score": tuple(range(1, 11))},
+        higher_is_better={"t_score": True},
+        scorer=_score,
+        reference=(
+            "Kiresuk & Sherman (1968) Community Ment Health J 4:443-453; "
+            "rho = 0.3 as in Turner-Stokes (2009) Clin Rehabil 23:362-370"
+        ),
+    )
+)

@@ -44,14 +44,18 @@ def _score(items: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-PEDSQL = register(Instrument(
-    name="pedsql",
-    title="PedsQL-style generic core (23 items, 0-100)",
-    item_ranges={i: (0, 4) for i in range(1, 24)},
-    reversed_items=tuple(range(1, 24)),
-    missing_rule="a scale or summary is the mean of answered items; not scored when more than 50% of its items are missing",
-    scales={**SCALES, **SUMMARIES},
-    higher_is_better=dict.fromkeys({**SCALES, **SUMMARIES}, True),
-    scorer=_score,
-    reference="Varni, Seid & Kurtin (2001) Med Care 39:800-812; PedsQL scoring instructions (Mapi Research Trust)",
-))
+PEDSQL = register(
+    Instrument(
+        name="pedsql",
+        title="PedsQL-style generic core (23 items, 0-100)",
+        item_ranges={i: (0, 4) for i in range(1, 24)},
+        reversed_items=tuple(range(1, 24)),
+        missing_rule=(
+            "a scale or summary is the mean of answered items; not scored when more than 50% of its items are missing"
+        ),
+        scales={**SCALES, **SUMMARIES},
+        higher_is_better=dict.fromkeys({**SCALES, **SUMMARIES}, True),
+        scorer=_score,
+        reference="Varni, Seid & Kurtin (2001) Med Care 39:800-812; PedsQL scoring instructions (Mapi Research Trust)",
+    )
+)

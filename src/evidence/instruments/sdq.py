@@ -38,17 +38,29 @@ MIN_ANSWERED = 3
 #: the "UK" columns of Table 2 of: "Validation of the parent version of the Strengths and
 #: Difficulties Questionnaire (SDQ) to screen mental health problems among school-age children
 #: in Mongolia", BMC Psychiatry 21 (2021), doi:10.1186/s12888-021-03218-x.
-BANDS_SOURCE = ("Parent-completed SDQ, UK three-band cut-offs (sdqinfo.org), as in BMC Psychiatry "
-                "(2021) 21, doi:10.1186/s12888-021-03218-x, Table 2 (UK columns)")
+BANDS_SOURCE = (
+    "Parent-completed SDQ, UK three-band cut-offs (sdqinfo.org), as in BMC Psychiatry "
+    "(2021) 21, doi:10.1186/s12888-021-03218-x, Table 2 (UK columns)"
+)
 BANDS = (
-    Band("total_difficulties", "Normal", 0, 13), Band("total_difficulties", "Borderline", 14, 16),
+    Band("total_difficulties", "Normal", 0, 13),
+    Band("total_difficulties", "Borderline", 14, 16),
     Band("total_difficulties", "Abnormal", 17, 40),
-    Band("emotional", "Normal", 0, 3), Band("emotional", "Borderline", 4, 4), Band("emotional", "Abnormal", 5, 10),
-    Band("conduct", "Normal", 0, 2), Band("conduct", "Borderline", 3, 3), Band("conduct", "Abnormal", 4, 10),
-    Band("hyperactivity", "Normal", 0, 5), Band("hyperactivity", "Borderline", 6, 6),
+    Band("emotional", "Normal", 0, 3),
+    Band("emotional", "Borderline", 4, 4),
+    Band("emotional", "Abnormal", 5, 10),
+    Band("conduct", "Normal", 0, 2),
+    Band("conduct", "Borderline", 3, 3),
+    Band("conduct", "Abnormal", 4, 10),
+    Band("hyperactivity", "Normal", 0, 5),
+    Band("hyperactivity", "Borderline", 6, 6),
     Band("hyperactivity", "Abnormal", 7, 10),
-    Band("peer", "Normal", 0, 2), Band("peer", "Borderline", 3, 3), Band("peer", "Abnormal", 4, 10),
-    Band("prosocial", "Normal", 6, 10), Band("prosocial", "Borderline", 5, 5), Band("prosocial", "Abnormal", 0, 4),
+    Band("peer", "Normal", 0, 2),
+    Band("peer", "Borderline", 3, 3),
+    Band("peer", "Abnormal", 4, 10),
+    Band("prosocial", "Normal", 6, 10),
+    Band("prosocial", "Borderline", 5, 5),
+    Band("prosocial", "Abnormal", 0, 4),
 )
 
 
@@ -75,19 +87,26 @@ def _score(items: np.ndarray) -> dict[str, np.ndarray]:
 
 SCALE_NAMES = (*SUBSCALES, "total_difficulties", "externalising", "internalising", "impact")
 
-SDQ = register(Instrument(
-    name="sdq",
-    title="Strengths and Difficulties Questionnaire (parent, 4-17)",
-    item_ranges={**{i: (0, 2) for i in range(1, 26)}, **{i: (0, 3) for i in IMPACT_ITEMS}},
-    reversed_items=REVERSED,
-    missing_rule="a subscale is prorated (5 x mean, rounded half up) when at least 3 of 5 items are "
-                 "answered; totals are missing if any component is; impact needs all five impact items",
-    scales={**SUBSCALES, "total_difficulties": (), "externalising": (), "internalising": (),
-            "impact": IMPACT_ITEMS},
-    higher_is_better={name: name == "prosocial" for name in SCALE_NAMES},
-    scorer=_score,
-    reference="Goodman (1997) J Child Psychol Psychiatry 38:581-586; Goodman (1999) 40:791-799; sdqinfo.org",
-    bands=BANDS,
-    bands_source=BANDS_SOURCE,
-    optional_items=frozenset(IMPACT_ITEMS),
-))
+SDQ = register(
+    Instrument(
+        name="sdq",
+        title="Strengths and Difficulties Questionnaire (parent, 4-17)",
+        item_ranges={**{i: (0, 2) for i in range(1, 26)}, **{i: (0, 3) for i in IMPACT_ITEMS}},
+        reversed_items=REVERSED,
+        missing_rule="a subscale is prorated (5 x mean, rounded half up) when at least 3 of 5 items are "
+        "answered; totals are missing if any component is; impact needs all five impact items",
+        scales={
+            **SUBSCALES,
+            "total_difficulties": (),
+            "externalising": (),
+            "internalising": (),
+            "impact": IMPACT_ITEMS,
+        },
+        higher_is_better={name: name == "prosocial" for name in SCALE_NAMES},
+        scorer=_score,
+        reference="Goodman (1997) J Child Psychol Psychiatry 38:581-586; Goodman (1999) 40:791-799; sdqinfo.org",
+        bands=BANDS,
+        bands_source=BANDS_SOURCE,
+        optional_items=frozenset(IMPACT_ITEMS),
+    )
+)

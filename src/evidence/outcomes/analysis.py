@@ -27,13 +27,13 @@ def paired_scores(scores: pd.DataFrame, episodes: pd.DataFrame, instrument: str,
     """One row per episode with a baseline score on ``instrument``/``scale``: ``baseline``,
     ``follow_up`` (NaN when lost to follow-up), ``change`` (follow-up minus baseline) and the
     episode's details. Questionnaires flagged as duplicates are left out."""
-    chosen = scores[(scores["instrument"] == instrument) & (scores["scale"] == scale)
-                    & ~scores["duplicate_of_earlier"]]
+    chosen = scores[(scores["instrument"] == instrument) & (scores["scale"] == scale) & ~scores["duplicate_of_earlier"]]
     if chosen.empty:
         raise EvidenceError(f"no {instrument} {scale!r} scores in the data")
     wide = chosen.pivot(index="episode_id", columns="timepoint", values="score")
     wide = wide.reindex(columns=["Baseline", "Follow-up"]).rename(
-        columns={"Baseline": "baseline", "Follow-up": "follow_up"})
+        columns={"Baseline": "baseline", "Follow-up": "follow_up"}
+    )
     wide.columns.name = None
     wide = wide[wide["baseline"].notna()]
     wide["change"] = wide["follow_up"] - wide["baseline"]
@@ -76,10 +76,16 @@ def change_summary(paired: pd.DataFrame, level: float = 0.95) -> ChangeSummary:
     g = hedges_correction(n - 1) * mean / before.std(ddof=1)
     g_se = np.sqrt(2 * (1 - r) / n + g**2 / (2 * n))
     return ChangeSummary(
-        n, float(before.mean()), float(after.mean()), float(mean),
+        n,
+        float(before.mean()),
+        float(after.mean()),
+        float(mean),
         (float(mean - t * sd / np.sqrt(n)), float(mean + t * sd / np.sqrt(n))),
-        float(srm), (float(srm - z * srm_se), float(srm + z * srm_se)),
-        float(g), (float(g - z * g_se), float(g + z * g_se)))
+        float(srm),
+        (float(srm - z * srm_se), float(srm + z * srm_se)),
+        float(g),
+        (float(g - z * g_se), float(g + z * g_se)),
+    )
 
 
 def change_table(paired: pd.DataFrame, by: str | None = None, level: float = 0.95) -> pd.DataFrame:
@@ -89,11 +95,23 @@ def change_table(paired: pd.DataFrame, by: str | None = None, level: float = 0.9
     rows = []
     for name, group in groups:
         s = change_summary(group, level)
-        rows.append({by or "group": name, "n": s.n, "mean_baseline": s.mean_baseline,
-                     "mean_follow_up": s.mean_follow_up, "mean_change": s.mean_change,
-                     "change_ci_low": s.change_ci[0], "change_ci_high": s.change_ci[1],
-                     "srm": s.srm, "srm_ci_low": s.srm_ci[0], "srm_ci_high": s.srm_ci[1],
-                     "hedges_g": s.hedges_g, "g_ci_low": s.hedges_g_ci[0], "g_ci_high": s.hedges_g_ci[1]})
+        rows.append(
+            {
+                by or "group": name,
+                "n": s.n,
+                "mean_baseline": s.mean_baseline,
+                "mean_follow_up": s.mean_follow_up,
+                "mean_change": s.mean_change,
+                "change_ci_low": s.change_ci[0],
+                "change_ci_high": s.change_ci[1],
+                "srm": s.srm,
+                "srm_ci_low": s.srm_ci[0],
+                "srm_ci_high": s.srm_ci[1],
+                "hedges_g": s.hedges_g,
+                "g_ci_low": s.hedges_g_ci[0],
+                "g_ci_high": s.hedges_g_ci[1],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -113,8 +131,15 @@ def reliable_change_index(before, after, sd: float, reliability: float) -> np.nd
 CHANGE_CLASSES = ["Recovered", "Improved", "Unchanged", "Deteriorated"]
 
 
-def classify_change(before, after, sd: float, reliability: float, higher_is_better: bool,
-                    cutoff: float | None = None, critical: float = 1.96) -> pd.Categorical:
+def classify_change(
+    before,
+    after,
+    sd: float,
+    reliability: float,
+    higher_is_better: bool,
+    cutoff: float | None = None,
+    critical: float = 1.96,
+) -> pd.Categorical:
     """Jacobson-Truax classes: *deteriorated* (reliable change for the worse), *recovered*
     (reliable improvement that crosses ``cutoff`` from the clinical to the non-clinical side),
     *improved* (other reliable improvement), *unchanged*; missing where a score is missing."""
@@ -127,8 +152,9 @@ def classify_change(before, after, sd: float, reliability: float, higher_is_bett
         crossed = (b < cutoff) & (a >= cutoff)
     else:
         crossed = (b > cutoff) & (a <= cutoff)
-    labels = np.select([worse, better & crossed, better], ["Deteriorated", "Recovered", "Improved"],
-                       "Unchanged").astype(object)
+    labels = np.select(
+        [worse, better & crossed, better], ["Deteriorated", "Recovered", "Improved"], "Unchanged"
+    ).astype(object)
     labels[np.isnan(b) | np.isnan(a)] = None
     return pd.Categorical(labels, categories=CHANGE_CLASSES, ordered=True)
 
@@ -136,8 +162,12 @@ def classify_change(before, after, sd: float, reliability: float, higher_is_bett
 def change_class_table(paired: pd.DataFrame, by: str, with_recovered: bool) -> pd.DataFrame:
     """Children in each reliable-change class per group (``change_class`` from
     :func:`classify_change`); the "Recovered" column only when a clinical cut-off was used."""
-    counts = (paired.dropna(subset=["change_class"]).groupby([by, "change_class"], observed=False)
-              .size().unstack(fill_value=0))
+    counts = (
+        paired.dropna(subset=["change_class"])
+        .groupby([by, "change_class"], observed=False)
+        .size()
+        .unstack(fill_value=0)
+    )
     counts.columns = counts.columns.astype(str)
     counts.columns.name = None
     if not with_recovered:
@@ -163,8 +193,16 @@ def flag_proportion_table(flags: pd.Series, groups: pd.Series | None = None, lev
     low, high = wilson_interval(k, n, level)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
-    return pd.DataFrame({keys.name or "group": sums.index, "n": n.astype(int), "positive": k.astype(int),
-                         "proportion": p, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(
+        {
+            keys.name or "group": sums.index,
+            "n": n.astype(int),
+            "positive": k.astype(int),
+            "proportion": p,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
 
 
 def attrition_table(paired: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -190,9 +228,13 @@ class WeightedChange:
     kish_ci: tuple[float, float] = (np.nan, np.nan)
 
 
-def ipw_mean_change(paired: pd.DataFrame, covariates: list[str] | None = None,
-                    level: float = 0.95, replicates: int = 999,
-                    rng: np.random.Generator | None = None) -> WeightedChange:
+def ipw_mean_change(
+    paired: pd.DataFrame,
+    covariates: list[str] | None = None,
+    level: float = 0.95,
+    replicates: int = 999,
+    rng: np.random.Generator | None = None,
+) -> WeightedChange:
     """Sensitivity analysis for loss to follow-up: the mean change re-weighted by the inverse
     probability of being followed up, from a maximum-likelihood logistic regression on baseline
     score and case mix (Seaman & White 2013, Stat Methods Med Res 22:278-295; see
@@ -210,19 +252,38 @@ def ipw_mean_change(paired: pd.DataFrame, covariates: list[str] | None = None,
     data = paired[design.complete]
     ipw = case_mix.inverse_probability_weights(design.matrix, data["followed_up"], data["change"])
     kish = case_mix.kish_interval(ipw, level)
-    interval = kish if replicates == 0 else case_mix.bootstrap_weighted_mean(
-        design.matrix, data["followed_up"], data["change"], replicates,
-        rng or np.random.default_rng(case_mix.BOOTSTRAP_SEED), level)
+    interval = (
+        kish
+        if replicates == 0
+        else case_mix.bootstrap_weighted_mean(
+            design.matrix,
+            data["followed_up"],
+            data["change"],
+            replicates,
+            rng or np.random.default_rng(case_mix.BOOTSTRAP_SEED),
+            level,
+        )
+    )
     observed = data["followed_up"].to_numpy(bool)
-    return WeightedChange(float(data.loc[observed, "change"].mean()), ipw.weighted_mean, interval,
-                          int(observed.sum()), len(data), ipw.effective_n, design.n_missing, replicates, kish)
+    return WeightedChange(
+        float(data.loc[observed, "change"].mean()),
+        ipw.weighted_mean,
+        interval,
+        int(observed.sum()),
+        len(data),
+        ipw.effective_n,
+        design.n_missing,
+        replicates,
+        kish,
+    )
 
 
 # --- selection and publishable summaries ---------------------------------------------------------
 
 
-def select_episodes(episodes: pd.DataFrame, service: str = "All", start: str | None = None,
-                    end: str | None = None) -> pd.DataFrame:
+def select_episodes(
+    episodes: pd.DataFrame, service: str = "All", start: str | None = None, end: str | None = None
+) -> pd.DataFrame:
     """Episodes of one service (or ``"All"``) referred between ``start`` and ``end`` inclusive."""
     chosen = episodes
     if service != "All":
@@ -257,8 +318,9 @@ def _rounded(count: float, rule) -> str:
     return f"fewer than {rule.small_count_max + 1}" if np.isnan(value) else f"{value:,.0f}"
 
 
-def describe_change(summary: ChangeSummary, mic_row: pd.Series, scale_name: str, where: str, mic: float,
-                    higher_is_better: bool, rule) -> str:
+def describe_change(
+    summary: ChangeSummary, mic_row: pd.Series, scale_name: str, where: str, mic: float, higher_is_better: bool, rule
+) -> str:
     """Headline sentences about change, from publishable figures: the mean change and effect
     size only over at least ``rule.min_base`` children
     (:func:`evidence.disclosure.suppress_statistic`)."""
@@ -274,20 +336,29 @@ def describe_change(summary: ChangeSummary, mic_row: pd.Series, scale_name: str,
         f"(95% interval {summary.hedges_g_ci[0]:.2f} to {summary.hedges_g_ci[1]:.2f}).",
     ]
     if bool(mic_row["shown"]):
-        lines.append(f"- **{100 * mic_row['proportion']:.0f}%** reached the minimal important change of {mic:g} points "
-                     f"(95% interval {100 * mic_row['ci_low']:.0f}% to {100 * mic_row['ci_high']:.0f}%).")
+        lines.append(
+            f"- **{100 * mic_row['proportion']:.0f}%** reached the minimal important change of {mic:g} points "
+            f"(95% interval {100 * mic_row['ci_low']:.0f}% to {100 * mic_row['ci_high']:.0f}%)."
+        )
     return "\n".join(lines)
 
 
 def describe_measure_sources(defaults, reliability: float, mic: float, baseline_sd: float) -> str:
     """Where the reliability and MIC used came from."""
+
     def line(name: str, used: float, sourced) -> str:
         if sourced.value is not None and abs(used - sourced.value) < 1e-12:
             return f"- {name} {used:g}: {sourced.describe()}."
         return f"- {name} {used:g}: set by the report producer (the default is {sourced.value}, {sourced.describe()})."
-    return "\n".join([line("Reliability", reliability, defaults.reliability), line("MIC", mic, defaults.mic),
-                      f"- Standard deviation for the reliable change index: {baseline_sd:.1f}, the baseline SD of "
-                      "these children."])
+
+    return "\n".join(
+        [
+            line("Reliability", reliability, defaults.reliability),
+            line("MIC", mic, defaults.mic),
+            f"- Standard deviation for the reliable change index: {baseline_sd:.1f}, the baseline SD of "
+            "these children.",
+        ]
+    )
 
 
 def describe_follow_up_weighting(weighted: WeightedChange, rule) -> str:
@@ -297,20 +368,36 @@ def describe_follow_up_weighting(weighted: WeightedChange, rule) -> str:
     by :func:`evidence.survey.describe_weighting`.)"""
     from evidence.disclosure import suppress_statistic
 
-    counts = (f"Of {_rounded(weighted.n_baseline, rule)} children with a baseline questionnaire, "
-              f"{_rounded(weighted.n_complete, rule)} were followed up.")
+    counts = (
+        f"Of {_rounded(weighted.n_baseline, rule)} children with a baseline questionnaire, "
+        f"{_rounded(weighted.n_complete, rule)} were followed up."
+    )
     if weighted.n_missing_covariates:
-        counts += (f" A further {_rounded(weighted.n_missing_covariates, rule)} with a baseline questionnaire had "
-                   "a case-mix detail missing (age, deprivation or need) and are left out of this analysis.")
-    interval = (f"95% bootstrap interval, {weighted.bootstrap_replicates:,} resamples refitting the follow-up model"
-                if weighted.bootstrap_replicates else "approximate 95% interval, weights treated as known")
+        counts += (
+            f" A further {_rounded(weighted.n_missing_covariates, rule)} with a baseline questionnaire had "
+            "a case-mix detail missing (age, deprivation or need) and are left out of this analysis."
+        )
+    interval = (
+        f"95% bootstrap interval, {weighted.bootstrap_replicates:,} resamples refitting the follow-up model"
+        if weighted.bootstrap_replicates
+        else "approximate 95% interval, weights treated as known"
+    )
     complete = suppress_statistic(weighted.complete_case_mean, weighted.n_complete, rule, "{:+.1f}")
-    reweighted = suppress_statistic((weighted.weighted_mean, *weighted.weighted_ci), weighted.n_complete, rule,
-                                    "{:+.1f} (" + interval + ", {:+.1f} to {:+.1f})")
+    reweighted = suppress_statistic(
+        (weighted.weighted_mean, *weighted.weighted_ci),
+        weighted.n_complete,
+        rule,
+        "{:+.1f} (" + interval + ", {:+.1f} to {:+.1f})",
+    )
     if complete is None or reweighted is None:
         return counts + " Too few were followed up to report their mean change."
     shift = weighted.weighted_mean - weighted.complete_case_mean
-    return (f"{counts} Their mean change was {complete} points; re-weighted for who was followed up, it is "
-            f"{reweighted}, a shift of {shift:+.1f}. "
-            + ("Loss to follow-up changes the picture little." if abs(shift) < 1 else
-               "Loss to follow-up matters here: read the change with care."))
+    return (
+        f"{counts} Their mean change was {complete} points; re-weighted for who was followed up, it is "
+        f"{reweighted}, a shift of {shift:+.1f}. "
+        + (
+            "Loss to follow-up changes the picture little."
+            if abs(shift) < 1
+            else "Loss to follow-up matters here: read the change with care."
+        )
+    )

@@ -15,31 +15,47 @@ from evidence.readers import RawTable
 from evidence.validation import as_numbers, is_in, problems_at, problems_where
 
 
-def clean_assessments(raw: RawTable, episode_ids: pa.Array | None,
-                       reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
+def clean_assessments(
+    raw: RawTable, episode_ids: pa.Array | None, reading: Reading
+) -> tuple[pd.DataFrame, list[Problem]]:
     """The typed assessments and their problems; without ``episode_ids`` (the episodes table
     could not be read) questionnaires are not matched to episodes."""
     data = raw.data
     problems: list[Problem] = []
     if episode_ids is not None:
-        problems += problems_at(raw, ~is_in(data["EpisodeID"], episode_ids), "EpisodeID", data["EpisodeID"],
-                                "no episode with this ID in the episodes table")
+        problems += problems_at(
+            raw,
+            ~is_in(data["EpisodeID"], episode_ids),
+            "EpisodeID",
+            data["EpisodeID"],
+            "no episode with this ID in the episodes table",
+        )
     instrument, found = reading.instrument(raw)
-    problems += found + problems_at(raw, missing(data["Instrument"]), "Instrument", data["Instrument"],
-                                    "an instrument is required")
+    problems += found + problems_at(
+        raw, missing(data["Instrument"]), "Instrument", data["Instrument"], "an instrument is required"
+    )
     timepoint, found = reading.coded(raw, "Timepoint")
-    problems += found + problems_at(raw, missing(data["Timepoint"]), "Timepoint", data["Timepoint"],
-                                    "a timepoint is required")
+    problems += found + problems_at(
+        raw, missing(data["Timepoint"]), "Timepoint", data["Timepoint"], "a timepoint is required"
+    )
     date, found = reading.date(raw, "AssessmentDate")
     problems += found
     count = reading.definition.tables["assessments"].item_count
     instrument_names = pd.Series(instrument, index=data.index).astype("string")
     numbers, found = item_codes(raw, instrument_names, count)
     problems += found
-    out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "instrument": instrument,
-                        "timepoint": timepoint, "assessment_date": date}, index=data.index)
-    out = pd.concat([out, pd.DataFrame(numbers, columns=[f"item_{i}" for i in range(1, count + 1)],
-                                       index=data.index)], axis=1)
+    out = pd.DataFrame(
+        {
+            "episode_id": data["EpisodeID"].str.strip(),
+            "instrument": instrument,
+            "timepoint": timepoint,
+            "assessment_date": date,
+        },
+        index=data.index,
+    )
+    out = pd.concat(
+        [out, pd.DataFrame(numbers, columns=[f"item_{i}" for i in range(1, count + 1)], index=data.index)], axis=1
+    )
     out["duplicate_of_earlier"] = out.duplicated(["episode_id", "instrument", "timepoint"], keep="first").to_numpy()
     return out, problems
 
@@ -50,10 +66,16 @@ def item_codes(raw: RawTable, instrument_names: pd.Series, count: int) -> tuple[
     item's range, and a code beyond the instrument's items. Each column is read as numbers once;
     the checks are masks over the matrix."""
     columns = [raw.data[f"Item{i}"] for i in range(1, count + 1)]
-    numbers = np.column_stack([as_numbers(column).to_numpy() for column in columns]) if columns \
+    numbers = (
+        np.column_stack([as_numbers(column).to_numpy() for column in columns])
+        if columns
         else np.empty((len(raw.data), 0))
-    present = np.column_stack([column.notna().to_numpy() for column in columns]) if columns \
+    )
+    present = (
+        np.column_stack([column.notna().to_numpy() for column in columns])
+        if columns
         else np.empty((len(raw.data), 0), dtype=bool)
+    )
     with np.errstate(invalid="ignore"):
         whole = present & ~np.isnan(numbers) & (numbers % 1 == 0)
     problems: list[Problem] = []
@@ -66,11 +88,21 @@ def item_codes(raw: RawTable, instrument_names: pd.Series, count: int) -> tuple[
             j = number - 1
             with np.errstate(invalid="ignore"):
                 valid = whole[:, j] & (numbers[:, j] >= low) & (numbers[:, j] <= high)
-            problems += problems_at(raw, rows & present[:, j] & ~valid, f"Item{number}", columns[j],
-                                    f"{name} item {number} must be a whole number from {low} to {high}")
+            problems += problems_at(
+                raw,
+                rows & present[:, j] & ~valid,
+                f"Item{number}",
+                columns[j],
+                f"{name} item {number} must be a whole number from {low} to {high}",
+            )
         for j in range(definition.n_items, count):
-            problems += problems_at(raw, rows & present[:, j], f"Item{j + 1}", columns[j],
-                                    f"{name} has {definition.n_items} items; this item must be blank")
+            problems += problems_at(
+                raw,
+                rows & present[:, j],
+                f"Item{j + 1}",
+                columns[j],
+                f"{name} has {definition.n_items} items; this item must be blank",
+            )
     return numbers, problems
 
 
@@ -85,14 +117,27 @@ def follow_up_before_baseline(keys: pd.DataFrame, file: str) -> list[Problem]:
     joined = follow_up.merge(baseline[[*pair, "assessment_date", "row"]], on=pair, suffixes=("", "_baseline"))
     early = joined[joined["assessment_date"] < joined["assessment_date_baseline"]].sort_values("row")
     if len(early) and len(early) <= 5:
-        return [Problem(file, int(r.row), "AssessmentDate", r.value,
-                        f"a follow-up dated before its baseline (row {int(r.row_baseline)}, "
-                        f"{r.assessment_date_baseline:%d/%m/%Y}) for the same episode and instrument; "
-                        "correct the date, or the timepoint")
-                for r in early.itertuples()]
-    return problems_where(file, early["row"], np.ones(len(early), dtype=bool), "AssessmentDate", early["value"],
-                          "a follow-up dated before its baseline for the same episode and instrument; "
-                          "correct the dates, or the timepoints")
+        return [
+            Problem(
+                file,
+                int(r.row),
+                "AssessmentDate",
+                r.value,
+                f"a follow-up dated before its baseline (row {int(r.row_baseline)}, "
+                f"{r.assessment_date_baseline:%d/%m/%Y}) for the same episode and instrument; "
+                "correct the date, or the timepoint",
+            )
+            for r in early.itertuples()
+        ]
+    return problems_where(
+        file,
+        early["row"],
+        np.ones(len(early), dtype=bool),
+        "AssessmentDate",
+        early["value"],
+        "a follow-up dated before its baseline for the same episode and instrument; "
+        "correct the dates, or the timepoints",
+    )
 
 
 def assessment_keys(cleaned: pd.DataFrame, raw: RawTable) -> pd.DataFrame:

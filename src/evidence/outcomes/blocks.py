@@ -47,8 +47,9 @@ BLOCKS_IN_FLIGHT = 2
 def header_only(block: CsvBlock) -> RawTable:
     """A block's file as a table with its header and no rows (for the column checks), the
     header checked as :func:`evidence.readers.read_raw` checks it."""
-    table = RawTable(block.path, pd.DataFrame(columns=list(block.header), dtype="string"),
-                     pd.Series([], dtype="int64"), "utf-8-sig")
+    table = RawTable(
+        block.path, pd.DataFrame(columns=list(block.header), dtype="string"), pd.Series([], dtype="int64"), "utf-8-sig"
+    )
     check_header(table)
     return table
 
@@ -74,14 +75,26 @@ class BlockwiseAssessments:
     those blocks. ``ids`` are the episodes' IDs as written (for the match check) and ``known``
     the same IDs trimmed, each once (the keys name an episode by its position there)."""
 
-    def __init__(self, blocks: list[CsvBlock], ids: Shared, known: Shared, pseudonyms: Shared | None,
-                 folder: Path, reading: Reading, headers: dict[str, str]):
+    def __init__(
+        self,
+        blocks: list[CsvBlock],
+        ids: Shared,
+        known: Shared,
+        pseudonyms: Shared | None,
+        folder: Path,
+        reading: Reading,
+        headers: dict[str, str],
+    ):
         import dask
 
         self.parts = [folder / f"block-{number:06d}.arrow" for number in range(len(blocks))]
         renames = {header: target for target, header in headers.items()}
-        checked = dask.compute(*[dask.delayed(check_block)(block, ids, known, pseudonyms, part, reading, renames)
-                                 for block, part in zip(blocks, self.parts, strict=True)])
+        checked = dask.compute(
+            *[
+                dask.delayed(check_block)(block, ids, known, pseudonyms, part, reading, renames)
+                for block, part in zip(blocks, self.parts, strict=True)
+            ]
+        )
         self.problems = [problem for _, _, found in checked for problem in found]
         self.rows = sum(len(keys) for keys, _, _ in checked)
         keys = _joined_keys([keys for keys, _, _ in checked], len(known.value))
@@ -101,14 +114,27 @@ class BlockwiseAssessments:
             raise RuntimeError("the cleaned blocks were not kept (problems found, or no key when checked)")
         example = self.example.assign(episode_id=self.pseudonyms.value.apply(self.example["episode_id"]))
         with dask.config.set(KEEP_DTYPES):
-            assessments = dd.from_map(kept_block, self.parts, self.flags, meta=example.iloc[:0],
-                                      label="outcome-assessments", enforce_metadata=False)
+            assessments = dd.from_map(
+                kept_block,
+                self.parts,
+                self.flags,
+                meta=example.iloc[:0],
+                label="outcome-assessments",
+                enforce_metadata=False,
+            )
             scores = assessments.map_partitions(score_assessments, meta=score_assessments(example).iloc[:0])
         return assessments, scores, int(sum(flags.sum() for flags in self.flags))
 
 
-def check_block(block: CsvBlock, ids: Shared, known: Shared, pseudonyms: Shared | None, part: Path,
-                reading: Reading, renames: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+def check_block(
+    block: CsvBlock,
+    ids: Shared,
+    known: Shared,
+    pseudonyms: Shared | None,
+    part: Path,
+    reading: Reading,
+    renames: dict[str, str],
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """A block's compact keys (see :func:`_compact_keys`; one row per raw row), first cleaned
     rows, and problems; with ``pseudonyms``, a block without problems is also written to
     ``part``, pseudonymised. ``renames`` maps the file's headers to the fields they name."""
@@ -128,8 +154,11 @@ def _compact_keys(keys: pd.DataFrame, known: pa.Array) -> pd.DataFrame:
     in an ``unknown_episode`` column, there only when the block has one), the date's text as a
     categorical, the row as 32 bits."""
     position = pc.index_in(pa.array(keys["episode_id"].array), value_set=known)
-    compact = keys.assign(episode_id=pd.array(position, dtype="Int32"), value=pd.Categorical(keys["value"]),
-                          row=keys["row"].astype(np.int32))
+    compact = keys.assign(
+        episode_id=pd.array(position, dtype="Int32"),
+        value=pd.Categorical(keys["value"]),
+        row=keys["row"].astype(np.int32),
+    )
     unknown = compact["episode_id"].isna() & keys["episode_id"].notna()
     if unknown.any():
         compact["unknown_episode"] = keys["episode_id"].where(unknown)
@@ -139,13 +168,20 @@ def _compact_keys(keys: pd.DataFrame, known: pa.Array) -> pd.DataFrame:
 def _joined_keys(parts: list[pd.DataFrame], known: int) -> pd.DataFrame:
     """The blocks' compact keys as one table, an unknown episode ID numbered after the known."""
     values = pd.api.types.union_categoricals([part["value"] for part in parts])
-    keys = pd.concat([part.drop(columns=["value", "unknown_episode"], errors="ignore") for part in parts],
-                     ignore_index=True)
+    keys = pd.concat(
+        [part.drop(columns=["value", "unknown_episode"], errors="ignore") for part in parts], ignore_index=True
+    )
     keys["value"] = values
     if any("unknown_episode" in part for part in parts):
-        unknown = pd.concat([part["unknown_episode"] if "unknown_episode" in part
-                             else pd.Series(pd.NA, index=part.index, dtype="string") for part in parts],
-                            ignore_index=True)
+        unknown = pd.concat(
+            [
+                part["unknown_episode"]
+                if "unknown_episode" in part
+                else pd.Series(pd.NA, index=part.index, dtype="string")
+                for part in parts
+            ],
+            ignore_index=True,
+        )
         codes, _ = pd.factorize(unknown)
         keys["episode_id"] = keys["episode_id"].astype("Int64")
         keys.loc[codes >= 0, "episode_id"] = codes[codes >= 0] + known
@@ -236,8 +272,9 @@ class ScoresInTableOrder:
                             writer.add(pa.Table.from_batches([batch]))
 
 
-def write_streamed(assessments: dd.DataFrame, scores: dd.DataFrame, paths: tuple[Path, Path], spill: Path,
-                   regroup: bool = True) -> tuple[int, int]:
+def write_streamed(
+    assessments: dd.DataFrame, scores: dd.DataFrame, paths: tuple[Path, Path], spill: Path, regroup: bool = True
+) -> tuple[int, int]:
     """Write the lazy cleaned assessments and their scores (dask DataFrames of the same
     partitions) to ``paths``, :data:`BLOCKS_IN_FLIGHT` partitions computed at a time and
     assessments added in order. With ``regroup`` the files are those a whole-table write makes
@@ -252,7 +289,7 @@ def write_streamed(assessments: dd.DataFrame, scores: dd.DataFrame, paths: tuple
     try:
         for start in range(0, len(parts[0]), BLOCKS_IN_FLIGHT):
             with dask.config.set(KEEP_DTYPES):
-                window = dask.compute([delayed[start:start + BLOCKS_IN_FLIGHT] for delayed in parts])[0]
+                window = dask.compute([delayed[start : start + BLOCKS_IN_FLIGHT] for delayed in parts])[0]
             for assessed, scored in zip(*window, strict=True):
                 writers[0].add(arrow_table(assessed))
                 if len(scored) and aside is not None:

@@ -17,7 +17,8 @@ names, and problems name the columns as the file does.
 
 Every problem in all three tables is collected and reported together (file, row, column,
 value, rule); one rule broken on many rows of a column is one
-:class:`~evidence.errors.RepeatedProblem` (count and first rows). Child and episode IDs are pseudonymised; names, NHS numbers, postcodes and dates
+:class:`~evidence.errors.RepeatedProblem` (count and first rows). Child and episode IDs are pseudonymised;
+names, NHS numbers, postcodes and dates
 of birth are dropped (age at referral is kept, in whole years); identifiers in comments are
 redacted. Columns not listed here are never carried; undeclared ones whose header names an
 identifier ("Parent_Name", "email address", ...) are listed in the manifest as identifier
@@ -99,14 +100,18 @@ def find_tables(folder: str | Path, definition: ExtractDefinition | None = None)
     folder = Path(folder)
     files = {t: definition.tables[t].file if definition else t for t in TABLES}
     if not folder.is_dir():
-        raise InputFileError(f"{folder}: an outcomes extract is a folder holding "
-                             f"{', '.join(files.values())} (each {'/'.join(SUPPORTED_SUFFIXES)})")
+        raise InputFileError(
+            f"{folder}: an outcomes extract is a folder holding "
+            f"{', '.join(files.values())} (each {'/'.join(SUPPORTED_SUFFIXES)})"
+        )
     found = {}
     for table, stem in files.items():
         matches = [folder / f"{stem}{s}" for s in SUPPORTED_SUFFIXES if (folder / f"{stem}{s}").is_file()]
         if len(matches) != 1:
-            raise InputFileError(f"{folder}: expected exactly one {table} file "
-                                 f"({' or '.join(stem + s for s in SUPPORTED_SUFFIXES)}), found {len(matches)}")
+            raise InputFileError(
+                f"{folder}: expected exactly one {table} file "
+                f"({' or '.join(stem + s for s in SUPPORTED_SUFFIXES)}), found {len(matches)}"
+            )
         found[table] = matches[0]
     return found
 
@@ -118,8 +123,9 @@ def _clean_episodes(raw: RawTable, reading: Reading) -> tuple[pd.DataFrame, list
     for column in ("EpisodeID", "ChildID", "Service"):
         problems += problems_at(raw, missing(data[column]), column, data[column], "a value is required")
     repeated = data["EpisodeID"].duplicated(keep=False) & ~missing(data["EpisodeID"])
-    problems += problems_at(raw, repeated, "EpisodeID", data["EpisodeID"],
-                            "episode IDs must be unique; the same ID appears on another row")
+    problems += problems_at(
+        raw, repeated, "EpisodeID", data["EpisodeID"], "episode IDs must be unique; the same ID appears on another row"
+    )
     for column, name in (("Sex", "sex"), ("PrimaryNeed", "primary_need"), ("Tier", "tier")):
         out[name], found = reading.coded(raw, column)
         problems += found
@@ -132,17 +138,22 @@ def _clean_episodes(raw: RawTable, reading: Reading) -> tuple[pd.DataFrame, list
         problems += found
     for column in ("DateOfBirth", "ReferralDate"):
         problems += problems_at(raw, missing(data[column]), column, data[column], "a date is required")
-    order = [("DateOfBirth", "ReferralDate"), ("ReferralDate", "AssessmentDate"),
-             ("AssessmentDate", "DischargeDate")]
+    order = [("DateOfBirth", "ReferralDate"), ("ReferralDate", "AssessmentDate"), ("AssessmentDate", "DischargeDate")]
     for earlier, later in order:
         wrong = (dates[later] < dates[earlier]).fillna(False)
         problems += problems_at(raw, wrong, later, data[later], f"must not be before {earlier}")
     no_assessment = missing(data["AssessmentDate"]) & dates["DischargeDate"].notna()
-    problems += problems_at(raw, no_assessment, "DischargeDate", data["DischargeDate"],
-                            "a discharged episode needs an AssessmentDate")
+    problems += problems_at(
+        raw, no_assessment, "DischargeDate", data["DischargeDate"], "a discharged episode needs an AssessmentDate"
+    )
     age = np.floor((dates["ReferralDate"] - dates["DateOfBirth"]).dt.days / 365.25)
-    problems += problems_at(raw, (age > 25).fillna(False), "DateOfBirth", data["DateOfBirth"],
-                            "gives an age at referral over 25; children's services see 0-25")
+    problems += problems_at(
+        raw,
+        (age > 25).fillna(False),
+        "DateOfBirth",
+        data["DateOfBirth"],
+        "gives an age at referral over 25; children's services see 0-25",
+    )
     out["age_years"] = age.astype("Int64")
     out["referral_date"] = dates["ReferralDate"]
     out["assessment_date"] = dates["AssessmentDate"]
@@ -155,13 +166,17 @@ def _clean_episodes(raw: RawTable, reading: Reading) -> tuple[pd.DataFrame, list
     return pd.DataFrame(out, index=data.index), problems
 
 
-def _clean_prems(raw: RawTable, episode_ids: pa.Array | None,
-                 reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
+def _clean_prems(raw: RawTable, episode_ids: pa.Array | None, reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
     problems: list[Problem] = []
     if episode_ids is not None:
-        problems += problems_at(raw, ~is_in(data["EpisodeID"], episode_ids), "EpisodeID", data["EpisodeID"],
-                                "no episode with this ID in the episodes table")
+        problems += problems_at(
+            raw,
+            ~is_in(data["EpisodeID"], episode_ids),
+            "EpisodeID",
+            data["EpisodeID"],
+            "no episode with this ID in the episodes table",
+        )
     fft, found = reading.coded(raw, "FFT")
     problems += found
     date, found = reading.date(raw, "CompletedDate")
@@ -169,8 +184,9 @@ def _clean_prems(raw: RawTable, episode_ids: pa.Array | None,
     items = item_frame(data, "Exp", 5)
     problems += EXPERIENCE.validate(items, raw.name, raw.row_numbers, source_prefix="Exp")
     numeric = items.apply(as_numbers)
-    out = pd.DataFrame({"episode_id": data["EpisodeID"].str.strip(), "completed_date": date, "fft": fft},
-                       index=data.index)
+    out = pd.DataFrame(
+        {"episode_id": data["EpisodeID"].str.strip(), "completed_date": date, "fft": fft}, index=data.index
+    )
     out = pd.concat([out, numeric], axis=1)
     out["comment"] = data["Comment"].where(~missing(data["Comment"]))
     return out, problems
@@ -185,9 +201,13 @@ def _as_in_file(problems: list[Problem], headers: dict[str, dict[str, str]]) -> 
     return out
 
 
-def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
-                  block_bytes: int | None = None, spill: str | Path | None = None,
-                  definition: ExtractDefinition | str | Path | None = None) -> CleanOutcomes:
+def clean_extract(
+    folder: str | Path,
+    environ: dict[str, str] | None = None,
+    block_bytes: int | None = None,
+    spill: str | Path | None = None,
+    definition: ExtractDefinition | str | Path | None = None,
+) -> CleanOutcomes:
     """Validate, type, score and de-identify an outcomes extract folder, read as ``definition``
     says (an :class:`ExtractDefinition` or the path of one; default
     ``config/extracts/outcomes.yml``).
@@ -233,18 +253,25 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
         elif not found:
             complete.add(name)
     marker = definition.synthetic_marker
-    extra = {name: privacy.identifier_columns(table.data.columns, [*FIELDS[name], marker[0]])
-             for name, table in raw.items()}
+    extra = {
+        name: privacy.identifier_columns(table.data.columns, [*FIELDS[name], marker[0]]) for name, table in raw.items()
+    }
     name_columns = [raw["episodes"].data[c] for c in ("ChildName",) if c in raw["episodes"].data]
-    names = pd.concat(name_columns + [raw[name].data[c] for name, found in extra.items()
-                                      for c, kind in found.items() if kind == "name"]
-                      or [pd.Series([], dtype="string")]).dropna()
+    names = pd.concat(
+        name_columns
+        + [raw[name].data[c] for name, found in extra.items() for c, kind in found.items() if kind == "name"]
+        or [pd.Series([], dtype="string")]
+    ).dropna()
     ids = None
     if "episodes" in complete:
         episodes, found = _clean_episodes(raw["episodes"], reading)
-        problems += found + privacy.identifier_problems(raw["episodes"].name, episodes["service"],
-                                                        raw["episodes"].row_numbers, "Service",
-                                                        names_in(episodes["service"].dropna().unique(), names))
+        problems += found + privacy.identifier_problems(
+            raw["episodes"].name,
+            episodes["service"],
+            raw["episodes"].row_numbers,
+            "Service",
+            names_in(episodes["service"].dropna().unique(), names),
+        )
         ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
     synthetic = _marked_synthetic(raw["episodes"], marker)
     rows_in = {name: len(table.data) for name, table in raw.items()}
@@ -254,28 +281,43 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
             early_key = privacy.pseudonym_key(synthetic, environ)
         token = sha256_file(paths["episodes"])
         pseudonyms = privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], early_key) if early_key else None
-        known = pseudonyms.distinct if pseudonyms else privacy.Pseudonyms.trimmed_distinct(raw["episodes"].data["EpisodeID"])
+        known = (
+            pseudonyms.distinct
+            if pseudonyms
+            else privacy.Pseudonyms.trimmed_distinct(raw["episodes"].data["EpisodeID"])
+        )
         assert spill_folder is not None  # blocks come only with block_bytes, which needs spill (above)
-        checked = BlockwiseAssessments(blocks, Shared(ids, token), Shared(known, token),
-                                       Shared(pseudonyms, token) if pseudonyms else None, spill_folder, reading,
-                                       headers[raw["assessments"].name])
+        checked = BlockwiseAssessments(
+            blocks,
+            Shared(ids, token),
+            Shared(known, token),
+            Shared(pseudonyms, token) if pseudonyms else None,
+            spill_folder,
+            reading,
+            headers[raw["assessments"].name],
+        )
         problems += checked.problems
         rows_in["assessments"] = checked.rows  # not the header-only table's 0
     elif "assessments" in complete:
         assessments, found = clean_assessments(raw["assessments"], ids, reading)
-        problems += found + follow_up_before_baseline(assessment_keys(assessments, raw["assessments"]),
-                                                      raw["assessments"].name)
+        problems += found + follow_up_before_baseline(
+            assessment_keys(assessments, raw["assessments"]), raw["assessments"].name
+        )
     if "prems" in complete:
         prems, found = _clean_prems(raw["prems"], ids, reading)
         problems += found
     if blocks and "assessments" in complete and not rows_in["assessments"]:
         problems.append(Problem(raw["assessments"].name, None, None, None, "the table has a header but no rows"))
     if problems:
-        raise ValidationError(masked(_as_in_file(condensed(problems), headers), names),
-                              "Correct the extract (the raw files are unchanged) and ingest again.")
+        raise ValidationError(
+            masked(_as_in_file(condensed(problems), headers), names),
+            "Correct the extract (the raw files are unchanged) and ingest again.",
+        )
 
     key = privacy.pseudonym_key(synthetic, environ)
-    episode_pseudonyms = pseudonyms if blocks and pseudonyms else privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], key)
+    episode_pseudonyms = (
+        pseudonyms if blocks and pseudonyms else privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], key)
+    )
     episodes.insert(0, "child_id", privacy.pseudonymise(raw["episodes"].data["ChildID"], key))
     episodes.insert(0, "episode_id", episode_pseudonyms.apply(raw["episodes"].data["EpisodeID"]))
     prems["episode_id"] = episode_pseudonyms.apply(prems["episode_id"])
@@ -290,19 +332,39 @@ def clean_extract(folder: str | Path, environ: dict[str, str] | None = None,
         assessments = assessments.reset_index(drop=True)
         scores = score_assessments(assessments)
         flagged = int(assessments["duplicate_of_earlier"].sum())
-    duplicates = {"rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
-                  "flagged": flagged}
+    duplicates = {
+        "rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
+        "flagged": flagged,
+    }
     present = [c for c in DIRECT_IDENTIFIERS if c in raw["episodes"].data]
     # the raw cells are not needed past here (an empty slice would keep their buffers alive);
     # Arrow's allocator keeps freed memory for reuse unless told to give it back
-    headers_only = {name: dataclasses.replace(table, data=pd.DataFrame(columns=table.data.columns, dtype="string"),
-                                              row_numbers=pd.Series([], dtype="int64")) for name, table in raw.items()}
+    headers_only = {
+        name: dataclasses.replace(
+            table,
+            data=pd.DataFrame(columns=table.data.columns, dtype="string"),
+            row_numbers=pd.Series([], dtype="int64"),
+        )
+        for name, table in raw.items()
+    }
     raw.clear()
     pa.default_memory_pool().release_unused()
-    return CleanOutcomes(episodes.reset_index(drop=True), assessments, scores,
-                         prems.reset_index(drop=True), synthetic, headers_only, duplicates, redactions, key.origin,
-                         {name: list(found) for name, found in extra.items() if found}, rows_in, paths,
-                         definition, present)
+    return CleanOutcomes(
+        episodes.reset_index(drop=True),
+        assessments,
+        scores,
+        prems.reset_index(drop=True),
+        synthetic,
+        headers_only,
+        duplicates,
+        redactions,
+        key.origin,
+        {name: list(found) for name, found in extra.items() if found},
+        rows_in,
+        paths,
+        definition,
+        present,
+    )
 
 
 def _read_tables(paths: dict[str, Path], headers_only: dict[str, CsvBlock]) -> dict[str, RawTable]:
@@ -318,8 +380,10 @@ def _read_tables(paths: dict[str, Path], headers_only: dict[str, CsvBlock]) -> d
     if len(unreadable) == 1:
         raise InputFileError(unreadable[0])
     if unreadable:
-        raise InputFileError(f"{len(unreadable)} tables of the extract cannot be read:\n"
-                             + "\n".join(f"  - {message}" for message in unreadable))
+        raise InputFileError(
+            f"{len(unreadable)} tables of the extract cannot be read:\n"
+            + "\n".join(f"  - {message}" for message in unreadable)
+        )
     return tables
 
 
@@ -328,5 +392,3 @@ def _marked_synthetic(episodes: RawTable, marker: tuple[str, str] = ("DataLabel"
     column, value = marker
     values = episodes.data.get(column)
     return values is not None and len(values) > 0 and bool((values.astype("string").str.strip() == value).all())
-
-

@@ -51,11 +51,15 @@ def load_extract_definition(path: str | Path = DEFAULT_DEFINITION) -> ExtractDef
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ConfigError(f"{shown}: cannot read the extract definition ({error.strerror}); "
-                          f"definitions live in config/extracts/ (see config/extracts/README.md)") from None
+        raise ConfigError(
+            f"{shown}: cannot read the extract definition ({error.strerror}); "
+            f"definitions live in config/extracts/ (see config/extracts/README.md)"
+        ) from None
     if not re.fullmatch(r"[a-z][a-z0-9_]*", path.stem):
-        raise ConfigError(f"{shown}: a definition's file name names its outputs, so it must be lower-case "
-                          "letters, digits and underscores, starting with a letter (e.g. my_service.yml)")
+        raise ConfigError(
+            f"{shown}: a definition's file name names its outputs, so it must be lower-case "
+            "letters, digits and underscores, starting with a letter (e.g. my_service.yml)"
+        )
     try:
         data, lines = _load_with_lines(text)
     except yaml.YAMLError as error:
@@ -65,9 +69,11 @@ def load_extract_definition(path: str | Path = DEFAULT_DEFINITION) -> ExtractDef
     checker = _Checker(shown, lines)
     definition = checker.definition(path, data)
     if checker.errors:
-        raise ConfigError(f"{shown}: {len(checker.errors)} mistake(s) in the extract definition:\n"
-                          + "\n".join(f"  - {e}" for _, e in sorted(checker.errors, key=lambda e: e[0]))
-                          + "\nCorrect them (the format is in config/extracts/README.md) and run again.")
+        raise ConfigError(
+            f"{shown}: {len(checker.errors)} mistake(s) in the extract definition:\n"
+            + "\n".join(f"  - {e}" for _, e in sorted(checker.errors, key=lambda e: e[0]))
+            + "\nCorrect them (the format is in config/extracts/README.md) and run again."
+        )
     return definition
 
 
@@ -139,16 +145,20 @@ class _Checker:
         instruments, order = self.instruments(top.get("instruments", {}))
         tables = self.tables(top.get("tables", {}), order)
         codes, categories = self.codes(top.get("codes", {}))
-        return ExtractDefinition(path, str(description), dates, tables, instruments, order, codes, categories,
-                                 marker, dict(self.lines))
+        return ExtractDefinition(
+            path, str(description), dates, tables, instruments, order, codes, categories, marker, dict(self.lines)
+        )
 
     def dates(self, value) -> tuple[str, ...]:
-        formats = self.words(value if isinstance(value, list) else [value] if isinstance(value, str) else value,
-                             "dates")
+        formats = self.words(
+            value if isinstance(value, list) else [value] if isinstance(value, str) else value, "dates"
+        )
         for index, name in enumerate(formats):
             if name not in DATE_FORMATS:
-                self.error(f"dates.{index}" if isinstance(value, list) else "dates",
-                           f"unknown date format {name!r}; allowed: {', '.join(DATE_FORMATS)}")
+                self.error(
+                    f"dates.{index}" if isinstance(value, list) else "dates",
+                    f"unknown date format {name!r}; allowed: {', '.join(DATE_FORMATS)}",
+                )
         if not formats:
             self.error("dates", f"declare at least one date format; allowed: {', '.join(DATE_FORMATS)}")
         return tuple(f for f in formats if f in DATE_FORMATS) or ("DD/MM/YYYY",)
@@ -159,8 +169,9 @@ class _Checker:
             return "DataLabel", "SYNTHETIC"
         column, mark = marker.get("column"), marker.get("value")
         if not (isinstance(column, str) and column and isinstance(mark, str) and mark):
-            self.error("synthetic_marker", "needs a column and a value, both text, e.g. "
-                                           "{column: DataLabel, value: SYNTHETIC}")
+            self.error(
+                "synthetic_marker", "needs a column and a value, both text, e.g. {column: DataLabel, value: SYNTHETIC}"
+            )
             return "DataLabel", "SYNTHETIC"
         return column, mark
 
@@ -171,8 +182,9 @@ class _Checker:
         for name, words in entries.items():
             key = f"instruments.{name}"
             if name not in ASSESSMENT_INSTRUMENTS:
-                self.error(key, f"{name!r} is not a registered instrument; allowed: "
-                                f"{', '.join(ASSESSMENT_INSTRUMENTS)}")
+                self.error(
+                    key, f"{name!r} is not a registered instrument; allowed: {', '.join(ASSESSMENT_INSTRUMENTS)}"
+                )
                 continue
             order.append(name)
             for word in (name, *self.words(words, key)):
@@ -191,8 +203,11 @@ class _Checker:
             key = f"tables.{table}"
             if entries and table not in entries:
                 self.error("tables", f"the table {table!r} is missing; an extract has {', '.join(TABLES)}")
-            spec = self.mapping(entries.get(table, {}) or {}, key,
-                                ("file", "columns", "items") if table in ITEM_FIELDS else ("file", "columns"))
+            spec = self.mapping(
+                entries.get(table, {}) or {},
+                key,
+                ("file", "columns", "items") if table in ITEM_FIELDS else ("file", "columns"),
+            )
             file = spec.get("file", table)
             if not (isinstance(file, str) and re.fullmatch(r"[^/\\]+", file) and "." not in file):
                 self.error(f"{key}.file", f"must be a file name without its suffix (e.g. {table}), got {_shown(file)}")
@@ -210,9 +225,10 @@ class _Checker:
                     other = seen.setdefault(header_key(header), target)
                     if other != target:
                         alias_of = other if header == target else target
-                        self.error(f"{key}.columns.{alias_of}.aliases",
-                                   f"the header {header!r} would name both {other} and {target}; "
-                                   "a header may name one column")
+                        self.error(
+                            f"{key}.columns.{alias_of}.aliases",
+                            f"the header {header!r} would name both {other} and {target}; a header may name one column",
+                        )
             out[table] = definition
         return out
 
@@ -220,13 +236,17 @@ class _Checker:
         if table not in ITEM_FIELDS:
             return (), 0
         default = ITEM_FIELDS[table]
-        spec = self.mapping(value if value is not None else {"header": default},
-                            f"{key}.items", ("header", "aliases", "count"))
+        spec = self.mapping(
+            value if value is not None else {"header": default}, f"{key}.items", ("header", "aliases", "count")
+        )
         patterns = [spec.get("header", default), *self.words(spec.get("aliases"), f"{key}.items.aliases")]
         for pattern in patterns:
             if not isinstance(pattern, str) or pattern.count("{n}") != 1:
-                self.error(f"{key}.items", f"an item header is a pattern holding {{n}} once (e.g. \"Item{{n}}\", "
-                                           f"\"Q{{n}}\"), got {_shown(pattern)}")
+                self.error(
+                    f"{key}.items",
+                    f'an item header is a pattern holding {{n}} once (e.g. "Item{{n}}", '
+                    f'"Q{{n}}"), got {_shown(pattern)}',
+                )
         if table == "prems":
             needed = EXPERIENCE.n_items
         else:
@@ -235,8 +255,11 @@ class _Checker:
         if table == "prems" and count != needed:
             self.error(f"{key}.items.count", f"the experience scale has {needed} items, so count must be {needed}")
         elif not isinstance(count, int) or isinstance(count, bool) or not needed <= count <= MAX_ITEMS:
-            self.error(f"{key}.items.count", f"must be a whole number from {needed} (the most items of the "
-                                             f"instruments listed) to {MAX_ITEMS}, got {_shown(count)}")
+            self.error(
+                f"{key}.items.count",
+                f"must be a whole number from {needed} (the most items of the "
+                f"instruments listed) to {MAX_ITEMS}, got {_shown(count)}",
+            )
             count = max(needed, 1)
         with_default = [default, *patterns] if default not in patterns else patterns
         return tuple(p for p in with_default if isinstance(p, str) and p.count("{n}") == 1), count
@@ -254,9 +277,12 @@ class _Checker:
             if fixed is not None and set(map(str, answers)) != set(fixed):
                 missing = [a for a in fixed if a not in answers]
                 extra = [str(a) for a in answers if str(a) not in fixed]
-                self.error(key, f"the answers of {target} are fixed: {', '.join(fixed)}"
-                                + (f"; missing: {', '.join(missing)}" if missing else "")
-                                + (f"; not allowed: {', '.join(extra)}" if extra else ""))
+                self.error(
+                    key,
+                    f"the answers of {target} are fixed: {', '.join(fixed)}"
+                    + (f"; missing: {', '.join(missing)}" if missing else "")
+                    + (f"; not allowed: {', '.join(extra)}" if extra else ""),
+                )
             if fixed is None and not answers:
                 self.error(key, "list at least one answer")
             wordings: dict[str, str] = {}
@@ -264,8 +290,11 @@ class _Checker:
                 for word in (answer, *self.words(words, f"{key}.{answer}")):
                     folded = normalised_wording(word)
                     if wordings.get(folded, str(answer)) != str(answer):
-                        self.error(f"{key}.{answer}", f"the wording {word!r} is already listed for "
-                                                      f"{wordings[folded]!r}; a wording means one answer")
+                        self.error(
+                            f"{key}.{answer}",
+                            f"the wording {word!r} is already listed for "
+                            f"{wordings[folded]!r}; a wording means one answer",
+                        )
                     wordings[folded] = str(answer)
             codes[target] = wordings
             categories[target] = fixed if fixed is not None else tuple(map(str, answers))

@@ -18,8 +18,9 @@ def fft_table(prems: pd.DataFrame, by: str, include_dont_know: bool = True) -> p
         answered = answered[answered["fft"] != "Don't know"]
     positive = answered["fft"].isin(["Very good", "Good"])
     grouped = positive.groupby(answered[by], observed=True)
-    return pd.DataFrame({by: grouped.size().index, "n": grouped.size().to_numpy(),
-                         "positive": grouped.sum().to_numpy().astype(int)})
+    return pd.DataFrame(
+        {by: grouped.size().index, "n": grouped.size().to_numpy(), "positive": grouped.sum().to_numpy().astype(int)}
+    )
 
 
 def fft_overall(prems: pd.DataFrame, include_dont_know: bool = True) -> dict[str, float]:
@@ -38,19 +39,25 @@ def describe_experience(fft: dict, experience: pd.Series, rule) -> str:
     least ``rule.min_base`` answers (:mod:`evidence.disclosure`)."""
     from evidence.disclosure import disclosed_proportions, suppress_statistic
 
-    counts = pd.DataFrame({"answer": ["positive", "negative"], "n": [fft["n"], fft["n"]],
-                           "positive": [fft["positive"], fft["negative"]]})
+    counts = pd.DataFrame(
+        {"answer": ["positive", "negative"], "n": [fft["n"], fft["n"]], "positive": [fft["positive"], fft["negative"]]}
+    )
     safe = disclosed_proportions(counts, rule=rule, parts_of_total=False)
     if not bool(safe["shown"].iloc[0]):
         return "Too few families answered the Friends and Family Test to report it."
     good = safe.iloc[0]
-    text = (f"Of {_rounded(fft['n'], rule)} families who answered, **{100 * good['proportion']:.0f}%** said their "
-            f"experience was good or very good (95% interval {100 * good['ci_low']:.0f}% to "
-            f"{100 * good['ci_high']:.0f}%)")
+    text = (
+        f"Of {_rounded(fft['n'], rule)} families who answered, **{100 * good['proportion']:.0f}%** said their "
+        f"experience was good or very good (95% interval {100 * good['ci_low']:.0f}% to "
+        f"{100 * good['ci_high']:.0f}%)"
+    )
     poor = safe.iloc[1]
-    text += (f" and {100 * poor['proportion']:.0f}% poor or very poor" if bool(poor["shown"])
-             else "; too few said poor or very poor to give a percentage")
-    text += (f" (\"don't know\" {'included in' if fft['dont_know_in_denominator'] else 'left out of'} the base).")
+    text += (
+        f" and {100 * poor['proportion']:.0f}% poor or very poor"
+        if bool(poor["shown"])
+        else "; too few said poor or very poor to give a percentage"
+    )
+    text += f' ("don\'t know" {"included in" if fft["dont_know_in_denominator"] else "left out of"} the base).'
     scores = experience.dropna()
     mean = suppress_statistic(scores.mean() if len(scores) else np.nan, len(scores), rule, "{:.0f}")
     if mean is not None:

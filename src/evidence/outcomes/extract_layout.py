@@ -23,9 +23,27 @@ TABLES = ("episodes", "assessments", "prems")
 
 #: The columns the product reads from each table (its own names for them).
 FIELDS: dict[str, tuple[str, ...]] = {
-    "episodes": ("EpisodeID", "ChildID", "NHSNumber", "ChildName", "DateOfBirth", "Sex", "Postcode",
-                 "IMDDecile", "Service", "PrimaryNeed", "Tier", "ReferralDate", "AssessmentDate",
-                 "DischargeDate", "Contacts", "Band5Minutes", "Band6Minutes", "Band7Minutes", "Band8aMinutes"),
+    "episodes": (
+        "EpisodeID",
+        "ChildID",
+        "NHSNumber",
+        "ChildName",
+        "DateOfBirth",
+        "Sex",
+        "Postcode",
+        "IMDDecile",
+        "Service",
+        "PrimaryNeed",
+        "Tier",
+        "ReferralDate",
+        "AssessmentDate",
+        "DischargeDate",
+        "Contacts",
+        "Band5Minutes",
+        "Band6Minutes",
+        "Band7Minutes",
+        "Band8aMinutes",
+    ),
     "assessments": ("EpisodeID", "Instrument", "Timepoint", "AssessmentDate"),
     "prems": ("EpisodeID", "CompletedDate", "FFT", "Comment"),
 }
@@ -139,28 +157,38 @@ class ExtractDefinition:
         for target, places in found.items():
             if len(places) > 1:
                 names = " and ".join(f"{h!r} (column {n})" for n, h in places)
-                problems.append(Problem(raw.name, 1, places[1][1], None,
-                                        f"the headers {names} both name {target}; remove or rename one"))
+                problems.append(
+                    Problem(
+                        raw.name, 1, places[1][1], None, f"the headers {names} both name {target}; remove or rename one"
+                    )
+                )
         unmatched = [h for h in raw.data.columns if header_key(h) not in accepted]
         for target in [*spec.required, *spec.item_fields]:
             if target not in found:
-                problems.append(Problem(raw.name, 1, target, None, "required column is missing from the header"
-                                        + _renamed_hint(target, unmatched, self._where_field(table, target))))
+                problems.append(
+                    Problem(
+                        raw.name,
+                        1,
+                        target,
+                        None,
+                        "required column is missing from the header"
+                        + _renamed_hint(target, unmatched, self._where_field(table, target)),
+                    )
+                )
         renames = {places[0][1]: target for target, places in found.items()}
-        renamed = RawTable(raw.path, raw.data.rename(columns=renames), raw.row_numbers, raw.encoding,
-                           raw.column_labels)
+        renamed = RawTable(raw.path, raw.data.rename(columns=renames), raw.row_numbers, raw.encoding, raw.column_labels)
         return renamed, {target: places[0][1] for target, places in found.items()}, problems
 
 
 def _renamed_hint(target: str, unmatched: list[str], where: str) -> str:
     """The hint " (is 'X' the same column renamed? ...)" naming the likeliest unmatched header, or advice."""
     key = header_key(target)
-    near = [h for h in unmatched if key in header_key(h) or header_key(h) in key and len(header_key(h)) > 3] \
-        or difflib.get_close_matches(target, unmatched, n=1, cutoff=0.6)
+    near = [
+        h for h in unmatched if key in header_key(h) or header_key(h) in key and len(header_key(h)) > 3
+    ] or difflib.get_close_matches(target, unmatched, n=1, cutoff=0.6)
     if not near:
         return f"; if the extract names it otherwise, add that header to its aliases in {where}"
-    return (f" (is {near[0]!r} the same column renamed? then add {near[0]!r} to the aliases of "
-            f"{target} in {where})")
+    return f" (is {near[0]!r} the same column renamed? then add {near[0]!r} to the aliases of {target} in {where})"
 
 
 def normalised_wording(word) -> str:

@@ -30,16 +30,32 @@ class Reading:
 
     def coded(self, raw: RawTable, column: str) -> tuple[pd.Categorical, list[Problem]]:
         values = raw.data[column]
-        return to_coded(raw, column, values, missing(values), self.definition.codes[column],
-                        self.definition.categories[column], column in ("Tier", "Timepoint", "FFT"),
-                        self.definition.where(f"codes.{column}"))
+        return to_coded(
+            raw,
+            column,
+            values,
+            missing(values),
+            self.definition.codes[column],
+            self.definition.categories[column],
+            column in ("Tier", "Timepoint", "FFT"),
+            self.definition.where(f"codes.{column}"),
+        )
 
     def instrument(self, raw: RawTable) -> tuple[pd.Categorical, list[Problem]]:
         values = raw.data["Instrument"]
-        return to_coded(raw, "Instrument", values, missing(values), self.definition.instruments,
-                        self.definition.instrument_order, False, self.definition.where("instruments"))
+        return to_coded(
+            raw,
+            "Instrument",
+            values,
+            missing(values),
+            self.definition.instruments,
+            self.definition.instrument_order,
+            False,
+            self.definition.where("instruments"),
+        )
 
 
 def item_frame(data: pd.DataFrame, prefix: str, count: int) -> pd.DataFrame:
     return data[[f"{prefix}{i}" for i in range(1, count + 1)]].set_axis(
-        [f"item_{i}" for i in range(1, count + 1)], axis=1)
+        [f"item_{i}" for i in range(1, count + 1)], axis=1
+    )

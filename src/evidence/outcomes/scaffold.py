@@ -50,8 +50,11 @@ from evidence.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
 
 CONFIRM = "CONFIRM"
 #: Words in a file's name that say which table it is, when it is not named after the table.
-FILE_WORDS = {"episodes": ("episode", "referral"), "assessments": ("assess", "questionnaire", "prom"),
-              "prems": ("prem", "experience", "feedback")}
+FILE_WORDS = {
+    "episodes": ("episode", "referral"),
+    "assessments": ("assess", "questionnaire", "prom"),
+    "prems": ("prem", "experience", "feedback"),
+}
 DATE_FIELDS = frozenset({"DateOfBirth", "ReferralDate", "AssessmentDate", "DischargeDate", "CompletedDate"})
 ID_FIELDS = frozenset({"EpisodeID", "ChildID"})
 
@@ -70,8 +73,10 @@ def find_extract_files(folder: str | Path) -> dict[str, Path]:
     holds one of its :data:`FILE_WORDS`."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputFileError(f"{folder}: an outcomes extract is a folder holding the episodes, assessments "
-                             f"and prems tables (each {'/'.join(SUPPORTED_SUFFIXES)})")
+        raise InputFileError(
+            f"{folder}: an outcomes extract is a folder holding the episodes, assessments "
+            f"and prems tables (each {'/'.join(SUPPORTED_SUFFIXES)})"
+        )
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file())
     found = {}
     for table in TABLES:
@@ -79,13 +84,17 @@ def find_extract_files(folder: str | Path) -> dict[str, Path]:
         named = exact or [p for p in files if any(w in p.stem.casefold() for w in FILE_WORDS[table])]
         if len(named) != 1:
             listed = ", ".join(p.name for p in files) or "no .csv, .xlsx or .sav files"
-            raise InputFileError(f"{folder}: cannot tell which file holds the {table} table "
-                                 f"({len(named)} candidates; files: {listed}); name it {table}.csv "
-                                 f"(or .xlsx/.sav) and run again")
+            raise InputFileError(
+                f"{folder}: cannot tell which file holds the {table} table "
+                f"({len(named)} candidates; files: {listed}); name it {table}.csv "
+                f"(or .xlsx/.sav) and run again"
+            )
         found[table] = named[0]
     if len(set(found.values())) != len(TABLES):
-        raise InputFileError(f"{folder}: one file was taken for two tables ({found}); name the files "
-                             "episodes, assessments and prems and run again")
+        raise InputFileError(
+            f"{folder}: one file was taken for two tables ({found}); name the files "
+            "episodes, assessments and prems and run again"
+        )
     return found
 
 
@@ -113,8 +122,9 @@ def guess_type(values: pd.Series, path: Path = Path("x.csv")) -> tuple[str, list
 
 def date_formats_reading(text: pd.Series) -> list[str]:
     """The declarable date formats that read every one of ``text``."""
-    return [words for words, fmt in DATE_FORMATS.items()
-            if pd.to_datetime(text, format=fmt, errors="coerce").notna().all()]
+    return [
+        words for words, fmt in DATE_FORMATS.items() if pd.to_datetime(text, format=fmt, errors="coerce").notna().all()
+    ]
 
 
 def _typed_as_text(values: pd.Series, path: Path) -> pd.Series:
@@ -135,23 +145,30 @@ def scaffold_extract(folder: str | Path, out: str | Path) -> Path:
     if out.exists():
         raise ConfigError(f"{display_path(out)}: already exists; choose another --out, or delete it first")
     if not re.fullmatch(r"[a-z][a-z0-9_]*", out.stem) or out.suffix != ".yml":
-        raise ConfigError(f"{out.name}: a definition's name names its outputs: lower-case letters, digits and "
-                          "underscores, ending .yml (e.g. config/extracts/my_service.yml)")
+        raise ConfigError(
+            f"{out.name}: a definition's name names its outputs: lower-case letters, digits and "
+            "underscores, ending .yml (e.g. config/extracts/my_service.yml)"
+        )
     shipped = load_extract_definition(DEFAULT_DEFINITION)
     files = find_extract_files(folder)
     raw = {table: read_raw(path) for table, path in files.items()}
     found = {table: _headers(table, raw[table], shipped) for table in TABLES}
-    columns = {table: {target: raw[table].data[header] for target, header in found[table][0].items()}
-               for table in TABLES}
-    lines = [f"# Draft extract definition made by `evidence init extract {display_path(Path(folder))}`.",
-             f"# Every line marked {CONFIRM} is a guess: check it against the extract, correct it, and delete",
-             "# the mark. The format is in config/extracts/README.md.",
-             f"description: {_q(f'Outcomes extract ({out.stem})')}  # {CONFIRM}: say what this extract holds"]
+    columns = {
+        table: {target: raw[table].data[header] for target, header in found[table][0].items()} for table in TABLES
+    }
+    lines = [
+        f"# Draft extract definition made by `evidence init extract {display_path(Path(folder))}`.",
+        f"# Every line marked {CONFIRM} is a guess: check it against the extract, correct it, and delete",
+        "# the mark. The format is in config/extracts/README.md.",
+        f"description: {_q(f'Outcomes extract ({out.stem})')}  # {CONFIRM}: say what this extract holds",
+    ]
     lines += _dates(columns, files)
     marker = shipped.synthetic_marker
     if marker[0] in raw["episodes"].data:
-        lines.append(f"synthetic_marker: {{column: {_q(marker[0])}, value: {_q(marker[1])}}}  # found: this "
-                     "extract is marked synthetic sample data")
+        lines.append(
+            f"synthetic_marker: {{column: {_q(marker[0])}, value: {_q(marker[1])}}}  # found: this "
+            "extract is marked synthetic sample data"
+        )
     lines.append("tables:")
     for table in TABLES:
         lines += _table(table, files[table], raw[table], shipped, found[table])
@@ -166,20 +183,30 @@ def scaffold_extract(folder: str | Path, out: str | Path) -> Path:
 
 
 def _dates(columns: dict[str, dict[str, pd.Series]], files: dict[str, Path]) -> list[str]:
-    found = [_typed_as_text(values, files[table]) for table in TABLES
-             for target, values in columns[table].items() if target in DATE_FIELDS]
+    found = [
+        _typed_as_text(values, files[table])
+        for table in TABLES
+        for target, values in columns[table].items()
+        if target in DATE_FIELDS
+    ]
     text = pd.concat(found) if found else pd.Series([], dtype="string")
     if text.empty:
-        return [f"dates: {_list(['DD/MM/YYYY'])}  # {CONFIRM}: no dates typed as text were found "
-                "(date cells are read as dates); the UK default"]
+        return [
+            f"dates: {_list(['DD/MM/YYYY'])}  # {CONFIRM}: no dates typed as text were found "
+            "(date cells are read as dates); the UK default"
+        ]
     formats = date_formats_reading(text)
     if formats:
         return [f"dates: {_list(formats[:1])}  # {CONFIRM}: every date found reads as {' or '.join(formats)}"]
-    by_format = {words: int(pd.to_datetime(text, format=fmt, errors="coerce").notna().sum())
-                 for words, fmt in DATE_FORMATS.items()}
+    by_format = {
+        words: int(pd.to_datetime(text, format=fmt, errors="coerce").notna().sum())
+        for words, fmt in DATE_FORMATS.items()
+    }
     best = max(by_format, key=by_format.__getitem__)
-    return [f"dates: {_list([best])}  # {CONFIRM}: no one format reads every date; {best} reads "
-            f"{by_format[best]:,} of {len(text):,}; declare each format the extract uses"]
+    return [
+        f"dates: {_list([best])}  # {CONFIRM}: no one format reads every date; {best} reads "
+        f"{by_format[best]:,} of {len(text):,}; declare each format the extract uses"
+    ]
 
 
 def _headers(table: str, raw: RawTable, shipped) -> tuple[dict[str, str], set[str], list[str], tuple | None]:
@@ -200,8 +227,9 @@ def _headers(table: str, raw: RawTable, shipped) -> tuple[dict[str, str], set[st
             continue
         keys = {header_key(h): h for h in free}
         wanted = header_key(target)
-        close = [k for k in keys if wanted in k or (len(k) > 3 and k in wanted)] or \
-            difflib.get_close_matches(wanted, list(keys), n=1, cutoff=0.6)
+        close = [k for k in keys if wanted in k or (len(k) > 3 and k in wanted)] or difflib.get_close_matches(
+            wanted, list(keys), n=1, cutoff=0.6
+        )
         if close:
             mapping[target] = keys[close[0]]
             guessed.add(target)
@@ -231,22 +259,33 @@ def _table(table: str, path: Path, raw: RawTable, shipped, found) -> list[str]:
         if header is not None and header_key(header) not in {header_key(a) for a in spec.headers[target]}:
             aliases.append(header)
         if header is None:
-            note = ("not in this extract (an identifier, dropped anyway)" if target in OPTIONAL_FIELDS else
-                    f"{CONFIRM}: no header found for this column; add the extract's header to aliases, or the "
-                    "ingest will refuse the extract")
+            note = (
+                "not in this extract (an identifier, dropped anyway)"
+                if target in OPTIONAL_FIELDS
+                else f"{CONFIRM}: no header found for this column; add the extract's header to aliases, or the "
+                "ingest will refuse the extract"
+            )
         else:
-            role = (" (identifier: dropped at ingest)" if target in (*OPTIONAL_FIELDS, "DateOfBirth")
-                    else " (identifier: pseudonymised)" if target in ID_FIELDS else "")
-            note = (f"{CONFIRM}: guessed from the header " if target in guessed else "") + \
-                f"{header!r}: {_describe(raw.data[header], header, path)}{role}"
+            role = (
+                " (identifier: dropped at ingest)"
+                if target in (*OPTIONAL_FIELDS, "DateOfBirth")
+                else " (identifier: pseudonymised)"
+                if target in ID_FIELDS
+                else ""
+            )
+            note = (
+                f"{CONFIRM}: guessed from the header " if target in guessed else ""
+            ) + f"{header!r}: {_describe(raw.data[header], header, path)}{role}"
             if target in DATE_FIELDS and guess_type(raw.data[header], path)[0] not in ("date", "empty"):
                 note += f"; {CONFIRM}: not every value reads as a date"
         lines.append(f"      {target}: {{aliases: {_list(aliases)}}}  # {note}")
     if table in ITEM_FIELDS:
         lines += _items_lines(table, items, shipped)
     for header in free:
-        lines.append(f"    # not used: {header!r}: {_describe(raw.data[header], header, path)}"
-                     + ("; dropped, never carried" if privacy.identifier_column_kind(header) else ""))
+        lines.append(
+            f"    # not used: {header!r}: {_describe(raw.data[header], header, path)}"
+            + ("; dropped, never carried" if privacy.identifier_column_kind(header) else "")
+        )
     return lines
 
 
@@ -269,21 +308,27 @@ def _items_lines(table: str, items, shipped) -> list[str]:
     spec = shipped.tables[table]
     default = ITEM_FIELDS[table]
     if items is None:
-        return [f"    items: {{header: {_q(default)}, count: {spec.item_count}}}  # {CONFIRM}: no numbered item "
-                "columns found; give their header pattern"]
+        return [
+            f"    items: {{header: {_q(default)}, count: {spec.item_count}}}  # {CONFIRM}: no numbered item "
+            "columns found; give their header pattern"
+        ]
     pattern, highest, _ = items
     most = max(get_instrument(name).n_items for name in shipped.instrument_order)
     needed = spec.item_count if table == "prems" else max(highest, most)
     aliases = [] if header_key(pattern.format(n=1)) == header_key(default.format(n=1)) else [pattern]
-    return [f"    items: {{header: {_q(default)}, aliases: {_list(aliases)}, count: {needed}}}  # {CONFIRM}: "
-            f"{highest} numbered columns {pattern!r} found"]
+    return [
+        f"    items: {{header: {_q(default)}, aliases: {_list(aliases)}, count: {needed}}}  # {CONFIRM}: "
+        f"{highest} numbered columns {pattern!r} found"
+    ]
 
 
 def _instruments(values: pd.Series | None, shipped) -> list[str]:
     found = values.dropna().astype("string").str.strip() if values is not None else pd.Series([], dtype="string")
     counts = found[found != ""].value_counts()
-    words = {name: [w for w, n in shipped.instruments.items() if n == name and w != name]
-             for name in shipped.instrument_order}
+    words = {
+        name: [w for w, n in shipped.instruments.items() if n == name and w != name]
+        for name in shipped.instrument_order
+    }
     shown: dict[str, list[str]] = {name: [] for name in ASSESSMENT_INSTRUMENTS}
     for name in shipped.instrument_order:
         shown[name] = [w for w in counts.index if shipped.instruments.get(normalised_wording(w)) == name]
@@ -301,12 +346,19 @@ def _instruments(values: pd.Series | None, shipped) -> list[str]:
             continue
         rows = int(sum(counts.get(w, 0) for w in shown[name]))
         guessed = [w for w in shown[name] if normalised_wording(w) not in shipped.instruments]
-        note = (f"  # {CONFIRM}: {', '.join(map(repr, guessed))} taken to be {name}" if guessed
-                else f"  # {rows:,} rows" if rows else "  # not found in this extract")
+        note = (
+            f"  # {CONFIRM}: {', '.join(map(repr, guessed))} taken to be {name}"
+            if guessed
+            else f"  # {rows:,} rows"
+            if rows
+            else "  # not found in this extract"
+        )
         lines.append(f"  {name}: {_list(listed)}{note}")
     for word in unknown:
-        lines.append(f"  # {CONFIRM}: {word!r} ({int(counts[word]):,} rows) is no registered instrument "
-                     f"({', '.join(ASSESSMENT_INSTRUMENTS)}): add it to the one it is, or remove those rows")
+        lines.append(
+            f"  # {CONFIRM}: {word!r} ({int(counts[word]):,} rows) is no registered instrument "
+            f"({', '.join(ASSESSMENT_INSTRUMENTS)}): add it to the one it is, or remove those rows"
+        )
     return lines
 
 
@@ -324,9 +376,13 @@ def _codes(columns: dict[str, dict[str, pd.Series]], shipped) -> list[str]:
             lines.append(f"    {_q(answer)}: {_list(words)}")
         for word in unknown:
             if fixed is None:
-                lines.append(f"    {_q(word)}: []  # {CONFIRM}: found {int(counts[word]):,} times and in no code "
-                             "list: a new answer, or a word for one above")
+                lines.append(
+                    f"    {_q(word)}: []  # {CONFIRM}: found {int(counts[word]):,} times and in no code "
+                    "list: a new answer, or a word for one above"
+                )
             else:
-                lines.append(f"    # {CONFIRM}: {word!r} found {int(counts[word]):,} times and in no code list: "
-                             f"add it under the answer it means ({', '.join(fixed)}), or the ingest refuses it")
+                lines.append(
+                    f"    # {CONFIRM}: {word!r} found {int(counts[word]):,} times and in no code list: "
+                    f"add it under the answer it means ({', '.join(fixed)}), or the ingest refuses it"
+                )
     return lines

@@ -13,8 +13,7 @@ from scipy import stats as scipy_stats
 from evidence.outcomes.analysis import COVARIATES, change_table, paired_scores
 
 
-def funnel_limits(p0: float, n, levels=(0.95, 0.998), tau2: float = 0.0
-                  ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+def funnel_limits(p0: float, n, levels=(0.95, 0.998), tau2: float = 0.0) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """Control limits for a proportion around target ``p0`` at each whole-number base ``n``:
     the interpolated exact binomial limits (Spiegelhalter 2005, Stat Med 24:1185-1202, appendix
     A.1.1) when ``tau2`` is 0, otherwise limits widened by the additive between-unit variance
@@ -36,8 +35,9 @@ def overdispersion(proportion, n, p0: float, trim: float = 0.1):
     return funnel.arcsine_overdispersion(proportion, n, p0, trim)
 
 
-def case_mix_comparison(paired: pd.DataFrame, flag: pd.Series, by: str = "service",
-                        covariates: list[str] | None = None) -> tuple[pd.DataFrame, float, float]:
+def case_mix_comparison(
+    paired: pd.DataFrame, flag: pd.Series, by: str = "service", covariates: list[str] | None = None
+) -> tuple[pd.DataFrame, float, float]:
     """Indirectly standardised comparison of units (services) on a 0/1 outcome (e.g. reaching
     the minimal important change): a maximum-likelihood logistic model of the outcome on case
     mix (without the unit; :mod:`evidence.case_mix`) gives each child's expected probability
@@ -68,18 +68,35 @@ def effects_for_synthesis(paired: pd.DataFrame, by: str = "service", min_base: i
     table = change_table(paired, by)
     table = table[table["n"] >= min_base]
     z = scipy_stats.norm.ppf(0.975)
-    return pd.DataFrame({"label": table[by].astype(str), "estimate": table["hedges_g"],
-                         "se": (table["g_ci_high"] - table["g_ci_low"]) / (2 * z), "n": table["n"]})
+    return pd.DataFrame(
+        {
+            "label": table[by].astype(str),
+            "estimate": table["hedges_g"],
+            "se": (table["g_ci_high"] - table["g_ci_low"]) / (2 * z),
+            "n": table["n"],
+        }
+    )
 
 
-def service_effects_table(tables: dict[str, pd.DataFrame], synthetic: bool, instrument: str = "pedsql",
-                          scale: str = "total", min_base: int = 10) -> pd.DataFrame:
+def service_effects_table(
+    tables: dict[str, pd.DataFrame],
+    synthetic: bool,
+    instrument: str = "pedsql",
+    scale: str = "total",
+    min_base: int = 10,
+) -> pd.DataFrame:
     """An evidence table (``evidence.synthesis`` "estimate, se" layout) of each service's pre-post
     Hedges' g on ``instrument``/``scale``: study, estimate, se, children, data_label. Services
     with fewer than ``min_base`` children with both questionnaires are left out; the children
     count is published later through disclosure control."""
     paired = paired_scores(tables["scores"], tables["episodes"], instrument, scale)
     effects = effects_for_synthesis(paired, "service", min_base)
-    return pd.DataFrame({"study": effects["label"], "estimate": effects["estimate"].round(6),
-                         "se": effects["se"].round(6), "children": effects["n"],
-                         "data_label": "SYNTHETIC" if synthetic else ""})
+    return pd.DataFrame(
+        {
+            "study": effects["label"],
+            "estimate": effects["estimate"].round(6),
+            "se": effects["se"].round(6),
+            "children": effects["n"],
+            "data_label": "SYNTHETIC" if synthetic else "",
+        }
+    )

@@ -52,9 +52,11 @@ def heterogeneity_text(result: MetaAnalysisResult) -> str:
     if result.random_effects:
         lo, hi = result.tau2_ci
         i_lo, i_hi = result.i2_ci
-        return (f"Heterogeneity: \u03c4\u00b2 = {result.tau2:.3f} [{lo:.3f}, {hi:.3f}]; "
-                f"I\u00b2 = {result.i2:.0f}% [{i_lo:.0f}%, {i_hi:.0f}%]; "
-                f"Q({result.q_df}) = {result.q:.2f}, {_p(result.q_pvalue)}")
+        return (
+            f"Heterogeneity: \u03c4\u00b2 = {result.tau2:.3f} [{lo:.3f}, {hi:.3f}]; "
+            f"I\u00b2 = {result.i2:.0f}% [{i_lo:.0f}%, {i_hi:.0f}%]; "
+            f"Q({result.q_df}) = {result.q:.2f}, {_p(result.q_pvalue)}"
+        )
     return f"Heterogeneity: I\u00b2 = {result.i2:.0f}%; Q({result.q_df}) = {result.q:.2f}, {_p(result.q_pvalue)}"
 
 
@@ -88,10 +90,17 @@ def _style_effect_axis(ax, measure: Measure, low: float, high: float, label: str
     ax.set_xlabel(label or measure.name[:1].upper() + measure.name[1:])
 
 
-def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Measure, title: str,
-                subgroups: SubgroupResult | None = None, subgroup_column: str = "subgroup",
-                effect_label: str = "", favours: tuple[str, str] | None = None,
-                study_header: str = "Study") -> Chart:
+def forest_plot(
+    effects: pd.DataFrame,
+    result: MetaAnalysisResult,
+    measure: Measure,
+    title: str,
+    subgroups: SubgroupResult | None = None,
+    subgroup_column: str = "subgroup",
+    effect_label: str = "",
+    favours: tuple[str, str] | None = None,
+    study_header: str = "Study",
+) -> Chart:
     """Forest plot: one row per study (label; square sized by weight with its confidence
     interval; estimate [CI] and weight % as text), the pooled diamond, the prediction interval
     as a dotted line through it, a line of heterogeneity statistics and the model named. With
@@ -120,10 +129,16 @@ def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
     rows.append({"kind": "pooled"})
     rows.append({"kind": "note", "text": heterogeneity_text(result)})
     if subgroups is not None:
-        rows.append({"kind": "note", "text": (
-            f"Test for subgroup differences: Q({subgroups.q_between_df}) = "
-            f"{subgroups.q_between:.2f}, {_p(subgroups.q_between_pvalue)}"
-            + (" (common \u03c4\u00b2)" if subgroups.common_tau2 else ""))})
+        rows.append(
+            {
+                "kind": "note",
+                "text": (
+                    f"Test for subgroup differences: Q({subgroups.q_between_df}) = "
+                    f"{subgroups.q_between:.2f}, {_p(subgroups.q_between_pvalue)}"
+                    + (" (common \u03c4\u00b2)" if subgroups.common_tau2 else "")
+                ),
+            }
+        )
     n = len(rows)
     for position, row in enumerate(rows):
         row["y"] = n - position
@@ -131,8 +146,16 @@ def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
     with plt.rc_context(THEME):
         height = 1.5 + 0.27 * (n + 1)
         figure = plt.figure(figsize=(11, height))
-        grid = figure.add_gridspec(1, 3, width_ratios=[3.8, 4.2, 2.5], wspace=0.02,
-                                   top=1 - 0.45 / height, bottom=0.95 / height, left=0.03, right=0.98)
+        grid = figure.add_gridspec(
+            1,
+            3,
+            width_ratios=[3.8, 4.2, 2.5],
+            wspace=0.02,
+            top=1 - 0.45 / height,
+            bottom=0.95 / height,
+            left=0.03,
+            right=0.98,
+        )
         left = figure.add_subplot(grid[0])
         ax = figure.add_subplot(grid[1], sharey=left)
         right = figure.add_subplot(grid[2], sharey=left)
@@ -162,8 +185,15 @@ def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
             elif row["kind"] == "study":
                 s = study.iloc[row["i"]]
                 ax.hlines(y, *display([s.ci_low, s.ci_high]), color=STUDY_COLOUR, linewidth=1.1)
-                ax.scatter(display(s.yi), y, marker="s", s=18 + 160 * s.weight / max_weight,
-                           color=STUDY_COLOUR, zorder=3, linewidths=0)
+                ax.scatter(
+                    display(s.yi),
+                    y,
+                    marker="s",
+                    s=18 + 160 * s.weight / max_weight,
+                    color=STUDY_COLOUR,
+                    zorder=3,
+                    linewidths=0,
+                )
                 left.text(0.04 if subgroups is not None else 0, y, str(s.study), va="center")
                 right.text(0.02, y, _interval(measure, s.yi, s.ci_low, s.ci_high), va="center")
                 right.text(1.0, y, f"{s.weight:.1f}%", va="center", ha="right")
@@ -173,29 +203,46 @@ def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
                 lows.append(sub["ci_low"])
                 highs.append(sub["ci_high"])
                 i2 = "" if not np.isfinite(sub["i2"]) else f", I\u00b2 = {sub['i2']:.0f}%"
-                left.text(0.04, y, f"Subtotal (k = {int(sub['k'])}{i2})", va="center",
-                          fontstyle="italic")
-                right.text(0.02, y, _interval(measure, sub["estimate"], sub["ci_low"], sub["ci_high"]),
-                           va="center", fontstyle="italic")
+                left.text(0.04, y, f"Subtotal (k = {int(sub['k'])}{i2})", va="center", fontstyle="italic")
+                right.text(
+                    0.02,
+                    y,
+                    _interval(measure, sub["estimate"], sub["ci_low"], sub["ci_high"]),
+                    va="center",
+                    fontstyle="italic",
+                )
             elif row["kind"] == "pooled":
                 _diamond(ax, display, result.estimate, result.ci_low, result.ci_high, y, POOLED_COLOUR)
                 lows.append(result.ci_low)
                 highs.append(result.ci_high)
                 if result.random_effects:
                     pi_low, pi_high = display([result.pi_low, result.pi_high])
-                    ax.hlines(y, pi_low, pi_high, color=POOLED_COLOUR,
-                              linestyles=(0, (1, 1.5)), linewidth=1.4, zorder=1)
-                    ax.vlines(display([result.pi_low, result.pi_high]), y - 0.15, y + 0.15,
-                              color=POOLED_COLOUR, linewidth=1.1)
+                    ax.hlines(
+                        y, pi_low, pi_high, color=POOLED_COLOUR, linestyles=(0, (1, 1.5)), linewidth=1.4, zorder=1
+                    )
+                    ax.vlines(
+                        display([result.pi_low, result.pi_high]), y - 0.15, y + 0.15, color=POOLED_COLOUR, linewidth=1.1
+                    )
                     lows.append(result.pi_low)
                     highs.append(result.pi_high)
                 left.text(0, y, f"{model_label(result)}, k = {result.k}", va="center", fontweight="bold")
-                right.text(0.02, y, _interval(measure, result.estimate, result.ci_low, result.ci_high),
-                           va="center", fontweight="bold")
+                right.text(
+                    0.02,
+                    y,
+                    _interval(measure, result.estimate, result.ci_low, result.ci_high),
+                    va="center",
+                    fontweight="bold",
+                )
                 right.text(1.0, y, "100%", va="center", ha="right", fontweight="bold")
                 if result.random_effects:
-                    right.text(0.02, y - 0.55, "PI " + _bracket(measure, result.pi_low, result.pi_high),
-                               va="center", fontsize=8.5, color="#333333")
+                    right.text(
+                        0.02,
+                        y - 0.55,
+                        "PI " + _bracket(measure, result.pi_low, result.pi_high),
+                        va="center",
+                        fontsize=8.5,
+                        color="#333333",
+                    )
             elif row["kind"] == "note":
                 left.text(0, y - 0.25, row["text"], va="center", fontsize=8.5, color="#333333")
 
@@ -204,45 +251,71 @@ def forest_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
         if favours:
             ax.text(measure.null, header_y, f"\u2190 {favours[0]}  ", ha="right", va="center", fontsize=8.5)
             ax.text(measure.null, header_y, f"  {favours[1]} \u2192", ha="left", va="center", fontsize=8.5)
-        figure.suptitle(title, x=0.03, y=1 - 0.12 / height, ha="left", va="top",
-                        fontsize=THEME["axes.titlesize"], fontweight="bold")
+        figure.suptitle(
+            title, x=0.03, y=1 - 0.12 / height, ha="left", va="top", fontsize=THEME["axes.titlesize"], fontweight="bold"
+        )
         if result.random_effects:
-            figure.text(0.03, 0.1 / height, "Squares: study estimates, area proportional to weight; "
-                        f"lines: {pct}; diamonds: pooled estimates; dotted line: "
-                        f"{100 * level:g}% prediction interval "
-                        f"({prediction_quantile(result.pi_type, result.pi_df)}).", fontsize=8, color="#333333")
+            figure.text(
+                0.03,
+                0.1 / height,
+                "Squares: study estimates, area proportional to weight; "
+                f"lines: {pct}; diamonds: pooled estimates; dotted line: "
+                f"{100 * level:g}% prediction interval "
+                f"({prediction_quantile(result.pi_type, result.pi_df)}).",
+                fontsize=8,
+                color="#333333",
+            )
     return Chart(figure, _forest_alt(study, result, measure, subgroups, effect_label))
 
 
 def _diamond(ax, display, estimate, low, high, y, colour) -> None:
     xs = display([low, estimate, high, estimate])
-    ax.add_patch(Polygon(np.column_stack([xs, [y, y + 0.34, y, y - 0.34]]), closed=True,
-                         facecolor=colour, edgecolor=colour, zorder=3))
+    ax.add_patch(
+        Polygon(
+            np.column_stack([xs, [y, y + 0.34, y, y - 0.34]]), closed=True, facecolor=colour, edgecolor=colour, zorder=3
+        )
+    )
 
 
-def _forest_alt(study: pd.DataFrame, result: MetaAnalysisResult, measure: Measure,
-                subgroups: SubgroupResult | None, effect_label: str) -> str:
+def _forest_alt(
+    study: pd.DataFrame,
+    result: MetaAnalysisResult,
+    measure: Measure,
+    subgroups: SubgroupResult | None,
+    effect_label: str,
+) -> str:
     shown = measure.display(study["yi"])
     level = f"{100 * result.level:g}%"
     what = effect_label or measure.name
-    text = (f"Forest plot of {result.k} studies ({what}); study estimates range from "
-            f"{_number(shown.min())} to {_number(shown.max())}. {model_label(result)}: pooled "
-            f"estimate {_number(measure.display(result.estimate))} ({level} CI "
-            f"{_number(measure.display(result.ci_low))} to {_number(measure.display(result.ci_high))})")
+    text = (
+        f"Forest plot of {result.k} studies ({what}); study estimates range from "
+        f"{_number(shown.min())} to {_number(shown.max())}. {model_label(result)}: pooled "
+        f"estimate {_number(measure.display(result.estimate))} ({level} CI "
+        f"{_number(measure.display(result.ci_low))} to {_number(measure.display(result.ci_high))})"
+    )
     if result.random_effects:
-        text += (f", {level} prediction interval {_number(measure.display(result.pi_low))} to "
-                 f"{_number(measure.display(result.pi_high))}; I\u00b2 = {result.i2:.0f}%")
+        text += (
+            f", {level} prediction interval {_number(measure.display(result.pi_low))} to "
+            f"{_number(measure.display(result.pi_high))}; I\u00b2 = {result.i2:.0f}%"
+        )
     text += f"; the line of no effect is at {measure.null:g}."
     if subgroups is not None:
-        parts = [f"{row.subgroup} {_number(measure.display(row.estimate))} (k = {int(row.k)})"
-                 for row in subgroups.table.itertuples()]
-        text += (f" Subgroup estimates: {'; '.join(parts)}; test for differences "
-                 f"{_p(subgroups.q_between_pvalue)}.")
+        parts = [
+            f"{row.subgroup} {_number(measure.display(row.estimate))} (k = {int(row.k)})"
+            for row in subgroups.table.itertuples()
+        ]
+        text += f" Subgroup estimates: {'; '.join(parts)}; test for differences {_p(subgroups.q_between_pvalue)}."
     return text
 
 
-def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Measure, title: str,
-                trimfill: TrimFillResult | None = None, effect_label: str = "") -> Chart:
+def funnel_plot(
+    effects: pd.DataFrame,
+    result: MetaAnalysisResult,
+    measure: Measure,
+    title: str,
+    trimfill: TrimFillResult | None = None,
+    effect_label: str = "",
+) -> Chart:
     """Contour-enhanced funnel plot: each study's effect against its standard error (0 at the
     top), over shaded regions where a study would be significant at p < 0.10, 0.05 and 0.01
     against no effect (Peters et al. 2008); the pooled estimate with a pseudo confidence
@@ -263,16 +336,16 @@ def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
         ax.grid(False)
         pseudo = stats.norm.ppf(0.5 + result.level / 2)
         # Show the studies, the pseudo-confidence funnel and the line of no effect, not more.
-        spread = np.concatenate([yi, filled_yi, [0.0, result.estimate - pseudo * top,
-                                                 result.estimate + pseudo * top]])
+        spread = np.concatenate([yi, filled_yi, [0.0, result.estimate - pseudo * top, result.estimate + pseudo * top]])
         low, high = spread.min(), spread.max()
         far = 2 * max(abs(low), abs(high), z[0] * top)
         ax.set_facecolor(CONTOUR_SHADES[0])
         regions = [(z[0], CONTOUR_SHADES[1]), (z[1], CONTOUR_SHADES[2]), (z[2], "#ffffff")]
         for critical, colour in regions:
             xs = np.concatenate([-critical * grid, critical * grid[::-1]])
-            ax.fill(display(np.clip(xs, -far, far)), np.concatenate([grid, grid[::-1]]),
-                    color=colour, linewidth=0, zorder=0)
+            ax.fill(
+                display(np.clip(xs, -far, far)), np.concatenate([grid, grid[::-1]]), color=colour, linewidth=0, zorder=0
+            )
         ax.plot(display(result.estimate - pseudo * grid), grid, color="#444444", linestyle="--", linewidth=0.9)
         ax.plot(display(result.estimate + pseudo * grid), grid, color="#444444", linestyle="--", linewidth=0.9)
         ax.axvline(display(result.estimate), color=POOLED_COLOUR, linewidth=1.2)
@@ -286,10 +359,26 @@ def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
             plt.Line2D([], [], color=POOLED_COLOUR, label=f"pooled estimate ({result.method})"),
         ]
         if trimfill is not None and len(filled_yi):
-            ax.scatter(display(filled_yi), filled_se, facecolor="white", edgecolor=FILLED_COLOUR,
-                       linewidths=1.4, s=36, zorder=3)
-            handles.append(plt.Line2D([], [], color=FILLED_COLOUR, marker="o", markerfacecolor="white",
-                                      linestyle="", label="filled by trim-and-fill"))
+            ax.scatter(
+                display(filled_yi),
+                filled_se,
+                facecolor="white",
+                edgecolor=FILLED_COLOUR,
+                linewidths=1.4,
+                s=36,
+                zorder=3,
+            )
+            handles.append(
+                plt.Line2D(
+                    [],
+                    [],
+                    color=FILLED_COLOUR,
+                    marker="o",
+                    markerfacecolor="white",
+                    linestyle="",
+                    label="filled by trim-and-fill",
+                )
+            )
             ax.axvline(display(trimfill.adjusted.estimate), color=FILLED_COLOUR, linestyle=":", linewidth=1.4)
             handles.append(plt.Line2D([], [], color=FILLED_COLOUR, linestyle=":", label="adjusted estimate"))
         _style_effect_axis(ax, measure, low, high, effect_label)
@@ -298,14 +387,18 @@ def funnel_plot(effects: pd.DataFrame, result: MetaAnalysisResult, measure: Meas
         ax.set_title(title, loc="left")
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.01, 0.0), frameon=False, fontsize=8.5)
     significant = int(np.sum(np.abs(yi / se) > z[1]))
-    alt = (f"Contour-enhanced funnel plot of {len(yi)} studies: effect ({effect_label or measure.analysis_name}) "
-           f"against standard error. {significant} of {len(yi)} studies lie in the regions where "
-           f"p \u2264 0.05 against no effect. Pooled estimate {_number(display(result.estimate))}.")
+    alt = (
+        f"Contour-enhanced funnel plot of {len(yi)} studies: effect ({effect_label or measure.analysis_name}) "
+        f"against standard error. {significant} of {len(yi)} studies lie in the regions where "
+        f"p \u2264 0.05 against no effect. Pooled estimate {_number(display(result.estimate))}."
+    )
     if trimfill is None:
         alt += " Trim-and-fill was not run."
     elif len(filled_yi):
-        alt += (f" Trim-and-fill adds {len(filled_yi)} studies on the {trimfill.side} (open circles); "
-                f"the adjusted estimate is {_number(display(trimfill.adjusted.estimate))}.")
+        alt += (
+            f" Trim-and-fill adds {len(filled_yi)} studies on the {trimfill.side} (open circles); "
+            f"the adjusted estimate is {_number(display(trimfill.adjusted.estimate))}."
+        )
     else:
         alt += " Trim-and-fill estimates no missing studies."
     return Chart(figure, alt)

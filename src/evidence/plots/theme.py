@@ -43,5 +43,3 @@ class Chart:
 
     figure: Figure
     alt: str
-
-

@@ -76,14 +76,34 @@ class Spec:
 #: The baseline quantities every nation file must give, in the order they are sampled.
 BASELINE_SPECS: tuple[Spec, ...] = (
     Spec("nhs_occupational_therapists", "Occupational therapists working in the NHS", "count", 1),
-    Spec("children_share", "Share of NHS occupational therapists working with children and young people", "proportion", 0, 1),
+    Spec(
+        "children_share",
+        "Share of NHS occupational therapists working with children and young people",
+        "proportion",
+        0,
+        1,
+    ),
     Spec("wte_per_person", "Whole-time equivalents per occupational therapist", "number", 0.05, 1),
-    Spec("international_share", "Share of the children's OT workforce recruited internationally", "proportion", 0, 1, True),
+    Spec(
+        "international_share",
+        "Share of the children's OT workforce recruited internationally",
+        "proportion",
+        0,
+        1,
+        True,
+    ),
     Spec("leaver_rate", "Annual leaver rate, all occupational therapists", "proportion", 0, 1, True),
     Spec("international_turnover", "12-month turnover, internationally recruited OTs", "proportion", 0, 1),
     Spec("domestic_turnover", "12-month turnover, domestically recruited OTs", "proportion", 0.001, 1),
     Spec("returner_share", "Share of domestic joiners who are returners to practice", "proportion", 0, 1, True),
-    Spec("apprenticeship_share_start", "Share of newly qualified joiners trained by degree apprenticeship, first year", "proportion", 0, 1, True),
+    Spec(
+        "apprenticeship_share_start",
+        "Share of newly qualified joiners trained by degree apprenticeship, first year",
+        "proportion",
+        0,
+        1,
+        True,
+    ),
     Spec("waiting_list_start", "Children and young people waiting for community OT at the start", "count", 0),
     Spec("waiting_list_months", "Months of referrals the starting waiting list represents", "number", 0.1, 120),
     Spec("demand_capacity_ratio", "Referrals divided by capacity in the first year", "number", 0.1, 10),
@@ -93,17 +113,35 @@ BASELINE_SPECS: tuple[Spec, ...] = (
 
 #: The quantities a scenario may change; each is optional, some come in pairs.
 SCENARIO_SPECS: tuple[Spec, ...] = (
-    Spec("referral_growth", "Growth in referrals per year (central value; draws keep their spread)", "proportion", -0.5, 1),
+    Spec(
+        "referral_growth",
+        "Growth in referrals per year (central value; draws keep their spread)",
+        "proportion",
+        -0.5,
+        1,
+    ),
     Spec("leaver_rate_to", "Leaver rate reached (all OTs; each draw scaled in proportion)", "proportion", 0, 1, True),
     Spec("leaver_rate_by", "Year (July) by which the new leaver rate is reached", "year", 2000, 2100),
-    Spec("international_recruits_factor", "International recruits as a multiple of the baseline number", "number", 0, 10),
-    Spec("apprenticeship_share_to", "Share of newly qualified joiners trained by degree apprenticeship, reached", "proportion", 0, 1, True),
+    Spec(
+        "international_recruits_factor", "International recruits as a multiple of the baseline number", "number", 0, 10
+    ),
+    Spec(
+        "apprenticeship_share_to",
+        "Share of newly qualified joiners trained by degree apprenticeship, reached",
+        "proportion",
+        0,
+        1,
+        True,
+    ),
     Spec("apprenticeship_share_by", "Year (July) by which that apprenticeship share is reached", "year", 2000, 2100),
     Spec("workforce_growth", "Workforce growth delivered (the joiners needed are solved for)", "proportion", -0.9, 10),
     Spec("workforce_growth_by", "Year (July) by which the workforce growth is reached", "year", 2000, 2100),
 )
-SCENARIO_PAIRS = (("leaver_rate_to", "leaver_rate_by"), ("apprenticeship_share_to", "apprenticeship_share_by"),
-                  ("workforce_growth", "workforce_growth_by"))
+SCENARIO_PAIRS = (
+    ("leaver_rate_to", "leaver_rate_by"),
+    ("apprenticeship_share_to", "apprenticeship_share_by"),
+    ("workforce_growth", "workforce_growth_by"),
+)
 QUANTITY_KEYS = {"value", "unit", "published", "source", "illustrative", "note", "distribution"}
 NATION_KEYS = {"nation", "start_year", "description", "parameters"}
 SCENARIO_KEYS = {"label", "description", "workforce_growth_reading"} | {s.name for s in SCENARIO_SPECS}
@@ -156,20 +194,31 @@ class Assumptions:
     def scenario_set(self, name: str) -> list[Scenario]:
         """The scenarios of a named set, in order; a ConfigError names the sets there are."""
         if name not in self.sets:
-            raise ConfigError(f"unknown scenario set {name!r}; {SCENARIOS_FILE} defines "
-                              f"{', '.join(map(repr, self.sets))}")
+            raise ConfigError(
+                f"unknown scenario set {name!r}; {SCENARIOS_FILE} defines {', '.join(map(repr, self.sets))}"
+            )
         return [self.scenarios[s] for s in self.sets[name]]
 
 
-def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: Problems,
-              published: PublishedFigures, nation: str | None, uncertain: bool = True) -> Quantity | None:
+def _quantity(
+    spec: Spec,
+    entry: object,
+    where: tuple[str, ...],
+    problems: Problems,
+    published: PublishedFigures,
+    nation: str | None,
+    uncertain: bool = True,
+) -> Quantity | None:
     """Check one quantity entry and build it; problems are collected, None if any.
     ``nation``: the nation a published figure must be for (None: any); ``uncertain``: whether
     a Monte Carlo distribution is allowed."""
     before = len(problems.found)
     if not isinstance(entry, dict):
-        problems.add(where, entry, "must be a mapping with value (or published), unit, and source, "
-                                   "published or illustrative: true")
+        problems.add(
+            where,
+            entry,
+            "must be a mapping with value (or published), unit, and source, published or illustrative: true",
+        )
         return None
     check_keys(entry, where, QUANTITY_KEYS, problems)
     origins = [k for k in ("published", "source") if entry.get(k) not in (None, "")]
@@ -178,9 +227,12 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: Probl
     elif "illustrative" in entry and entry["illustrative"] is not False:
         problems.add((*where, "illustrative"), entry["illustrative"], "must be true or false")
     if len(origins) != 1:
-        problems.add(where, None, "needs exactly one of published: <file>/<measure_id>, "
-                                  "source: <citation> or illustrative: true"
-                     + (f" (found {', '.join(origins)})" if origins else ""))
+        problems.add(
+            where,
+            None,
+            "needs exactly one of published: <file>/<measure_id>, "
+            "source: <citation> or illustrative: true" + (f" (found {', '.join(origins)})" if origins else ""),
+        )
     unit = entry.get("unit")
     if not isinstance(unit, str) or not unit.strip():
         problems.add((*where, "unit"), unit, "a unit is required (e.g. 'proportion per year')")
@@ -188,8 +240,11 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: Probl
     status = origins[0] if len(origins) == 1 else ""
     if status == "published":
         if "value" in entry:
-            problems.add((*where, "value"), value, "a published quantity takes its value from the "
-                                                   "published file; remove value here")
+            problems.add(
+                (*where, "value"),
+                value,
+                "a published quantity takes its value from the published file; remove value here",
+            )
         value, cited, detail = published.figure(str(entry["published"]), (*where, "published"), problems, nation)
     elif (status or "value" in entry) and not is_number(value, finite=True):
         problems.add((*where, "value"), value, "a number is required")
@@ -201,24 +256,37 @@ def _quantity(spec: Spec, entry: object, where: tuple[str, ...], problems: Probl
             problems.add((*where, "value" if status != "published" else "published"), value, broken)
     distribution = None
     if "distribution" in entry and not uncertain:
-        problems.add((*where, "distribution"), entry["distribution"],
-                     "scenario settings are fixed; uncertainty comes from the baseline's distributions")
+        problems.add(
+            (*where, "distribution"),
+            entry["distribution"],
+            "scenario settings are fixed; uncertainty comes from the baseline's distributions",
+        )
     elif "distribution" in entry and is_number(value, finite=True):
         distribution = _distribution(spec, float(value), entry["distribution"], (*where, "distribution"), problems)
     if len(problems.found) > before:
         return None
     # Without a problem recorded, the checks above found a finite number and a unit.
     assert is_number(value, finite=True) and isinstance(unit, str)
-    return Quantity(name=spec.name, description=spec.description, kind=spec.kind, value=float(value),
-                    unit=unit.strip(), status=status, citation=cited, detail=detail, note=note,
-                    distribution=distribution, illustrative=status == "illustrative")
+    return Quantity(
+        name=spec.name,
+        description=spec.description,
+        kind=spec.kind,
+        value=float(value),
+        unit=unit.strip(),
+        status=status,
+        citation=cited,
+        detail=detail,
+        note=note,
+        distribution=distribution,
+        illustrative=status == "illustrative",
+    )
 
 
-def _distribution(spec: Spec, value: float, entry: object, where: tuple[str, ...],
-                  problems: Problems) -> Distribution | None:
+def _distribution(
+    spec: Spec, value: float, entry: object, where: tuple[str, ...], problems: Problems
+) -> Distribution | None:
     if not isinstance(entry, dict) or entry.get("kind") not in DISTRIBUTIONS:
-        problems.add(where, entry, f"must be a mapping with kind ({' or '.join(sorted(DISTRIBUTIONS))}), "
-                                   "low and high")
+        problems.add(where, entry, f"must be a mapping with kind ({' or '.join(sorted(DISTRIBUTIONS))}), low and high")
         return None
     check_keys(entry, where, ("kind", "low", "high", "source"), problems)
     low, high = entry.get("low"), entry.get("high")
@@ -248,12 +316,14 @@ def _check_nation(nation: str, folder: Path) -> Path:
             "for England only (RCOT, Occupational therapy Workforce Strategy action plan - "
             f"England), so {nation} is not projected rather than projected on England's figures. "
             f"To add it, copy england.yml to {path.name} and give every figure a {nation} source, "
-            "or a value marked illustrative: true (the report will then say it is illustrative).")
+            "or a value marked illustrative: true (the report will then say it is illustrative)."
+        )
     return path
 
 
-def load_assumptions(folder: str | Path = PROJECTION_CONFIG, nation: str = "England",
-                     published_folder: str | Path = PUBLISHED_FOLDER) -> Assumptions:
+def load_assumptions(
+    folder: str | Path = PROJECTION_CONFIG, nation: str = "England", published_folder: str | Path = PUBLISHED_FOLDER
+) -> Assumptions:
     """Load and check the baseline for ``nation`` and the scenarios; raise
     :class:`~evidence.errors.ConfigError` listing every problem found."""
     folder = resolve(folder)
@@ -291,17 +361,23 @@ def load_assumptions(folder: str | Path = PROJECTION_CONFIG, nation: str = "Engl
             parameters[spec.name] = quantity
     scenarios_path = folder / SCENARIOS_FILE
     scenarios, sets, scenario_problems = _load_scenarios(scenarios_path, published)
-    raise_if_any([*problems.found, *scenario_problems], "the projection assumptions",
-                 "Every figure needs a unit and exactly one of published, source or illustrative: true "
-                 "(see config/projection/README.md).")
-    files = (nation_path, scenarios_path,
-             *(resolve(published_folder) / f"{name}.csv" for name in sorted(published.used)))
-    return Assumptions(nation, start_year, str(document.get("description", "")), parameters,
-                       scenarios, sets, files)
+    raise_if_any(
+        [*problems.found, *scenario_problems],
+        "the projection assumptions",
+        "Every figure needs a unit and exactly one of published, source or illustrative: true "
+        "(see config/projection/README.md).",
+    )
+    files = (
+        nation_path,
+        scenarios_path,
+        *(resolve(published_folder) / f"{name}.csv" for name in sorted(published.used)),
+    )
+    return Assumptions(nation, start_year, str(document.get("description", "")), parameters, scenarios, sets, files)
 
 
-def _load_scenarios(path: Path, published: PublishedFigures
-                    ) -> tuple[dict[str, Scenario], dict[str, list[str]], list[ConfigProblem]]:
+def _load_scenarios(
+    path: Path, published: PublishedFigures
+) -> tuple[dict[str, Scenario], dict[str, list[str]], list[ConfigProblem]]:
     if not path.is_file():
         raise ConfigError(f"{display_path(path)}: no scenarios file")
     document, lines = read_yaml(path)
@@ -333,11 +409,17 @@ def _load_scenarios(path: Path, published: PublishedFigures
             if (first in entry) != (second in entry):
                 problems.add(where, None, f"{first} and {second} go together; give both or neither")
         reading = entry.get("workforce_growth_reading")
-        if ("workforce_growth" in entry) != (reading is not None) or (reading is not None and reading not in GROWTH_READINGS):
-            problems.add((*where, "workforce_growth_reading"), reading,
-                         f"with workforce_growth, say how it is read: {' or '.join(GROWTH_READINGS)}")
-        scenarios[str(name)] = Scenario(str(name), str(entry.get("label", name)),
-                                        str(entry.get("description", "")), changes, reading)
+        if ("workforce_growth" in entry) != (reading is not None) or (
+            reading is not None and reading not in GROWTH_READINGS
+        ):
+            problems.add(
+                (*where, "workforce_growth_reading"),
+                reading,
+                f"with workforce_growth, say how it is read: {' or '.join(GROWTH_READINGS)}",
+            )
+        scenarios[str(name)] = Scenario(
+            str(name), str(entry.get("label", name)), str(entry.get("description", "")), changes, reading
+        )
     sets = document["sets"]
     checked: dict[str, list[str]] = {}
     if not isinstance(sets, dict) or not sets:
@@ -350,19 +432,24 @@ def _load_scenarios(path: Path, published: PublishedFigures
             continue
         for number, member in enumerate(members):
             if member not in entries:
-                problems.add((*where, str(number)), member, f"no such scenario; scenarios are {', '.join(map(str, entries))}")
+                problems.add(
+                    (*where, str(number)), member, f"no such scenario; scenarios are {', '.join(map(str, entries))}"
+                )
         if len(set(members)) != len(members):
             problems.add(where, members, "a scenario may appear only once in a set")
         checked[str(name)] = [str(m) for m in members]
     return scenarios, checked, problems.found
 
 
-def input_manifests(assumptions: Assumptions, context: tuple[str, ...] = (),
-                    published_folder: str | Path = PUBLISHED_FOLDER) -> list[dict[str, Any]]:
+def input_manifests(
+    assumptions: Assumptions, context: tuple[str, ...] = (), published_folder: str | Path = PUBLISHED_FOLDER
+) -> list[dict[str, Any]]:
     """The files behind a projection, in the form
     :func:`evidence.reporting.notebook.declare_inputs` records (path and SHA-256; none is
     synthetic sample data); ``context`` names further published files the report shows
     (``data/raw/published/<name>.csv``), so that a change to them reruns it too."""
     extra = tuple(resolve(published_folder) / f"{name}.csv" for name in context)
-    return [{"dataset": path.stem, "input": {"path": display_path(path), "sha256": sha256_file(path)},
-             "synthetic": False} for path in (*assumptions.files, *extra)]
+    return [
+        {"dataset": path.stem, "input": {"path": display_path(path), "sha256": sha256_file(path)}, "synthetic": False}
+        for path in (*assumptions.files, *extra)
+    ]

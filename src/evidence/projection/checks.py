@@ -80,11 +80,16 @@ class BackTest:
     coverage: float
 
     def summary(self) -> str:
-        coverage = ("no interval (a single run)" if np.isnan(self.coverage)
-                    else f"observed inside the interval in {self.coverage:.0%} of years")
-        return (f"{len(self.table)} years compared: mean absolute error {self.mean_absolute_error:,.3g}, "
-                f"mean absolute percentage error {self.mean_absolute_percentage_error:.3g}, "
-                f"mean error (bias) {self.mean_error:+,.3g}; {coverage}")
+        coverage = (
+            "no interval (a single run)"
+            if np.isnan(self.coverage)
+            else f"observed inside the interval in {self.coverage:.0%} of years"
+        )
+        return (
+            f"{len(self.table)} years compared: mean absolute error {self.mean_absolute_error:,.3g}, "
+            f"mean absolute percentage error {self.mean_absolute_percentage_error:.3g}, "
+            f"mean error (bias) {self.mean_error:+,.3g}; {coverage}"
+        )
 
 
 def back_test(observed: pd.Series, projected: pd.DataFrame) -> BackTest:
@@ -94,25 +99,32 @@ def back_test(observed: pd.Series, projected: pd.DataFrame) -> BackTest:
     have. Raises ValueError if they share no year, or a year appears twice in either."""
     if observed.index.has_duplicates or projected["year"].duplicated().any():
         raise ValueError("each year may appear only once in the observed and the projected series")
-    merged = (projected.set_index("year")[["median", "outer_low", "outer_high"]]
-              .join(observed.rename("observed"), how="inner"))
+    merged = projected.set_index("year")[["median", "outer_low", "outer_high"]].join(
+        observed.rename("observed"), how="inner"
+    )
     if merged.empty:
         raise ValueError("the observed and projected series share no year")
-    table = pd.DataFrame({
-        "year": merged.index.to_numpy(),
-        "observed": merged["observed"].to_numpy(dtype=float),
-        "projected": merged["median"].to_numpy(dtype=float),
-        "low": merged["outer_low"].to_numpy(dtype=float),
-        "high": merged["outer_high"].to_numpy(dtype=float),
-    })
+    table = pd.DataFrame(
+        {
+            "year": merged.index.to_numpy(),
+            "observed": merged["observed"].to_numpy(dtype=float),
+            "projected": merged["median"].to_numpy(dtype=float),
+            "low": merged["outer_low"].to_numpy(dtype=float),
+            "high": merged["outer_high"].to_numpy(dtype=float),
+        }
+    )
     table["error"] = table["projected"] - table["observed"]
     with np.errstate(divide="ignore", invalid="ignore"):
         table["percentage_error"] = np.where(table["observed"] != 0, table["error"] / table["observed"], np.nan)
     table["inside"] = (table["observed"] >= table["low"]) & (table["observed"] <= table["high"])
     has_interval = bool((table["high"] > table["low"]).any())
-    return BackTest(table, float(table["error"].abs().mean()),
-                    float(table["percentage_error"].abs().mean()), float(table["error"].mean()),
-                    float(table["inside"].mean()) if has_interval else float("nan"))
+    return BackTest(
+        table,
+        float(table["error"].abs().mean()),
+        float(table["percentage_error"].abs().mean()),
+        float(table["error"].mean()),
+        float(table["inside"].mean()) if has_interval else float("nan"),
+    )
 
 
 def exact_solution_check(central: Projection, reference: str = "baseline") -> BackTest:
@@ -139,8 +151,9 @@ def require_passed(validation: pd.DataFrame) -> None:
         raise EvidenceError("projection checks failed: " + "; ".join(failed))
 
 
-def validation_table(projection: Projection, central: Projection, exact: BackTest,
-                     reference: str = "baseline", tolerance: float = 1e-6) -> pd.DataFrame:
+def validation_table(
+    projection: Projection, central: Projection, exact: BackTest, reference: str = "baseline", tolerance: float = 1e-6
+) -> pd.DataFrame:
     """The checks a report shows, as text: flows add up in ``projection`` (every scenario,
     draw and year), the ``reference`` scenario's stock stays flat at central values (no growth,
     balanced flows), and the model reproduces an exact solution (``exact``, from
@@ -152,14 +165,31 @@ def validation_table(projection: Projection, central: Projection, exact: BackTes
     wte_scale = max(float(np.abs(projection.wte).max()), 1.0)
     list_scale = max(float(np.abs(projection.waiting.waiting).max()), 1.0)
     rows = [
-        ("Workforce: stock change = joiners - leavers, every year, scenario and simulation",
-         f"largest discrepancy {workforce:.2e} WTE", workforce <= tolerance * wte_scale),
-        ("Waiting list: change = referrals - children seen, every year, scenario and simulation",
-         f"largest discrepancy {waiting:.2e} children", waiting <= tolerance * list_scale),
-        (f"No growth and balanced flows ({reference}, central values): the workforce stays flat",
-         f"largest change from the start {drift:.2e} WTE", drift <= tolerance * wte_scale),
-        ("Model against the exact solution for constant flows",
-         exact.summary(), exact.mean_absolute_error <= tolerance * max(float(exact.table["observed"].abs().max()), 1.0)),
+        (
+            "Workforce: stock change = joiners - leavers, every year, scenario and simulation",
+            f"largest discrepancy {workforce:.2e} WTE",
+            workforce <= tolerance * wte_scale,
+        ),
+        (
+            "Waiting list: change = referrals - children seen, every year, scenario and simulation",
+            f"largest discrepancy {waiting:.2e} children",
+            waiting <= tolerance * list_scale,
+        ),
+        (
+            f"No growth and balanced flows ({reference}, central values): the workforce stays flat",
+            f"largest change from the start {drift:.2e} WTE",
+            drift <= tolerance * wte_scale,
+        ),
+        (
+            "Model against the exact solution for constant flows",
+            exact.summary(),
+            exact.mean_absolute_error <= tolerance * max(float(exact.table["observed"].abs().max()), 1.0),
+        ),
     ]
-    return pd.DataFrame({"Check": [r[0] for r in rows], "Result": [r[1] for r in rows],
-                         "Passed": ["yes" if r[2] else "NO" for r in rows]})
+    return pd.DataFrame(
+        {
+            "Check": [r[0] for r in rows],
+            "Result": [r[1] for r in rows],
+            "Passed": ["yes" if r[2] else "NO" for r in rows],
+        }
+    )

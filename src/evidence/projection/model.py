@@ -131,8 +131,10 @@ def project_workforce(
     joiners = np.asarray(joiners, dtype=float)
     years, groups, routes = leaver_rate.shape[-2], initial_stock.shape[-1], joiners.shape[-1]
     if leaver_rate.shape[-1] != groups or route_group.shape != (routes,):
-        raise ValueError(f"shapes do not match: {groups} groups in the stock, leaver rates for "
-                         f"{leaver_rate.shape[-1]}, {routes} routes but route_group {route_group.shape}")
+        raise ValueError(
+            f"shapes do not match: {groups} groups in the stock, leaver rates for "
+            f"{leaver_rate.shape[-1]}, {routes} routes but route_group {route_group.shape}"
+        )
     if joiners.shape[-2] != years:
         raise ValueError(f"joiners cover {joiners.shape[-2]} years but leaver rates {years}")
     if route_group.size and (route_group.min() < 0 or route_group.max() >= groups):
@@ -174,9 +176,7 @@ def project_workforce(
     return WorkforcePath(stock, joined, left, route_group)
 
 
-def project_waiting_list(
-    initial: np.ndarray | float, referrals: np.ndarray, capacity: np.ndarray
-) -> WaitingListPath:
+def project_waiting_list(initial: np.ndarray | float, referrals: np.ndarray, capacity: np.ndarray) -> WaitingListPath:
     """Project a waiting list from referrals and capacity.
 
     Parameters
@@ -210,8 +210,7 @@ def project_waiting_list(
     for t in range(years):
         seen[..., t] = np.minimum(capacity[..., t], waiting[..., t] + referrals[..., t])
         waiting[..., t + 1] = waiting[..., t] + referrals[..., t] - seen[..., t]
-    return WaitingListPath(waiting, referrals, capacity, seen,
-                           time_to_clear(waiting[..., :-1], referrals, capacity))
+    return WaitingListPath(waiting, referrals, capacity, seen, time_to_clear(waiting[..., :-1], referrals, capacity))
 
 
 def time_to_clear(waiting_start: np.ndarray, referrals: np.ndarray, capacity: np.ndarray) -> np.ndarray:
@@ -251,8 +250,11 @@ def group_leaver_rates(
 
 
 def linear_ramp(
-    start: np.ndarray | float, end: np.ndarray | float, start_year: int,
-    end_year: np.ndarray | float, years: np.ndarray,
+    start: np.ndarray | float,
+    end: np.ndarray | float,
+    start_year: int,
+    end_year: np.ndarray | float,
+    years: np.ndarray,
 ) -> np.ndarray:
     """A value moving in a straight line from ``start`` (at ``start_year``) to ``end`` (at
     ``end_year``), then staying at ``end``; ``end`` at once if ``end_year <= start_year``.
@@ -269,8 +271,12 @@ def linear_ramp(
 
 
 def growth_target(
-    initial_total: np.ndarray | float, growth: np.ndarray | float, start_year: int,
-    reached_year: np.ndarray | float, years: np.ndarray, per_year: np.ndarray | bool,
+    initial_total: np.ndarray | float,
+    growth: np.ndarray | float,
+    start_year: int,
+    reached_year: np.ndarray | float,
+    years: np.ndarray,
+    per_year: np.ndarray | bool,
 ) -> np.ndarray:
     """A target path for the total stock, held level after ``reached_year``.
 

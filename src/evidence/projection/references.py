@@ -44,8 +44,9 @@ class PublishedFigures:
         self.used.add(file)
         return rows.iloc[0], ""
 
-    def figure(self, reference: str, where: KeyPath, problems: Problems,
-               nation: str | None) -> tuple[float | None, str, str]:
+    def figure(
+        self, reference: str, where: KeyPath, problems: Problems, nation: str | None
+    ) -> tuple[float | None, str, str]:
         """(value, citation, detail) of the figure or ratio ``reference`` (at key ``where``),
         which must be for ``nation`` (None: any); problems are collected, value None if any."""
         if " / " in reference:
@@ -64,17 +65,24 @@ class PublishedFigures:
             value /= 100
         row_nation = row.get("nation", "")
         if nation is not None and row_nation and row_nation != nation:
-            problems.add(where, reference, f"that figure is for {row_nation}, not {nation}; a figure borrowed from "
-                                           "another nation is an assumption: give value and illustrative: true")
+            problems.add(
+                where,
+                reference,
+                f"that figure is for {row_nation}, not {nation}; a figure borrowed from "
+                "another nation is an assumption: give value and illustrative: true",
+            )
         period = f", {row['period']}" if row.get("period") else ""
         quoted = row.get("quoted_from", "")
         quoted = f"; the page quotes {quoted}" if quoted and quoted != "not named on the page" else ""
-        detail = (f"{row.get('statement', '')} ({row_nation or 'nation not stated'}{period}; as "
-                  f"published: {row['value']} {row.get('unit', '')}{quoted})")
+        detail = (
+            f"{row.get('statement', '')} ({row_nation or 'nation not stated'}{period}; as "
+            f"published: {row['value']} {row.get('unit', '')}{quoted})"
+        )
         return value, citation(row), detail
 
-    def _ratio(self, reference: str, where: KeyPath, problems: Problems,
-               nation: str | None) -> tuple[float | None, str, str]:
+    def _ratio(
+        self, reference: str, where: KeyPath, problems: Problems, nation: str | None
+    ) -> tuple[float | None, str, str]:
         """(value, citation, detail) of ``<file>/<id> / <file>/<id>``: the ratio of two published
         figures, each for ``nation``, with the arithmetic in ``detail``."""
         parts = [p.strip() for p in reference.split(" / ")]
@@ -99,7 +107,9 @@ class PublishedFigures:
         if b == 0:
             problems.add(where, reference, "the denominator is 0")
             return None, "", ""
-        detail = (f"Derived: {top['statement']} ({top.get('period', '')}) {top['value']} / {bottom['statement']} "
-                  f"({bottom.get('period', '')}) {bottom['value']} = {a / b:.3f} "
-                  f"({top.get('nation') or 'nation not stated'})")
+        detail = (
+            f"Derived: {top['statement']} ({top.get('period', '')}) {top['value']} / {bottom['statement']} "
+            f"({bottom.get('period', '')}) {bottom['value']} = {a / b:.3f} "
+            f"({top.get('nation') or 'nation not stated'})"
+        )
         return a / b, citation(top), detail

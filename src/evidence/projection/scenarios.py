@@ -101,7 +101,9 @@ def _change(scenarios: list[Scenario], name: str, default: float) -> np.ndarray:
 
 
 def project_scenarios(
-    assumptions: Assumptions, scenarios: list[Scenario], horizon_years: int,
+    assumptions: Assumptions,
+    scenarios: list[Scenario],
+    horizon_years: int,
     values: dict[str, np.ndarray],
 ) -> Projection:
     """Project every scenario in ``scenarios`` for every draw in ``values`` (from
@@ -122,41 +124,69 @@ def project_scenarios(
     share = p["international_share"]
     initial = initial_total[:, None] * np.stack([1 - share, share], axis=-1)
     domestic_rate, international_rate = group_leaver_rates(
-        p["leaver_rate"], share, p["international_turnover"] / p["domestic_turnover"])
+        p["leaver_rate"], share, p["international_turnover"] / p["domestic_turnover"]
+    )
     rates = np.stack([domestic_rate, international_rate], axis=-1)
-    retention = linear_ramp(1.0, _change(scenarios, "leaver_rate_to", central["leaver_rate"]) / central["leaver_rate"],
-                            start, _change(scenarios, "leaver_rate_by", start), flow_years)  # (S, T)
+    retention = linear_ramp(
+        1.0,
+        _change(scenarios, "leaver_rate_to", central["leaver_rate"]) / central["leaver_rate"],
+        start,
+        _change(scenarios, "leaver_rate_by", start),
+        flow_years,
+    )  # (S, T)
     leaver_rate = retention[:, None, :, None] * rates[None, :, None, :]  # (S, D, T, G)
     if np.any(leaver_rate >= 1) or np.any(leaver_rate < 0):
-        raise ConfigError("a scenario or draw gives a leaver rate outside [0, 1): check leaver_rate, "
-                          "its distribution, the turnover figures and leaver_rate_to")
+        raise ConfigError(
+            "a scenario or draw gives a leaver rate outside [0, 1): check leaver_rate, "
+            "its distribution, the turnover figures and leaver_rate_to"
+        )
 
     # Joiners: each group's joiners equal its leavers at the central values (the baseline).
     c_total = central["nhs_occupational_therapists"] * central["children_share"] * central["wte_per_person"]
     c_domestic, c_international = group_leaver_rates(
-        central["leaver_rate"], central["international_share"],
-        central["international_turnover"] / central["domestic_turnover"])
+        central["leaver_rate"],
+        central["international_share"],
+        central["international_turnover"] / central["domestic_turnover"],
+    )
     domestic_joiners = c_domestic * c_total * (1 - central["international_share"])
     international_joiners = c_international * c_total * central["international_share"]
     returners = p["returner_share"] * domestic_joiners  # (D,)
     graduates = (1 - p["returner_share"]) * (1 - p["apprenticeship_share_start"]) * domestic_joiners
     apprentice_to = _change(scenarios, "apprenticeship_share_to", np.nan)  # (S,)
-    apprentice_to = np.where(np.isnan(apprentice_to)[:, None], p["apprenticeship_share_start"][None, :],
-                             apprentice_to[:, None])  # (S, D)
-    apprentice_share = linear_ramp(p["apprenticeship_share_start"][None, :], apprentice_to, start,
-                                   _change(scenarios, "apprenticeship_share_by", start)[:, None], flow_years)
+    apprentice_to = np.where(
+        np.isnan(apprentice_to)[:, None], p["apprenticeship_share_start"][None, :], apprentice_to[:, None]
+    )  # (S, D)
+    apprentice_share = linear_ramp(
+        p["apprenticeship_share_start"][None, :],
+        apprentice_to,
+        start,
+        _change(scenarios, "apprenticeship_share_by", start)[:, None],
+        flow_years,
+    )
     apprentices = graduates[None, :, None] * apprentice_share / (1 - apprentice_share)  # (S, D, T)
     international = _change(scenarios, "international_recruits_factor", 1.0)[:, None, None] * international_joiners
     shape = apprentices.shape
-    joiners = np.stack([np.broadcast_to(graduates[None, :, None], shape), apprentices,
-                        np.broadcast_to(returners[None, :, None], shape),
-                        np.broadcast_to(international, shape)], axis=-1)  # (S, D, T, R)
+    joiners = np.stack(
+        [
+            np.broadcast_to(graduates[None, :, None], shape),
+            apprentices,
+            np.broadcast_to(returners[None, :, None], shape),
+            np.broadcast_to(international, shape),
+        ],
+        axis=-1,
+    )  # (S, D, T, R)
 
     # Workforce targets (S, D, T + 1), met by newly qualified joiners in the apprenticeship mix.
     has_target = np.array(["workforce_growth" in s.changes for s in scenarios])
     per_year = np.array([s.growth_reading == "per_year" for s in scenarios])
-    path = growth_target(initial_total[None, :], _change(scenarios, "workforce_growth", 0.0)[:, None], start,
-                         _change(scenarios, "workforce_growth_by", start)[:, None], years, per_year[:, None])
+    path = growth_target(
+        initial_total[None, :],
+        _change(scenarios, "workforce_growth", 0.0)[:, None],
+        start,
+        _change(scenarios, "workforce_growth_by", start)[:, None],
+        years,
+        per_year[:, None],
+    )
     target = np.where(has_target[:, None, None], path, np.nan)
     solved_share = np.zeros_like(joiners)
     solved_share[..., NEWLY_QUALIFIED[0]] = 1 - apprentice_share
@@ -166,13 +196,20 @@ def project_scenarios(
     # Demand and capacity (S, D, T), then the waiting list.
     first_referrals = p["waiting_list_start"] * 12 / p["waiting_list_months"]
     first_capacity = first_referrals / p["demand_capacity_ratio"]
-    growth = p["referral_growth"][None, :] + (
-        _change(scenarios, "referral_growth", central["referral_growth"]) - central["referral_growth"])[:, None]
+    growth = (
+        p["referral_growth"][None, :]
+        + (_change(scenarios, "referral_growth", central["referral_growth"]) - central["referral_growth"])[:, None]
+    )
     referrals = first_referrals[None, :, None] * (1 + growth[..., None]) ** elapsed
     total = workforce.total
     mid_year = (total[..., :-1] + total[..., 1:]) / 2
-    capacity = (first_capacity[None, :, None] * mid_year / initial_total[None, :, None]
-                * (1 + p["productivity_growth"][None, :, None]) ** elapsed)
+    capacity = (
+        first_capacity[None, :, None]
+        * mid_year
+        / initial_total[None, :, None]
+        * (1 + p["productivity_growth"][None, :, None]) ** elapsed
+    )
     waiting = project_waiting_list(p["waiting_list_start"][None, :], referrals, capacity)
-    return Projection(tuple(s.name for s in scenarios), tuple(s.label for s in scenarios), years,
-                      workforce, waiting, target)
+    return Projection(
+        tuple(s.name for s in scenarios), tuple(s.label for s in scenarios), years, workforce, waiting, target
+    )

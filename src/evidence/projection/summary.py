@@ -47,11 +47,13 @@ def fan_quantiles(projection: Projection, quantity: str, outer: float = 0.9, inn
     probabilities = [(1 - outer) / 2, (1 - inner) / 2, 0.5, (1 + inner) / 2, (1 + outer) / 2]
     q = np.quantile(_values(projection, quantity), probabilities, axis=1)  # (5, S, T + 1)
     scenarios, years = len(projection.scenarios), len(projection.years)
-    frame = pd.DataFrame({
-        "scenario": np.repeat(projection.scenarios, years),
-        "label": np.repeat(projection.labels, years),
-        "year": np.tile(projection.years, scenarios),
-    })
+    frame = pd.DataFrame(
+        {
+            "scenario": np.repeat(projection.scenarios, years),
+            "label": np.repeat(projection.labels, years),
+            "year": np.tile(projection.years, scenarios),
+        }
+    )
     for name, values in zip(("outer_low", "inner_low", "median", "inner_high", "outer_high"), q, strict=True):
         frame[name] = values.reshape(-1)
     return frame
@@ -80,11 +82,14 @@ def horizon_summary(projection: Projection, level: float = 0.9) -> pd.DataFrame:
     waiting, wte = projection.waiting, projection.wte
     clear = np.where(np.isnan(waiting.time_to_clear), np.inf, waiting.time_to_clear)
     newly = projection.workforce.joiners[..., list(NEWLY_QUALIFIED)].sum(axis=-1)  # (S, D, T)
-    rows: dict[str, list[str] | np.ndarray] = {"scenario": list(projection.scenarios),
-                                               "label": list(projection.labels)}
-    for name, values in (("waiting", waiting.waiting[..., -1]), ("wte", wte[..., -1]),
-                         ("weeks", waiting.weeks_of_capacity()[..., -1]), ("clear", clear),
-                         ("newly_qualified", newly.mean(axis=-1))):
+    rows: dict[str, list[str] | np.ndarray] = {"scenario": list(projection.scenarios), "label": list(projection.labels)}
+    for name, values in (
+        ("waiting", waiting.waiting[..., -1]),
+        ("wte", wte[..., -1]),
+        ("weeks", waiting.weeks_of_capacity()[..., -1]),
+        ("clear", clear),
+        ("newly_qualified", newly.mean(axis=-1)),
+    ):
         median, low, high = _interval(values, level)
         rows |= {f"{name}_median": median, f"{name}_low": low, f"{name}_high": high}
     rows["waiting_start"] = np.median(waiting.waiting[..., 0], axis=1)
@@ -93,8 +98,12 @@ def horizon_summary(projection: Projection, level: float = 0.9) -> pd.DataFrame:
     rows["cleared"] = np.isfinite(clear).mean(axis=1)
     rows["capacity_per_referral"] = np.median(waiting.capacity[..., -1] / waiting.referrals[..., -1], axis=1)
     frame = pd.DataFrame(rows)
-    frame.attrs |= {"level": level, "start_year": int(projection.years[0]),
-                    "end_year": int(projection.years[-1]), "draws": projection.draws}
+    frame.attrs |= {
+        "level": level,
+        "start_year": int(projection.years[0]),
+        "end_year": int(projection.years[-1]),
+        "draws": projection.draws,
+    }
     return frame
 
 
@@ -122,16 +131,19 @@ def horizon_table(summary: pd.DataFrame, list_base: float = 100, wte_base: float
         m, lo, hi = (round_to(summary[f"{name}_{k}"], base) for k in ("median", "low", "high"))
         return [f"{_whole(a)} ({_whole(b)} to {_whole(c)})" for a, b, c in zip(m, lo, hi, strict=True)]
 
-    return pd.DataFrame({
-        "Scenario": summary["label"],
-        f"Waiting in July {end} (median, {level:.0%} interval)": ranged("waiting", list_base),
-        f"List in weeks of capacity, July {end}": [
-            f"{a:.0f} ({b:.0f} to {c:.0f})" for a, b, c in
-            zip(summary["weeks_median"], summary["weeks_low"], summary["weeks_high"], strict=True)],
-        "Simulations in which the list clears": [f"{v:.0%}" for v in summary["cleared"]],
-        "Median time to clear": [_years(v) for v in summary["clear_median"]],
-        f"Capacity / referrals, year to July {end}": [f"{v:.2f}" for v in summary["capacity_per_referral"]],
-    })
+    return pd.DataFrame(
+        {
+            "Scenario": summary["label"],
+            f"Waiting in July {end} (median, {level:.0%} interval)": ranged("waiting", list_base),
+            f"List in weeks of capacity, July {end}": [
+                f"{a:.0f} ({b:.0f} to {c:.0f})"
+                for a, b, c in zip(summary["weeks_median"], summary["weeks_low"], summary["weeks_high"], strict=True)
+            ],
+            "Simulations in which the list clears": [f"{v:.0%}" for v in summary["cleared"]],
+            "Median time to clear": [_years(v) for v in summary["clear_median"]],
+            f"Capacity / referrals, year to July {end}": [f"{v:.2f}" for v in summary["capacity_per_referral"]],
+        }
+    )
 
 
 def workforce_table(summary: pd.DataFrame, wte_base: float = 10) -> pd.DataFrame:
@@ -142,14 +154,17 @@ def workforce_table(summary: pd.DataFrame, wte_base: float = 10) -> pd.DataFrame
         m, lo, hi = (round_to(summary[f"{name}_{k}"], base) for k in ("median", "low", "high"))
         return [f"{_whole(a)} ({_whole(b)} to {_whole(c)})" for a, b, c in zip(m, lo, hi, strict=True)]
 
-    return pd.DataFrame({
-        "Scenario": summary["label"],
-        f"WTE, July {start}": [_whole(v) for v in round_to(summary["wte_start"], wte_base)],
-        f"WTE, July {end} (median, {level:.0%} interval)": ranged("wte"),
-        "Newly qualified joiners a year, first year (WTE)": [
-            _whole(v) for v in round_to(summary["newly_qualified_start"], 1)],
-        "Newly qualified joiners a year, average (WTE)": ranged("newly_qualified", 1),
-    })
+    return pd.DataFrame(
+        {
+            "Scenario": summary["label"],
+            f"WTE, July {start}": [_whole(v) for v in round_to(summary["wte_start"], wte_base)],
+            f"WTE, July {end} (median, {level:.0%} interval)": ranged("wte"),
+            "Newly qualified joiners a year, first year (WTE)": [
+                _whole(v) for v in round_to(summary["newly_qualified_start"], 1)
+            ],
+            "Newly qualified joiners a year, average (WTE)": ranged("newly_qualified", 1),
+        }
+    )
 
 
 def describe_headlines(summary: pd.DataFrame, reference: str = "baseline", list_base: float = 100) -> str:
@@ -163,22 +178,31 @@ def describe_headlines(summary: pd.DataFrame, reference: str = "baseline", list_
     lines = []
     for i, row in summary.reset_index(drop=True).iterrows():
         cleared = row["cleared"]
-        clears = ("it clears within the horizon in none of the simulations" if cleared == 0 else
-                  f"it clears within the horizon in {cleared:.0%} of the simulations"
-                  + (f" (median {row['clear_median']:.1f} years)" if np.isfinite(row["clear_median"]) else ""))
-        lines.append(f"- **{row['label']}**: about **{_whole(median[i])}** children and young people "
-                     f"waiting in July {end} ({level:.0%} interval {_whole(low[i])} to {_whole(high[i])}); "
-                     f"{clears}.")
+        clears = (
+            "it clears within the horizon in none of the simulations"
+            if cleared == 0
+            else f"it clears within the horizon in {cleared:.0%} of the simulations"
+            + (f" (median {row['clear_median']:.1f} years)" if np.isfinite(row["clear_median"]) else "")
+        )
+        lines.append(
+            f"- **{row['label']}**: about **{_whole(median[i])}** children and young people "
+            f"waiting in July {end} ({level:.0%} interval {_whole(low[i])} to {_whole(high[i])}); "
+            f"{clears}."
+        )
     ordered = summary.assign(m=summary["waiting_median"]).sort_values("m")
     best, worst = ordered.iloc[0], ordered.iloc[-1]
-    lead = (f"From {_whole(first)} children and young people waiting in July {start}, the shortest "
-            f"list in July {end} comes with **{best['label']}** and the longest with "
-            f"**{worst['label']}** (medians of {draws:,} simulations).")
+    lead = (
+        f"From {_whole(first)} children and young people waiting in July {start}, the shortest "
+        f"list in July {end} comes with **{best['label']}** and the longest with "
+        f"**{worst['label']}** (medians of {draws:,} simulations)."
+    )
     if reference in set(summary["scenario"]):
         ref = summary.set_index("scenario").loc[reference]
         ends = "longer" if ref["waiting_median"] > first else "shorter"
-        lead += (f" In the {ref['label'].lower()} scenario the list ends {ends} than it started, and capacity "
-                 f"in the last year is {ref['capacity_per_referral']:.2f} times referrals.")
+        lead += (
+            f" In the {ref['label'].lower()} scenario the list ends {ends} than it started, and capacity "
+            f"in the last year is {ref['capacity_per_referral']:.2f} times referrals."
+        )
     return lead + "\n\n" + "\n".join(lines)
 
 
@@ -190,10 +214,14 @@ def flows_frame(projection: Projection, scenario: str, draw: int = 0) -> pd.Data
     joiners = projection.workforce.joiners[s, draw]
     leavers = projection.workforce.leavers[s, draw]
     years = projection.years[:-1]
-    parts = [pd.DataFrame({"year": years, "flow": route, "kind": "joiners", "wte": joiners[:, r]})
-             for r, route in enumerate(projection.routes)]
-    parts += [pd.DataFrame({"year": years, "flow": f"leavers ({group})", "kind": "leavers", "wte": -leavers[:, g]})
-              for g, group in enumerate(projection.groups)]
+    parts = [
+        pd.DataFrame({"year": years, "flow": route, "kind": "joiners", "wte": joiners[:, r]})
+        for r, route in enumerate(projection.routes)
+    ]
+    parts += [
+        pd.DataFrame({"year": years, "flow": f"leavers ({group})", "kind": "leavers", "wte": -leavers[:, g]})
+        for g, group in enumerate(projection.groups)
+    ]
     frame = pd.concat(parts, ignore_index=True)
     frame["net"] = np.tile(joiners.sum(axis=-1) - leavers.sum(axis=-1), len(parts))
     return frame
@@ -240,14 +268,16 @@ def assumptions_table(assumptions: Assumptions) -> pd.DataFrame:
     figure, or ILLUSTRATIVE) and how it is read. Columns ``Assumption``, ``Value``, ``Unit``,
     ``Monte Carlo range``, ``Source``, ``How it is read``."""
     rows = list(assumptions.parameters.values())
-    return pd.DataFrame({
-        "Assumption": [q.description for q in rows],
-        "Value": [format_value(q, q.value) for q in rows],
-        "Unit": [q.unit for q in rows],
-        "Monte Carlo range": [_range_text(q) for q in rows],
-        "Source": [_source_text(q) for q in rows],
-        "How it is read": [q.note for q in rows],
-    })
+    return pd.DataFrame(
+        {
+            "Assumption": [q.description for q in rows],
+            "Value": [format_value(q, q.value) for q in rows],
+            "Unit": [q.unit for q in rows],
+            "Monte Carlo range": [_range_text(q) for q in rows],
+            "Source": [_source_text(q) for q in rows],
+            "How it is read": [q.note for q in rows],
+        }
+    )
 
 
 def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
@@ -257,14 +287,16 @@ def scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
     rows += [(s, None) for s in scenarios if not s.changes]
     order = {s.name: i for i, s in enumerate(scenarios)}
     rows.sort(key=lambda row: order[row[0].name])
-    return pd.DataFrame({
-        "Scenario": [s.label for s, _ in rows],
-        "Setting": [q.description if q else s.description for s, q in rows],
-        "Value": [format_value(q, q.value) if q else "" for _, q in rows],
-        "Unit": [q.unit if q else "" for _, q in rows],
-        "Source": [_source_text(q) if q else "" for _, q in rows],
-        "How it is read": [q.note if q else "" for _, q in rows],
-    })
+    return pd.DataFrame(
+        {
+            "Scenario": [s.label for s, _ in rows],
+            "Setting": [q.description if q else s.description for s, q in rows],
+            "Value": [format_value(q, q.value) if q else "" for _, q in rows],
+            "Unit": [q.unit if q else "" for _, q in rows],
+            "Source": [_source_text(q) if q else "" for _, q in rows],
+            "How it is read": [q.note if q else "" for _, q in rows],
+        }
+    )
 
 
 _WORKFORCE_INPUTS = ("nhs_occupational_therapists", "children_share", "wte_per_person")
@@ -286,24 +318,64 @@ def derived_table(central: Projection, assumptions: Assumptions, reference: str 
     joiner_inputs = (*_WORKFORCE_INPUTS, *_LEAVER_INPUTS, "returner_share", "apprenticeship_share_start")
     capacity_inputs = (*_DEMAND_INPUTS, "demand_capacity_ratio")
     rows: list[tuple[str, str, str, str, tuple[str, ...]]]
-    rows = [("Children's OT workforce at the start", _whole(stock.sum()), f"WTE, July {central.years[0]}",
-             "NHS OTs x children's share x WTE per person", _WORKFORCE_INPUTS)]
-    rows += [(f"Leaver rate, {group} staff", format_value(None, rate, "proportion"), "proportion per year",
-              "Overall leaver rate split so the groups average to it; international = turnover ratio x domestic",
-              _LEAVER_INPUTS)
-             for group, rate in zip(central.groups, leaver_rates, strict=True)]
-    rows += [(f"Joiners a year: {route}", f"{value:,.1f}", f"WTE, {year}",
-              "Each group's joiners equal its leavers at central values (baseline)", joiner_inputs)
-             for route, value in zip(central.routes, joiners, strict=True)]
-    rows += [("Referrals", _whole(referrals), f"children and young people, {year}",
-              "Starting list x 12 / months of referrals it represents", _DEMAND_INPUTS),
-             ("Capacity", _whole(capacity), f"children and young people taken off the list, {year}",
-              "Referrals / demand-capacity ratio", capacity_inputs),
-             ("Children taken off the list per WTE", f"{capacity / stock.sum():.1f}", f"per WTE, {year}",
-              "Capacity / starting WTE", (*capacity_inputs, *_WORKFORCE_INPUTS))]
-    status = ["ILLUSTRATIVE (derived from illustrative inputs)"
-              if any(assumptions.parameters[name].illustrative for name in inputs) else "Derived from published figures"
-              for *_, inputs in rows]
+    rows = [
+        (
+            "Children's OT workforce at the start",
+            _whole(stock.sum()),
+            f"WTE, July {central.years[0]}",
+            "NHS OTs x children's share x WTE per person",
+            _WORKFORCE_INPUTS,
+        )
+    ]
+    rows += [
+        (
+            f"Leaver rate, {group} staff",
+            format_value(None, rate, "proportion"),
+            "proportion per year",
+            "Overall leaver rate split so the groups average to it; international = turnover ratio x domestic",
+            _LEAVER_INPUTS,
+        )
+        for group, rate in zip(central.groups, leaver_rates, strict=True)
+    ]
+    rows += [
+        (
+            f"Joiners a year: {route}",
+            f"{value:,.1f}",
+            f"WTE, {year}",
+            "Each group's joiners equal its leavers at central values (baseline)",
+            joiner_inputs,
+        )
+        for route, value in zip(central.routes, joiners, strict=True)
+    ]
+    rows += [
+        (
+            "Referrals",
+            _whole(referrals),
+            f"children and young people, {year}",
+            "Starting list x 12 / months of referrals it represents",
+            _DEMAND_INPUTS,
+        ),
+        (
+            "Capacity",
+            _whole(capacity),
+            f"children and young people taken off the list, {year}",
+            "Referrals / demand-capacity ratio",
+            capacity_inputs,
+        ),
+        (
+            "Children taken off the list per WTE",
+            f"{capacity / stock.sum():.1f}",
+            f"per WTE, {year}",
+            "Capacity / starting WTE",
+            (*capacity_inputs, *_WORKFORCE_INPUTS),
+        ),
+    ]
+    status = [
+        "ILLUSTRATIVE (derived from illustrative inputs)"
+        if any(assumptions.parameters[name].illustrative for name in inputs)
+        else "Derived from published figures"
+        for *_, inputs in rows
+    ]
     frame = pd.DataFrame([row[:4] for row in rows], columns=["Derived quantity", "Value", "Unit", "How it is derived"])
     frame.insert(3, "Status", status)
     return frame
@@ -321,8 +393,11 @@ def illustrative_names(assumptions: Assumptions, scenarios: list[Scenario]) -> d
     Monte Carlo range has no source)."""
     values = [name for name, q in assumptions.parameters.items() if q.illustrative]
     values += [f"{s.name}.{name}" for s in scenarios for name, q in s.changes.items() if q.illustrative]
-    ranges = [name for name, q in assumptions.parameters.items()
-              if q.distribution is not None and q.distribution.source is None]
+    ranges = [
+        name
+        for name, q in assumptions.parameters.items()
+        if q.distribution is not None and q.distribution.source is None
+    ]
     return {"values": values, "ranges": ranges}
 
 
@@ -338,14 +413,20 @@ def illustrative_notice(assumptions: Assumptions, scenarios: list[Scenario]) -> 
         return "**Every input to this projection has a published source** (see Assumptions)."
     items = [html.escape(q.description, quote=False) for q in baseline]
     items += [f"{html.escape(q.description, quote=False)} ({html.escape(s.label, quote=False)})" for s, q in changes]
-    text = (f"<strong>Illustrative assumptions.</strong> {len(baseline) + len(changes)} of the {used} inputs "
-            "to this projection have no published source: they are illustrative, chosen to show how the "
-            "levers work, not measured. They are:</p><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul><p>")
+    text = (
+        f"<strong>Illustrative assumptions.</strong> {len(baseline) + len(changes)} of the {used} inputs "
+        "to this projection have no published source: they are illustrative, chosen to show how the "
+        "levers work, not measured. They are:</p><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul><p>"
+    )
     if ranges:
-        text += (f"The Monte Carlo ranges of {len(ranges)} uncertain inputs are illustrative too, so the "
-                 "bands show the effect of those assumed ranges, not measured uncertainty. ")
-    text += ("Read the results as what the published figures imply <em>if</em> these assumptions hold, not as "
-             "forecasts. Every assumption and its source is listed under Assumptions.")
+        text += (
+            f"The Monte Carlo ranges of {len(ranges)} uncertain inputs are illustrative too, so the "
+            "bands show the effect of those assumed ranges, not measured uncertainty. "
+        )
+    text += (
+        "Read the results as what the published figures imply <em>if</em> these assumptions hold, not as "
+        "forecasts. Every assumption and its source is listed under Assumptions."
+    )
     return f'<div class="banner" role="note"><p>{text}</p></div>'
 
 
@@ -371,22 +452,27 @@ def registrant_context(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     the compound rate over the years between their publication months). They are UK registrants
     in every sector, so they are not an input to a projection of one nation's NHS children's
     workforce; the sentence says so."""
-    table = snapshots.assign(value=snapshots["value"].astype(float),
-                             when=pd.to_datetime(snapshots["published"].str[:7], format="%Y-%m"))
+    table = snapshots.assign(
+        value=snapshots["value"].astype(float), when=pd.to_datetime(snapshots["published"].str[:7], format="%Y-%m")
+    )
     table = table.sort_values("when", kind="stable")
     first, last = table.iloc[0], table.iloc[-1]
     years = (last["when"] - first["when"]).days / 365.25
     total = last["value"] / first["value"] - 1
     yearly = (1 + total) ** (1 / years) - 1 if years > 0 else float("nan")
-    frame = pd.DataFrame({
-        "Snapshot": table["period"].str.replace("snapshot ", "", regex=False).tolist(),
-        "Occupational therapists registered (UK, all sectors)": [_whole(v) for v in table["value"]],
-        "Source": [citation(row) for _, row in table.iterrows()],
-    })
-    text = (f"Registered occupational therapists in the UK went from {_whole(first['value'])} "
-            f"({first['period'].replace('snapshot ', '')}) to {_whole(last['value'])} "
-            f"({last['period'].replace('snapshot ', '')}): {100 * total:+.1f}% in total, about {100 * yearly:.1f}% a "
-            "year. Context only, not an input: the register counts every UK occupational therapist in every sector, "
-            "while the projection starts from NHS occupational therapists in England, and no published figure gives "
-            "the share working with children.")
+    frame = pd.DataFrame(
+        {
+            "Snapshot": table["period"].str.replace("snapshot ", "", regex=False).tolist(),
+            "Occupational therapists registered (UK, all sectors)": [_whole(v) for v in table["value"]],
+            "Source": [citation(row) for _, row in table.iterrows()],
+        }
+    )
+    text = (
+        f"Registered occupational therapists in the UK went from {_whole(first['value'])} "
+        f"({first['period'].replace('snapshot ', '')}) to {_whole(last['value'])} "
+        f"({last['period'].replace('snapshot ', '')}): {100 * total:+.1f}% in total, about {100 * yearly:.1f}% a "
+        "year. Context only, not an input: the register counts every UK occupational therapist in every sector, "
+        "while the projection starts from NHS occupational therapists in England, and no published figure gives "
+        "the share working with children."
+    )
     return frame, text

@@ -21,8 +21,9 @@ LONG_TABLE_ROWS = 15
 
 MAIN = re.compile(r'<main id="main">(.*)</main>', re.DOTALL)
 FOOTER = re.compile(r'<footer class="provenance">(.*?)</footer>', re.DOTALL)
-TABLE_BLOCK = re.compile(r'<div class="table-wrap"[^>]*>\s*<table.*?</table>\s*(?:<p class="table-note">.*?</p>\s*)?</div>',
-                         re.DOTALL)
+TABLE_BLOCK = re.compile(
+    r'<div class="table-wrap"[^>]*>\s*<table.*?</table>\s*(?:<p class="table-note">.*?</p>\s*)?</div>', re.DOTALL
+)
 CAPTION = re.compile(r"<caption[^>]*>(.*?)</caption>", re.DOTALL)
 HEADING_TAG = re.compile(r"<(/?)h([1-5])\b")
 ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
@@ -45,8 +46,9 @@ def _prefix_ids(fragment: str, prefix: str) -> str:
     ids from different reports cannot collide."""
     fragment = ID_ATTRIBUTE.sub(lambda m: f'id="{prefix}--{m.group(1)}"', fragment)
     fragment = LOCAL_LINK.sub(lambda m: f'href="#{prefix}--{m.group(1)}"', fragment)
-    return LABELLEDBY.sub(lambda m: 'aria-labelledby="' + " ".join(f"{prefix}--{i}" for i in m.group(1).split())
-                          + '"', fragment)
+    return LABELLEDBY.sub(
+        lambda m: 'aria-labelledby="' + " ".join(f"{prefix}--{i}" for i in m.group(1).split()) + '"', fragment
+    )
 
 
 def _demote_headings(fragment: str) -> str:
@@ -68,9 +70,20 @@ def _move_long_tables(fragment: str, name: str, title: str, appendix: list[dict[
         caption = CAPTION.search(block)
         label = _text(caption.group(1)) if caption else "Table"
         anchor = f"appendix-{name}-{sum(a['report'] == name for a in appendix) + 1}"
-        appendix.append({"id": anchor, "report": name, "page": page_name(name), "report_title": title, "caption": label, "table": block})
-        return (f'<p class="appendix-ref">The table \u201c{html.escape(label)}\u201d ({rows} rows) is in the '
-                f'<a href="#{anchor}">appendix</a>.</p>')
+        appendix.append(
+            {
+                "id": anchor,
+                "report": name,
+                "page": page_name(name),
+                "report_title": title,
+                "caption": label,
+                "table": block,
+            }
+        )
+        return (
+            f'<p class="appendix-ref">The table \u201c{html.escape(label)}\u201d ({rows} rows) is in the '
+            f'<a href="#{anchor}">appendix</a>.</p>'
+        )
 
     return TABLE_BLOCK.sub(move, fragment)
 
@@ -81,16 +94,25 @@ REGION_LABEL = re.compile(r'(<div class="table-wrap" role="region" aria-label=")
 def _name_regions(fragment: str, title: str) -> str:
     """A table region's name gets its report's title: sibling reports have tables of the same
     caption, and one document's landmarks must be told apart."""
-    return REGION_LABEL.sub(lambda m: f"{m.group(1)}{m.group(2)} ({html.escape(title, quote=True)}){m.group(3)}",
-                            fragment)
+    return REGION_LABEL.sub(
+        lambda m: f"{m.group(1)}{m.group(2)} ({html.escape(title, quote=True)}){m.group(3)}", fragment
+    )
 
 
 def report_section(job: dict[str, Any], folder: Path, appendix: list[dict[str, str]]) -> dict[str, Any]:
     """One report's part of the document (its content, its contents entries), or a note that
     it is missing."""
     name, title = job["name"], job.get("title", job["name"])
-    section = {"name": name, "title": title, "page": page_name(name), "synthetic": bool(job.get("synthetic")),
-               "status": job.get("status"), "body": "", "entries": [], "header": css_string(title)}
+    section = {
+        "name": name,
+        "title": title,
+        "page": page_name(name),
+        "synthetic": bool(job.get("synthetic")),
+        "status": job.get("status"),
+        "body": "",
+        "entries": [],
+        "header": css_string(title),
+    }
     page_path = folder / job["html"] if job.get("html") else None
     if job.get("status") == "failed" or page_path is None or not page_path.is_file():
         return section
@@ -121,8 +143,19 @@ def render_annual_report(title: str, year: int, jobs: list[dict[str, Any]], fold
     sections = [report_section(job, folder, appendix) for job in jobs]
     for item in appendix:  # the appendix's tables keep their (already prefixed) ids unique too
         item["table"] = _name_regions(_prefix_ids(item["table"], item["id"]), item["report_title"])
-    return _environment().get_template("annual.html.j2").render(
-        title=title, year=year, sections=sections, appendix=appendix, css=stylesheet(),
-        any_synthetic=any(s["synthetic"] for s in sections), created_utc=provenance.utc_now(),
-        git_revision=provenance.git_revision(), css_title=css_string(title), appendix_header=css_string(f"{title}: appendix"),
+    return (
+        _environment()
+        .get_template("annual.html.j2")
+        .render(
+            title=title,
+            year=year,
+            sections=sections,
+            appendix=appendix,
+            css=stylesheet(),
+            any_synthetic=any(s["synthetic"] for s in sections),
+            created_utc=provenance.utc_now(),
+            git_revision=provenance.git_revision(),
+            css_title=css_string(title),
+            appendix_header=css_string(f"{title}: appendix"),
+        )
     )

@@ -88,12 +88,21 @@ def _check_options(**options: tuple[float, float]) -> None:
             raise ConfigError(f"{name} must be {'at least 1' if least == 1 else 'positive'}, got {value}")
 
 
-def run_batch(config_path: str | Path, out: str | Path | None = None, show_progress: bool = True,
-              workers: int | None = None, force: bool = False, scheduler: str | None = None,
-              timeout: float = DEFAULT_TIMEOUT_SECONDS, retries: int = KERNEL_START_RETRIES,
-              prestart: bool = True, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-              worker_wait: float = DEFAULT_WORKER_WAIT,
-              lost_worker_retries: int = LOST_WORKER_RETRIES, pdf: bool = False) -> BatchOutcome:
+def run_batch(
+    config_path: str | Path,
+    out: str | Path | None = None,
+    show_progress: bool = True,
+    workers: int | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    retries: int = KERNEL_START_RETRIES,
+    prestart: bool = True,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    worker_wait: float = DEFAULT_WORKER_WAIT,
+    lost_worker_retries: int = LOST_WORKER_RETRIES,
+    pdf: bool = False,
+) -> BatchOutcome:
     """Run the reports in the config that need running; write the reports, ``index.html`` and
     ``run.json`` (the run log, see :mod:`evidence.reporting.runlog`). ``workers`` defaults to
     :func:`available_cores`; with ``prestart`` each worker starts the next report's kernel
@@ -107,8 +116,12 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
     config = load_config(config_path)
     out_dir = resolve(out) if out else project_root() / REPORTS / str(config.year)
     workers = workers or available_cores()
-    _check_options(workers=(workers, 1), timeout=(timeout, 1e-9), worker_wait=(worker_wait, 0),
-                   connect_timeout=(connect_timeout, 1e-9))
+    _check_options(
+        workers=(workers, 1),
+        timeout=(timeout, 1e-9),
+        worker_wait=(worker_wait, 0),
+        connect_timeout=(connect_timeout, 1e-9),
+    )
     with StopSignals() as stop:
         run = RunFolder(out_dir)
         runner: LocalRunner | DaskRunner | None = None
@@ -117,8 +130,19 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
                 runner = DaskRunner(connect(scheduler, connect_timeout), worker_wait)
             else:
                 runner = LocalRunner(workers, prestart, lost_worker_retries)
-            return _run_jobs(config, run, runner, stop, started, force=force, timeout=timeout, retries=retries,
-                             scheduler=scheduler, show_progress=show_progress, pdf=pdf)
+            return _run_jobs(
+                config,
+                run,
+                runner,
+                stop,
+                started,
+                force=force,
+                timeout=timeout,
+                retries=retries,
+                scheduler=scheduler,
+                show_progress=show_progress,
+                pdf=pdf,
+            )
         finally:
             if runner is not None:
                 runner.stop()
@@ -129,9 +153,20 @@ def run_batch(config_path: str | Path, out: str | Path | None = None, show_progr
             sweep_orphaned_folders(SOCKETS_FOLDER_PREFIX, short_scratch_root())
 
 
-def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRunner, stop: StopSignals,
-              started: float, *, force: bool, timeout: float, retries: int, scheduler: str | None,
-              show_progress: bool, pdf: bool = False) -> BatchOutcome:
+def _run_jobs(
+    config: BatchConfig,
+    run: RunFolder,
+    runner: LocalRunner | DaskRunner,
+    stop: StopSignals,
+    started: float,
+    *,
+    force: bool,
+    timeout: float,
+    retries: int,
+    scheduler: str | None,
+    show_progress: bool,
+    pdf: bool = False,
+) -> BatchOutcome:
     """The run itself: skip what is unchanged, run the rest while the audit scans the processed
     data, record each job as it finishes, then the audit's end, the run log and the summary."""
     out_dir = run.out_dir
@@ -146,23 +181,41 @@ def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRun
             pending[job.name] = PendingJob(job, reason, fingerprint, state)
             results[job.name] = job_results.queued(pending[job.name], out_dir)
     info: dict[str, Any] = {
-        "run_id": run.run_id, "state": "running", "interrupted": False, "signal": None,
-        "created_utc": provenance.utc_now(), "finished_utc": None, "git_revision": provenance.git_revision(),
-        "workers": runner.workers, "scheduler": scheduler, "seconds": None, "audit": None}
+        "run_id": run.run_id,
+        "state": "running",
+        "interrupted": False,
+        "signal": None,
+        "created_utc": provenance.utc_now(),
+        "finished_utc": None,
+        "git_revision": provenance.git_revision(),
+        "workers": runner.workers,
+        "scheduler": scheduler,
+        "seconds": None,
+        "audit": None,
+    }
     log = RunLog(out_dir, config, info, results, pdf=pdf)
     log.write()
     processed_audit = ProcessedAudit(project_root() / PROCESSED, project_root() / INTERIM, out_dir)
     processed_audit.start()  # reads and scans the processed and derived data while the jobs run
     if stop.received is None:  # a signal while connecting or fingerprinting: run nothing
-        runner.submit({name: job_spec(p.job, config, out_dir, timeout, retries, staging=run.staging)
-                       for name, p in pending.items()}, run.run_id)
+        runner.submit(
+            {
+                name: job_spec(p.job, config, out_dir, timeout, retries, staging=run.staging)
+                for name, p in pending.items()
+            },
+            run.run_id,
+        )
     _collect(run, runner, stop, pending, results, log, show_progress)
     if stop.received is not None:
         runner.stop()
         for name, left in pending.items():
             results[name] = job_results.interrupted(run, left)
-        info.update(state="interrupted", interrupted=True, signal=stop.name,
-                    audit={"scanned": [], "findings": None, "not_run": "the run was interrupted"})
+        info.update(
+            state="interrupted",
+            interrupted=True,
+            signal=stop.name,
+            audit={"scanned": [], "findings": None, "not_run": "the run was interrupted"},
+        )
         leaks: list[str] = []
     else:
         leaks = _finish_audit(processed_audit, out_dir, stop, info)
@@ -174,13 +227,21 @@ def _run_jobs(config: BatchConfig, run: RunFolder, runner: LocalRunner | DaskRun
         from evidence.reporting.pdf import print_pdf
 
         printed = print_pdf(out_dir / "annual_report.html", out_dir / "annual_report.pdf")
-    console.print_summary(ordered, index, pdf=printed, interrupted=stop.name if stop.received is not None else None,
-                          leaks=leaks)
+    console.print_summary(
+        ordered, index, pdf=printed, interrupted=stop.name if stop.received is not None else None, leaks=leaks
+    )
     return BatchOutcome(ordered, index, time.perf_counter() - started, leaks, interrupted_by=stop.received)
 
 
-def _collect(run: RunFolder, runner: LocalRunner | DaskRunner, stop: StopSignals, pending: dict[str, PendingJob],
-             results: dict[str, JobResult], log: RunLog, show_progress: bool) -> None:
+def _collect(
+    run: RunFolder,
+    runner: LocalRunner | DaskRunner,
+    stop: StopSignals,
+    pending: dict[str, PendingJob],
+    results: dict[str, JobResult],
+    log: RunLog,
+    show_progress: bool,
+) -> None:
     """Record each job as it finishes, until none is left or a signal stops the run (the jobs
     left stay in ``pending``). When the runner can run no more (no worker, see its
     ``problem``), the jobs left fail, their attempts marked lost."""
@@ -195,7 +256,10 @@ def _collect(run: RunFolder, runner: LocalRunner | DaskRunner, stop: StopSignals
         if problem and stop.received is None:
             runner.stop()
             for name, left in list(pending.items()):
-                abandoned = {**not_run_result(problem, time.perf_counter()), "lost": True}  # attempts begun lost their worker
+                abandoned = {
+                    **not_run_result(problem, time.perf_counter()),
+                    "lost": True,
+                }  # attempts begun lost their worker
                 results[name] = job_results.record(run, left, abandoned)
             pending.clear()
     bar.close()
@@ -206,6 +270,8 @@ def _finish_audit(processed_audit: ProcessedAudit, out_dir: Path, stop: StopSign
     while processed_audit.is_alive() and stop.received is None:
         processed_audit.join(POLL_SECONDS)
     leaks = [str(f) for f in processed_audit.findings(out_dir)]
-    info.update(state="finished", audit={"scanned": [display_path(f) for f in processed_audit.folders(out_dir)],
-                                         "findings": leaks})
+    info.update(
+        state="finished",
+        audit={"scanned": [display_path(f) for f in processed_audit.folders(out_dir)], "findings": leaks},
+    )
     return leaks

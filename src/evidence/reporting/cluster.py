@@ -68,9 +68,11 @@ def connect(address: str, timeout: float = DEFAULT_CONNECT_TIMEOUT):
             return Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise BatchError(f"cannot reach the dask scheduler at {address} within {timeout:g} s ({detail}); "
-                         "start it (dask scheduler), check --scheduler, or allow longer with "
-                         "--connect-timeout") from None
+        raise BatchError(
+            f"cannot reach the dask scheduler at {address} within {timeout:g} s ({detail}); "
+            "start it (dask scheduler), check --scheduler, or allow longer with "
+            "--connect-timeout"
+        ) from None
 
 
 class DaskRunner:
@@ -129,9 +131,11 @@ class DaskRunner:
         """Why the remaining jobs cannot finish, once no worker has been alive for
         ``worker_wait`` seconds; else None."""
         if self.no_worker_since is not None and time.monotonic() - self.no_worker_since >= self.worker_wait:
-            return (f"no dask worker was alive for {self.worker_wait:g} s, so this report could not finish; "
-                    "start workers (dask worker <scheduler address>) and run the batch again, or allow "
-                    "longer with --worker-wait")
+            return (
+                f"no dask worker was alive for {self.worker_wait:g} s, so this report could not finish; "
+                "start workers (dask worker <scheduler address>) and run the batch again, or allow "
+                "longer with --worker-wait"
+            )
         return None
 
     def stop(self) -> None:
@@ -158,7 +162,8 @@ def _where_on_dask() -> str:
 
 
 def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run :func:`~evidence.reporting.execute.execute_job` in a fresh Python process (its own kernel and memory), which is
+    """Run :func:`~evidence.reporting.execute.execute_job` in a fresh Python process (its own kernel and
+    memory), which is
     killed, with its kernels, if this process dies, after ``spec["timeout"]`` seconds, or when
     the run that sent the job has ended. Used by dask workers; its scratch folder, and those
     of earlier jobs whose process died, are removed."""
@@ -173,12 +178,26 @@ def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         spec_path, result_path = scratch.path / "spec.json", scratch.path / "result.json"
         kernel_pids, log_path = scratch.path / "kernel_pids", scratch.path / "stderr.log"
-        spec_path.write_text(json.dumps({**spec, "attempt_folder": str(attempt), "result_path": str(result_path),
-                                         "kernel_pids": str(kernel_pids)}))
+        spec_path.write_text(
+            json.dumps(
+                {
+                    **spec,
+                    "attempt_folder": str(attempt),
+                    "result_path": str(result_path),
+                    "kernel_pids": str(kernel_pids),
+                }
+            )
+        )
         with open(log_path, "w+") as log:
-            process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", str(spec_path)],
-                                       cwd=spec["root"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                       start_new_session=True, preexec_fn=die_with_parent())
+            process = subprocess.Popen(
+                [sys.executable, "-m", "evidence.reporting.worker", str(spec_path)],
+                cwd=spec["root"],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                preexec_fn=die_with_parent(),
+            )
             while True:
                 try:
                     process.wait(timeout=0.5)
@@ -188,8 +207,11 @@ def execute_job_isolated(spec: dict[str, Any]) -> dict[str, Any]:
                     if over_time or run_over:
                         kill_tree(process.pid, kernel_pids_in(kernel_pids))
                         process.wait()
-                        return timed_out_result(spec, started) if over_time else not_run_result(
-                            "the run ended before this job finished; it was stopped", started)
+                        return (
+                            timed_out_result(spec, started)
+                            if over_time
+                            else not_run_result("the run ended before this job finished; it was stopped", started)
+                        )
             if result_path.is_file():
                 return json.loads(result_path.read_text())
             log.seek(0)

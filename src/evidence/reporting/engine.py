@@ -29,15 +29,20 @@ class KernelDied(RuntimeError):
         lines = source.strip().splitlines()
         snippet = "\n".join(lines[:6]) + ("\n..." if len(lines) > 6 else "")
         where = f"cell {cell_index}:\n{snippet}\n" if cell_index is not None else ""
-        super().__init__(f"{where}the kernel died while this cell ran (its Python process ended without an "
-                         "error: os._exit, a crash in compiled code, or running out of memory)")
+        super().__init__(
+            f"{where}the kernel died while this cell ran (its Python process ended without an "
+            "error: os._exit, a crash in compiled code, or running out of memory)"
+        )
 
 
 def _running_cell(notebook: Any) -> tuple[int | None, str]:
     """The index and source of the last cell papermill started (it marks every cell
     ``pending`` first; the others are then past, and this one is where the kernel died)."""
-    started = [(index, cell.source) for index, cell in enumerate(notebook.cells)
-               if cell.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"]
+    started = [
+        (index, cell.source)
+        for index, cell in enumerate(notebook.cells)
+        if cell.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"
+    ]
     return started[-1] if started else (None, "")
 
 
@@ -47,15 +52,33 @@ class PrestartedKernelEngine(NBClientEngine):
     dies in a cell raises :class:`KernelDied` naming the cell."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                 stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
-                                 **kwargs):
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        km=None,
+        **kwargs,
+    ):
         kwargs.pop("input_path", None)
         kwargs.pop("timeout", None)
         kwargs.pop("startup_timeout", None)
         client = PapermillNotebookClient(
-            nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
-            log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            nb_man,
+            km=km,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logger,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+            **kwargs,
+        )
         try:
             return client.execute()
         except DeadKernelError as error:

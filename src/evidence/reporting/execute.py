@@ -26,19 +26,37 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_SECONDS = 1800
 KERNEL_START_RETRIES = 2
-KERNEL_START_ERRORS = ("address already in use", "kernel didn't respond", "kernel died before replying",
-                       "timeout waiting for kernel", "kernel_info_reply", "zmqerror")
+KERNEL_START_ERRORS = (
+    "address already in use",
+    "kernel didn't respond",
+    "kernel died before replying",
+    "timeout waiting for kernel",
+    "kernel_info_reply",
+    "zmqerror",
+)
 KERNEL_START_TIMEOUT = 60  # seconds; papermill's default start timeout
 
 
-def job_spec(job: Job, config: BatchConfig, out: Path, timeout: float, retries: int, *,
-             staging: Path) -> dict[str, Any]:
+def job_spec(
+    job: Job, config: BatchConfig, out: Path, timeout: float, retries: int, *, staging: Path
+) -> dict[str, Any]:
     """Everything a worker needs to run one job, as JSON-serialisable data. ``staging`` is the
     run's staging folder (see :mod:`evidence.reporting.publish`): every attempt writes there."""
-    return {"name": job.name, "title": job.title, "notebook": str(job.notebook), "parameters": job.parameters,
-            "effective_parameters": effective_parameters(job), "kernel": config.kernel,
-            "series": config.title, "year": config.year, "out": str(out), "root": str(project_root()),
-            "timeout": timeout, "retries": retries, "staging": str(staging)}
+    return {
+        "name": job.name,
+        "title": job.title,
+        "notebook": str(job.notebook),
+        "parameters": job.parameters,
+        "effective_parameters": effective_parameters(job),
+        "kernel": config.kernel,
+        "series": config.title,
+        "year": config.year,
+        "out": str(out),
+        "root": str(project_root()),
+        "timeout": timeout,
+        "retries": retries,
+        "staging": str(staging),
+    }
 
 
 def _is_kernel_start_error(error: BaseException) -> bool:
@@ -80,8 +98,13 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
     def failed(message: str, attempts: int) -> dict[str, Any]:
         if own_kernels:
             kernels.close()
-        return {"status": "failed", "seconds": time.perf_counter() - started, "error": message,
-                "attempts": attempts, "phases": phases}
+        return {
+            "status": "failed",
+            "seconds": time.perf_counter() - started,
+            "error": message,
+            "attempts": attempts,
+            "phases": phases,
+        }
 
     attempt = 0
     while True:
@@ -95,17 +118,28 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
                 kernels.prestart(spec["kernel"], spec["root"])
             mark = lap("kernel_start", mark)
             papermill.execute_notebook(
-                str(notebook), str(executed_path), parameters=parameters, kernel_name=spec["kernel"],
-                cwd=spec["root"], progress_bar=False, log_output=False, start_timeout=KERNEL_START_TIMEOUT,
-                request_save_on_cell_execute=False, engine_name=ENGINE_NAME, km=km,
+                str(notebook),
+                str(executed_path),
+                parameters=parameters,
+                kernel_name=spec["kernel"],
+                cwd=spec["root"],
+                progress_bar=False,
+                log_output=False,
+                start_timeout=KERNEL_START_TIMEOUT,
+                request_save_on_cell_execute=False,
+                engine_name=ENGINE_NAME,
+                km=km,
             )
             executed = nbformat.read(executed_path, as_version=4)
             break
         except PapermillExecutionError as error:
             source = error.source.strip().splitlines()
             snippet = "\n".join(source[:6]) + ("\n..." if len(source) > 6 else "")
-            return failed(f"cell {error.cell_index} (execution count {error.exec_count}):\n{snippet}\n"
-                          f"{error.ename}: {error.evalue}", attempt)
+            return failed(
+                f"cell {error.cell_index} (execution count {error.exec_count}):\n{snippet}\n"
+                f"{error.ename}: {error.evalue}",
+                attempt,
+            )
         except KernelDied as error:  # the notebook ended its own kernel: running it again would too
             return failed(str(error), attempt)
         except Exception as error:  # kernel start-up and the like: retried, then the job fails
@@ -121,8 +155,13 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
         kernels.close()
     mark = time.perf_counter()
     try:
-        context = ReportContext(title=spec["title"], series=spec["series"], year=spec["year"],
-                                notebook=display_path(notebook), parameters=spec["effective_parameters"])
+        context = ReportContext(
+            title=spec["title"],
+            series=spec["series"],
+            year=spec["year"],
+            notebook=display_path(notebook),
+            parameters=spec["effective_parameters"],
+        )
         write_text_atomic(html_path, render_html(executed, context))
     except Exception as error:  # a rendering failure fails this job only
         return failed(f"rendering: {type(error).__name__}: {error}", attempt)
@@ -130,6 +169,13 @@ def execute_job(spec: dict[str, Any], kernels: KernelSource | None = None) -> di
     staged = {"html": html_path.name, "notebook": executed_path.name}
     if json_path.exists():
         staged["results"] = json_path.name
-    return {"status": "succeeded", "seconds": time.perf_counter() - started, "error": "", "attempts": attempt,
-            "synthetic": any(i.get("synthetic") for i in declared_inputs(executed)), "staged": staged,
-            "attempt_folder": str(folder), "phases": phases}
+    return {
+        "status": "succeeded",
+        "seconds": time.perf_counter() - started,
+        "error": "",
+        "attempts": attempt,
+        "synthetic": any(i.get("synthetic") for i in declared_inputs(executed)),
+        "staged": staged,
+        "attempt_folder": str(folder),
+        "phases": phases,
+    }

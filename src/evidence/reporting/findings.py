@@ -69,13 +69,24 @@ def extract(job: dict[str, Any], results: Results) -> Finding:
     want to know)."""
     key = notebook_key(job)
     if key not in EXTRACTORS:
-        raise FindingError(f"no extractor for notebook {key!r} (report {job.get('name')!r}); "
-                           f"add one to evidence.reporting.extractors.EXTRACTORS")
+        raise FindingError(
+            f"no extractor for notebook {key!r} (report {job.get('name')!r}); "
+            f"add one to evidence.reporting.extractors.EXTRACTORS"
+        )
     theme, sentences, illustrative = EXTRACTORS[key](results, job)
     synthetic = results.data.get("synthetic")
     synthetic = bool(job.get("synthetic")) if synthetic is None else bool(synthetic) or bool(job.get("synthetic"))
-    return Finding(job["name"], job.get("title", job["name"]), theme, "available", job.get("html"),
-                   job.get("results"), sentences, synthetic, illustrative)
+    return Finding(
+        job["name"],
+        job.get("title", job["name"]),
+        theme,
+        "available",
+        job.get("html"),
+        job.get("results"),
+        sentences,
+        synthetic,
+        illustrative,
+    )
 
 
 def finding_for_job(job: dict[str, Any], folder: Path) -> Finding:
@@ -83,21 +94,34 @@ def finding_for_job(job: dict[str, Any], folder: Path) -> Finding:
     none. Never raises for bad or missing results: the page says "No finding available"."""
     name, title = job["name"], job.get("title", job["name"])
     stale_from = str(job.get("report_made_utc") or "an earlier run") if job.get("report") == "stale" else ""
-    base = Finding(name, title, _fallback_theme(job), "unavailable", job.get("html"), job.get("results"),
-                   synthetic=bool(job.get("synthetic")), stale_from=stale_from)
+    base = Finding(
+        name,
+        title,
+        _fallback_theme(job),
+        "unavailable",
+        job.get("html"),
+        job.get("results"),
+        synthetic=bool(job.get("synthetic")),
+        stale_from=stale_from,
+    )
     if job.get("status") == "failed":
         base.status, base.html, base.note = "failed", None, "The report failed this year."
         return base
     if job.get("report") == "none" and job.get("status") in ("interrupted", "not-run", "queued"):
         base.html = None
-        base.note = {"queued": "The report is still being made in this run.",
-                     "interrupted": "The run was interrupted while this report was being made.",
-                     "not-run": "The run was interrupted before this report was made."}[job["status"]]
+        base.note = {
+            "queued": "The report is still being made in this run.",
+            "interrupted": "The run was interrupted while this report was being made.",
+            "not-run": "The run was interrupted before this report was made.",
+        }[job["status"]]
         return base
     if not job.get("results") or not (folder / job["results"]).is_file():
         status = job.get("status")
-        base.note = ("The report wrote no results file." if status in ("succeeded", "skipped", None)
-                     else f"The report has no results (its status: {status}).")
+        base.note = (
+            "The report wrote no results file."
+            if status in ("succeeded", "skipped", None)
+            else f"The report has no results (its status: {status})."
+        )
         return base
     try:
         finding = extract(job, Results.read(folder / job["results"]))

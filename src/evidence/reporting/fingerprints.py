@@ -22,8 +22,9 @@ STATE_FOLDER = ".state"
 
 def _tree_digest(paths: list[Path], root: Path) -> str:
     """One hash over files (names relative to ``root`` and contents), order independent."""
-    lines = sorted(f"{p.relative_to(root) if p.is_relative_to(root) else p}:{sha256_file(p)}"
-                   for p in paths if p.is_file())
+    lines = sorted(
+        f"{p.relative_to(root) if p.is_relative_to(root) else p}:{sha256_file(p)}" for p in paths if p.is_file()
+    )
     return sha256_text("\n".join(lines))
 
 

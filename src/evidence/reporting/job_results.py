@@ -48,8 +48,11 @@ class BatchOutcome:
 
     @property
     def succeeded(self) -> bool:
-        return (not self.leaks and self.interrupted_by is None
-                and all(r.status in ("succeeded", "skipped") for r in self.results))
+        return (
+            not self.leaks
+            and self.interrupted_by is None
+            and all(r.status in ("succeeded", "skipped") for r in self.results)
+        )
 
     @property
     def exit_code(self) -> int:
@@ -73,16 +76,27 @@ class PendingJob(NamedTuple):
 def _earlier_report(state: dict | None, out_dir: Path) -> dict[str, Any]:
     """What the reports folder holds of a job from its last success, if all of it is there."""
     if state and all((out_dir / f).is_file() for f in state["files"].values()):
-        return {"report": "stale", "report_made_utc": state["succeeded_utc"], "files": state["files"],
-                "synthetic": state.get("synthetic", False)}
+        return {
+            "report": "stale",
+            "report_made_utc": state["succeeded_utc"],
+            "files": state["files"],
+            "synthetic": state.get("synthetic", False),
+        }
     return {"report": "none"}
 
 
 def skipped(job: Job, state: dict[str, Any]) -> JobResult:
     """A job unchanged since its last success (``state``): not run, its report current."""
-    return JobResult(job, "skipped", 0.0, reason=f"unchanged since {state['succeeded_utc']}",
-                     synthetic=state.get("synthetic", False), files=state["files"],
-                     report="current", report_made_utc=state["succeeded_utc"])
+    return JobResult(
+        job,
+        "skipped",
+        0.0,
+        reason=f"unchanged since {state['succeeded_utc']}",
+        synthetic=state.get("synthetic", False),
+        files=state["files"],
+        report="current",
+        report_made_utc=state["succeeded_utc"],
+    )
 
 
 def queued(pending: PendingJob, out_dir: Path) -> JobResult:
@@ -94,19 +108,34 @@ def _tries(run: RunFolder, name: str, outcome: dict[str, Any]) -> list[dict[str,
     """Every attempt at a job in this run: where it ran, and how it ended (an attempt before
     the last, or one whose worker died, lost its worker)."""
     attempts = run.attempts(name)
-    last = next((a for a in attempts if a["folder"] == outcome.get("attempt_folder")), attempts[-1] if attempts else None)
+    last = next(
+        (a for a in attempts if a["folder"] == outcome.get("attempt_folder")), attempts[-1] if attempts else None
+    )
     lost = "lost: its worker died"
-    return [{"where": a["where"], "host": a["host"], "started_utc": a["started_utc"],
-             "outcome": (lost if outcome.get("lost") else outcome["status"]) if a is last else lost}
-            for a in attempts]
+    return [
+        {
+            "where": a["where"],
+            "host": a["host"],
+            "started_utc": a["started_utc"],
+            "outcome": (lost if outcome.get("lost") else outcome["status"]) if a is last else lost,
+        }
+        for a in attempts
+    ]
 
 
 def interrupted(run: RunFolder, pending: PendingJob) -> JobResult:
     """A job not finished when the run was interrupted: ``interrupted`` if an attempt had
     begun, else ``not-run``; its earlier report is kept."""
     tries = [{**t, "outcome": "interrupted"} for t in _tries(run, pending.job.name, {"status": "interrupted"})]
-    return JobResult(pending.job, "interrupted" if tries else "not-run", 0.0, reason=pending.reason,
-                     attempts=len(tries), tries=tries, **_earlier_report(pending.state, run.out_dir))
+    return JobResult(
+        pending.job,
+        "interrupted" if tries else "not-run",
+        0.0,
+        reason=pending.reason,
+        attempts=len(tries),
+        tries=tries,
+        **_earlier_report(pending.state, run.out_dir),
+    )
 
 
 def record(run: RunFolder, pending: PendingJob, outcome: dict[str, Any]) -> JobResult:
@@ -116,9 +145,17 @@ def record(run: RunFolder, pending: PendingJob, outcome: dict[str, Any]) -> JobR
     tries = _tries(run, job.name, outcome)
     final = 1 if outcome.get("lost") else outcome.get("attempts", 1)
     attempts = len(tries) - 1 + final if tries else outcome.get("attempts", 0)
-    result = JobResult(job, outcome["status"], outcome["seconds"], reason=pending.reason,
-                       error=outcome.get("error", ""), synthetic=outcome.get("synthetic", False),
-                       attempts=attempts, tries=tries, phases=outcome.get("phases", {}))
+    result = JobResult(
+        job,
+        outcome["status"],
+        outcome["seconds"],
+        reason=pending.reason,
+        error=outcome.get("error", ""),
+        synthetic=outcome.get("synthetic", False),
+        attempts=attempts,
+        tries=tries,
+        phases=outcome.get("phases", {}),
+    )
     remembered = state_path(run.out_dir, job)
     if result.status == "succeeded":
         try:
@@ -127,9 +164,20 @@ def record(run: RunFolder, pending: PendingJob, outcome: dict[str, Any]) -> JobR
             result.status, result.error = "failed", f"publishing: {type(error).__name__}: {error}"
     if result.status == "succeeded":
         result.report, result.report_made_utc = "current", provenance.utc_now()
-        write_text_atomic(remembered, json.dumps(
-            {"fingerprint": pending.fingerprint, "succeeded_utc": result.report_made_utc, "run_id": run.run_id,
-             "seconds": result.seconds, "synthetic": result.synthetic, "files": result.files}, indent=2))
+        write_text_atomic(
+            remembered,
+            json.dumps(
+                {
+                    "fingerprint": pending.fingerprint,
+                    "succeeded_utc": result.report_made_utc,
+                    "run_id": run.run_id,
+                    "seconds": result.seconds,
+                    "synthetic": result.synthetic,
+                    "files": result.files,
+                },
+                indent=2,
+            ),
+        )
     elif outcome.get("ran", True):
         unpublish(run.out_dir, job.name)
         remembered.unlink(missing_ok=True)

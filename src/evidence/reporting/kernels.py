@@ -85,9 +85,12 @@ class KernelSource:
         self.started += 1
         # the connection file goes there too (by default it is a temporary file that a killed
         # worker would leave behind)
-        return AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                  ip=os.path.join(self.sockets, f"k{self.started}"),
-                                  connection_file=os.path.join(self.sockets, f"k{self.started}.json"))
+        return AsyncKernelManager(
+            kernel_name=kernel_name,
+            transport="ipc",
+            ip=os.path.join(self.sockets, f"k{self.started}"),
+            connection_file=os.path.join(self.sockets, f"k{self.started}.json"),
+        )
 
     def _start(self, kernel_name: str, cwd: str) -> AsyncKernelManager:
         km = self._manager(kernel_name)

@@ -32,23 +32,24 @@ def show_figure(chart: Chart) -> None:
 
     alt = (chart.alt or "").strip()
     if len(alt) < MIN_ALT_LENGTH:
-        raise ValueError(f"figure alt text must describe the figure (at least {MIN_ALT_LENGTH} "
-                         f"characters), got {alt!r}")
+        raise ValueError(
+            f"figure alt text must describe the figure (at least {MIN_ALT_LENGTH} characters), got {alt!r}"
+        )
     buffer = io.BytesIO()
     chart.figure.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(chart.figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    display({"image/png": data, "text/plain": f"[figure: {alt}]"}, raw=True,
-            metadata={"image/png": {"alt": alt}})
+    display({"image/png": data, "text/plain": f"[figure: {alt}]"}, raw=True, metadata={"image/png": {"alt": alt}})
 
 
 def show_table(table: PublishedTable) -> None:
     """Display a table that has passed disclosure control."""
     if not isinstance(table, PublishedTable):
-        raise TypeError("show_table takes a PublishedTable from evidence.disclosure, so that "
-                        f"small numbers are suppressed; got {type(table).__name__}")
-    display({TABLE_MIMETYPE: table.to_html(), "text/plain": table.frame.to_string(index=False)},
-            raw=True)
+        raise TypeError(
+            "show_table takes a PublishedTable from evidence.disclosure, so that "
+            f"small numbers are suppressed; got {type(table).__name__}"
+        )
+    display({TABLE_MIMETYPE: table.to_html(), "text/plain": table.frame.to_string(index=False)}, raw=True)
 
 
 def show_markdown(text: str) -> None:
@@ -57,9 +58,16 @@ def show_markdown(text: str) -> None:
 
 def declare_inputs(manifests: list[dict[str, Any]]) -> None:
     """Record the processed inputs (from their manifests) in the notebook's output."""
-    inputs = [{"dataset": m["dataset"], "path": m["input"]["path"], "sha256": m["input"]["sha256"],
-               "synthetic": bool(m["synthetic"]), "git_revision": m.get("git_revision")}
-              for m in manifests]
+    inputs = [
+        {
+            "dataset": m["dataset"],
+            "path": m["input"]["path"],
+            "sha256": m["input"]["sha256"],
+            "synthetic": bool(m["synthetic"]),
+            "git_revision": m.get("git_revision"),
+        }
+        for m in manifests
+    ]
     display({INPUTS_MIMETYPE: inputs, "text/plain": f"inputs: {json.dumps(inputs)}"}, raw=True)
 
 

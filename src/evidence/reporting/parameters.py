@@ -22,7 +22,12 @@ from typing import Any
 from evidence.errors import ConfigError
 
 SUPPORTED_TYPES: dict[str, type | tuple[type, ...]] = {
-    "int": int, "float": (int, float), "str": str, "bool": bool, "list": list, "dict": dict,
+    "int": int,
+    "float": (int, float),
+    "str": str,
+    "bool": bool,
+    "list": list,
+    "dict": dict,
 }
 
 
@@ -58,21 +63,23 @@ def read_parameters(path: str | Path) -> dict[str, NotebookParameter]:
         tree = ast.parse(source)
     except SyntaxError as error:
         raise ConfigError(f"{path}: parameters cell line {error.lineno}: {error.msg}") from None
-    comments = {tok.start[0]: tok.string.lstrip("# ").strip()
-                for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-                if tok.type == tokenize.COMMENT}
+    comments = {
+        tok.start[0]: tok.string.lstrip("# ").strip()
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    }
     found: dict[str, NotebookParameter] = {}
     for node in tree.body:
-        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                and node.value is not None):
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None):
             raise ConfigError(
                 f"{path}: parameters cell line {node.lineno}: only annotated assignments such as "
                 "`year: int = 2025  # what it is` are allowed here"
             )
         type_name = ast.unparse(node.annotation)
         if type_name not in SUPPORTED_TYPES:
-            raise ConfigError(f"{path}: parameter {node.target.id!r} has type {type_name!r}; "
-                              f"use one of {', '.join(SUPPORTED_TYPES)}")
+            raise ConfigError(
+                f"{path}: parameter {node.target.id!r} has type {type_name!r}; use one of {', '.join(SUPPORTED_TYPES)}"
+            )
         try:
             default = ast.literal_eval(node.value)
         except ValueError:
@@ -85,8 +92,7 @@ def read_parameters(path: str | Path) -> dict[str, NotebookParameter]:
 
 def _check_type(parameter: NotebookParameter, value: Any, where: str) -> None:
     expected = SUPPORTED_TYPES[parameter.type_name]
-    wrong = not isinstance(value, expected) or (
-        isinstance(value, bool) and parameter.type_name in ("int", "float"))
+    wrong = not isinstance(value, expected) or (isinstance(value, bool) and parameter.type_name in ("int", "float"))
     if wrong:
         raise ConfigError(
             f"{where} parameter {parameter.name!r}: value {value!r} is a "

@@ -29,21 +29,36 @@ def find_chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise PrintError("no Chromium found to print the PDF: install Debian's chromium (`make chromium`) "
-                     "or set EVIDENCE_CHROMIUM to its path")
+    raise PrintError(
+        "no Chromium found to print the PDF: install Debian's chromium (`make chromium`) "
+        "or set EVIDENCE_CHROMIUM to its path"
+    )
 
 
 def print_pdf(page: Path, pdf: Path, timeout: float = PRINT_TIMEOUT_SECONDS) -> Path:
     """Print ``page`` (an HTML file) to ``pdf`` (A4, backgrounds on, Chromium's own header and
     footer off: the page's print stylesheet sets its header), atomically; returns ``pdf``."""
-    command = [find_chromium(), "--headless", "--disable-gpu", "--no-first-run", "--disable-extensions",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw"]
+    command = [
+        find_chromium(),
+        "--headless",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-pdf-header-footer",
+        "--run-all-compositor-stages-before-draw",
+    ]
     if os.geteuid() == 0:  # Chromium refuses to run as root inside its sandbox
         command.append("--no-sandbox")
     with tempfile.TemporaryDirectory(prefix="evidence-chromium-") as profile, staged(pdf) as temp:
-        result = subprocess.run([*command, f"--user-data-dir={profile}", f"--print-to-pdf={temp}",
-                                 Path(page).resolve().as_uri()], capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(
+            [*command, f"--user-data-dir={profile}", f"--print-to-pdf={temp}", Path(page).resolve().as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if result.returncode != 0 or not temp.is_file() or not temp.read_bytes().startswith(b"%PDF"):
             tail = "\n".join(result.stderr.strip().splitlines()[-5:])
             raise PrintError(f"Chromium could not print {page} to PDF (exit {result.returncode}):\n{tail}")

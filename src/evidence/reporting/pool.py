@@ -38,22 +38,30 @@ def kernel_pids_in(path: Path) -> list[int]:
 
 
 def timed_out_result(spec: dict[str, Any], started: float) -> dict[str, Any]:
-    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1,
-            "error": f"timed out after {spec['timeout']:.0f} s; the job was stopped"}
+    return {
+        "status": "failed",
+        "seconds": time.perf_counter() - started,
+        "attempts": 1,
+        "error": f"timed out after {spec['timeout']:.0f} s; the job was stopped",
+    }
 
 
 def lost_worker_result(code: int | None, stderr: str, started: float) -> dict[str, Any]:
     """The result of a job whose worker ended without one: ``lost`` (it may be run again)."""
     how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
     tail = "\n".join(stderr.strip().splitlines()[-5:])
-    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 1, "lost": True,
-            "error": f"its worker was lost ({how}) without a result" + (f":\n{tail}" if tail else "")}
+    return {
+        "status": "failed",
+        "seconds": time.perf_counter() - started,
+        "attempts": 1,
+        "lost": True,
+        "error": f"its worker was lost ({how}) without a result" + (f":\n{tail}" if tail else ""),
+    }
 
 
 def not_run_result(message: str, started: float) -> dict[str, Any]:
     """The result of a job the batch stopped, or could not start: it did not run."""
-    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 0, "ran": False,
-            "error": message}
+    return {"status": "failed", "seconds": time.perf_counter() - started, "attempts": 0, "ran": False, "error": message}
 
 
 class Worker:
@@ -68,9 +76,17 @@ class Worker:
         self.folder = self.scratch.path
         self.kernel_pids = self.folder / "kernel_pids"
         self.stderr = (self.folder / "stderr.log").open("w+")
-        self.process = subprocess.Popen([sys.executable, "-m", "evidence.reporting.worker", "--serve"], cwd=root,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                                        start_new_session=True, text=True, bufsize=1, preexec_fn=die_with_parent())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "evidence.reporting.worker", "--serve"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            start_new_session=True,
+            text=True,
+            bufsize=1,
+            preexec_fn=die_with_parent(),
+        )
         assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes
         self.requests: IO[str] = self.process.stdin
         self.replies: IO[str] = self.process.stdout
@@ -148,8 +164,13 @@ class WorkerPool:
     worker starts the next job's kernel while the current one runs (when jobs remain to be
     taken). :meth:`stop` kills every worker at once and runs nothing more."""
 
-    def __init__(self, size: int, prestart: bool, jobs_per_worker: int = JOBS_PER_WORKER,
-                 lost_worker_retries: int = LOST_WORKER_RETRIES) -> None:
+    def __init__(
+        self,
+        size: int,
+        prestart: bool,
+        jobs_per_worker: int = JOBS_PER_WORKER,
+        lost_worker_retries: int = LOST_WORKER_RETRIES,
+    ) -> None:
         self.threads = ThreadPoolExecutor(max_workers=size)
         self.size = size
         self.prestart = prestart
@@ -241,8 +262,14 @@ class LocalRunner:
             try:
                 finished.append((name, future.result()))
             except Exception as error:  # the pool could not run it (e.g. no worker process could start)
-                finished.append((name, not_run_result(f"the batch could not run it: {type(error).__name__}: {error}",
-                                                time.perf_counter())))
+                finished.append(
+                    (
+                        name,
+                        not_run_result(
+                            f"the batch could not run it: {type(error).__name__}: {error}", time.perf_counter()
+                        ),
+                    )
+                )
         return finished
 
     def problem(self) -> str | None:

@@ -62,8 +62,10 @@ class RunFolder:
                 self._lock.seek(0)
                 holder = self._lock.read().strip() or "another process"
                 self._lock.close()
-                raise BatchError(f"{out_dir}: another batch run is writing these reports ({holder}); "
-                                 "wait for it to finish, or give this run another --out folder") from None
+                raise BatchError(
+                    f"{out_dir}: another batch run is writing these reports ({holder}); "
+                    "wait for it to finish, or give this run another --out folder"
+                ) from None
         self._lock.seek(0)
         self._lock.truncate()
         self._lock.write(f"run {self.run_id}, pid {os.getpid()} on {socket.gethostname()}\n")
@@ -97,9 +99,18 @@ def start_attempt(spec: dict[str, Any], where: str) -> Path:
         raise BatchError(f"the run {run_folder.name} is over; this attempt at {spec['name']} is not needed")
     folder = run_folder / spec["name"] / uuid.uuid4().hex[:8]
     folder.mkdir(parents=True)
-    write_text_atomic(folder / WHERE_FILE, json.dumps(
-        {"where": where, "host": socket.gethostname(), "pid": os.getpid(), "started": time.time(),
-         "started_utc": provenance.utc_now()}))
+    write_text_atomic(
+        folder / WHERE_FILE,
+        json.dumps(
+            {
+                "where": where,
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "started": time.time(),
+                "started_utc": provenance.utc_now(),
+            }
+        ),
+    )
     return folder
 
 

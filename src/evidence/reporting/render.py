@@ -85,11 +85,11 @@ def name_variant(page: str, title: str) -> str:
     match = FIRST_H1.search(page, start)
     heading = f'<h1 id="report-title">{html.escape(title)}</h1>'
     if match is None:
-        return page[:start + len('<main id="main">')] + heading + page[start + len('<main id="main">'):]
+        return page[: start + len('<main id="main">')] + heading + page[start + len('<main id="main">') :]
     kind = re.sub(r"<[^>]+>", "", match.group(0)).strip()
     if html.unescape(kind).casefold() != title.casefold():
         heading += f'<p class="report-kind">{kind}</p>'
-    return page[:match.start()] + heading + page[match.end():]
+    return page[: match.start()] + heading + page[match.end() :]
 
 
 TABLE_WRAP = re.compile(r'<div class="table-wrap">(\s*<table.*?</table>)', re.DOTALL)
@@ -130,8 +130,11 @@ def add_contents(page: str, title: str = "") -> str:
         return f'<h{level} id="{slug}">{text}</h{level}>'
 
     main = HEADING.sub(number, main)
-    items = "".join(f'<li><a href="#{slug}">{html.escape(html.unescape(text))}</a></li>'
-                    for level, slug, text in entries if level == "2")
+    items = "".join(
+        f'<li><a href="#{slug}">{html.escape(html.unescape(text))}</a></li>'
+        for level, slug, text in entries
+        if level == "2"
+    )
     items += '<li><a href="#provenance">How this report was made</a></li>'
     heading = f"Contents: {html.escape(title)}" if title else "Contents"
     nav = f'<nav class="contents" aria-label="Contents"><h2>{heading}</h2><ol>{items}</ol></nav>'
@@ -147,8 +150,12 @@ def _exporter():
     and it keeps no state between notebooks (everything per page travels in ``resources``)."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="evidence_report", extra_template_basedirs=[str(TEMPLATES)],
-                        exclude_anchor_links=True, exclude_input=True)
+    return HTMLExporter(
+        template_name="evidence_report",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_anchor_links=True,
+        exclude_input=True,
+    )
 
 
 def warm_up() -> None:
@@ -156,8 +163,18 @@ def warm_up() -> None:
     import nbformat
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Warm-up\n\nText.")])
-    render_html(notebook, ReportContext(title="warm-up", series="warm-up", year=2000, notebook="warm-up.ipynb",
-                                        parameters={}, git_revision="", created_utc=""))
+    render_html(
+        notebook,
+        ReportContext(
+            title="warm-up",
+            series="warm-up",
+            year=2000,
+            notebook="warm-up.ipynb",
+            parameters={},
+            git_revision="",
+            created_utc="",
+        ),
+    )
 
 
 def render_html(executed, context: ReportContext) -> str:
@@ -177,5 +194,5 @@ def render_html(executed, context: ReportContext) -> str:
     external = EXTERNAL_REFERENCE.search(page)
     if external:  # a notebook displayed HTML that loads from another host
         start = max(external.start() - 60, 0)
-        raise ValueError(f"report would load from another host: ...{page[start:external.end() + 60]}...")
+        raise ValueError(f"report would load from another host: ...{page[start : external.end() + 60]}...")
     return page

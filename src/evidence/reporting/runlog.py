@@ -3,7 +3,8 @@
 They are written when a run starts (``state: running``, every report to run ``queued``), as
 reports finish (at most about once a second, see :data:`LOG_INTERVAL_SECONDS`), and when the
 run ends (``finished``, or ``interrupted`` with the signal), so that whatever happens to the run
-(a crash, ``SIGKILL``) they never describe an earlier run as this one. Each job's record says what happened to it in this run (``status``)
+(a crash, ``SIGKILL``) they never describe an earlier run as this one. Each job's record says what happened
+to it in this run (``status``)
 and what the reports folder holds for it (``report``):
 
 ========== ===================================================================================
@@ -50,26 +51,44 @@ LOG_INTERVAL_SECONDS, LOG_TIME_SHARE = 1.0, 0.05
 def job_entry(result: JobResult) -> dict[str, Any]:
     """One job's record in run.json and the index."""
     files = result.files if result.report != "none" else {}
-    return {"name": result.job.name, "title": result.job.title, "status": result.status, "report": result.report,
-            "report_made_utc": result.report_made_utc, "reason": result.reason, "seconds": round(result.seconds, 2),
-            "attempts": result.attempts, "tries": result.tries, "parameters": result.job.parameters,
-            "notebook": display_path(result.job.notebook), "error": result.error, "synthetic": result.synthetic,
-            "html": files.get("html"), "results": files.get("results"), "phases": result.phases}
+    return {
+        "name": result.job.name,
+        "title": result.job.title,
+        "status": result.status,
+        "report": result.report,
+        "report_made_utc": result.report_made_utc,
+        "reason": result.reason,
+        "seconds": round(result.seconds, 2),
+        "attempts": result.attempts,
+        "tries": result.tries,
+        "parameters": result.job.parameters,
+        "notebook": display_path(result.job.notebook),
+        "error": result.error,
+        "synthetic": result.synthetic,
+        "html": files.get("html"),
+        "results": files.get("results"),
+        "phases": result.phases,
+    }
 
 
 def counts(entries: list[dict[str, Any]]) -> dict[str, int]:
     return {status: sum(e["status"] == status for e in entries) for status in STATUSES}
 
 
-def write_run_log(out_dir: Path, config: BatchConfig, run: dict[str, Any], results: list[JobResult],
-                  final: bool = False, pdf: bool = False) -> Path:
+def write_run_log(
+    out_dir: Path,
+    config: BatchConfig,
+    run: dict[str, Any],
+    results: list[JobResult],
+    final: bool = False,
+    pdf: bool = False,
+) -> Path:
     """Write ``run.json``, the front page ``index.html`` and the run log ``run.html`` for the run
     described by ``run`` (run id, state, workers, ...), and when ``final`` (the run's last
     write) the annual document too (:func:`evidence.reporting.frontpage.write_year_pages`);
     returns the index's path. ``pdf``: the front page links ``annual_report.pdf``."""
     entries = [job_entry(r) for r in results]
-    log = {"config": display_path(config.path), "year": config.year, **run, "counts": counts(entries),
-           "jobs": entries}
+    log = {"config": display_path(config.path), "year": config.year, **run, "counts": counts(entries), "jobs": entries}
     write_text_atomic(out_dir / "run.json", json.dumps(log, indent=2, default=str) + "\n")
     return write_year_pages(out_dir, config.title, log, pdf=pdf, annual=final)
 
@@ -79,8 +98,9 @@ class RunLog:
     state, workers, ...; the batch updates it), ``results`` holds each job's latest result by
     name, written in the config's order."""
 
-    def __init__(self, out_dir: Path, config: BatchConfig, run: dict[str, Any], results: dict[str, JobResult],
-                 pdf: bool = False) -> None:
+    def __init__(
+        self, out_dir: Path, config: BatchConfig, run: dict[str, Any], results: dict[str, JobResult], pdf: bool = False
+    ) -> None:
         self.out_dir, self.config, self.run, self.results, self.pdf = out_dir, config, run, results, pdf
         self.written_at, self.took = 0.0, 0.0
 
@@ -92,7 +112,13 @@ class RunLog:
     def write(self, final: bool = False) -> Path:
         """Write the log now (see :func:`write_run_log`); returns the index's path."""
         start = time.monotonic()
-        index = write_run_log(self.out_dir, self.config, self.run, [self.results[job.name] for job in self.config.jobs],
-                              final=final, pdf=self.pdf)
+        index = write_run_log(
+            self.out_dir,
+            self.config,
+            self.run,
+            [self.results[job.name] for job in self.config.jobs],
+            final=final,
+            pdf=self.pdf,
+        )
         self.written_at, self.took = time.monotonic(), time.monotonic() - start
         return index

@@ -54,10 +54,16 @@ class Prepared:
         return None if self.cohort is None else self.cohort.children
 
 
-def prepare(assumptions: AssumptionSet, intervention: str, tables: dict[str, pd.DataFrame] | None = None,
-            start: str | None = None, end: str | None = None, horizon_years: int | None = None,
-            discount_rates: dict[str, float] | None = None,
-            rule: DisclosureRule = DEFAULT_RULE) -> Prepared:
+def prepare(
+    assumptions: AssumptionSet,
+    intervention: str,
+    tables: dict[str, pd.DataFrame] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    horizon_years: int | None = None,
+    discount_rates: dict[str, float] | None = None,
+    rule: DisclosureRule = DEFAULT_RULE,
+) -> Prepared:
     """The model for ``intervention``: the set's overrides for it, then the means from its
     records (``tables`` from :func:`evidence.ingest.load_outcomes`; without them the set's own
     values are used), then ``discount_rates`` (``{"standard": r, "health": r}``) given by the
@@ -65,12 +71,14 @@ def prepare(assumptions: AssumptionSet, intervention: str, tables: dict[str, pd.
     used = assumptions.for_intervention(intervention)
     cohort = None
     if tables is not None:
-        cohort = cohort_inputs(tables["episodes"], tables["scores"], intervention, used.instrument, used.scale,
-                               start, end, rule)
+        cohort = cohort_inputs(
+            tables["episodes"], tables["scores"], intervention, used.instrument, used.scale, start, end, rule
+        )
         used = used.with_parameters(cohort.parameters)
     if discount_rates:
-        used = used.with_values({f"discount.{k}_rate": v for k, v in discount_rates.items()},
-                                "Discount rate set by the report's parameters")
+        used = used.with_values(
+            {f"discount.{k}_rate": v for k, v in discount_rates.items()}, "Discount rate set by the report's parameters"
+        )
     higher_is_better = scale_defaults(used.instrument, used.scale).higher_is_better
     return Prepared(intervention, used, used.settings(horizon_years, higher_is_better), cohort)
 
@@ -111,9 +119,20 @@ def expected_values(results: ModelResults) -> dict[str, float]:
     cumulative benefits reach the expected cost. On one draw (the base case) these are the
     model's own outputs."""
     cost = results.incremental_cost
-    out = {name: float(np.mean(results.output(name))) for name in
-           ("intervention_cost", "comparator_cost", "incremental_cost", "qalys", "qaly_value", "avoided_costs",
-            "benefits", "npv", "nmb")}
+    out = {
+        name: float(np.mean(results.output(name)))
+        for name in (
+            "intervention_cost",
+            "comparator_cost",
+            "incremental_cost",
+            "qalys",
+            "qaly_value",
+            "avoided_costs",
+            "benefits",
+            "npv",
+            "nmb",
+        )
+    }
     out["bcr"] = _ratio_of_means(results.benefits, cost)
     out["roi"] = _ratio_of_means(results.npv, cost)
     out["cost_per_qaly"] = _ratio_of_means(cost, results.qalys)
@@ -125,10 +144,12 @@ def expected_values(results: ModelResults) -> dict[str, float]:
 
 
 #: For each ratio output, its numerator and denominator as functions of the results.
-_RATIOS = {"bcr": (lambda r: r.benefits, lambda r: r.incremental_cost),
-           "roi": (lambda r: r.npv, lambda r: r.incremental_cost),
-           "cost_per_qaly": (lambda r: r.incremental_cost, lambda r: r.qalys),
-           "icer": (lambda r: r.net_cost(), lambda r: r.qalys)}
+_RATIOS = {
+    "bcr": (lambda r: r.benefits, lambda r: r.incremental_cost),
+    "roi": (lambda r: r.npv, lambda r: r.incremental_cost),
+    "cost_per_qaly": (lambda r: r.incremental_cost, lambda r: r.qalys),
+    "icer": (lambda r: r.net_cost(), lambda r: r.qalys),
+}
 
 
 def monte_carlo_se(results: ModelResults, name: str) -> float:
@@ -168,9 +189,19 @@ def summary_table(analysis: Analysis, level: float = 0.95, outputs: Sequence[str
         label, unit = OUTPUTS[name]
         draws = analysis.psa.output(name)
         low, high = interval(draws, level)
-        rows.append({"output": name, "label": label, "unit": unit, "expected": expected[name],
-                     "mc_se": monte_carlo_se(analysis.psa, name), "low": low, "high": high,
-                     "base": float(analysis.base.output(name)[0]), "defined": float(np.mean(~np.isnan(draws)))})
+        rows.append(
+            {
+                "output": name,
+                "label": label,
+                "unit": unit,
+                "expected": expected[name],
+                "mc_se": monte_carlo_se(analysis.psa, name),
+                "low": low,
+                "high": high,
+                "base": float(analysis.base.output(name)[0]),
+                "defined": float(np.mean(~np.isnan(draws))),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -179,8 +210,12 @@ def probabilities(analysis: Analysis) -> dict[str, float]:
     benefit-cost ratio above 1), net return above £1 per £1 (ROI > 1), QALYs gained, and
     payback within the horizon."""
     psa = analysis.psa
-    return {"npv_positive": float(np.mean(psa.npv > 0)), "roi_above_1": float(np.mean(psa.roi > 1)),
-            "qalys_gained": float(np.mean(psa.qalys > 0)), "pays_back": float(np.mean(~np.isnan(psa.payback_year)))}
+    return {
+        "npv_positive": float(np.mean(psa.npv > 0)),
+        "roi_above_1": float(np.mean(psa.roi > 1)),
+        "qalys_gained": float(np.mean(psa.qalys > 0)),
+        "pays_back": float(np.mean(~np.isnan(psa.payback_year))),
+    }
 
 
 def cumulative_benefits(analysis: Analysis, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -206,8 +241,12 @@ def acceptability_curve(qalys, net_costs, thresholds) -> np.ndarray:
     gain, loss = q > 0, q < 0
     above = np.sort(c[gain] / q[gain])
     below = np.sort(c[loss] / q[loss])
-    count = (np.searchsorted(above, lam, side="left") + below.size - np.searchsorted(below, lam, side="right")
-             + np.count_nonzero(c[~gain & ~loss] < 0))
+    count = (
+        np.searchsorted(above, lam, side="left")
+        + below.size
+        - np.searchsorted(below, lam, side="right")
+        + np.count_nonzero(c[~gain & ~loss] < 0)
+    )
     return count / q.size
 
 
@@ -221,13 +260,20 @@ def threshold_table(analysis: Analysis, thresholds: Sequence[float], level: floa
     rows = []
     for threshold, probability in zip(thresholds, ceac, strict=True):
         bcr, nmb = psa.bcr_at(threshold), psa.nmb_at(threshold)
-        rows.append({"threshold": float(threshold),
-                     "bcr": _ratio_of_means(threshold * psa.qalys + psa.avoided_costs, psa.incremental_cost),
-                     "bcr_low": interval(bcr, level)[0], "bcr_high": interval(bcr, level)[1],
-                     "bcr_base": float(base.bcr_at(threshold)[0]),
-                     "nmb": float(np.mean(nmb)), "nmb_low": interval(nmb, level)[0],
-                     "nmb_high": interval(nmb, level)[1], "nmb_base": float(base.nmb_at(threshold)[0]),
-                     "p_cost_effective": float(probability)})
+        rows.append(
+            {
+                "threshold": float(threshold),
+                "bcr": _ratio_of_means(threshold * psa.qalys + psa.avoided_costs, psa.incremental_cost),
+                "bcr_low": interval(bcr, level)[0],
+                "bcr_high": interval(bcr, level)[1],
+                "bcr_base": float(base.bcr_at(threshold)[0]),
+                "nmb": float(np.mean(nmb)),
+                "nmb_low": interval(nmb, level)[0],
+                "nmb_high": interval(nmb, level)[1],
+                "nmb_base": float(base.nmb_at(threshold)[0]),
+                "p_cost_effective": float(probability),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -260,21 +306,43 @@ def one_way(prepared: Prepared, output: str = "npv", level: float = 0.95) -> pd.
     values = {name: np.repeat(v, 2 * k) for name, v in base_values.items()}
     for i, (parameter, (low, high)) in enumerate(varied):
         values[parameter.name] = values[parameter.name].copy()
-        values[parameter.name][2 * i:2 * i + 2] = (low, high)
+        values[parameter.name][2 * i : 2 * i + 2] = (low, high)
     results = evaluate(values, prepared.settings).output(output) if k else np.empty(0)
     base = float(evaluate(base_values, prepared.settings).output(output)[0])
-    rows = [{"parameter": p.name, "label": p.label, "unit": p.unit, "value": p.value, "low": low, "high": high,
-             "output_low": float(results[2 * i]), "output_high": float(results[2 * i + 1])}
-            for i, (p, (low, high)) in enumerate(varied)]
-    table = pd.DataFrame(rows, columns=["parameter", "label", "unit", "value", "low", "high", "output_low",
-                                        "output_high"])
+    rows = [
+        {
+            "parameter": p.name,
+            "label": p.label,
+            "unit": p.unit,
+            "value": p.value,
+            "low": low,
+            "high": high,
+            "output_low": float(results[2 * i]),
+            "output_high": float(results[2 * i + 1]),
+        }
+        for i, (p, (low, high)) in enumerate(varied)
+    ]
+    table = pd.DataFrame(
+        rows, columns=["parameter", "label", "unit", "value", "low", "high", "output_low", "output_high"]
+    )
     table["swing"] = (table["output_high"] - table["output_low"]).abs()
     table = table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
     fixed = [p for p in assumptions.parameters.values() if p.one_way_range(level) is None]
     if fixed:
-        table = pd.concat([table, pd.DataFrame({"parameter": [p.name for p in fixed], "label": [p.label for p in fixed],
-                                                "unit": [p.unit for p in fixed], "value": [p.value for p in fixed]})],
-                          ignore_index=True)
+        table = pd.concat(
+            [
+                table,
+                pd.DataFrame(
+                    {
+                        "parameter": [p.name for p in fixed],
+                        "label": [p.label for p in fixed],
+                        "unit": [p.unit for p in fixed],
+                        "value": [p.value for p in fixed],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     table.attrs.update(output=output, base=base)
     return table
 
@@ -294,8 +362,9 @@ def _search_bracket(parameter: ModelInput) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def break_even(prepared: Prepared, names: Sequence[str], output: str = "npv", target: float = 0.0,
-               iterations: int = 80) -> pd.DataFrame:
+def break_even(
+    prepared: Prepared, names: Sequence[str], output: str = "npv", target: float = 0.0, iterations: int = 80
+) -> pd.DataFrame:
     """For each parameter in ``names``, the value at which ``output`` equals ``target`` (net
     present value zero by default) with every other parameter at base case, by bisection run
     on all parameters at once. Searched over the parameter's valid range (probabilities 0 to 1;
@@ -327,15 +396,32 @@ def break_even(prepared: Prepared, names: Sequence[str], output: str = "npv", ta
         low, f_low = np.where(left, middle, low), np.where(left, f_middle, f_low)
         high = np.where(left, high, middle)
     found = np.where(crosses, (low + high) / 2, np.nan)
-    return pd.DataFrame({"parameter": [p.name for p in params], "label": [p.label for p in params],
-                         "unit": [p.unit for p in params], "value": [p.value for p in params],
-                         "break_even": found, "searched_low": brackets[:, 0], "searched_high": brackets[:, 1]})
+    return pd.DataFrame(
+        {
+            "parameter": [p.name for p in params],
+            "label": [p.label for p in params],
+            "unit": [p.unit for p in params],
+            "value": [p.value for p in params],
+            "break_even": found,
+            "searched_low": brackets[:, 0],
+            "searched_high": brackets[:, 1],
+        }
+    )
 
 
-def tier_scenarios(assumptions: AssumptionSet, tables: dict[str, pd.DataFrame], n_draws: int, seed: int,
-                   start: str | None = None, end: str | None = None, horizon_years: int | None = None,
-                   discount_rates: dict[str, float] | None = None, rule: DisclosureRule = DEFAULT_RULE,
-                   level: float = 0.95, tiers: Sequence[str] = TIERS) -> pd.DataFrame:
+def tier_scenarios(
+    assumptions: AssumptionSet,
+    tables: dict[str, pd.DataFrame],
+    n_draws: int,
+    seed: int,
+    start: str | None = None,
+    end: str | None = None,
+    horizon_years: int | None = None,
+    discount_rates: dict[str, float] | None = None,
+    rule: DisclosureRule = DEFAULT_RULE,
+    level: float = 0.95,
+    tiers: Sequence[str] = TIERS,
+) -> pd.DataFrame:
     """The analysis for each tier (its records and overrides), with the same seed for each so
     the tiers are compared on common random numbers: children, cost per child, QALYs, benefit-
     cost ratio and NPV per child (expected value from the PSA, its interval, and the base case
@@ -347,18 +433,29 @@ def tier_scenarios(assumptions: AssumptionSet, tables: dict[str, pd.DataFrame], 
         result = analyse(prepared, n_draws, np.random.default_rng(seed))
         psa, base = result.psa, result.base
         expected = expected_values(psa)
-        rows.append({"tier": tier, "n": prepared.children,
-                     "cost": expected["incremental_cost"], "qalys": expected["qalys"],
-                     "bcr": expected["bcr"], "bcr_low": interval(psa.bcr, level)[0],
-                     "bcr_high": interval(psa.bcr, level)[1], "bcr_base": float(base.bcr[0]),
-                     "npv": expected["npv"], "npv_low": interval(psa.npv, level)[0],
-                     "npv_high": interval(psa.npv, level)[1], "npv_base": float(base.npv[0]),
-                     "p_npv_positive": float(np.mean(psa.npv > 0))})
+        rows.append(
+            {
+                "tier": tier,
+                "n": prepared.children,
+                "cost": expected["incremental_cost"],
+                "qalys": expected["qalys"],
+                "bcr": expected["bcr"],
+                "bcr_low": interval(psa.bcr, level)[0],
+                "bcr_high": interval(psa.bcr, level)[1],
+                "bcr_base": float(base.bcr[0]),
+                "npv": expected["npv"],
+                "npv_low": interval(psa.npv, level)[0],
+                "npv_high": interval(psa.npv, level)[1],
+                "npv_base": float(base.npv[0]),
+                "p_npv_positive": float(np.mean(psa.npv > 0)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def horizon_scenarios(prepared: Prepared, horizons: Sequence[int], n_draws: int, seed: int,
-                      level: float = 0.95) -> pd.DataFrame:
+def horizon_scenarios(
+    prepared: Prepared, horizons: Sequence[int], n_draws: int, seed: int, level: float = 0.95
+) -> pd.DataFrame:
     """The analysis at other horizons (same draws for each: the seed is reused): expected values
     from the PSA, with the base case beside them."""
     rows = []
@@ -366,10 +463,18 @@ def horizon_scenarios(prepared: Prepared, horizons: Sequence[int], n_draws: int,
         other = replace(prepared, settings=replace(prepared.settings, horizon_years=int(horizon)))
         result = analyse(other, n_draws, np.random.default_rng(seed))
         expected = expected_values(result.psa)
-        rows.append({"horizon": int(horizon), "bcr": expected["bcr"], "bcr_base": float(result.base.bcr[0]),
-                     "bcr_low": interval(result.psa.bcr, level)[0], "bcr_high": interval(result.psa.bcr, level)[1],
-                     "npv": expected["npv"], "npv_base": float(result.base.npv[0]),
-                     "p_npv_positive": float(np.mean(result.psa.npv > 0))})
+        rows.append(
+            {
+                "horizon": int(horizon),
+                "bcr": expected["bcr"],
+                "bcr_base": float(result.base.bcr[0]),
+                "bcr_low": interval(result.psa.bcr, level)[0],
+                "bcr_high": interval(result.psa.bcr, level)[1],
+                "npv": expected["npv"],
+                "npv_base": float(result.base.npv[0]),
+                "p_npv_positive": float(np.mean(result.psa.npv > 0)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -386,9 +491,18 @@ def scenario_analysis(prepared: Prepared, n_draws: int, seed: int, level: float 
         used = prepared if name is None else replace(prepared, assumptions=prepared.assumptions.with_scenario(name))
         result = analyse(used, n_draws, np.random.default_rng(seed))
         expected = expected_values(result.psa)
-        rows.append({"scenario": name or "base", "label": label, "description": description,
-                     "bcr": expected["bcr"], "bcr_low": interval(result.psa.bcr, level)[0],
-                     "bcr_high": interval(result.psa.bcr, level)[1], "bcr_base": float(result.base.bcr[0]),
-                     "npv": expected["npv"], "npv_base": float(result.base.npv[0]),
-                     "p_npv_positive": float(np.mean(result.psa.npv > 0))})
+        rows.append(
+            {
+                "scenario": name or "base",
+                "label": label,
+                "description": description,
+                "bcr": expected["bcr"],
+                "bcr_low": interval(result.psa.bcr, level)[0],
+                "bcr_high": interval(result.psa.bcr, level)[1],
+                "bcr_base": float(result.base.bcr[0]),
+                "npv": expected["npv"],
+                "npv_base": float(result.base.npv[0]),
+                "p_npv_positive": float(np.mean(result.psa.npv > 0)),
+            }
+        )
     return pd.DataFrame(rows)

@@ -92,8 +92,10 @@ class ModelInput(SourcedValue):
             return f"{UNSTATED} (used as published, not inflated)"
         if self.original_price_year in (None, self.price_year):
             return self.price_year
-        return (f"{self.price_year}, from {number_text(self.original_value)} in {self.original_price_year} prices "
-                f"({self.price_index})")
+        return (
+            f"{self.price_year}, from {number_text(self.original_value)} in {self.original_price_year} prices "
+            f"({self.price_index})"
+        )
 
     def one_way_range(self, level: float = 0.95) -> tuple[float, float] | None:
         """The range for one-way sensitivity analysis: the explicit ``range`` if given, else
@@ -186,10 +188,14 @@ class AssumptionSet:
         if horizon_years is not None and horizon_years < 1:
             raise ConfigError(f"horizon: {horizon_years} years; the horizon must be at least 1 year")
         return ModelSettings(
-            horizon_years=int(horizon_years or self.horizon_years), streams=names,
+            horizon_years=int(horizon_years or self.horizon_years),
+            streams=names,
             perspective_streams=tuple(s for s in names if self.streams[s].perspective in self.icer_perspective),
-            discount_first_year=self.discount_first_year, standard_schedule=self.standard_schedule,
-            health_schedule=self.health_schedule, higher_is_better=higher_is_better)
+            discount_first_year=self.discount_first_year,
+            standard_schedule=self.standard_schedule,
+            health_schedule=self.health_schedule,
+            higher_is_better=higher_is_better,
+        )
 
     def with_scenario(self, name: str) -> AssumptionSet:
         """This set with scenario ``name``'s entries replacing the base case's."""
@@ -243,5 +249,7 @@ class AssumptionSet:
 
     def illustrative_spread_count(self) -> int:
         """Sourced parameters from the set whose probabilistic spread is illustrative."""
-        return sum(p.origin == "assumption set" and not p.illustrative and p.illustrative_spread
-                   for p in self.parameters.values())
+        return sum(
+            p.origin == "assumption set" and not p.illustrative and p.illustrative_spread
+            for p in self.parameters.values()
+        )

@@ -64,13 +64,31 @@ from evidence.sourced import (
 ROI_CONFIG_FOLDER = ROI_CONFIG
 DEFAULT_ASSUMPTIONS = ROI_CONFIG_FOLDER / "children_ot_waiting_list.yml"
 
-TOP_LEVEL = {"title", "description", "price_year", "price_index", "currency", "comparator", "settings",
-             "parameters", "streams", "overrides", "scenarios", "extends"}
+TOP_LEVEL = {
+    "title",
+    "description",
+    "price_year",
+    "price_index",
+    "currency",
+    "comparator",
+    "settings",
+    "parameters",
+    "streams",
+    "overrides",
+    "scenarios",
+    "extends",
+}
 #: Top-level entries an extending set merges with its parent's, entry by entry.
 MERGED_KEYS = ("settings", "parameters", "streams", "overrides", "scenarios", "comparator")
 SCENARIO_KEYS = {"label", "description", "parameters"}
-SETTINGS_KEYS = {"horizon_years", "discount_first_year", "outcome", "icer_perspective", "declining_discount",
-                 "thresholds"}
+SETTINGS_KEYS = {
+    "horizon_years",
+    "discount_first_year",
+    "outcome",
+    "icer_perspective",
+    "declining_discount",
+    "thresholds",
+}
 STREAM_KEYS = {"label", "perspective", "description", "parameters"}
 
 
@@ -82,8 +100,9 @@ def load_assumptions(path: str | Path = DEFAULT_ASSUMPTIONS) -> AssumptionSet:
     where = display_path(resolved)
     problems = Problems(resolved, locations)
     result = _validate(raw, where, resolved.stem, problems)
-    problems.raise_if_any(f"the assumption set {where}",
-                          "Fix these entries (see config/roi/README.md for the format) and run again.")
+    problems.raise_if_any(
+        f"the assumption set {where}", "Fix these entries (see config/roi/README.md for the format) and run again."
+    )
     assert result is not None  # None only with a problem recorded, which raised above
     return result
 
@@ -96,12 +115,15 @@ def _read_with_parents(path: Path, seen: list[Path]) -> tuple[dict[str, Any], Lo
     """The set in ``path`` merged over the set it ``extends`` (entry by entry in
     :data:`MERGED_KEYS`, whole elsewhere), and where each key came from."""
     if path in seen:
-        raise ConfigError(f"{display_path(path)}: 'extends' goes round in a circle: "
-                          + " -> ".join(display_path(p) for p in [*seen, path]))
+        raise ConfigError(
+            f"{display_path(path)}: 'extends' goes round in a circle: "
+            + " -> ".join(display_path(p) for p in [*seen, path])
+        )
     if not path.is_file():
         known = ", ".join(available_assumption_sets(path.parent)) if path.parent.is_dir() else "none"
-        raise ConfigError(f"{display_path(path)}: no such assumption set (available in {display_path(path.parent)}: "
-                          f"{known})")
+        raise ConfigError(
+            f"{display_path(path)}: no such assumption set (available in {display_path(path.parent)}: {known})"
+        )
     data, locations = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{display_path(path)}: expected a mapping with keys {sorted(TOP_LEVEL)}")
@@ -139,20 +161,23 @@ def _price_index(raw: dict[str, Any], problems: Problems) -> tuple[str, PriceInd
         return None
     entry = raw.get("price_index") or {}
     if not isinstance(entry, dict) or set(entry) - {"table", "column"}:
-        problems.add(("price_index",), None, "a mapping with table (a file in data/raw/published) and column "
-                                             "(pay_and_prices, pay or prices)")
+        problems.add(
+            ("price_index",),
+            None,
+            "a mapping with table (a file in data/raw/published) and column (pay_and_prices, pay or prices)",
+        )
         return None
     try:
-        return price_year, price_index(str(entry.get("table", NHS_COST_INFLATION_INDEX)),
-                                       str(entry.get("column", "pay_and_prices")))
+        return price_year, price_index(
+            str(entry.get("table", NHS_COST_INFLATION_INDEX)), str(entry.get("column", "pay_and_prices"))
+        )
     except (EvidenceError, FileNotFoundError) as error:
         problems.add(("price_index",), None, str(error))
         return None
 
 
 def _validate(raw: dict[str, Any], where: str, name: str, problems: Problems) -> AssumptionSet | None:
-    check_keys(raw, (), TOP_LEVEL, problems, ("title", "price_year", "comparator", "settings", "parameters",
-                                              "streams"))
+    check_keys(raw, (), TOP_LEVEL, problems, ("title", "price_year", "comparator", "settings", "parameters", "streams"))
     if problems.count():
         return None
     prices = _price_index(raw, problems)
@@ -172,8 +197,11 @@ def _validate(raw: dict[str, Any], where: str, name: str, problems: Problems) ->
     if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
         problems.add(("settings", "horizon_years"), horizon, "a whole number of years, at least 1")
     if not isinstance(settings["discount_first_year"], bool):
-        problems.add(("settings", "discount_first_year"), settings["discount_first_year"],
-                     "true (year 1 discounted, as the SROI guide does) or false")
+        problems.add(
+            ("settings", "discount_first_year"),
+            settings["discount_first_year"],
+            "true (year 1 discounted, as the SROI guide does) or false",
+        )
     outcome = settings["outcome"] if isinstance(settings["outcome"], dict) else {}
     if not outcome.get("instrument") or not outcome.get("scale"):
         problems.add(("settings", "outcome"), None, "give the instrument and scale the utility mapping applies to")
@@ -189,11 +217,16 @@ def _validate(raw: dict[str, Any], where: str, name: str, problems: Problems) ->
     if not raw_streams:
         problems.add(("streams",), None, "give at least one avoided-cost stream")
     for stream, entry in raw_streams.items():
-        if not isinstance(entry, dict) or set(entry) - STREAM_KEYS or not {"label", "perspective", "parameters"} <= set(entry):
+        if (
+            not isinstance(entry, dict)
+            or set(entry) - STREAM_KEYS
+            or not {"label", "perspective", "parameters"} <= set(entry)
+        ):
             problems.add(("streams", str(stream)), None, "needs label, perspective, parameters (optional: description)")
             continue
-        streams[stream] = Stream(stream, str(entry["label"]), str(entry["perspective"]),
-                                 str(entry.get("description") or ""))
+        streams[stream] = Stream(
+            stream, str(entry["label"]), str(entry["perspective"]), str(entry.get("description") or "")
+        )
     specs = _specs(streams)
 
     flat: dict[str, Any] = dict(raw["parameters"] or {}) if isinstance(raw["parameters"], dict) else {}
@@ -206,38 +239,69 @@ def _validate(raw: dict[str, Any], where: str, name: str, problems: Problems) ->
             flat[stream_parameter(stream, key)] = entry
     unknown = [k for k in flat if k not in specs]
     if unknown:
-        problems.add(("parameters",), None, f"unknown parameter(s) {', '.join(unknown)}; the model's parameters are "
-                                            f"{', '.join(PARAMETERS)} and, per stream, {', '.join(STREAM_PARAMETERS)}")
+        problems.add(
+            ("parameters",),
+            None,
+            f"unknown parameter(s) {', '.join(unknown)}; the model's parameters are "
+            f"{', '.join(PARAMETERS)} and, per stream, {', '.join(STREAM_PARAMETERS)}",
+        )
     missing = [k for k in specs if k not in flat]
     if missing:
         problems.add(("parameters",), None, f"missing parameter(s): {', '.join(missing)}")
-    parameters = {key: parameter for key, spec in specs.items() if key in flat
-                  and (parameter := parameter_entry(key, spec, flat[key], _where(key), price_year, index, problems))}
-    overrides = {str(intervention): replacements(entries, ("overrides", str(intervention)), specs, price_year,
-                                                  index, problems)
-                 for intervention, entries in (raw.get("overrides") or {}).items()}
+    parameters = {
+        key: parameter
+        for key, spec in specs.items()
+        if key in flat
+        and (parameter := parameter_entry(key, spec, flat[key], _where(key), price_year, index, problems))
+    }
+    overrides = {
+        str(intervention): replacements(entries, ("overrides", str(intervention)), specs, price_year, index, problems)
+        for intervention, entries in (raw.get("overrides") or {}).items()
+    }
     scenarios: dict[str, Scenario] = {}
     for scenario, entry in (raw.get("scenarios") or {}).items():
         here = ("scenarios", str(scenario))
-        if (not isinstance(entry, dict) or set(entry) - SCENARIO_KEYS or not {"label", "parameters"} <= set(entry)
-                or not isinstance(entry["parameters"], dict) or not entry["parameters"]):
-            problems.add(here, None, "needs label, description and parameters (whole entries replacing the base "
-                                     "case's)")
+        if (
+            not isinstance(entry, dict)
+            or set(entry) - SCENARIO_KEYS
+            or not {"label", "parameters"} <= set(entry)
+            or not isinstance(entry["parameters"], dict)
+            or not entry["parameters"]
+        ):
+            problems.add(
+                here, None, "needs label, description and parameters (whole entries replacing the base case's)"
+            )
             continue
-        replaced = replacements(entry["parameters"], (*here, "parameters"), specs, price_year, index, problems,
-                                 scenario=True)
-        scenarios[str(scenario)] = Scenario(str(scenario), str(entry["label"]), str(entry.get("description") or ""),
-                                            replaced)
+        replaced = replacements(
+            entry["parameters"], (*here, "parameters"), specs, price_year, index, problems, scenario=True
+        )
+        scenarios[str(scenario)] = Scenario(
+            str(scenario), str(entry["label"]), str(entry.get("description") or ""), replaced
+        )
     if problems.count():
         return None
     return AssumptionSet(
-        name=name, path=where, title=str(raw["title"]), description=str(raw.get("description") or ""),
-        price_year=price_year, comparator=str(comparator["name"]),
-        comparator_description=str(comparator.get("description") or ""), horizon_years=horizon,
-        discount_first_year=settings["discount_first_year"], instrument=str(outcome["instrument"]),
-        scale=str(outcome["scale"]), icer_perspective=tuple(perspective), standard_schedule=standard,
-        health_schedule=health, schedule_source=schedule_source, thresholds=thresholds,
-        parameters=parameters, streams=streams, overrides=overrides, scenarios=scenarios)
+        name=name,
+        path=where,
+        title=str(raw["title"]),
+        description=str(raw.get("description") or ""),
+        price_year=price_year,
+        comparator=str(comparator["name"]),
+        comparator_description=str(comparator.get("description") or ""),
+        horizon_years=horizon,
+        discount_first_year=settings["discount_first_year"],
+        instrument=str(outcome["instrument"]),
+        scale=str(outcome["scale"]),
+        icer_perspective=tuple(perspective),
+        standard_schedule=standard,
+        health_schedule=health,
+        schedule_source=schedule_source,
+        thresholds=thresholds,
+        parameters=parameters,
+        streams=streams,
+        overrides=overrides,
+        scenarios=scenarios,
+    )
 
 
 def _where(key: str) -> KeyPath:

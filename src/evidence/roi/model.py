@@ -78,12 +78,18 @@ STAFF_COMPONENTS: dict[str, tuple[str, str]] = {
 
 #: The model's parameters (names as in the assumption set), in the order they are tabulated.
 PARAMETERS: dict[str, ParameterSpec] = {
-    **{f"staff.hours_{b}": ParameterSpec("quantity", f"{BAND_LABELS[b]} staff time per child", "hours per child")
-       for b in BANDS},
-    **{f"staff.{c}_{b}": ParameterSpec("cost", f"{BAND_LABELS[b]} {label}", "GBP per year")
-       for b in BANDS for c, (label, _) in STAFF_COMPONENTS.items()},
-    "staff.capital_overheads": ParameterSpec("cost", "Capital overheads per member of staff (every band)",
-                                             "GBP per year"),
+    **{
+        f"staff.hours_{b}": ParameterSpec("quantity", f"{BAND_LABELS[b]} staff time per child", "hours per child")
+        for b in BANDS
+    },
+    **{
+        f"staff.{c}_{b}": ParameterSpec("cost", f"{BAND_LABELS[b]} {label}", "GBP per year")
+        for b in BANDS
+        for c, (label, _) in STAFF_COMPONENTS.items()
+    },
+    "staff.capital_overheads": ParameterSpec(
+        "cost", "Capital overheads per member of staff (every band)", "GBP per year"
+    ),
     "staff.working_hours": ParameterSpec("positive", "Working hours per year", "hours per year"),
     "costs.training_per_child": ParameterSpec("cost", "Training and groups, per child", "GBP per child"),
     "costs.equipment_share": ParameterSpec("probability", "Children provided with equipment", "proportion of children"),
@@ -94,15 +100,18 @@ PARAMETERS: dict[str, ParameterSpec] = {
     "outcome.change": ParameterSpec("effect", "Outcome change with the intervention", "scale points"),
     "outcome.years_to_follow_up": ParameterSpec("quantity", "Time from baseline to follow-up", "years"),
     "utility.per_point": ParameterSpec("utility", "Utility gain per scale point", "utility per scale point"),
-    "qaly.drop_off": ParameterSpec("probability", "Annual drop-off of the health gain after year 1", "proportion per year"),
+    "qaly.drop_off": ParameterSpec(
+        "probability", "Annual drop-off of the health gain after year 1", "proportion per year"
+    ),
     "qaly.value": ParameterSpec("cost", "Value of a QALY (threshold)", "GBP per QALY"),
     "discount.standard_rate": ParameterSpec("rate", "Discount rate, costs and avoided costs", "per year"),
     "discount.health_rate": ParameterSpec("rate", "Discount rate, health effects", "per year"),
 }
 
 
-def hourly_cost(salary, on_costs, management_overheads, non_staff_overheads, capital_overheads,
-                working_hours) -> tuple[np.ndarray, np.ndarray]:
+def hourly_cost(
+    salary, on_costs, management_overheads, non_staff_overheads, capital_overheads, working_hours
+) -> tuple[np.ndarray, np.ndarray]:
     """PSSRU's cost per working hour, split into (salary and on-costs, overheads and capital),
     pounds per hour: each annual component divided by the working hours per year. Their sum is
     PSSRU's "cost per working hour" (total costs excluding qualifications / working hours):
@@ -111,8 +120,11 @@ def hourly_cost(salary, on_costs, management_overheads, non_staff_overheads, cap
     p.64). Arguments broadcast; working hours must be positive."""
     hours = np.asarray(working_hours, dtype=float)
     pay = (np.asarray(salary, dtype=float) + np.asarray(on_costs, dtype=float)) / hours
-    overheads = (np.asarray(management_overheads, dtype=float) + np.asarray(non_staff_overheads, dtype=float)
-                 + np.asarray(capital_overheads, dtype=float)) / hours
+    overheads = (
+        np.asarray(management_overheads, dtype=float)
+        + np.asarray(non_staff_overheads, dtype=float)
+        + np.asarray(capital_overheads, dtype=float)
+    ) / hours
     return pay, overheads
 
 
@@ -280,8 +292,11 @@ def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> Model
     direction = 1.0 if settings.higher_is_better else -1.0
     utility_gain = direction * (p["outcome.change"] - p["comparator.outcome_change"]) * p["utility.per_point"]
     health_factors = discount_factor(exponent, p["discount.health_rate"][:, None], settings.health_schedule)
-    qalys_by_year = utility_gain[:, None] * qaly_profile(p["outcome.years_to_follow_up"], p["qaly.drop_off"],
-                                                         horizon) * health_factors
+    qalys_by_year = (
+        utility_gain[:, None]
+        * qaly_profile(p["outcome.years_to_follow_up"], p["qaly.drop_off"], horizon)
+        * health_factors
+    )
     qalys = qalys_by_year.sum(axis=1)
     threshold = p["qaly.value"]
 
@@ -291,8 +306,16 @@ def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> Model
     in_perspective = np.zeros(1)
     for stream in settings.streams:  # a loop over streams, not draws
         q = {name: p[stream_parameter(stream, name)] for name in STREAM_PARAMETERS}
-        yearly = sroi_yearly_values(q["quantity"], q["unit_value"], q["deadweight"], q["attribution"],
-                                    q["displacement"], q["drop_off"], q["duration_years"], horizon)
+        yearly = sroi_yearly_values(
+            q["quantity"],
+            q["unit_value"],
+            q["deadweight"],
+            q["attribution"],
+            q["displacement"],
+            q["drop_off"],
+            q["duration_years"],
+            horizon,
+        )
         discounted = yearly * standard_factors
         avoided_by_year = avoided_by_year + discounted
         by_stream.append(discounted.sum(axis=1))
@@ -306,25 +329,40 @@ def evaluate(values: Mapping[str, np.ndarray], settings: ModelSettings) -> Model
     net_cost = incremental - in_perspective
     cumulative = np.cumsum(benefits_by_year, axis=1)
     reached = cumulative >= incremental[:, None]
-    payback = np.where(incremental <= 0, 0.0,
-                       np.where(reached.any(axis=1), np.argmax(reached, axis=1) + 1.0, np.nan))
+    payback = np.where(incremental <= 0, 0.0, np.where(reached.any(axis=1), np.argmax(reached, axis=1) + 1.0, np.nan))
 
     def full(x: np.ndarray) -> np.ndarray:
         """Every output with one value per draw, whatever was constant across draws."""
         x = np.asarray(x, dtype=float)
         return np.ascontiguousarray(np.broadcast_to(x, (n, *x.shape[1:])))
 
-    by_stream_matrix = (np.column_stack([full(b) for b in by_stream]) if by_stream else np.zeros((n, 0)))
+    by_stream_matrix = np.column_stack([full(b) for b in by_stream]) if by_stream else np.zeros((n, 0))
     return ModelResults(
-        streams=tuple(settings.streams), staff_cost=full(staff), overhead_cost=full(overhead),
-        training_cost=full(training), equipment_cost=full(equipment), optimism_bias_cost=full(bias),
-        intervention_cost=full(intervention), comparator_cost=full(comparator), incremental_cost=full(incremental),
-        utility_gain=full(utility_gain), qalys=full(qalys), qaly_value=full(threshold * qalys),
-        avoided_by_stream=by_stream_matrix, avoided_costs=full(avoided), avoided_in_perspective=full(in_perspective),
-        benefits=full(benefits), benefits_by_year=full(benefits_by_year), npv=full(npv),
-        bcr=full(_ratio(benefits, incremental)), roi=full(_ratio(npv, incremental)),
-        cost_per_qaly=full(_per_qaly(incremental, qalys)), icer=full(_per_qaly(net_cost, qalys)),
-        nmb=full(threshold * qalys - net_cost), payback_year=full(payback))
+        streams=tuple(settings.streams),
+        staff_cost=full(staff),
+        overhead_cost=full(overhead),
+        training_cost=full(training),
+        equipment_cost=full(equipment),
+        optimism_bias_cost=full(bias),
+        intervention_cost=full(intervention),
+        comparator_cost=full(comparator),
+        incremental_cost=full(incremental),
+        utility_gain=full(utility_gain),
+        qalys=full(qalys),
+        qaly_value=full(threshold * qalys),
+        avoided_by_stream=by_stream_matrix,
+        avoided_costs=full(avoided),
+        avoided_in_perspective=full(in_perspective),
+        benefits=full(benefits),
+        benefits_by_year=full(benefits_by_year),
+        npv=full(npv),
+        bcr=full(_ratio(benefits, incremental)),
+        roi=full(_ratio(npv, incremental)),
+        cost_per_qaly=full(_per_qaly(incremental, qalys)),
+        icer=full(_per_qaly(net_cost, qalys)),
+        nmb=full(threshold * qalys - net_cost),
+        payback_year=full(payback),
+    )
 
 
 def _per_qaly(cost: np.ndarray, qalys: np.ndarray) -> np.ndarray:

@@ -43,8 +43,9 @@ REQUIRED_FIELDS = ("value", "unit", "price_year", "distribution")
 SOURCE_FORM = ", ".join(SOURCE_FIELDS)
 
 
-def distribution_entry(raw: Any, kind: str, value: float, where: KeyPath, problems: Problems,
-                       sourced_value: bool = False) -> Distribution | None:
+def distribution_entry(
+    raw: Any, kind: str, value: float, where: KeyPath, problems: Problems, sourced_value: bool = False
+) -> Distribution | None:
     """The ``distribution`` of the entry at ``where`` around ``value``: a ``type`` allowed for a
     parameter of ``kind`` with its ``se`` or ``low``/``high``, and (unless ``fixed``) where its
     spread comes from, which a ``sourced_value`` must say. None, with the problems recorded,
@@ -63,9 +64,13 @@ def distribution_entry(raw: Any, kind: str, value: float, where: KeyPath, proble
     expected = {"type"} if name == "fixed" else {"type", "low", "high"} if name in BOUNDED else {"type", "se"}
     extra, missing = set(raw) - expected, expected - set(raw)
     if extra or missing:
-        problems.add(where, None, f"a {name} distribution takes {', '.join(sorted(expected - {'type'})) or 'no other fields'}"
-                     + (f"; missing {', '.join(sorted(missing))}" if missing else "")
-                     + (f"; unknown {', '.join(sorted(extra))}" if extra else ""))
+        problems.add(
+            where,
+            None,
+            f"a {name} distribution takes {', '.join(sorted(expected - {'type'})) or 'no other fields'}"
+            + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+            + (f"; unknown {', '.join(sorted(extra))}" if extra else ""),
+        )
         return None
     if not all(is_number(raw[k]) for k in expected - {"type"}):
         problems.add(where, None, f"{', '.join(sorted(expected - {'type'}))} must be numbers")
@@ -92,8 +97,11 @@ def distribution_entry(raw: Any, kind: str, value: float, where: KeyPath, proble
         problems.add((*where, "se"), raw["se"], "the standard error must be positive (use type: fixed for none)")
         return None
     if name == "beta" and not (0 < value < 1 and se**2 < value * (1 - value)):
-        problems.add(where, None, f"a beta distribution needs 0 < value < 1 and SE^2 < value x (1 - value); "
-                                  f"value {value:g}, SE {se:g}")
+        problems.add(
+            where,
+            None,
+            f"a beta distribution needs 0 < value < 1 and SE^2 < value x (1 - value); value {value:g}, SE {se:g}",
+        )
         return None
     if name in ("gamma", "lognormal") and not value > 0:
         problems.add(where, None, f"a {name} distribution needs a positive value, got {value:g} (use type: fixed)")
@@ -101,8 +109,15 @@ def distribution_entry(raw: Any, kind: str, value: float, where: KeyPath, proble
     return Distribution(name, se=se, source=source, note=note)
 
 
-def cost_price_year(raw_year: Any, spec: ParameterSpec, where: KeyPath, price_year: str, index: PriceIndex,
-                    scenario: bool, problems: Problems) -> tuple[str | None, float, str]:
+def cost_price_year(
+    raw_year: Any,
+    spec: ParameterSpec,
+    where: KeyPath,
+    price_year: str,
+    index: PriceIndex,
+    scenario: bool,
+    problems: Problems,
+) -> tuple[str | None, float, str]:
     """(the value's own price year, the factor to the set's ``price_year`` by ``index``, the
     index used): only a cost has one, and a base-case cost must state it."""
     where = (*where, "price_year")
@@ -113,9 +128,13 @@ def cost_price_year(raw_year: Any, spec: ParameterSpec, where: KeyPath, price_ye
     if raw_year == UNSTATED and scenario:
         return UNSTATED, 1.0, ""
     if raw_year is None or raw_year == UNSTATED:
-        problems.add(where, raw_year, f"a cost in the base case needs the financial year its source prices it in "
-                                      f"(e.g. 2023/24); a figure with no stated price year may only be used in a "
-                                      f"labelled scenario (price_year: {UNSTATED})")
+        problems.add(
+            where,
+            raw_year,
+            f"a cost in the base case needs the financial year its source prices it in "
+            f"(e.g. 2023/24); a figure with no stated price year may only be used in a "
+            f"labelled scenario (price_year: {UNSTATED})",
+        )
         return None, 1.0, ""
     try:
         year = financial_year(raw_year)
@@ -140,8 +159,16 @@ def one_way_range(raw: Any, kind: str, value: float, where: KeyPath, problems: P
     return None
 
 
-def parameter_entry(name: str, spec: ParameterSpec, raw: Any, where: KeyPath, price_year: str, index: PriceIndex,
-                    problems: Problems, scenario: bool = False) -> ModelInput | None:
+def parameter_entry(
+    name: str,
+    spec: ParameterSpec,
+    raw: Any,
+    where: KeyPath,
+    price_year: str,
+    index: PriceIndex,
+    problems: Problems,
+    scenario: bool = False,
+) -> ModelInput | None:
     """The parameter ``name`` from its entry ``raw`` at ``where``, a cost moved to the set's
     ``price_year`` (its spread and range with it); None, with the problems recorded, if the
     entry is invalid. Only a ``scenario`` may hold a cost with no stated price year."""
@@ -165,8 +192,11 @@ def parameter_entry(name: str, spec: ParameterSpec, raw: Any, where: KeyPath, pr
     year, factor, index_used = cost_price_year(raw["price_year"], spec, where, price_year, index, scenario, problems)
     source, illustrative, note = provenance(raw, where, problems, structured_source, SOURCE_FORM)
     # a distribution or range around an invalid value would only repeat the problem
-    distribution = (distribution_entry(raw["distribution"], spec.kind, value, where, problems, not illustrative)
-                    if valid_value else None)
+    distribution = (
+        distribution_entry(raw["distribution"], spec.kind, value, where, problems, not illustrative)
+        if valid_value
+        else None
+    )
     spread = one_way_range(raw["range"], spec.kind, value, where, problems) if "range" in raw and valid_value else None
     if problems.count() > before or distribution is None:
         return None
@@ -175,14 +205,34 @@ def parameter_entry(name: str, spec: ParameterSpec, raw: Any, where: KeyPath, pr
         value, distribution = value * factor, distribution.scaled(factor)
         spread = None if spread is None else (spread[0] * factor, spread[1] * factor)
     used_year = None if year is None else (year if year == UNSTATED else price_year)
-    return ModelInput(name=name, label=str(raw.get("label") or spec.label), kind=spec.kind, value=value, unit=unit,
-                     price_year=used_year, distribution=distribution, source=source,
-                     citation=source.cite() if source else "", illustrative=illustrative, note=note, range=spread,
-                     original_value=original, original_price_year=year, price_index=index_used)
+    return ModelInput(
+        name=name,
+        label=str(raw.get("label") or spec.label),
+        kind=spec.kind,
+        value=value,
+        unit=unit,
+        price_year=used_year,
+        distribution=distribution,
+        source=source,
+        citation=source.cite() if source else "",
+        illustrative=illustrative,
+        note=note,
+        range=spread,
+        original_value=original,
+        original_price_year=year,
+        price_index=index_used,
+    )
 
 
-def replacements(entries: Any, where: KeyPath, specs: dict[str, ParameterSpec], price_year: str,
-                 index: PriceIndex, problems: Problems, scenario: bool = False) -> dict[str, ModelInput]:
+def replacements(
+    entries: Any,
+    where: KeyPath,
+    specs: dict[str, ParameterSpec],
+    price_year: str,
+    index: PriceIndex,
+    problems: Problems,
+    scenario: bool = False,
+) -> dict[str, ModelInput]:
     """Whole parameter entries replacing the base case's (an override or a scenario)."""
     if not isinstance(entries, dict):
         problems.add(where, None, "a mapping of parameter name to a full parameter entry")

@@ -24,11 +24,17 @@ class DiscountSchedule:
     ratios: tuple[float, ...] = (1.0,)
 
     def __post_init__(self) -> None:
-        if (len(self.starts) != len(self.ratios) or not self.starts or self.starts[0] != 1
-                or any(b <= a for a, b in zip(self.starts, self.starts[1:], strict=False))
-                or any(r < 0 for r in self.ratios)):
-            raise ValueError(f"invalid discount schedule {self}: starts must begin at 1 and increase, "
-                             "one non-negative ratio per start")
+        if (
+            len(self.starts) != len(self.ratios)
+            or not self.starts
+            or self.starts[0] != 1
+            or any(b <= a for a, b in zip(self.starts, self.starts[1:], strict=False))
+            or any(r < 0 for r in self.ratios)
+        ):
+            raise ValueError(
+                f"invalid discount schedule {self}: starts must begin at 1 and increase, "
+                "one non-negative ratio per start"
+            )
 
     @classmethod
     def constant(cls) -> DiscountSchedule:
@@ -85,28 +91,45 @@ def qaly_profile(years_to_follow_up, drop_off, horizon_years: int) -> np.ndarray
     return profile
 
 
-def sroi_yearly_values(quantity, unit_value, deadweight, attribution, displacement, drop_off,
-                       duration_years, horizon_years: int) -> np.ndarray:
+def sroi_yearly_values(
+    quantity, unit_value, deadweight, attribution, displacement, drop_off, duration_years, horizon_years: int
+) -> np.ndarray:
     """Undiscounted value of an outcome stream in each year 1..H, shape (n, H), in pounds:
     quantity x unit value x (1 - deadweight)(1 - attribution)(1 - displacement) in year 1,
     falling by ``drop_off`` a year (year t: x (1 - drop_off) ** (t - 1)), for
     ``duration_years`` (a fractional duration counts part of its last year). Cabinet Office /
     SROI Network (2012), A guide to Social Return on Investment, stages 4-5."""
-    impact = (np.asarray(quantity, float) * np.asarray(unit_value, float) * (1 - np.asarray(deadweight, float))
-              * (1 - np.asarray(attribution, float)) * (1 - np.asarray(displacement, float)))[..., None]
+    impact = (
+        np.asarray(quantity, float)
+        * np.asarray(unit_value, float)
+        * (1 - np.asarray(deadweight, float))
+        * (1 - np.asarray(attribution, float))
+        * (1 - np.asarray(displacement, float))
+    )[..., None]
     t = np.arange(1, horizon_years + 1, dtype=float)
     lasting = np.clip(np.asarray(duration_years, float)[..., None] - (t - 1), 0.0, 1.0)
     return impact * _persistence(drop_off, horizon_years) * lasting
 
 
-def sroi_present_value(quantity, unit_value, deadweight, attribution, displacement, drop_off, duration_years,
-                       rate, horizon_years: int, discount_first_year: bool = True,
-                       schedule: DiscountSchedule | None = None) -> np.ndarray:
+def sroi_present_value(
+    quantity,
+    unit_value,
+    deadweight,
+    attribution,
+    displacement,
+    drop_off,
+    duration_years,
+    rate,
+    horizon_years: int,
+    discount_first_year: bool = True,
+    schedule: DiscountSchedule | None = None,
+) -> np.ndarray:
     """Present value (pounds) of an outcome stream, :func:`sroi_yearly_values` discounted at
     ``rate``. Worked example (SROI guide convention, year 1 discounted): 40 children x £1,000,
     deadweight 20%, attribution 25%, drop-off 50%, 3 years at 3.5% gives £39,802.19."""
-    values = sroi_yearly_values(quantity, unit_value, deadweight, attribution, displacement, drop_off,
-                                duration_years, horizon_years)
+    values = sroi_yearly_values(
+        quantity, unit_value, deadweight, attribution, displacement, drop_off, duration_years, horizon_years
+    )
     years = np.arange(1, horizon_years + 1, dtype=float) - (0 if discount_first_year else 1)
     factors = discount_factor(years, np.asarray(rate, float)[..., None], schedule)
     return (values * factors).sum(axis=-1)

@@ -28,8 +28,9 @@ TIERS = ("Universal", "Targeted", "Specialist")
 DEFAULT_RULE = DisclosureRule()
 
 
-def select_intervention(episodes: pd.DataFrame, intervention: str, start: str | None = None,
-                        end: str | None = None) -> pd.DataFrame:
+def select_intervention(
+    episodes: pd.DataFrame, intervention: str, start: str | None = None, end: str | None = None
+) -> pd.DataFrame:
     """Episodes of ``intervention`` (a tier, a service name or ``All``) referred between
     ``start`` and ``end``."""
     if intervention in TIERS:
@@ -39,8 +40,10 @@ def select_intervention(episodes: pd.DataFrame, intervention: str, start: str | 
             raise EvidenceError(f"no {intervention}-tier episodes referred between {start} and {end}")
         return chosen
     if intervention != "All" and intervention not in set(episodes["service"]):
-        raise EvidenceError(f"unknown intervention {intervention!r}: give All, a tier ({', '.join(TIERS)}) "
-                            f"or a service ({', '.join(sorted(set(episodes['service'])))})")
+        raise EvidenceError(
+            f"unknown intervention {intervention!r}: give All, a tier ({', '.join(TIERS)}) "
+            f"or a service ({', '.join(sorted(set(episodes['service'])))})"
+        )
     return outcomes.select_episodes(episodes, intervention, start, end)
 
 
@@ -60,8 +63,12 @@ class CohortInputs:
 def follow_up_years(scores: pd.DataFrame, episode_ids: pd.Series, instrument: str, scale: str) -> pd.Series:
     """Years from the baseline to the follow-up questionnaire per episode (duplicates left out),
     for episodes with both."""
-    chosen = scores[(scores["instrument"] == instrument) & (scores["scale"] == scale)
-                    & ~scores["duplicate_of_earlier"] & scores["episode_id"].isin(episode_ids)]
+    chosen = scores[
+        (scores["instrument"] == instrument)
+        & (scores["scale"] == scale)
+        & ~scores["duplicate_of_earlier"]
+        & scores["episode_id"].isin(episode_ids)
+    ]
     dates = chosen.pivot(index="episode_id", columns="timepoint", values="assessment_date")
     if "Baseline" not in dates or "Follow-up" not in dates:
         return pd.Series(dtype=float)
@@ -78,15 +85,38 @@ def _mean_parameter(name: str, values: pd.Series, distribution: str, description
     else:
         dist = Distribution(distribution, se=se)
     note = f"{description}: mean {mean:.3g} (SE {se:.2g}) over {n:,} children"
-    parameter = ModelInput(name=name, label=spec.label, kind=spec.kind, value=mean, unit=spec.unit, price_year=None,
-                          distribution=dist, source=None, note=note, origin="records")
-    return parameter, {"input": spec.label, "unit": spec.unit, "n": n, "mean": mean, "se": se,
-                       "distribution": dist.describe()}
+    parameter = ModelInput(
+        name=name,
+        label=spec.label,
+        kind=spec.kind,
+        value=mean,
+        unit=spec.unit,
+        price_year=None,
+        distribution=dist,
+        source=None,
+        note=note,
+        origin="records",
+    )
+    return parameter, {
+        "input": spec.label,
+        "unit": spec.unit,
+        "n": n,
+        "mean": mean,
+        "se": se,
+        "distribution": dist.describe(),
+    }
 
 
-def cohort_inputs(episodes: pd.DataFrame, scores: pd.DataFrame, intervention: str, instrument: str, scale: str,
-                  start: str | None = None, end: str | None = None,
-                  rule: DisclosureRule = DEFAULT_RULE) -> CohortInputs:
+def cohort_inputs(
+    episodes: pd.DataFrame,
+    scores: pd.DataFrame,
+    intervention: str,
+    instrument: str,
+    scale: str,
+    start: str | None = None,
+    end: str | None = None,
+    rule: DisclosureRule = DEFAULT_RULE,
+) -> CohortInputs:
     """Mean staff hours by band per completed episode, mean change in ``instrument``/``scale``
     (follow-up minus baseline, in scale points) and mean years to follow-up, for the episodes
     of ``intervention`` referred between ``start`` and ``end``."""
@@ -94,24 +124,30 @@ def cohort_inputs(episodes: pd.DataFrame, scores: pd.DataFrame, intervention: st
     completed = chosen[chosen["discharge_date"].notna()]
     where = f"{intervention} ({start} to {end})"
     if len(completed) < rule.min_base:
-        raise EvidenceError(f"{where}: {len(completed)} completed episodes; at least {rule.min_base} are needed "
-                            "to publish costs from the records")
+        raise EvidenceError(
+            f"{where}: {len(completed)} completed episodes; at least {rule.min_base} are needed "
+            "to publish costs from the records"
+        )
     paired = outcomes.paired_scores(scores, chosen, instrument, scale)
     change = paired["change"].dropna()
     if len(change) < rule.min_base:
-        raise EvidenceError(f"{where}: {len(change)} children with baseline and follow-up {instrument} {scale} "
-                            f"scores; at least {rule.min_base} are needed")
+        raise EvidenceError(
+            f"{where}: {len(change)} children with baseline and follow-up {instrument} {scale} "
+            f"scores; at least {rule.min_base} are needed"
+        )
     years = follow_up_years(scores, paired.loc[paired["change"].notna(), "episode_id"], instrument, scale)
     found, rows = [], []
     for band in BANDS:
         hours = completed[f"minutes_{band}"].astype(float) / 60
-        parameter, row = _mean_parameter(f"staff.hours_{band}", hours, "gamma",
-                                         f"{BAND_LABELS[band]} minutes per completed episode / 60")
+        parameter, row = _mean_parameter(
+            f"staff.hours_{band}", hours, "gamma", f"{BAND_LABELS[band]} minutes per completed episode / 60"
+        )
         found.append(parameter)
         rows.append(row)
     for name, values, distribution, description in (
-            ("outcome.change", change, "normal", f"{instrument} {scale} follow-up minus baseline"),
-            ("outcome.years_to_follow_up", years, "gamma", "baseline to follow-up questionnaire")):
+        ("outcome.change", change, "normal", f"{instrument} {scale} follow-up minus baseline"),
+        ("outcome.years_to_follow_up", years, "gamma", "baseline to follow-up questionnaire"),
+    ):
         parameter, row = _mean_parameter(name, values, distribution, description)
         found.append(parameter)
         rows.append(row)

@@ -33,30 +33,50 @@ SEED = 20240401  # the redesign date, as a memorable seed
 FOLDER = "outcomes_2025_synthetic"
 EPISODES = 1400
 EXTRACT_DATE = pd.Timestamp("2025-09-30")
-REDESIGN = {"service": "Westvale Neurodevelopmental OT", "date": pd.Timestamp("2024-04-01"),
-            "wait_before_weeks": 45.0, "wait_after_weeks": 7.0}
+REDESIGN = {
+    "service": "Westvale Neurodevelopmental OT",
+    "date": pd.Timestamp("2024-04-01"),
+    "wait_before_weeks": 45.0,
+    "wait_after_weeks": 7.0,
+}
 SERVICES = {  # name: (share of referrals, typical wait in weeks, outcome effect multiplier)
     "Northfield Community Children's OT": (0.32, 22.0, 1.0),
     "Riverside Schools OT": (0.24, 12.0, 0.9),
     "Eastbrook CAMHS OT": (0.16, 28.0, 1.05),
     "Westvale Neurodevelopmental OT": (0.28, None, 0.95),
 }
-NEEDS = {"Developmental coordination disorder": 0.22, "Autism": 0.22, "ADHD": 0.12,
-         "Cerebral palsy": 0.07, "Sensory processing": 0.14, "Mental health": 0.13, "Other": 0.10}
+NEEDS = {
+    "Developmental coordination disorder": 0.22,
+    "Autism": 0.22,
+    "ADHD": 0.12,
+    "Cerebral palsy": 0.07,
+    "Sensory processing": 0.14,
+    "Mental health": 0.13,
+    "Other": 0.10,
+}
 TIERS = {"Universal": 0.2, "Targeted": 0.45, "Specialist": 0.35}
 TIER_EFFECT = {"Universal": 0.25, "Targeted": 0.5, "Specialist": 0.65}  # latent improvement, SD units
 CONTACTS = {"Universal": 2, "Targeted": 5, "Specialist": 9}
-BAND_SHARE = {"Universal": (0.5, 0.4, 0.1, 0.0), "Targeted": (0.25, 0.5, 0.2, 0.05),
-              "Specialist": (0.1, 0.4, 0.4, 0.1)}  # minutes by band 5, 6, 7, 8a
+BAND_SHARE = {
+    "Universal": (0.5, 0.4, 0.1, 0.0),
+    "Targeted": (0.25, 0.5, 0.2, 0.05),
+    "Specialist": (0.1, 0.4, 0.4, 0.1),
+}  # minutes by band 5, 6, 7, 8a
 FFT = ["Very good", "Good", "Neither good nor poor", "Poor", "Very poor", "Don't know"]
 FFT_P = [0.64, 0.22, 0.05, 0.03, 0.02, 0.04]
 PREM_COMMENTS = [
-    "The therapist really listened to us.", "Waited far too long for the first appointment.",
-    "Sessions at school worked well for our son.", "Equipment arrived quickly and made a big difference.",
-    "We would have liked more sessions.", "Clear advice we could use at home.",
+    "The therapist really listened to us.",
+    "Waited far too long for the first appointment.",
+    "Sessions at school worked well for our son.",
+    "Equipment arrived quickly and made a big difference.",
+    "We would have liked more sessions.",
+    "Clear advice we could use at home.",
 ]
-IDENTIFYING_PREM = ["Please call me on {phone} about the chair.", "{name} was brilliant with our daughter.",
-                    "Our NHS number is {nhs}, the letter had it wrong."]
+IDENTIFYING_PREM = [
+    "Please call me on {phone} about the chair.",
+    "{name} was brilliant with our daughter.",
+    "Our NHS number is {nhs}, the letter had it wrong.",
+]
 ITEMS = 30
 
 
@@ -94,8 +114,7 @@ def outcome_frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     age = rng.integers(2, 18, n)
     birth = referral - pd.to_timedelta(age * 365.25 + rng.integers(0, 365, n), unit="D")
     imd = rng.integers(1, 11, n)
-    severity = rng.normal(0, 1, n) + 0.25 * (tier == "Specialist") - 0.3 * (tier == "Universal") \
-        + 0.05 * (5.5 - imd)
+    severity = rng.normal(0, 1, n) + 0.25 * (tier == "Specialist") - 0.3 * (tier == "Universal") + 0.05 * (5.5 - imd)
 
     typical = np.array([SERVICES[s][1] or 0.0 for s in service])
     redesigned = service == REDESIGN["service"]
@@ -124,30 +143,45 @@ def outcome_frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     same_child = {c: i for i, c in enumerate(child_number)}
     canonical = np.array([same_child[c] for c in child_number])
     letters = "ABDEFGHJLNPQRSTUWXYZ"
-    postcode = np.array([f"{POSTCODE_AREAS[a]}{d} {e}{letters[x]}{letters[y]}" for a, d, e, x, y in zip(
-        rng.integers(0, len(POSTCODE_AREAS), n), rng.integers(1, 30, n), rng.integers(1, 10, n),
-        rng.integers(0, 20, n), rng.integers(0, 20, n), strict=True)], dtype=object)
+    postcode = np.array(
+        [
+            f"{POSTCODE_AREAS[a]}{d} {e}{letters[x]}{letters[y]}"
+            for a, d, e, x, y in zip(
+                rng.integers(0, len(POSTCODE_AREAS), n),
+                rng.integers(1, 30, n),
+                rng.integers(1, 10, n),
+                rng.integers(0, 20, n),
+                rng.integers(0, 20, n),
+                strict=True,
+            )
+        ],
+        dtype=object,
+    )
 
-    episodes = pd.DataFrame({
-        "EpisodeID": episode_id,
-        "ChildID": [f"C{c}" for c in child_number],
-        "NHSNumber": nhs[canonical],
-        "ChildName": (first + " " + last)[canonical],
-        "DateOfBirth": _uk_date(pd.Series(birth))[canonical],
-        "Sex": _messy(rng, rng.choice(np.array(["Female", "Male"], dtype=object), n, p=[0.38, 0.62])),
-        "Postcode": postcode[canonical],
-        "IMDDecile": imd.astype(str),
-        "Service": service,
-        "PrimaryNeed": _messy(rng, need),
-        "Tier": _messy(rng, tier),
-        "ReferralDate": _uk_date(pd.Series(referral)),
-        "AssessmentDate": np.where(assessed, _uk_date(pd.Series(assessment)), ""),
-        "DischargeDate": np.where(discharged, _uk_date(pd.Series(discharge)), ""),
-        "Contacts": contacts.astype(str),
-        "Band5Minutes": band_minutes[:, 0].astype(str), "Band6Minutes": band_minutes[:, 1].astype(str),
-        "Band7Minutes": band_minutes[:, 2].astype(str), "Band8aMinutes": band_minutes[:, 3].astype(str),
-        "DataLabel": "SYNTHETIC",
-    })
+    episodes = pd.DataFrame(
+        {
+            "EpisodeID": episode_id,
+            "ChildID": [f"C{c}" for c in child_number],
+            "NHSNumber": nhs[canonical],
+            "ChildName": (first + " " + last)[canonical],
+            "DateOfBirth": _uk_date(pd.Series(birth))[canonical],
+            "Sex": _messy(rng, rng.choice(np.array(["Female", "Male"], dtype=object), n, p=[0.38, 0.62])),
+            "Postcode": postcode[canonical],
+            "IMDDecile": imd.astype(str),
+            "Service": service,
+            "PrimaryNeed": _messy(rng, need),
+            "Tier": _messy(rng, tier),
+            "ReferralDate": _uk_date(pd.Series(referral)),
+            "AssessmentDate": np.where(assessed, _uk_date(pd.Series(assessment)), ""),
+            "DischargeDate": np.where(discharged, _uk_date(pd.Series(discharge)), ""),
+            "Contacts": contacts.astype(str),
+            "Band5Minutes": band_minutes[:, 0].astype(str),
+            "Band6Minutes": band_minutes[:, 1].astype(str),
+            "Band7Minutes": band_minutes[:, 2].astype(str),
+            "Band8aMinutes": band_minutes[:, 3].astype(str),
+            "DataLabel": "SYNTHETIC",
+        }
+    )
 
     effect = np.array([TIER_EFFECT[t] for t in tier]) * np.array([SERVICES[s][2] for s in service])
     improvement = effect + rng.normal(0, 0.45, n)
@@ -159,8 +193,12 @@ def outcome_frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     uses_sdq = np.isin(need, ["Autism", "ADHD", "Mental health"]) | (service == "Eastbrook CAMHS OT")
     uses_copm = tier != "Universal"
     uses_gas = (tier != "Universal") & (rng.random(n) < 0.7)
-    for instrument, used, width in (("PedsQL", assessed, 23), ("SDQ", assessed & uses_sdq, 30),
-                                    ("COPM", assessed & uses_copm, 10), ("GAS", assessed & uses_gas, 10)):
+    for instrument, used, width in (
+        ("PedsQL", assessed, 23),
+        ("SDQ", assessed & uses_sdq, 30),
+        ("COPM", assessed & uses_copm, 10),
+        ("GAS", assessed & uses_gas, 10),
+    ):
         for timepoint, when, rows in (("Baseline", assessment, used), ("Follow-up", discharge, used & followed)):
             idx = np.flatnonzero(rows)
             level = severity[idx] - (improvement[idx] if timepoint == "Follow-up" else 0.0)
@@ -174,8 +212,9 @@ def outcome_frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
             frames.append(block)
     assessments = pd.concat(frames, ignore_index=True)
     # a few questionnaires entered twice, as happens in real records
-    assessments = pd.concat([assessments, assessments.iloc[rng.choice(len(assessments), 3, replace=False)]],
-                            ignore_index=True)
+    assessments = pd.concat(
+        [assessments, assessments.iloc[rng.choice(len(assessments), 3, replace=False)]], ignore_index=True
+    )
     items = assessments.filter(like="Item").columns
     assessments[items] = assessments[items].astype("Int64").astype("string").fillna("")
     assessments = assessments.sort_values(["EpisodeID", "Instrument", "Timepoint"], kind="stable")
@@ -189,15 +228,21 @@ def outcome_frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
     comments[says] = rng.choice(np.array(PREM_COMMENTS, dtype=object), int(says.sum()))
     for j, i in enumerate(np.flatnonzero(says)[::25]):
         comments[i] = IDENTIFYING_PREM[j % 3].format(
-            phone=f"07700 900{rng.integers(0, 1000):03d}", name=f"Mrs {SURNAMES[rng.integers(len(SURNAMES))]}",
-            nhs=nhs[canonical][prem_idx[i]])
-    prems = pd.DataFrame({
-        "EpisodeID": np.asarray(episode_id, dtype=object)[prem_idx],
-        "CompletedDate": _uk_date(pd.Series(discharge[prem_idx] + pd.to_timedelta(rng.integers(0, 21, len(prem_idx)), unit="D"))),
-        "FFT": _messy(rng, np.array(FFT, dtype=object)[fft_codes]),
-        **{f"Exp{k}": [("" if np.isnan(v) else str(int(v))) for v in experience[:, k - 1]] for k in range(1, 6)},
-        "Comment": comments,
-    })
+            phone=f"07700 900{rng.integers(0, 1000):03d}",
+            name=f"Mrs {SURNAMES[rng.integers(len(SURNAMES))]}",
+            nhs=nhs[canonical][prem_idx[i]],
+        )
+    prems = pd.DataFrame(
+        {
+            "EpisodeID": np.asarray(episode_id, dtype=object)[prem_idx],
+            "CompletedDate": _uk_date(
+                pd.Series(discharge[prem_idx] + pd.to_timedelta(rng.integers(0, 21, len(prem_idx)), unit="D"))
+            ),
+            "FFT": _messy(rng, np.array(FFT, dtype=object)[fft_codes]),
+            **{f"Exp{k}": [("" if np.isnan(v) else str(int(v))) for v in experience[:, k - 1]] for k in range(1, 6)},
+            "Comment": comments,
+        }
+    )
     return {"episodes": episodes, "assessments": assessments.reset_index(drop=True), "prems": prems}
 
 

@@ -20,8 +20,14 @@ SAMPLE_FILE = "parent_experience_2025_synthetic.csv"
 SEED = 20250401
 RESPONDENTS = 240
 #: Illustrative (invented) shares of the Friends and Family Test answers.
-FFT_SHARES = {"Very good": 0.58, "Good": 0.25, "Neither good nor poor": 0.06, "Poor": 0.04,
-              "Very poor": 0.02, "Don't know": 0.05}
+FFT_SHARES = {
+    "Very good": 0.58,
+    "Good": 0.25,
+    "Neither good nor poor": 0.06,
+    "Poor": 0.04,
+    "Very poor": 0.02,
+    "Don't know": 0.05,
+}
 SETTINGS = {"Clinic": 0.5, "School": 0.35, "Home": 0.15}
 #: Illustrative (invented) log-odds of agreeing with each statement, by question; a better
 #: overall rating raises them (0.6 a step), for texture.
@@ -44,14 +50,27 @@ def parent_experience_frame(seed: int = SEED) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = RESPONDENTS
     fft = weighted_choice(rng, FFT_SHARES, n)
-    rating = pd.Series(fft).map({"Very good": 2.0, "Good": 1.0, "Neither good nor poor": 0.0, "Poor": -1.5,
-                                 "Very poor": -2.5, "Don't know": 0.0}).to_numpy()
+    rating = (
+        pd.Series(fft)
+        .map(
+            {
+                "Very good": 2.0,
+                "Good": 1.0,
+                "Neither good nor poor": 0.0,
+                "Poor": -1.5,
+                "Very poor": -2.5,
+                "Don't know": 0.0,
+            }
+        )
+        .to_numpy()
+    )
     answers = {}
     for column, base in STATEMENTS.items():
         logit = base + 0.6 * rating + rng.normal(0, 0.7, n)
         level = np.digitize(logit, [-1.6, -0.7, 0.1, 1.5])  # 0..4: strongly disagree..strongly agree
-        labels = np.array(["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-                           "Strongly agree"], dtype=object)[level]
+        labels = np.array(
+            ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"], dtype=object
+        )[level]
         labels[rng.random(n) < 0.03] = ""
         answers[column] = messy_labels(rng, labels)
     comments = np.full(n, "", dtype=object)
@@ -59,20 +78,23 @@ def parent_experience_frame(seed: int = SEED) -> pd.DataFrame:
     comments[commenting] = rng.choice(np.array(COMMENTS, dtype=object), int(commenting.sum()))
     for i in np.flatnonzero(commenting)[::25]:  # identifiers typed into comments, as real ones have
         comments[i] = f"Please call me on 07700 900{rng.integers(0, 1000):03d} about the waiting time."
-    stamp = (pd.Timestamp("2025-04-01 09:00:00")
-             + pd.to_timedelta(np.sort(rng.integers(0, 364 * 24 * 3600, n)), unit="s"))
-    return pd.DataFrame({
-        "Timestamp": stamp.strftime("%d/%m/%Y %H:%M:%S"),
-        "Overall, how was your experience of our service?": messy_labels(rng, fft),
-        "Where did your child's sessions mostly take place?": messy_labels(rng, weighted_choice(rng, SETTINGS, n)),
-        "The therapist listened to me and my child.": answers["Q3"],
-        "I was involved in decisions about my child's therapy.": answers["Q4"],
-        "The advice I was given was easy to use at home.": answers["Q5"],
-        "We were offered appointments at times that suited us.": answers["Q6"],
-        "Therapy has helped my child with everyday activities.": answers["Q7"],
-        "Is there anything else you would like to tell us about our service?": comments,
-        "DataLabel": "SYNTHETIC",
-    })
+    stamp = pd.Timestamp("2025-04-01 09:00:00") + pd.to_timedelta(
+        np.sort(rng.integers(0, 364 * 24 * 3600, n)), unit="s"
+    )
+    return pd.DataFrame(
+        {
+            "Timestamp": stamp.strftime("%d/%m/%Y %H:%M:%S"),
+            "Overall, how was your experience of our service?": messy_labels(rng, fft),
+            "Where did your child's sessions mostly take place?": messy_labels(rng, weighted_choice(rng, SETTINGS, n)),
+            "The therapist listened to me and my child.": answers["Q3"],
+            "I was involved in decisions about my child's therapy.": answers["Q4"],
+            "The advice I was given was easy to use at home.": answers["Q5"],
+            "We were offered appointments at times that suited us.": answers["Q6"],
+            "Therapy has helped my child with everyday activities.": answers["Q7"],
+            "Is there anything else you would like to tell us about our service?": comments,
+            "DataLabel": "SYNTHETIC",
+        }
+    )
 
 
 def write_sample(folder: str | Path, seed: int = SEED) -> Path:

@@ -35,22 +35,23 @@ def service_effects_frame(seed: int = SEED) -> pd.DataFrame:
     nation = np.repeat(list(SERVICES_PER_NATION), list(SERVICES_PER_NATION.values()))
     n = len(nation)
     children = rng.integers(18, 141, n)
-    true_effect = (MEAN_CHANGE + np.vectorize(NATION_SHIFT.get)(nation)
-                   + rng.normal(0, BETWEEN_SD, n))
+    true_effect = MEAN_CHANGE + np.vectorize(NATION_SHIFT.get)(nation) + rng.normal(0, BETWEEN_SD, n)
     # A service's observed SD of change varies with its size (chi-square), as a real one would.
     sd = CHILD_SD * np.sqrt(rng.chisquare(children - 1) / (children - 1))
     se = sd / np.sqrt(children)
     estimate = true_effect + rng.normal(0, CHILD_SD / np.sqrt(children))
     letters = [chr(ord("A") + i) for i in range(n)]
-    return pd.DataFrame({
-        "study": [f"Service {x}" for x in letters],
-        "nation": nation,
-        "setting": rng.choice(np.array(SETTINGS), n),
-        "children": children.astype(str),
-        "estimate": [f"{x:.3f}" for x in estimate],
-        "se": [f"{x:.4f}" for x in se],
-        "data_label": "SYNTHETIC",
-    })
+    return pd.DataFrame(
+        {
+            "study": [f"Service {x}" for x in letters],
+            "nation": nation,
+            "setting": rng.choice(np.array(SETTINGS), n),
+            "children": children.astype(str),
+            "estimate": [f"{x:.3f}" for x in estimate],
+            "se": [f"{x:.4f}" for x in se],
+            "data_label": "SYNTHETIC",
+        }
+    )
 
 
 def write_sample(folder: str | Path, seed: int = SEED) -> Path:

@@ -1,6 +1,7 @@
 """The synthetic workforce survey of children's OT staff, as a deterministic online-survey export.
 
-SYNTHETIC: nothing here describes a real person or a real survey response. The sample imitates an online-survey export (Qualtrics-style: three header rows, answers as
+SYNTHETIC: nothing here describes a real person or a real survey response. The sample imitates an
+online-survey export (Qualtrics-style: three header rows, answers as
 label text with inconsistent case and stray spaces, missing codes, a multi-select column, free
 text, timestamps, and the direct identifiers a real export carries) so that the ingest path is
 exercised as it will be on real data. The headline proportions are calibrated to the published
@@ -49,14 +50,33 @@ HEADLINE_TARGETS = {
 }
 
 NATIONS = {"England": 0.76, "Scotland": 0.11, "Wales": 0.08, "Northern Ireland": 0.05}
-SECTORS = {"NHS": 0.68, "Local authority": 0.08, "Education": 0.07, "Independent sector": 0.12,
-           "Charity or third sector": 0.05}
-SETTINGS = {"Community": 0.38, "School": 0.18, "CAMHS": 0.10, "Acute hospital": 0.12,
-            "Neonatal": 0.05, "Youth justice": 0.03, "Social care": 0.08, "Early years": 0.06}
-BANDS = {"Band 5": 0.12, "Band 6": 0.38, "Band 7": 0.32, "Band 8a or above": 0.13,
-         "Not on Agenda for Change": 0.05}
-PRESSURES = {"Recruitment": 0.62, "Retention": 0.48, "Funding": 0.55, "Referral volume": 0.70,
-             "Complexity of need": 0.58, "Waiting lists": 0.66, "Space and equipment": 0.27}
+SECTORS = {
+    "NHS": 0.68,
+    "Local authority": 0.08,
+    "Education": 0.07,
+    "Independent sector": 0.12,
+    "Charity or third sector": 0.05,
+}
+SETTINGS = {
+    "Community": 0.38,
+    "School": 0.18,
+    "CAMHS": 0.10,
+    "Acute hospital": 0.12,
+    "Neonatal": 0.05,
+    "Youth justice": 0.03,
+    "Social care": 0.08,
+    "Early years": 0.06,
+}
+BANDS = {"Band 5": 0.12, "Band 6": 0.38, "Band 7": 0.32, "Band 8a or above": 0.13, "Not on Agenda for Change": 0.05}
+PRESSURES = {
+    "Recruitment": 0.62,
+    "Retention": 0.48,
+    "Funding": 0.55,
+    "Referral volume": 0.70,
+    "Complexity of need": 0.58,
+    "Waiting lists": 0.66,
+    "Space and equipment": 0.27,
+}
 #: Illustrative log-odds shifts that give the breakdowns some texture (invented).
 SETTING_EFFECTS = {
     "increased_demand": {"CAMHS": 0.6, "School": 0.3, "Neonatal": -0.5, "Acute hospital": -0.3},
@@ -105,8 +125,10 @@ def _top_k(rng: np.random.Generator, logits: np.ndarray, eligible: np.ndarray, k
 def _postcode(rng: np.random.Generator) -> str:
     letters = "ABDEFGHJLNPQRSTUWXYZ"
     area = POSTCODE_AREAS[rng.integers(len(POSTCODE_AREAS))]
-    return (f"{area}{rng.integers(1, 30)} {rng.integers(1, 10)}"
-            f"{letters[rng.integers(len(letters))]}{letters[rng.integers(len(letters))]}")
+    return (
+        f"{area}{rng.integers(1, 30)} {rng.integers(1, 10)}"
+        f"{letters[rng.integers(len(letters))]}{letters[rng.integers(len(letters))]}"
+    )
 
 
 def workforce_survey_frame(seed: int = SEED, definition: SurveyDefinition | None = None) -> pd.DataFrame:
@@ -120,8 +142,7 @@ def workforce_survey_frame(seed: int = SEED, definition: SurveyDefinition | None
     band = weighted_choice(rng, BANDS, n)
     independent = np.isin(sector, ["Independent sector", "Charity or third sector"])
     band[independent & (rng.random(n) < 0.55)] = "Not on Agenda for Change"
-    base_years = {"Band 5": 2, "Band 6": 6, "Band 7": 12, "Band 8a or above": 18,
-                  "Not on Agenda for Change": 10}
+    base_years = {"Band 5": 2, "Band 6": 6, "Band 7": 12, "Band 8a or above": 18, "Not on Agenda for Change": 10}
     years = np.clip(np.round(np.array([base_years[b] for b in band]) * rng.gamma(3, 1 / 3, n)), 0, 45)
 
     columns = {c["name"]: c for c in definition.columns}
@@ -130,9 +151,11 @@ def workforce_survey_frame(seed: int = SEED, definition: SurveyDefinition | None
     for headline in definition.headlines:
         hid, column = headline["id"], headline["column"]
         scale = columns[column]["scale"]
-        logits = (np.vectorize(SETTING_EFFECTS[hid].get)(setting, 0.0)
-                  + np.vectorize(NATION_EFFECTS.get)(nation, 0.0)
-                  + np.vectorize(SECTOR_EFFECTS.get)(sector, 0.0) * (hid == "not_fully_staffed"))
+        logits = (
+            np.vectorize(SETTING_EFFECTS[hid].get)(setting, 0.0)
+            + np.vectorize(NATION_EFFECTS.get)(nation, 0.0)
+            + np.vectorize(SECTOR_EFFECTS.get)(sector, 0.0) * (hid == "not_fully_staffed")
+        )
         if hid in ("more_complex_needs", "full_staffing_insufficient"):
             logits = logits + 0.9 * positives["increased_demand"]
         missing_rate = 0.06 if scale == "yes_no" else 0.03
@@ -142,8 +165,9 @@ def workforce_survey_frame(seed: int = SEED, definition: SurveyDefinition | None
         positives[hid] = positive.astype(float)
         if scale == "agree5":
             upper = np.where(rng.random(n) < 0.58, "Agree", "Strongly agree")
-            lower = rng.choice(np.array(["Neither agree nor disagree", "Disagree", "Strongly disagree"]),
-                               size=n, p=[0.45, 0.40, 0.15])
+            lower = rng.choice(
+                np.array(["Neither agree nor disagree", "Disagree", "Strongly disagree"]), size=n, p=[0.45, 0.40, 0.15]
+            )
             label = np.where(positive, upper, lower).astype(object)
             codes = ["", "Prefer not to say", "Don't know", "99"]
         else:  # the headline is the "No" answer
@@ -154,8 +178,9 @@ def workforce_survey_frame(seed: int = SEED, definition: SurveyDefinition | None
         answers[columns[column]["source"]] = label
 
     chosen = np.column_stack([rng.random(n) < p for p in PRESSURES.values()])
-    pressures = np.array([",".join(o for o, c in zip(PRESSURES, row, strict=True) if c) for row in chosen],
-                         dtype=object)
+    pressures = np.array(
+        [",".join(o for o, c in zip(PRESSURES, row, strict=True) if c) for row in chosen], dtype=object
+    )
     pressures[rng.random(n) < 0.04] = ""
 
     years_text = years.astype(int).astype(str).astype(object)
@@ -166,8 +191,10 @@ def workforce_survey_frame(seed: int = SEED, definition: SurveyDefinition | None
     last = rng.choice(np.array(SURNAMES, dtype=object), n)
     full_name = first + " " + last
     domains = rng.choice(np.array(["example.com", "example.org", "example.net"], dtype=object), n)
-    email = [f"{f.lower()}.{s.lower().replace(chr(39), '')}{i % 97}@{d}"
-             for i, (f, s, d) in enumerate(zip(first, last, domains, strict=True))]
+    email = [
+        f"{f.lower()}.{s.lower().replace(chr(39), '')}{i % 97}@{d}"
+        for i, (f, s, d) in enumerate(zip(first, last, domains, strict=True))
+    ]
     comments = np.full(n, "", dtype=object)
     commenting = rng.random(n) < 0.3
     comments[commenting] = rng.choice(np.array(COMMENTS, dtype=object), int(commenting.sum()))
@@ -175,36 +202,46 @@ def workforce_survey_frame(seed: int = SEED, definition: SurveyDefinition | None
     for j, i in enumerate(identifying):
         template = IDENTIFYING_COMMENTS[j % len(IDENTIFYING_COMMENTS)]
         comments[i] = template.format(
-            phone=f"07700 900{rng.integers(0, 1000):03d}", email=email[i],
-            title_name=f"Dr {SURNAMES[rng.integers(len(SURNAMES))]}", full_name=full_name[i],
-            nhs=nhs_test_number(rng), postcode=_postcode(rng),
+            phone=f"07700 900{rng.integers(0, 1000):03d}",
+            email=email[i],
+            title_name=f"Dr {SURNAMES[rng.integers(len(SURNAMES))]}",
+            full_name=full_name[i],
+            nhs=nhs_test_number(rng),
+            postcode=_postcode(rng),
             dob=f"{rng.integers(1, 29):02d}/{rng.integers(1, 13):02d}/{rng.integers(2010, 2022)}",
         )
 
-    start = (pd.Timestamp("2025-05-06 08:00:00")
-             + pd.to_timedelta(rng.integers(0, 52 * 24 * 3600, n), unit="s"))
+    start = pd.Timestamp("2025-05-06 08:00:00") + pd.to_timedelta(rng.integers(0, 52 * 24 * 3600, n), unit="s")
     duration = rng.integers(240, 1800, n)
-    frame = pd.DataFrame({
-        "StartDate": start.strftime("%Y-%m-%d %H:%M:%S"),
-        "EndDate": (start + pd.to_timedelta(duration, unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
-        "Status": "IP Address",
-        "IPAddress": [f"{net}.{rng.integers(1, 255)}" for net in
-                      rng.choice(np.array(["192.0.2", "198.51.100", "203.0.113"]), n)],
-        "Progress": "100",
-        "Duration (in seconds)": duration.astype(str),
-        "Finished": "True",
-        "RecordedDate": (start + pd.to_timedelta(duration, unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
-        "ResponseId": _response_ids(rng, n + DUPLICATE_SUBMISSIONS + NO_CONSENT + UNFINISHED)[:n],
-        "RecipientName": full_name,
-        "RecipientEmail": email,
-        "Consent": messy_labels(rng, np.full(n, "Yes", dtype=object)),
-        "Q1": messy_labels(rng, nation), "Q2": messy_labels(rng, sector), "Q3": messy_labels(rng, setting),
-        "Q4": messy_labels(rng, band),
-        **answers,
-        "Q9": pressures, "Q10": years_text, "Q11": comments,
-        "Postcode": [_postcode(rng) for _ in range(n)],
-        "DataLabel": "SYNTHETIC",
-    })
+    frame = pd.DataFrame(
+        {
+            "StartDate": start.strftime("%Y-%m-%d %H:%M:%S"),
+            "EndDate": (start + pd.to_timedelta(duration, unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
+            "Status": "IP Address",
+            "IPAddress": [
+                f"{net}.{rng.integers(1, 255)}"
+                for net in rng.choice(np.array(["192.0.2", "198.51.100", "203.0.113"]), n)
+            ],
+            "Progress": "100",
+            "Duration (in seconds)": duration.astype(str),
+            "Finished": "True",
+            "RecordedDate": (start + pd.to_timedelta(duration, unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
+            "ResponseId": _response_ids(rng, n + DUPLICATE_SUBMISSIONS + NO_CONSENT + UNFINISHED)[:n],
+            "RecipientName": full_name,
+            "RecipientEmail": email,
+            "Consent": messy_labels(rng, np.full(n, "Yes", dtype=object)),
+            "Q1": messy_labels(rng, nation),
+            "Q2": messy_labels(rng, sector),
+            "Q3": messy_labels(rng, setting),
+            "Q4": messy_labels(rng, band),
+            **answers,
+            "Q9": pressures,
+            "Q10": years_text,
+            "Q11": comments,
+            "Postcode": [_postcode(rng) for _ in range(n)],
+            "DataLabel": "SYNTHETIC",
+        }
+    )
     return _add_excluded_rows(rng, frame)
 
 
@@ -223,7 +260,8 @@ def _add_excluded_rows(rng: np.random.Generator, frame: pd.DataFrame) -> pd.Data
     spare_ids = iter(_response_ids(rng, DUPLICATE_SUBMISSIONS + NO_CONSENT + UNFINISHED))
     repeats = frame.iloc[rng.choice(n, DUPLICATE_SUBMISSIONS, replace=False)].copy()
     repeats["StartDate"] = (pd.to_datetime(repeats["StartDate"]) + pd.Timedelta(days=2)).dt.strftime(
-        "%Y-%m-%d %H:%M:%S")
+        "%Y-%m-%d %H:%M:%S"
+    )
     refusals = frame.iloc[rng.choice(n, NO_CONSENT, replace=False)].copy()
     refusals["Consent"] = "No"
     refusals.loc[:, "Q1":"Q11"] = ""
@@ -238,12 +276,20 @@ def _add_excluded_rows(rng: np.random.Generator, frame: pd.DataFrame) -> pd.Data
 
 
 EXPORT_QUESTION_TEXT = {
-    "StartDate": "Start Date", "EndDate": "End Date", "Status": "Response Type",
-    "IPAddress": "IP Address", "Progress": "Progress", "Duration (in seconds)": "Duration (in seconds)",
-    "Finished": "Finished", "RecordedDate": "Recorded Date", "ResponseId": "Response ID",
-    "RecipientName": "Recipient Name", "RecipientEmail": "Recipient Email",
+    "StartDate": "Start Date",
+    "EndDate": "End Date",
+    "Status": "Response Type",
+    "IPAddress": "IP Address",
+    "Progress": "Progress",
+    "Duration (in seconds)": "Duration (in seconds)",
+    "Finished": "Finished",
+    "RecordedDate": "Recorded Date",
+    "ResponseId": "Response ID",
+    "RecipientName": "Recipient Name",
+    "RecipientEmail": "Recipient Email",
     "Consent": "Do you consent to take part in this survey?",
-    "Postcode": "Your home postcode (for the prize draw)", "DataLabel": "DataLabel",
+    "Postcode": "Your home postcode (for the prize draw)",
+    "DataLabel": "DataLabel",
 }
 
 
@@ -251,8 +297,7 @@ def export_csv_bytes(frame: pd.DataFrame, definition: SurveyDefinition | None = 
     """The frame as an online-survey CSV export: column IDs, question text, import IDs."""
     definition = definition or workforce_survey()
     questions = {**EXPORT_QUESTION_TEXT, **{c["source"]: c["question"] for c in definition.columns}}
-    import_ids = [json.dumps({"ImportId": c if not c.startswith("Q") else f"QID{c[1:]}"})
-                  for c in frame.columns]
+    import_ids = [json.dumps({"ImportId": c if not c.startswith("Q") else f"QID{c[1:]}"}) for c in frame.columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(frame.columns)

@@ -50,7 +50,7 @@ class Distribution:
     def _frozen(self, value: float):
         """The scipy.stats distribution with mean ``value`` and standard error ``se``."""
         if self.kind == "beta":
-            common = value * (1 - value) / self._standard_error()**2 - 1
+            common = value * (1 - value) / self._standard_error() ** 2 - 1
             return scipy_stats.beta(value * common, (1 - value) * common)
         if self.kind == "gamma":
             se = self._standard_error()
@@ -74,7 +74,7 @@ class Distribution:
         if self.kind == "fixed":
             return np.full(n, float(value))
         if self.kind == "beta":
-            common = value * (1 - value) / self._standard_error()**2 - 1
+            common = value * (1 - value) / self._standard_error() ** 2 - 1
             return rng.beta(value * common, (1 - value) * common, n)
         if self.kind == "gamma":
             se = self._standard_error()
@@ -101,8 +101,9 @@ class Distribution:
     def scaled(self, factor: float) -> Distribution:
         """The same distribution around a value multiplied by ``factor`` (its standard error and
         bounds move with it), e.g. a cost moved to another price year."""
-        return replace(self, **{k: getattr(self, k) * factor for k in ("se", "low", "high")
-                                if getattr(self, k) is not None})
+        return replace(
+            self, **{k: getattr(self, k) * factor for k in ("se", "low", "high") if getattr(self, k) is not None}
+        )
 
     def describe(self) -> str:
         if self.kind == "fixed":

@@ -76,7 +76,7 @@ def merge_locations(parent: Locations, child: Locations, replaced: Iterable[KeyP
     """The locations of a document that extends ``parent``: the child's keys, and the parent's
     except those under a ``replaced`` key path (entries the child gives whole)."""
     gone = tuple(replaced)
-    kept = {at: place for at, place in parent.items() if not any(at[:len(g)] == g for g in gone)}
+    kept = {at: place for at, place in parent.items() if not any(at[: len(g)] == g for g in gone)}
     return {**kept, **child}
 
 
@@ -90,8 +90,10 @@ class Problems:
     def add(self, where: KeyPath, value: object, rule: str) -> None:
         """Record that the value at ``where`` breaks ``rule``; it is placed at the line of the
         deepest key of ``where`` that the file has (a missing key: its parent's line)."""
-        place = next((self.locations[where[:n]] for n in range(len(where), 0, -1) if where[:n] in self.locations),
-                     (display_path(self.path), None))
+        place = next(
+            (self.locations[where[:n]] for n in range(len(where), 0, -1) if where[:n] in self.locations),
+            (display_path(self.path), None),
+        )
         self.found.append(ConfigProblem(place[0], place[1], ".".join(where) or None, value, rule))
 
     def count(self) -> int:
@@ -116,8 +118,9 @@ def is_number(value: object, finite: bool = False) -> TypeGuard[int | float]:
     return math.isfinite(value) if finite else True
 
 
-def check_keys(entry: dict, where: KeyPath, allowed: Iterable[str], problems: Problems,
-               required: Iterable[str] = ()) -> bool:
+def check_keys(
+    entry: dict, where: KeyPath, allowed: Iterable[str], problems: Problems, required: Iterable[str] = ()
+) -> bool:
     """Record each key of ``entry`` not ``allowed`` and each ``required`` one missing; True when
     no required key is missing."""
     allowed = set(allowed)

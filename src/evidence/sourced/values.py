@@ -64,8 +64,10 @@ def draw_values(values: Mapping[str, SourcedValue], n: int, rng: np.random.Gener
     """``n`` independent draws of every value, in the mapping's order, from one seeded
     generator (so a seed reproduces them exactly)."""
     if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
-        raise ConfigError(f"draws: {n!r}; the number of Monte Carlo draws must be a whole number of at least 1 "
-                          "(10,000 or more for a published report)")
+        raise ConfigError(
+            f"draws: {n!r}; the number of Monte Carlo draws must be a whole number of at least 1 "
+            "(10,000 or more for a published report)"
+        )
     if not isinstance(rng, np.random.Generator):
         raise TypeError("pass a seeded numpy.random.Generator, e.g. numpy.random.default_rng(2024)")
     return {name: value.draw(int(n), rng) for name, value in values.items()}
@@ -100,9 +102,13 @@ def text_source(raw: Any, where: KeyPath, problems: Problems) -> str | None:
     return raw.strip()
 
 
-def provenance(entry: dict, where: KeyPath, problems: Problems,
-               read_source: Callable[[Any, KeyPath, Problems], T | None],
-               form: str) -> tuple[T | None, bool, str]:
+def provenance(
+    entry: dict,
+    where: KeyPath,
+    problems: Problems,
+    read_source: Callable[[Any, KeyPath, Problems], T | None],
+    form: str,
+) -> tuple[T | None, bool, str]:
     """(source, illustrative, note) of a sourced entry: it names its source (read by
     ``read_source``; ``form`` says what one holds), or is flagged ``illustrative: true`` with a
     note saying why and what should replace it. An illustrative entry may keep the source its
@@ -114,13 +120,18 @@ def provenance(entry: dict, where: KeyPath, problems: Problems,
         return None, True, note
     if illustrative:
         if not note:
-            problems.add(where, None, "an illustrative value needs a note: add a note saying why (no source, or a "
-                                      "source whose figure could not be confirmed) and what published figure "
-                                      "should replace it")
+            problems.add(
+                where,
+                None,
+                "an illustrative value needs a note: add a note saying why (no source, or a "
+                "source whose figure could not be confirmed) and what published figure "
+                "should replace it",
+            )
         return (read_source(entry["source"], where, problems) if entry.get("source") else None), True, note
     if entry.get("source") in (None, ""):
-        problems.add(where, None, f"missing field 'source' ({form}): a value needs a source, or illustrative: "
-                                  "true with a note")
+        problems.add(
+            where, None, f"missing field 'source' ({form}): a value needs a source, or illustrative: true with a note"
+        )
         return None, False, note
     return read_source(entry["source"], where, problems), False, note
 
@@ -138,8 +149,12 @@ def spread_provenance(raw: dict, where: KeyPath, sourced_value: bool, problems: 
     if source and illustrative:
         problems.add(where, None, "give either source (the spread is published) or illustrative: true, not both")
     elif sourced_value and not source and illustrative is not True:
-        problems.add(where, None, "the value is sourced; say where its spread comes from (source: ...) or mark "
-                                  "the spread illustrative: true with a note saying what should replace it")
+        problems.add(
+            where,
+            None,
+            "the value is sourced; say where its spread comes from (source: ...) or mark "
+            "the spread illustrative: true with a note saying what should replace it",
+        )
     elif illustrative and not note:
         problems.add(where, None, "an illustrative spread needs a note saying what should replace it")
     return (source or None), note

@@ -29,8 +29,18 @@ if TYPE_CHECKING:
         raking_weights,
     )
 
-_ANALYSIS = ("analysable", "describe_headlines", "describe_weighting", "headline_estimates", "indicator",
-             "likert_distribution", "load_margins", "multiselect_counts", "proportion_table", "raking_weights")
+_ANALYSIS = (
+    "analysable",
+    "describe_headlines",
+    "describe_weighting",
+    "headline_estimates",
+    "indicator",
+    "likert_distribution",
+    "load_margins",
+    "multiselect_counts",
+    "proportion_table",
+    "raking_weights",
+)
 
 
 def __getattr__(name: str) -> object:
@@ -38,8 +48,21 @@ def __getattr__(name: str) -> object:
         return getattr(importlib.import_module("evidence.survey.analysis"), name)
     raise AttributeError(f"module 'evidence.survey' has no attribute {name!r}")
 
+
 __all__ = [
-    "CleanSurvey", "SurveyDefinition", "analysable", "clean_export", "describe_headlines",
-    "describe_weighting", "headline_estimates", "indicator", "likert_distribution", "load_definition",
-    "load_margins", "multiselect_counts", "proportion_table", "raking_weights", "workforce_survey",
+    "CleanSurvey",
+    "SurveyDefinition",
+    "analysable",
+    "clean_export",
+    "describe_headlines",
+    "describe_weighting",
+    "headline_estimates",
+    "indicator",
+    "likert_distribution",
+    "load_definition",
+    "load_margins",
+    "multiselect_counts",
+    "proportion_table",
+    "raking_weights",
+    "workforce_survey",
 ]

@@ -73,13 +73,9 @@ def _strip_header_rows(raw: RawTable, definition: SurveyDefinition) -> int:
         if row.empty:
             break
         import_ids = row.str.startswith(IMPORT_ID_PREFIX).mean()
-        same_as_question = pd.Series(
-            [row[c] == questions[c] for c in row.index if c in questions], dtype=bool
-        )
+        same_as_question = pd.Series([row[c] == questions[c] for c in row.index if c in questions], dtype=bool)
         echoes_names = (row == row.index.to_series()[row.index]).mean()
-        if import_ids > 0.5 or echoes_names > 0.5 or (
-            len(same_as_question) and same_as_question.mean() > 0.5
-        ):
+        if import_ids > 0.5 or echoes_names > 0.5 or (len(same_as_question) and same_as_question.mean() > 0.5):
             removed += 1
         else:
             break
@@ -106,8 +102,10 @@ def _strip_summary_rows(raw: RawTable, definition: SurveyDefinition) -> list[dic
     trailing = np.zeros(len(raw.data), dtype=bool)
     trailing[-examined:] = summary.to_numpy()[::-1].cumprod()[::-1].astype(bool)  # only the last rows
     first = _first_cells(raw.data.iloc[-examined:])
-    removed = [{"row": int(row), "label": label}
-               for row, label in zip(raw.row_numbers[trailing], first[trailing[-examined:]], strict=True)]
+    removed = [
+        {"row": int(row), "label": label}
+        for row, label in zip(raw.row_numbers[trailing], first[trailing[-examined:]], strict=True)
+    ]
     if trailing.any():
         raw.data = raw.data[~trailing].reset_index(drop=True)
         raw.row_numbers = raw.row_numbers[~trailing].reset_index(drop=True)
@@ -127,16 +125,19 @@ def _first_cells(rows: pd.DataFrame) -> pd.Series:
 def _summary_rows(rows: pd.DataFrame, definition: SurveyDefinition) -> pd.Series:
     """Which ``rows`` look like a summary row (see :func:`_strip_summary_rows`)."""
     first = _first_cells(rows)
-    ids = rows[definition.id_column].astype("string").fillna("").str.strip() \
-        if definition.id_column in rows else first
+    ids = rows[definition.id_column].astype("string").fillna("").str.strip() if definition.id_column in rows else first
     return first.str.match(SUMMARY_LABELS.pattern, case=False) & ((ids == "") | (ids == first))
 
 
 def _check_columns(raw: RawTable, definition: SurveyDefinition) -> None:
     needed = [definition.id_column, *(c["source"] for c in definition.columns if not c.get("optional"))]
     needed += [e["column"] for e in definition.exclusions if not e.get("optional")]
-    check_required_columns(raw, needed, "Export the survey again with every question included, or add "
-                           f"the header your tool uses as an alias in {definition.shown_path()}.")
+    check_required_columns(
+        raw,
+        needed,
+        "Export the survey again with every question included, or add "
+        f"the header your tool uses as an alias in {definition.shown_path()}.",
+    )
 
 
 def _looks_coded(data: pd.DataFrame, definition: SurveyDefinition) -> bool:
@@ -162,8 +163,15 @@ def _normalised(values: pd.Series) -> pd.Series:
     return pd.Series(normal.take(codes, allow_fill=True), index=values.index, dtype="string")
 
 
-def _decode(raw: RawTable, source: str, values: pd.Series, missing: pd.Series, codes: dict,
-            definition: SurveyDefinition, several: bool = False) -> tuple[pd.Series, list[Problem]]:
+def _decode(
+    raw: RawTable,
+    source: str,
+    values: pd.Series,
+    missing: pd.Series,
+    codes: dict,
+    definition: SurveyDefinition,
+    several: bool = False,
+) -> tuple[pd.Series, list[Problem]]:
     """Choice codes to answers through ``codes``; a cell that is not one of them is a problem
     (set to missing, so that it is reported once)."""
     lookup = {str(code): answer for code, answer in codes.items()}
@@ -173,10 +181,15 @@ def _decode(raw: RawTable, source: str, values: pd.Series, missing: pd.Series, c
     bad = parts.notna() & answers.isna()
     bad_rows = pd.RangeIndex(len(values)).isin(parts.index[bad.to_numpy()])
     allowed = ", ".join(f"{code} = {answer}" for code, answer in codes.items())
-    problems = problems_at(raw, bad_rows, source, values,
-                           f"this export holds choice codes, and this is not one of the question's codes "
-                           f"({allowed}; {definition.shown_path()}); a code is never read as a wording it "
-                           "resembles")
+    problems = problems_at(
+        raw,
+        bad_rows,
+        source,
+        values,
+        f"this export holds choice codes, and this is not one of the question's codes "
+        f"({allowed}; {definition.shown_path()}); a code is never read as a wording it "
+        "resembles",
+    )
     if several:
         decoded = answers.dropna().groupby(level=0).agg(",".join).reindex(range(len(values)))
     else:
@@ -184,12 +197,21 @@ def _decode(raw: RawTable, source: str, values: pd.Series, missing: pd.Series, c
     return pd.Series(decoded.to_numpy(), index=values.index, dtype="string").where(~bad_rows), problems
 
 
-def _to_category(raw: RawTable, source: str, values: pd.Series, missing: pd.Series,
-                 definition: SurveyDefinition, scale: str, ordered: bool) -> tuple[pd.Categorical, list[Problem]]:
+def _to_category(
+    raw: RawTable,
+    source: str,
+    values: pd.Series,
+    missing: pd.Series,
+    definition: SurveyDefinition,
+    scale: str,
+    ordered: bool,
+) -> tuple[pd.Categorical, list[Problem]]:
     """Answer wordings to the scale's canonical answers through the scale's wordings."""
     rows = definition.scale(scale)
-    labels = {**dict(zip(rows["canonical"].str.casefold(), rows["canonical"], strict=False)),
-              **dict(zip(rows["label"], rows["canonical"], strict=True))}
+    labels = {
+        **dict(zip(rows["canonical"].str.casefold(), rows["canonical"], strict=False)),
+        **dict(zip(rows["label"], rows["canonical"], strict=True)),
+    }
     codes, wordings = pd.factorize(values)  # few distinct wordings, many rows: normalise each once
     per_wording = normalise_text(pd.Series(wordings, dtype="string")).map(labels)
     categories = definition.categories(scale)
@@ -197,9 +219,13 @@ def _to_category(raw: RawTable, source: str, values: pd.Series, missing: pd.Seri
     answer = np.append(pd.Categorical(per_wording, categories=categories).codes, -1)[codes]
     scales_file = display_path(definition.path.parent / "answer_scales.csv") if definition.path else "the answer scales"
     problems = problems_at(
-        raw, ~missing.to_numpy() & (answer < 0), source, values,
+        raw,
+        ~missing.to_numpy() & (answer < 0),
+        source,
+        values,
         f"not a recognised answer; expected one of: {', '.join(categories)} (or a missing code); "
-        f"add new wordings to {scales_file} under scale {scale!r}")
+        f"add new wordings to {scales_file} under scale {scale!r}",
+    )
     answer[missing.to_numpy()] = -1
     return pd.Categorical.from_codes(answer, categories=categories, ordered=ordered), problems
 
@@ -209,8 +235,10 @@ def _multiselect(answers: pd.Series, spec: dict, definition: SurveyDefinition) -
     not one of the scale's, and which options each row chose (rows x options, in the scale's
     order). Each distinct answer is split and looked up once (answers repeat a few choices)."""
     mapping = definition.scale(spec["scale"])
-    lookup = {**dict(zip(mapping["canonical"].str.casefold(), mapping["canonical"], strict=False)),
-              **dict(zip(mapping["label"], mapping["canonical"], strict=True))}
+    lookup = {
+        **dict(zip(mapping["canonical"].str.casefold(), mapping["canonical"], strict=False)),
+        **dict(zip(mapping["label"], mapping["canonical"], strict=True)),
+    }
     options = definition.categories(spec["scale"])
     codes, distinct = pd.factorize(answers, use_na_sentinel=True)  # -1: missing
     parts = pd.Series(distinct, dtype="string").str.split(re.escape(spec.get("separator", ","))).explode()
@@ -225,34 +253,39 @@ def _multiselect(answers: pd.Series, spec: dict, definition: SurveyDefinition) -
     return unknown[codes], chosen[codes]
 
 
-def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyDefinition,
-                          dialect: Dialect) -> tuple[pd.DataFrame, list[Problem]]:
+def _validate_and_convert(
+    raw: RawTable, data: pd.DataFrame, definition: SurveyDefinition, dialect: Dialect
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Check every defined column, return the typed columns and the problems found."""
     out: dict[str, pd.Series] = {}
     problems: list[Problem] = []
     positions = pd.RangeIndex(len(data))
     for spec in definition.columns:
         source, name, kind = spec["source"], spec["name"], spec["kind"]
-        values = data[source].astype("string") if source in data else pd.Series(pd.NA, index=positions,
-                                                                                  dtype="string")
+        values = data[source].astype("string") if source in data else pd.Series(pd.NA, index=positions, dtype="string")
         normal = _normalised(values)
         missing = normal.isna() | normal.isin(definition.missing_codes)
         if dialect.coded and spec.get("codes"):
-            values, found = _decode(raw, source, values, missing, spec["codes"], definition,
-                                    several=kind == "multiselect")
+            values, found = _decode(
+                raw, source, values, missing, spec["codes"], definition, several=kind == "multiselect"
+            )
             problems += found
             normal = _normalised(values)
             missing = normal.isna() | normal.isin(definition.missing_codes)
         if spec.get("required"):
             problems += problems_at(raw, missing, source, values, "an answer is required here")
         if kind == "category":
-            out[name], found = _to_category(raw, source, values, missing, definition, spec["scale"],
-                                            bool(spec.get("ordered")))
+            out[name], found = _to_category(
+                raw, source, values, missing, definition, spec["scale"], bool(spec.get("ordered"))
+            )
             problems += found
         elif kind == "multiselect":
             bad_rows, chosen = _multiselect(normal.where(~missing), spec, definition)
             problems += problems_at(
-                raw, bad_rows, source, values,
+                raw,
+                bad_rows,
+                source,
+                values,
                 f"contains an option that is not recognised; options are: "
                 f"{', '.join(definition.categories(spec['scale']))}",
             )
@@ -271,8 +304,9 @@ def _validate_and_convert(raw: RawTable, data: pd.DataFrame, definition: SurveyD
     return pd.DataFrame(out, index=positions), problems
 
 
-def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
-                 environ: dict[str, str] | None = None) -> CleanSurvey:
+def clean_export(
+    raw: RawTable, definition: SurveyDefinition | None = None, environ: dict[str, str] | None = None
+) -> CleanSurvey:
     """Validate, type and de-identify a raw survey export. Raises :class:`ValidationError`
     listing every problem; returns a :class:`CleanSurvey` otherwise. ``raw`` is not changed."""
     definition = definition or workforce_survey()
@@ -281,8 +315,7 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
     rows_in = len(raw.data)
     header_rows = _strip_header_rows(raw, definition)
     if raw.data.empty:
-        raise ValidationError([Problem(raw.name, None, None, None,
-                                       "the file has a header but no responses")])
+        raise ValidationError([Problem(raw.name, None, None, None, "the file has a header but no responses")])
     summary_rows = _strip_summary_rows(raw, definition)
     _check_columns(raw, definition)
     if dialect.name == "qualtrics_labels" and _looks_coded(raw.data, definition):
@@ -290,7 +323,8 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
 
     marker = definition.synthetic_marker
     synthetic = bool(
-        marker and marker["column"] in raw.data
+        marker
+        and marker["column"] in raw.data
         and (raw.data[marker["column"]].astype("string").str.strip() == marker["value"]).all()
     )
 
@@ -312,20 +346,34 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
         raise ValidationError(problems, "Correct the export (the raw file is unchanged) and ingest again.")
     if not keep.any():  # an empty table would pass here and fail later, far from its cause
         reasons = "; ".join(f"{reason}: {count}" for reason, count in rejected.items())
-        raise ValidationError([Problem(raw.name, None, None, None,
-                                       f"every response is excluded by design ({reasons}), so there "
-                                       "is nothing to ingest; is this the right export?")])
+        raise ValidationError(
+            [
+                Problem(
+                    raw.name,
+                    None,
+                    None,
+                    None,
+                    f"every response is excluded by design ({reasons}), so there "
+                    "is nothing to ingest; is this the right export?",
+                )
+            ]
+        )
     raw.data = raw.data[keep.to_numpy()].reset_index(drop=True)
     raw.row_numbers = raw.row_numbers[keep.to_numpy()].reset_index(drop=True)
 
     ids = raw.data[definition.id_column].astype("string").str.strip()
     problems = problems_at(raw, ids.isna(), definition.id_column, ids, "every response needs an ID")
     repeated = ids.duplicated(keep=False) & ids.notna()
-    problems += problems_at(raw, repeated, definition.id_column, ids,
-                            "response IDs must be unique; the same ID appears on another row")
+    problems += problems_at(
+        raw, repeated, definition.id_column, ids, "response IDs must be unique; the same ID appears on another row"
+    )
 
-    used = {definition.id_column, *(c["source"] for c in definition.columns),
-            *(e["column"] for e in definition.exclusions), marker.get("column")}
+    used = {
+        definition.id_column,
+        *(c["source"] for c in definition.columns),
+        *(e["column"] for e in definition.exclusions),
+        marker.get("column"),
+    }
     declared = set(definition.direct_identifiers) | set(definition.name_columns) | set(definition.duplicate_keys)
     extra_identifiers = privacy.identifier_columns(raw.data.columns, used | declared)
     name_sources = [*definition.name_columns, *(c for c, kind in extra_identifiers.items() if kind == "name")]
@@ -337,16 +385,21 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
     free_text = {spec["name"] for spec in definition.columns if spec["kind"] == "free_text"}
     sources = {spec["name"]: spec["source"] for spec in definition.columns}
     for name in typed.columns:
-        if name not in free_text and pd.api.types.is_string_dtype(typed[name]) and \
-                not isinstance(typed[name].dtype, pd.CategoricalDtype):
-            problems += privacy.identifier_problems(raw.name, typed[name], raw.row_numbers,
-                                                    sources.get(name, name), names)
+        if (
+            name not in free_text
+            and pd.api.types.is_string_dtype(typed[name])
+            and not isinstance(typed[name].dtype, pd.CategoricalDtype)
+        ):
+            problems += privacy.identifier_problems(
+                raw.name, typed[name], raw.row_numbers, sources.get(name, name), names
+            )
     if problems:
         # dataclasses.replace keeps a RepeatedProblem's count and rows (a new Problem dropped them)
         problems = [replace(p, column=_as_in_file(p.column, headers)) for p in problems]
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        raise ValidationError(privacy.masked_problems(problems, names),
-                              "Correct the export (the raw file is unchanged) and ingest again.")
+        raise ValidationError(
+            privacy.masked_problems(problems, names), "Correct the export (the raw file is unchanged) and ingest again."
+        )
 
     key = privacy.pseudonym_key(synthetic, environ)
     typed.insert(0, "respondent_id", privacy.pseudonymise(ids, key))
@@ -381,8 +434,11 @@ def clean_export(raw: RawTable, definition: SurveyDefinition | None = None,
         duplicates=duplicates,
         redactions=redactions,
         dropped_identifier_columns=[headers.get(c, c) for c in identifiers],
-        ignored_columns=[headers.get(c, c) for c in raw.data.columns
-                         if c not in used and c not in declared and c not in extra_identifiers],
+        ignored_columns=[
+            headers.get(c, c)
+            for c in raw.data.columns
+            if c not in used and c not in declared and c not in extra_identifiers
+        ],
         key_origin=key.origin,
         dialect=dialect.record(),
         summary_rows_removed=summary_rows,

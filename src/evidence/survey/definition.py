@@ -3,7 +3,8 @@
 A definition says what a survey export holds: its questions (with the question text, aliases
 other tools use, the answer scale and, for coded exports, the choice codes), the respondent-ID
 column, identifier columns to drop, exclusions, missing codes, the headlines (each the share of
-valid answers in some codes of a question) and what the report shows. Answer scales (canonical answers, their codes and every accepted wording) are a
+valid answers in some codes of a question) and what the report shows. Answer scales (canonical answers, their
+codes and every accepted wording) are a
 CSV file beside the definition (``scales:``), editable by the user. Both are checked on load:
 an error names the file, the line, the key and what is allowed (see ``config/surveys/README.md``).
 """
@@ -53,19 +54,31 @@ COLUMN_KEYS = {
     "ordered": "category: true when the answers have an order (agreement, bands)",
     "required": "true when every response must answer",
     "optional": "true when the column may be absent from an export (then all missing)",
-    "min": "integer: smallest allowed value", "max": "integer: largest allowed value",
+    "min": "integer: smallest allowed value",
+    "max": "integer: largest allowed value",
 }
-EXCLUSION_KEYS = {"column": "the column", "keep": "answers kept (canonical or as exported)",
-                  "reason": "why the others are excluded, as the manifest records it",
-                  "question": "the question text", "aliases": "other headers",
-                  "codes": "choice code -> answer for numeric exports", "optional": "may be absent"}
-HEADLINE_KEYS = {"id": "a short identifier", "column": "a category column's name",
-                 "codes": "the scale codes that count as positive", "statement": "plain words"}
-REPORT_KEYS = {"subject": "who answered, in words (e.g. 'parents and carers')",
-               "agreement": "{column: short label}: agreement statements to chart",
-               "breakdowns": "{column: label}: category columns to break the headlines down by",
-               "multiselects": "{column: label}: multi-select questions to count",
-               "comments": "free-text columns whose answers are counted (never shown)"}
+EXCLUSION_KEYS = {
+    "column": "the column",
+    "keep": "answers kept (canonical or as exported)",
+    "reason": "why the others are excluded, as the manifest records it",
+    "question": "the question text",
+    "aliases": "other headers",
+    "codes": "choice code -> answer for numeric exports",
+    "optional": "may be absent",
+}
+HEADLINE_KEYS = {
+    "id": "a short identifier",
+    "column": "a category column's name",
+    "codes": "the scale codes that count as positive",
+    "statement": "plain words",
+}
+REPORT_KEYS = {
+    "subject": "who answered, in words (e.g. 'parents and carers')",
+    "agreement": "{column: short label}: agreement statements to chart",
+    "breakdowns": "{column: label}: category columns to break the headlines down by",
+    "multiselects": "{column: label}: multi-select questions to count",
+    "comments": "free-text columns whose answers are counted (never shown)",
+}
 SCALE_COLUMNS = ("scale", "label", "code", "canonical")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -135,8 +148,12 @@ class SurveyDefinition:
         for spec in (*self.columns, *self.exclusions):
             source = spec["source"] if "source" in spec else spec["column"]  # a column's, an exclusion's
             add(source, spec.get("question", ""), *spec.get("aliases", ()), *self.aliases.get(source, ()))
-        for source in (*self.direct_identifiers, *self.name_columns, *self.duplicate_keys,
-                       self.synthetic_marker.get("column", "")):
+        for source in (
+            *self.direct_identifiers,
+            *self.name_columns,
+            *self.duplicate_keys,
+            self.synthetic_marker.get("column", ""),
+        ):
             if source:
                 add(source, *self.aliases.get(source, ()))
         return names
@@ -174,8 +191,9 @@ class _Checker:
             return False
         for key in value:
             if key not in allowed:
-                self.fail((*at, key), f"unknown key {key!r}; allowed: "
-                          + "; ".join(f"{k} ({v})" for k, v in allowed.items()))
+                self.fail(
+                    (*at, key), f"unknown key {key!r}; allowed: " + "; ".join(f"{k} ({v})" for k, v in allowed.items())
+                )
         for key in required:
             if key not in value:
                 self.fail(at, f"missing key {key!r} ({allowed[key]})")
@@ -183,8 +201,11 @@ class _Checker:
 
     def raise_any(self) -> None:
         if self.errors:
-            raise ConfigError("the survey definition is not valid:\n" + "\n".join(
-                f"  - {e}" for e in self.errors) + "\nSee config/surveys/README.md for the format.")
+            raise ConfigError(
+                "the survey definition is not valid:\n"
+                + "\n".join(f"  - {e}" for e in self.errors)
+                + "\nSee config/surveys/README.md for the format."
+            )
 
 
 def load_scales(path: Path) -> pd.DataFrame:
@@ -195,24 +216,27 @@ def load_scales(path: Path) -> pd.DataFrame:
     except (OSError, ValueError) as error:
         raise ConfigError(f"{path}: the answer-scales file cannot be read ({error})") from None
     if tuple(rows.columns) != SCALE_COLUMNS:
-        raise ConfigError(f"{path}, line 1: the columns must be {', '.join(SCALE_COLUMNS)} "
-                          f"(found {', '.join(rows.columns)})")
+        raise ConfigError(
+            f"{path}, line 1: the columns must be {', '.join(SCALE_COLUMNS)} (found {', '.join(rows.columns)})"
+        )
     errors = []
     lines = pd.Series(range(2, len(rows) + 2), index=rows.index)
     blank = (rows.apply(lambda c: c.str.strip()) == "").any(axis=1)
-    errors += [f"{path}, line {n}: every cell needs a value (scale, label, code, canonical)"
-               for n in lines[blank]]
+    errors += [f"{path}, line {n}: every cell needs a value (scale, label, code, canonical)" for n in lines[blank]]
     not_code = ~rows["code"].str.fullmatch(r"-?\d+")
-    errors += [f"{path}, line {n}, column code: {v!r} is not a whole number"
-               for n, v in zip(lines[not_code & ~blank], rows.loc[not_code & ~blank, "code"], strict=True)]
+    errors += [
+        f"{path}, line {n}, column code: {v!r} is not a whole number"
+        for n, v in zip(lines[not_code & ~blank], rows.loc[not_code & ~blank, "code"], strict=True)
+    ]
     if errors:
         raise ConfigError("\n".join(errors))
     rows["label"] = rows["label"].str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
     rows["code"] = rows["code"].astype(int)
     twice = rows.duplicated(["scale", "label"], keep="first")
-    errors += [f"{path}, line {n}: the wording {label!r} appears twice in scale {scale!r}"
-               for n, label, scale in zip(lines[twice], rows.loc[twice, "label"], rows.loc[twice, "scale"],
-                                          strict=True)]
+    errors += [
+        f"{path}, line {n}: the wording {label!r} appears twice in scale {scale!r}"
+        for n, label, scale in zip(lines[twice], rows.loc[twice, "label"], rows.loc[twice, "scale"], strict=True)
+    ]
     codes = rows.groupby(["scale", "canonical"])["code"].nunique()
     for (scale, canonical), count in codes[codes > 1].items():
         errors += [f"{path}: scale {scale!r} gives {canonical!r} {count} different codes; give it one"]
@@ -230,8 +254,10 @@ def load_definition(path: str | Path = DEFAULT_DEFINITION) -> SurveyDefinition:
 @cache
 def _load(path: Path, _mtime: int) -> SurveyDefinition:
     if not path.is_file():
-        raise ConfigError(f"{path}: no such survey definition; make one with "
-                          "`evidence init survey EXPORT --out config/surveys/NAME.yml`")
+        raise ConfigError(
+            f"{path}: no such survey definition; make one with "
+            "`evidence init survey EXPORT --out config/surveys/NAME.yml`"
+        )
     text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -249,8 +275,10 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
     scales_paths = [path.parent / name for name in ([named] if isinstance(named, str) else named or [])]
     for scales_path in scales_paths:
         if not scales_path.is_file():
-            check.fail(("scales",), f"no answer-scales file {scales_path}; give a CSV file (or a list of "
-                       "them) relative to this file")
+            check.fail(
+                ("scales",),
+                f"no answer-scales file {scales_path}; give a CSV file (or a list of them) relative to this file",
+            )
     if not scales_paths:
         check.fail(("scales",), "give the answer-scales CSV file (or a list of them)")
     check.raise_any()
@@ -259,8 +287,10 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
         twice = scales.duplicated(["scale", "label"])
         if twice.any():
             first = scales[twice].iloc[0]
-            check.fail(("scales",), f"scale {first['scale']!r} gives the wording {first['label']!r} in two of "
-                       f"the files; keep one")
+            check.fail(
+                ("scales",),
+                f"scale {first['scale']!r} gives the wording {first['label']!r} in two of the files; keep one",
+            )
     scales_path = scales_paths[0]
     known_scales = set(scales["scale"])
     canonical = scales.groupby("scale")["canonical"].agg(set).to_dict()
@@ -275,10 +305,12 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
         for code, answer in codes.items():
             if not isinstance(code, int) or isinstance(code, bool):
                 check.fail((*at, code), f"choice code {code!r} is not a whole number")
-            if scale in canonical and answer not in canonical[scale] and \
-                    str(answer).casefold() not in missing:
-                check.fail((*at, code), f"{answer!r} is not an answer of scale {scale!r} nor a missing "
-                           f"code; allowed: {', '.join(sorted(canonical[scale]))}, or one of missing_codes")
+            if scale in canonical and answer not in canonical[scale] and str(answer).casefold() not in missing:
+                check.fail(
+                    (*at, code),
+                    f"{answer!r} is not an answer of scale {scale!r} nor a missing "
+                    f"code; allowed: {', '.join(sorted(canonical[scale]))}, or one of missing_codes",
+                )
 
     columns = spec.get("columns") or []
     if not isinstance(columns, list) or not columns:
@@ -300,8 +332,11 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
             check.fail((*at, "kind"), f"{kind!r} is not allowed; one of {', '.join(KINDS)}")
         if kind in ("category", "multiselect"):
             if column.get("scale") not in known_scales:
-                check.fail((*at, "scale"), f"{column.get('scale')!r} is not a scale of {scales_path.name}; "
-                           f"allowed: {', '.join(sorted(known_scales))}")
+                check.fail(
+                    (*at, "scale"),
+                    f"{column.get('scale')!r} is not a scale of {scales_path.name}; "
+                    f"allowed: {', '.join(sorted(known_scales))}",
+                )
             if "codes" in column:
                 check_codes(column["codes"], (*at, "codes"), column.get("scale"))
         if kind == "multiselect" and not isinstance(column.get("separator", ","), str):
@@ -323,18 +358,25 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
             continue
         target = by_name.get(headline["column"])
         if target is None or target.get("kind") != "category":
-            check.fail((*at, "column"), f"{headline['column']!r} is not a category column's name; "
-                       f"allowed: {', '.join(n for n, c in by_name.items() if c.get('kind') == 'category')}")
+            check.fail(
+                (*at, "column"),
+                f"{headline['column']!r} is not a category column's name; "
+                f"allowed: {', '.join(n for n, c in by_name.items() if c.get('kind') == 'category')}",
+            )
         elif not set(headline["codes"] or []) <= scale_codes.get(target.get("scale"), set()):
-            check.fail((*at, "codes"), f"{headline['codes']} are not all codes of scale {target['scale']!r}; "
-                       f"allowed: {sorted(scale_codes.get(target.get('scale'), set()))}")
+            check.fail(
+                (*at, "codes"),
+                f"{headline['codes']} are not all codes of scale {target['scale']!r}; "
+                f"allowed: {sorted(scale_codes.get(target.get('scale'), set()))}",
+            )
     report = spec.get("report") or {}
     if check.keys(report, ("report",), REPORT_KEYS, ()):
         for key in ("agreement", "breakdowns", "multiselects"):
-            for column in (report.get(key) or {}):
+            for column in report.get(key) or {}:
                 if column not in by_name:
-                    check.fail(("report", key, column), f"{column!r} is not a column's name; allowed: "
-                               + ", ".join(by_name))
+                    check.fail(
+                        ("report", key, column), f"{column!r} is not a column's name; allowed: " + ", ".join(by_name)
+                    )
         for column in report.get("comments") or []:
             if by_name.get(column, {}).get("kind") != "free_text":
                 check.fail(("report", "comments"), f"{column!r} is not a free_text column's name")
@@ -345,15 +387,21 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
     check.raise_any()
 
     definition = SurveyDefinition(
-        name=spec["name"], title=spec["title"], id_column=spec["id_column"],
+        name=spec["name"],
+        title=spec["title"],
+        id_column=spec["id_column"],
         missing_codes=frozenset(str(c).casefold() for c in spec.get("missing_codes", [""])),
         synthetic_marker=spec.get("synthetic_marker") or {},
         direct_identifiers=tuple(spec.get("direct_identifiers") or ()),
         name_columns=tuple(spec.get("name_columns") or ()),
         exclusions=tuple(spec.get("exclusions") or ()),
         duplicate_keys=tuple(spec.get("duplicate_keys") or ()),
-        columns=tuple(columns), headlines=tuple(spec.get("headlines") or ()), scales=scales,
-        aliases={k: tuple(v) for k, v in aliases.items()}, report=report, path=path,
+        columns=tuple(columns),
+        headlines=tuple(spec.get("headlines") or ()),
+        scales=scales,
+        aliases={k: tuple(v) for k, v in aliases.items()},
+        report=report,
+        path=path,
     )
     _check_headers_unique(definition, check)
     check.raise_any()
@@ -366,8 +414,11 @@ def _check_headers_unique(definition: SurveyDefinition, check: _Checker) -> None
     for source, headers in definition.header_names().items():
         for header in headers:
             if owner.setdefault(header, source) != source:
-                check.fail(("columns",), f"the header {header!r} would match both {owner[header]!r} "
-                           f"and {source!r}; give one of them another question text or alias")
+                check.fail(
+                    ("columns",),
+                    f"the header {header!r} would match both {owner[header]!r} "
+                    f"and {source!r}; give one of them another question text or alias",
+                )
 
 
 def workforce_survey() -> SurveyDefinition:

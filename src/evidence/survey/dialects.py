@@ -51,9 +51,11 @@ DESCRIPTIONS = {
     "smartsurvey": "SmartSurvey CSV (question row and sub-answer row, one column per option)",
     "generic": "a CSV, workbook or .sav whose columns are matched by name, question text or alias",
 }
-GOOGLE_KEY_RULE = ("Google Forms exports have no respondent ID: the key is the Timestamp cell as "
-                   "exported, plus '#n' for the n-th response sharing that timestamp, in file order; "
-                   "stable while responses are only added")
+GOOGLE_KEY_RULE = (
+    "Google Forms exports have no respondent ID: the key is the Timestamp cell as "
+    "exported, plus '#n' for the n-th response sharing that timestamp, in file order; "
+    "stable while responses are only added"
+)
 
 
 @dataclass
@@ -79,10 +81,16 @@ class Dialect:
         return TIME_FORMATS.get(self.name, QUALTRICS_TIME)
 
     def record(self) -> dict:
-        return {"name": self.name, "description": self.description, "header_rows": self.header_rows,
-                "excel_sep_line": self.excel_sep_line, "columns_matched": self.matched,
-                "multiselects_joined_from": self.split_multiselects,
-                "respondent_key": self.respondent_key, "answers_as_codes": self.coded}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "header_rows": self.header_rows,
+            "excel_sep_line": self.excel_sep_line,
+            "columns_matched": self.matched,
+            "multiselects_joined_from": self.split_multiselects,
+            "respondent_key": self.respondent_key,
+            "answers_as_codes": self.coded,
+        }
 
 
 def _tool(raw: RawTable, headers: list[str]) -> str:
@@ -115,8 +123,9 @@ def prepare(raw: RawTable, definition: SurveyDefinition) -> tuple[RawTable, Dial
     headers = [str(c) for c in raw.data.columns]
     header_rows = raw.layout.get("header_rows", 1)
     assert isinstance(header_rows, int)  # the readers record it as a count of rows
-    dialect = Dialect(_tool(raw, headers), header_rows=header_rows,
-                      excel_sep_line=bool(raw.layout.get("excel_sep_line")))
+    dialect = Dialect(
+        _tool(raw, headers), header_rows=header_rows, excel_sep_line=bool(raw.layout.get("excel_sep_line"))
+    )
     wanted = {header: source for source, names in definition.header_names().items() for header in names}
     # a column under the definition's own name wins; question texts and aliases match the rest
     rename: dict[str, str] = {h: h for h in headers if h in definition.header_names()}
@@ -126,15 +135,15 @@ def prepare(raw: RawTable, definition: SurveyDefinition) -> tuple[RawTable, Dial
         if option_column and option_column.match(header):
             continue  # one option of a split multi-select (its label is the question's text)
         candidates = [header, raw.column_labels.get(header, "")]
-        source = next((wanted[normalise_header(c)] for c in candidates if c and normalise_header(c) in wanted),
-                      None)
+        source = next((wanted[normalise_header(c)] for c in candidates if c and normalise_header(c) in wanted), None)
         if source is None or header in rename or source in headers:
             continue
         if source in rename.values():
             other = next(h for h, s in rename.items() if s == source)
             raise InputFileError(
                 f"{raw.path}, row 1: columns {other!r} and {header!r} both match the definition's "
-                f"column {source!r}; remove one of them, or give one another alias in {definition.path}")
+                f"column {source!r}; remove one of them, or give one another alias in {definition.path}"
+            )
         rename[header] = source
     data = raw.data.rename(columns=rename)
     dialect.matched = {h: s for h, s in rename.items() if h != s}
@@ -155,18 +164,29 @@ def prepare(raw: RawTable, definition: SurveyDefinition) -> tuple[RawTable, Dial
     if dialect.name == "google_forms" and definition.id_column not in data:
         data.insert(0, definition.id_column, google_forms_key(data[headers[0]]))
         dialect.respondent_key = GOOGLE_KEY_RULE
-    prepared = RawTable(raw.path, data, raw.row_numbers.copy(), raw.encoding, dict(raw.column_labels),
-                        dict(raw.layout), dict(raw.column_groups))
+    prepared = RawTable(
+        raw.path,
+        data,
+        raw.row_numbers.copy(),
+        raw.encoding,
+        dict(raw.column_labels),
+        dict(raw.layout),
+        dict(raw.column_groups),
+    )
     return prepared, dialect, problems
 
 
-def _option_columns(raw: RawTable, data: pd.DataFrame, spec: dict, definition: SurveyDefinition,
-                    rename: dict[str, str]) -> dict[str, str]:
+def _option_columns(
+    raw: RawTable, data: pd.DataFrame, spec: dict, definition: SurveyDefinition, rename: dict[str, str]
+) -> dict[str, str]:
     """The file's one-column-per-option columns of a multi-select: header -> option wording.
     From a two-row header (the option is the sub-answer) or named ``SOURCE_k`` (the option is
     the definition's choice code k)."""
-    question = {normalise_header(spec["source"]), normalise_header(spec.get("question", "")),
-                *(normalise_header(a) for a in spec.get("aliases", ()))}
+    question = {
+        normalise_header(spec["source"]),
+        normalise_header(spec.get("question", "")),
+        *(normalise_header(a) for a in spec.get("aliases", ())),
+    }
     parts = {}
     for header, (asked, option) in raw.column_groups.items():
         if header not in rename and normalise_header(asked) in question and option:
@@ -181,24 +201,29 @@ def _option_columns(raw: RawTable, data: pd.DataFrame, spec: dict, definition: S
                 raise InputFileError(
                     f"{raw.path}, row 1, column {header!r}: an option column of {spec['source']} whose "
                     f"choice code {code} is not among the definition's codes ({definition.path}, "
-                    f"columns {spec['source']} codes: {', '.join(map(str, codes)) or 'none'}); add it")
+                    f"columns {spec['source']} codes: {', '.join(map(str, codes)) or 'none'}); add it"
+                )
             parts[header] = codes[code]
     if parts:  # an option without its column would read as never chosen: refused instead
         scale = definition.scale(spec["scale"])
-        lookup = {**dict(zip(scale["canonical"].str.casefold(), scale["canonical"], strict=False)),
-                  **dict(zip(scale["label"], scale["canonical"], strict=True))}
+        lookup = {
+            **dict(zip(scale["canonical"].str.casefold(), scale["canonical"], strict=False)),
+            **dict(zip(scale["label"], scale["canonical"], strict=True)),
+        }
         present = {lookup.get(normalise_header(option)) for option in parts.values()}
         absent = [o for o in definition.categories(spec["scale"]) if o not in present]
         if absent:
             raise InputFileError(
                 f"{raw.path}, row 1: the multi-select {spec['source']} is split into one column per option "
                 f"({', '.join(parts)}), but the option(s) {', '.join(absent)} have no column, so they would "
-                "read as never chosen; export the survey again with every option's column")
+                "read as never chosen; export the survey again with every option's column"
+            )
     return parts
 
 
-def _join_options(raw: RawTable, data: pd.DataFrame, spec: dict, parts: dict[str, str],
-                  definition: SurveyDefinition) -> tuple[pd.DataFrame, list[Problem]]:
+def _join_options(
+    raw: RawTable, data: pd.DataFrame, spec: dict, parts: dict[str, str], definition: SurveyDefinition
+) -> tuple[pd.DataFrame, list[Problem]]:
     """One cell of chosen options (joined by the definition's separator) from option columns:
     a cell is chosen when it holds 1, the option's text or a wording of the same answer; blank
     or 0 is not chosen; anything else is a problem. No option chosen at all reads as missing
@@ -212,15 +237,25 @@ def _join_options(raw: RawTable, data: pd.DataFrame, spec: dict, parts: dict[str
         cells = data[header].astype("string").str.strip()
         folded = cells.str.casefold().str.replace(r"\s+", " ", regex=True)
         meant = canonical.get(normalise_header(option), option)
-        chosen = cells.notna() & ((cells == "1") | (folded.map(canonical) == meant)
-                                  | (folded == normalise_header(option)))
+        chosen = cells.notna() & (
+            (cells == "1") | (folded.map(canonical) == meant) | (folded == normalise_header(option))
+        )
         other = cells.notna() & ~chosen & (cells != "0")
         positions = np.flatnonzero(other.to_numpy())
-        problems += [Problem(raw.name, int(raw.row_numbers.iloc[i]), header, cells.iloc[i],
-                             f"an option column of {spec['source']} holds 1, 0, blank or its option "
-                             f"{option!r}; this value is none of them") for i in positions]
-        joined = joined + pd.Series(np.where(chosen.to_numpy(), option + separator, ""),
-                                    index=data.index, dtype="string")
+        problems += [
+            Problem(
+                raw.name,
+                int(raw.row_numbers.iloc[i]),
+                header,
+                cells.iloc[i],
+                f"an option column of {spec['source']} holds 1, 0, blank or its option "
+                f"{option!r}; this value is none of them",
+            )
+            for i in positions
+        ]
+        joined = joined + pd.Series(
+            np.where(chosen.to_numpy(), option + separator, ""), index=data.index, dtype="string"
+        )
     joined = joined.str.removesuffix(separator).replace("", pd.NA)
     data = data.drop(columns=list(parts))
     data[spec["source"]] = joined

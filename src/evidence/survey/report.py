@@ -33,8 +33,10 @@ def report_plan(definition: SurveyDefinition) -> ReportPlan:
         subject=report.get("subject", "respondents"),
         agreement=dict(report.get("agreement") or {name: name.replace("_", " ") for name in agree}),
         breakdowns=dict(report.get("breakdowns") or {}),
-        multiselects=dict(report.get("multiselects") or {c["name"]: c["name"].replace("_", " ")
-                                                         for c in definition.columns if c["kind"] == "multiselect"}),
+        multiselects=dict(
+            report.get("multiselects")
+            or {c["name"]: c["name"].replace("_", " ") for c in definition.columns if c["kind"] == "multiselect"}
+        ),
         comments=tuple(report.get("comments") or ()),
     )
 

@@ -33,20 +33,44 @@ from evidence.survey.dialects import DESCRIPTIONS, _tool
 
 SHIPPED_SCALES = SURVEYS_CONFIG / "answer_scales.csv"  # from the project root
 #: Known scales proposed when a question's answers are all among their wordings, most specific first.
-KNOWN_SCALES = {"fft": "the Friends and Family Test", "agree5": "agreement (strongly disagree .. strongly agree)",
-                "frequency5": "frequency (never .. always)",
-                "satisfaction5": "satisfaction (very dissatisfied .. very satisfied)", "yes_no": "yes / no"}
+KNOWN_SCALES = {
+    "fft": "the Friends and Family Test",
+    "agree5": "agreement (strongly disagree .. strongly agree)",
+    "frequency5": "frequency (never .. always)",
+    "satisfaction5": "satisfaction (very dissatisfied .. very satisfied)",
+    "yes_no": "yes / no",
+}
 #: Positive answers of a known scale, proposed as a headline (scale codes).
 POSITIVE_CODES = {"fft": [1, 2], "agree5": [4, 5], "satisfaction5": [4, 5]}
 MISSING_WORDINGS = ["", "prefer not to say", "n/a"]
 #: Answers that usually mean "no answer": proposed as missing codes where a scale does not hold them.
-COMMON_MISSING = {"prefer not to say", "n/a", "not applicable", "don't know", "dont know", "do not know",
-                  "99", "-99"}
+COMMON_MISSING = {"prefer not to say", "n/a", "not applicable", "don't know", "dont know", "do not know", "99", "-99"}
 #: Columns survey tools add that are not questions (not carried, so not declared).
-TOOL_COLUMNS = {"startdate", "enddate", "status", "progress", "duration (in seconds)", "finished", "recordeddate",
-                "distributionchannel", "userlanguage", "externalreference", "start time", "completion time",
-                "last modified time", "start date", "end date", "started", "ended", "timestamp", "collector id",
-                "custom data 1", "tracking link", "unique id", "userno"}
+TOOL_COLUMNS = {
+    "startdate",
+    "enddate",
+    "status",
+    "progress",
+    "duration (in seconds)",
+    "finished",
+    "recordeddate",
+    "distributionchannel",
+    "userlanguage",
+    "externalreference",
+    "start time",
+    "completion time",
+    "last modified time",
+    "start date",
+    "end date",
+    "started",
+    "ended",
+    "timestamp",
+    "collector id",
+    "custom data 1",
+    "tracking link",
+    "unique id",
+    "userno",
+}
 ID_HEADERS = ("responseid", "respondent id", "id", "userid", "response id")
 MAX_CHOICES = 12
 WORDS_OF_FREE_TEXT = 6  # answers longer than this on average are free text, not choices
@@ -78,15 +102,20 @@ def _guess_kind(values: pd.Series, known: pd.DataFrame) -> tuple[str, list[str],
         return "free_text", [], ","
     if answers.str.fullmatch(r"-?\d+").all() and len(distinct) > MAX_CHOICES:
         return "integer", distinct, ","
-    if len(distinct) > MAX_CHOICES and pd.to_datetime(answers, errors="coerce", dayfirst=True,
-                                                      format="mixed").notna().all():
+    if (
+        len(distinct) > MAX_CHOICES
+        and pd.to_datetime(answers, errors="coerce", dayfirst=True, format="mixed").notna().all()
+    ):
         return "datetime", distinct, ","
     for separator in (";", ","):
         parts = answers.str.split(separator).explode().str.strip().loc[lambda v: v != ""]
         options = parts.drop_duplicates()
         folded = set(normalise_header(o) for o in options)
-        if answers.str.contains(separator, regex=False).mean() > 0.2 and len(options) <= MAX_CHOICES * 2 and \
-                (len(options) < len(distinct) or folded <= set(known["label"])):
+        if (
+            answers.str.contains(separator, regex=False).mean() > 0.2
+            and len(options) <= MAX_CHOICES * 2
+            and (len(options) < len(distinct) or folded <= set(known["label"]))
+        ):
             return "multiselect", options.tolist(), separator
     wordy = answers.str.split().str.len().mean() > WORDS_OF_FREE_TEXT
     if not wordy and (len(distinct) <= MAX_CHOICES or len(set(d.casefold() for d in distinct)) <= MAX_CHOICES):
@@ -209,8 +238,16 @@ def _scale_of(guess: Guess) -> str:
     return guess.scale
 
 
-def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: list[Guess], data: pd.DataFrame,
-                     scales_out: Path | None, missing: list[str]) -> str:
+def _definition_text(
+    export: Path,
+    out: Path,
+    name: str,
+    tool: str,
+    guesses: list[Guess],
+    data: pd.DataFrame,
+    scales_out: Path | None,
+    missing: list[str],
+) -> str:
     shipped = Path(os.path.relpath(resolve(SHIPPED_SCALES), out.resolve().parent)).as_posix()
     scales = [shipped] + ([scales_out.name] if scales_out else [])
     id_guess = next((g for g in guesses if g.kind == "id"), None)
@@ -238,12 +275,16 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
     tools = [g.header for g in guesses if g.kind == "tool"]
     if tools:
         lines.append(f"# Columns the survey tool adds, not carried: {', '.join(tools)}")
-    consent = [g for g in guesses if g.kind == "category" and g.scale == "yes_no" and "consent" in g.question.casefold()]
+    consent = [
+        g for g in guesses if g.kind == "category" and g.scale == "yes_no" and "consent" in g.question.casefold()
+    ]
     if consent:
         lines.append("# CONFIRM: responses without consent are left out (the manifest counts them)")
         lines.append("exclusions:")
-        lines += [f"  - {_flow({'column': g.header, 'keep': ['yes'], 'reason': 'did not consent to take part'})}"
-                  for g in consent]
+        lines += [
+            f"  - {_flow({'column': g.header, 'keep': ['yes'], 'reason': 'did not consent to take part'})}"
+            for g in consent
+        ]
     lines.append("columns:")
     columns: list[tuple[dict[str, Any], Guess]] = []  # (YAML entry, its guess)
     names_used: set[str] = set()
@@ -271,32 +312,58 @@ def _definition_text(export: Path, out: Path, name: str, tool: str, guesses: lis
             spec["min"], spec["max"] = int(min(0, numbers.min())), int(numbers.max())
         if guess.kind == "category" and guess.scale in ("fft", "agree5", "frequency5", "satisfaction5"):
             spec["ordered"] = True
-        why = {"category": "single choice", "multiselect": "multi-select", "integer": "a whole number",
-               "datetime": "a date", "free_text": "free text"}[guess.kind]
+        why = {
+            "category": "single choice",
+            "multiselect": "multi-select",
+            "integer": "a whole number",
+            "datetime": "a date",
+            "free_text": "free text",
+        }[guess.kind]
         scale_note = ""
         if guess.kind in ("category", "multiselect"):
-            scale_note = (f"; proposed scale: {KNOWN_SCALES[_scale_of(guess)]}" if guess.known_scale
-                          else f"; new scale {guess.scale} in {scales_out.name if scales_out else ''}")
-        found = "; answers found: " + ", ".join(guess.answers[:MAX_CHOICES]) if guess.answers and \
-            guess.kind != "free_text" else ""
+            scale_note = (
+                f"; proposed scale: {KNOWN_SCALES[_scale_of(guess)]}"
+                if guess.known_scale
+                else f"; new scale {guess.scale} in {scales_out.name if scales_out else ''}"
+            )
+        found = (
+            "; answers found: " + ", ".join(guess.answers[:MAX_CHOICES])
+            if guess.answers and guess.kind != "free_text"
+            else ""
+        )
         lines.append(f"  # CONFIRM: {why}{scale_note}{found}")
-        if guess.kind in ("category", "multiselect") and guess.answers and \
-                all(re.fullmatch(r"[\d,;]+", a) for a in guess.answers):
-            lines.append("  # CONFIRM: every answer is a number: if they are choice codes (a numeric-values export), "
-                         "use a scale of the answer wordings and give codes: {code: answer}")
+        if (
+            guess.kind in ("category", "multiselect")
+            and guess.answers
+            and all(re.fullmatch(r"[\d,;]+", a) for a in guess.answers)
+        ):
+            lines.append(
+                "  # CONFIRM: every answer is a number: if they are choice codes (a numeric-values export), "
+                "use a scale of the answer wordings and give codes: {code: answer}"
+            )
         lines.append(f"  - {_flow(spec)}")
         columns.append((spec, guess))
-    headlines = [(spec, guess) for spec, guess in columns
-                 if spec["kind"] == "category" and guess.scale in POSITIVE_CODES]
+    headlines = [
+        (spec, guess) for spec, guess in columns if spec["kind"] == "category" and guess.scale in POSITIVE_CODES
+    ]
     if headlines:
         lines.append("# CONFIRM: headline measures (the share of valid answers in the listed scale codes)")
         lines.append("headlines:")
         for spec, guess in headlines:
             statement = ("gave a positive answer to: " + guess.question)[:120]
-            lines.append(f"  - {_flow({'id': spec['name'], 'column': spec['name'], 'codes': POSITIVE_CODES[_scale_of(guess)], 'statement': statement})}")
+            entry = {
+                "id": spec["name"],
+                "column": spec["name"],
+                "codes": POSITIVE_CODES[_scale_of(guess)],
+                "statement": statement,
+            }
+            lines.append(f"  - {_flow(entry)}")
     agreement = {s["name"]: _short(g.question) for s, g in columns if s["kind"] == "category" and g.scale == "agree5"}
-    breakdowns = {s["name"]: _short(g.question) for s, g in columns
-                  if s["kind"] == "category" and not g.known_scale and len({a.casefold() for a in g.answers}) <= 8}
+    breakdowns = {
+        s["name"]: _short(g.question)
+        for s, g in columns
+        if s["kind"] == "category" and not g.known_scale and len({a.casefold() for a in g.answers}) <= 8
+    }
     comments = [s["name"] for s, _ in columns if s["kind"] == "free_text"]
     report: dict[str, str | dict[str, str] | list[str]] = {"subject": "respondents"}
     report |= {"agreement": agreement} if agreement else {}

@@ -200,8 +200,7 @@ def _likelihood_tau2(y, v, X, mask, k, p, reml: bool) -> np.ndarray:
     has_interior = crossing.any(-1)
     rows = np.arange(B)
     low, up = grid[rows, cell], grid[rows, cell + 1]
-    root = _bisect_decreasing(lambda t: _score_and_loglik(y, v, X, mask, t, reml)[0],
-                              np.zeros(B), low, up)
+    root = _bisect_decreasing(lambda t: _score_and_loglik(y, v, X, mask, t, reml)[0], np.zeros(B), low, up)
     root = np.where(has_interior, root, 0.0)
     _, ll_root = _score_and_loglik(y, v, X, mask, root, reml)
     boundary = score[:, 0] <= 0
@@ -296,9 +295,23 @@ def fit(y, v, X, mask, method: str, test: str, tau2: np.ndarray | None = None) -
     h2 = np.where(heterogeneous, h2, 1.0)
     q_pvalue = np.where(heterogeneous, stats.chi2.sf(q, np.maximum(residual_df, 1)), 1.0)
     weights = 100 * w / w.sum(-1, keepdims=True)
-    return BatchFit(beta=beta, vb=vb, tau2=tau2, k=k, p=p, weights=weights, q=q,
-                    q_df=residual_df, q_pvalue=q_pvalue, vt=vt, i2=i2, h2=h2, df=df,
-                    test=test, method=method)
+    return BatchFit(
+        beta=beta,
+        vb=vb,
+        tau2=tau2,
+        k=k,
+        p=p,
+        weights=weights,
+        q=q,
+        q_df=residual_df,
+        q_pvalue=q_pvalue,
+        vt=vt,
+        i2=i2,
+        h2=h2,
+        df=df,
+        test=test,
+        method=method,
+    )
 
 
 def q_profile_interval(y, v, X, mask, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -323,8 +336,9 @@ def q_profile_interval(y, v, X, mask, level: float) -> tuple[np.ndarray, np.ndar
     return bounds[0], bounds[1]
 
 
-def batch(y: np.ndarray, v: np.ndarray, X: np.ndarray | None = None,
-          mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def batch(
+    y: np.ndarray, v: np.ndarray, X: np.ndarray | None = None, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Broadcast one set of studies (``y``, ``v``: ``(k,)``; ``X``: ``(k, p)``, default an
     intercept) to a batch of ``len(mask)`` models (default one model using every study)."""
     y, v = np.asarray(y, float), np.asarray(v, float)

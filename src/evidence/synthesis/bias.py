@@ -46,9 +46,11 @@ def precision_varies(vi) -> bool:
 
 def _same_precision_problem(vi: np.ndarray, what: str, advice: str) -> ValidationError:
     """The refusal when every study has the same variance: names the value and what to do."""
-    rule = (f"every study has the same sampling variance, so {what} cannot be estimated "
-            "(the standard errors do not vary, and a regression on them is collinear with the "
-            "intercept)")
+    rule = (
+        f"every study has the same sampling variance, so {what} cannot be estimated "
+        "(the standard errors do not vary, and a regression on them is collinear with the "
+        "intercept)"
+    )
     return ValidationError([Problem(INPUT, None, "vi", f"all {len(vi)} equal to {vi[0]:.6g}", rule)], advice)
 
 
@@ -70,17 +72,18 @@ class EggerTest:
 
     def summary(self) -> str:
         stat = "z" if np.isnan(self.df) else f"t(df = {self.df:g})"
-        return (f"Regression test for funnel-plot asymmetry ({self.model}, {self.method}; "
-                f"predictor: standard error): {stat} = {self.statistic:.4f}, p = {self.pvalue:.4f}; "
-                f"limit estimate {self.limit_estimate:.4f} ({self.limit_ci[0]:.4f} to "
-                f"{self.limit_ci[1]:.4f})")
+        return (
+            f"Regression test for funnel-plot asymmetry ({self.model}, {self.method}; "
+            f"predictor: standard error): {stat} = {self.statistic:.4f}, p = {self.pvalue:.4f}; "
+            f"limit estimate {self.limit_estimate:.4f} ({self.limit_ci[0]:.4f} to "
+            f"{self.limit_ci[1]:.4f})"
+        )
 
     def to_dict(self) -> dict:
         return json_ready(asdict(self))
 
 
-def egger_test(yi, vi, method: str = "REML", test: str = "z", model: str = "rma",
-               level: float = 0.95) -> EggerTest:
+def egger_test(yi, vi, method: str = "REML", test: str = "z", model: str = "rma", level: float = 0.95) -> EggerTest:
     """Egger's regression test (Egger et al. 1997, BMJ 315:629-634), as metafor's ``regtest``.
 
     ``model="rma"`` (metafor's default): a meta-regression on the standard error with the same
@@ -96,8 +99,11 @@ def egger_test(yi, vi, method: str = "REML", test: str = "z", model: str = "rma"
         raise ValueError(f"model must be 'rma' or 'lm', got {model!r}")
     yi, vi, _ = check_effects(yi, vi, random_effects=method != "FE" and model == "rma", minimum=3)
     if not precision_varies(vi):
-        raise _same_precision_problem(vi, "Egger's regression test", "No regression test for "
-                                      "funnel-plot asymmetry is possible with these studies.")
+        raise _same_precision_problem(
+            vi,
+            "Egger's regression test",
+            "No regression test for funnel-plot asymmetry is possible with these studies.",
+        )
     if model == "lm":
         method, test = "FE", "knha"
     X = np.column_stack([np.ones(len(yi)), np.sqrt(vi)])
@@ -105,10 +111,16 @@ def egger_test(yi, vi, method: str = "REML", test: str = "z", model: str = "rma"
     fit = _engine.fit(y, v, Xb, mask, method, test)
     beta, se = fit.beta[0], fit.se[0]
     critical = float(fit.critical(level)[0])
-    return EggerTest(statistic=float(beta[1] / se[1]), pvalue=float(fit.pvalues()[0, 1]),
-                     df=float(fit.df[0]), slope=float(beta[1]), limit_estimate=float(beta[0]),
-                     limit_ci=(float(beta[0] - critical * se[0]), float(beta[0] + critical * se[0])),
-                     model=model, method=method)
+    return EggerTest(
+        statistic=float(beta[1] / se[1]),
+        pvalue=float(fit.pvalues()[0, 1]),
+        df=float(fit.df[0]),
+        slope=float(beta[1]),
+        limit_estimate=float(beta[0]),
+        limit_ci=(float(beta[0] - critical * se[0]), float(beta[0] + critical * se[0])),
+        model=model,
+        method=method,
+    )
 
 
 @dataclass(frozen=True)
@@ -137,8 +149,11 @@ def rank_correlation_test(yi, vi) -> RankCorrelationTest:
     gives NA)."""
     yi, vi, _ = check_effects(yi, vi, random_effects=False, minimum=3)
     if not precision_varies(vi):
-        raise _same_precision_problem(vi, "the rank correlation between effects and variances",
-                                      "No rank correlation test is possible with these studies.")
+        raise _same_precision_problem(
+            vi,
+            "the rank correlation between effects and variances",
+            "No rank correlation test is possible with these studies.",
+        )
     w = 1 / vi
     theta = np.sum(w * yi) / np.sum(w)
     standardised = (yi - theta) / np.sqrt(vi - 1 / np.sum(w))
@@ -171,24 +186,44 @@ class TrimFillResult:
         if self.k0 == 0:
             return f"Trim-and-fill ({self.estimator}, {self.side} side): no studies estimated missing."
         test = "Knapp-Hartung t-test" if self.adjusted.test == "knha" else "z-test"
-        return (f"Trim-and-fill ({self.estimator}): {self.k0} studies estimated missing on the "
-                f"{self.side} (SE {'NA' if np.isnan(self.se_k0) else f'{self.se_k0:.2f}'}); "
-                f"adjusted estimate {self.adjusted.estimate:.4f} "
-                f"({self.adjusted.ci_low:.4f} to {self.adjusted.ci_high:.4f}, {test}) against "
-                f"{self.original.estimate:.4f} observed")
+        return (
+            f"Trim-and-fill ({self.estimator}): {self.k0} studies estimated missing on the "
+            f"{self.side} (SE {'NA' if np.isnan(self.se_k0) else f'{self.se_k0:.2f}'}); "
+            f"adjusted estimate {self.adjusted.estimate:.4f} "
+            f"({self.adjusted.ci_low:.4f} to {self.adjusted.ci_high:.4f}, {test}) against "
+            f"{self.original.estimate:.4f} observed"
+        )
 
     def to_dict(self) -> dict:
-        return json_ready({"k0": self.k0, "se_k0": self.se_k0, "side": self.side,
-                           "side_given": self.side_given, "estimator": self.estimator,
-                           "p_k0": self.p_k0, "adjusted_test": self.adjusted.test,
-                           "filled_yi": list(self.filled_yi), "filled_vi": list(self.filled_vi),
-                           "adjusted": self.adjusted.to_dict()})
+        return json_ready(
+            {
+                "k0": self.k0,
+                "se_k0": self.se_k0,
+                "side": self.side,
+                "side_given": self.side_given,
+                "estimator": self.estimator,
+                "p_k0": self.p_k0,
+                "adjusted_test": self.adjusted.test,
+                "filled_yi": list(self.filled_yi),
+                "filled_vi": list(self.filled_vi),
+                "adjusted": self.adjusted.to_dict(),
+            }
+        )
 
 
-def trim_and_fill(yi, vi, method: str = "REML", test: str = "z", level: float = 0.95,
-                  estimator: str = "L0", side: str | None = None,
-                  labels: Sequence[str] | None = None, max_iterations: int = 100,
-                  adjusted_test: str | None = None, pi_type: str = "default") -> TrimFillResult:
+def trim_and_fill(
+    yi,
+    vi,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    estimator: str = "L0",
+    side: str | None = None,
+    labels: Sequence[str] | None = None,
+    max_iterations: int = 100,
+    adjusted_test: str | None = None,
+    pi_type: str = "default",
+) -> TrimFillResult:
     """Duval & Tweedie's (2000, Biometrics 56:455-463; JASA 95:89-98) trim-and-fill, as
     metafor's ``trimfill``.
 
@@ -222,8 +257,10 @@ def trim_and_fill(yi, vi, method: str = "REML", test: str = "z", level: float = 
     side_given = side is not None
     if not side_given and not precision_varies(vi):
         raise _same_precision_problem(
-            vi, "trim-and-fill's choice of side (from the regression on the standard error)",
-            "Give the side (side='left' or side='right') to run trim-and-fill on these studies.")
+            vi,
+            "trim-and-fill's choice of side (from the regression on the standard error)",
+            "Give the side (side='left' or side='right') to run trim-and-fill on these studies.",
+        )
     original = meta_analysis(yi, vi, method, test, level, labels, pi_type)
     if side is None:
         X = np.column_stack([np.ones(len(yi)), np.sqrt(vi)])
@@ -246,8 +283,15 @@ def trim_and_fill(yi, vi, method: str = "REML", test: str = "z", level: float = 
         if estimator == "L0":
             s_r = signed[signed > 0].sum()
             estimate = (4 * s_r - k * (k + 1)) / (2 * k - 1)
-            var_s = (k * (k + 1) * (2 * k + 1) + 10 * estimate**3 + 27 * estimate**2 + 17 * estimate
-                     - 18 * k * estimate**2 - 18 * k * estimate + 6 * k**2 * estimate) / 24
+            var_s = (
+                k * (k + 1) * (2 * k + 1)
+                + 10 * estimate**3
+                + 27 * estimate**2
+                + 17 * estimate
+                - 18 * k * estimate**2
+                - 18 * k * estimate
+                + 6 * k**2 * estimate
+            ) / 24
             with np.errstate(invalid="ignore"):  # a negative variance: NaN, as in metafor
                 se_k0 = 4 * np.sqrt(var_s) / (2 * k - 1)
         else:
@@ -255,18 +299,32 @@ def trim_and_fill(yi, vi, method: str = "REML", test: str = "z", level: float = 
             se_k0 = np.sqrt(2 * max(0, estimate) + 2)
         k0 = int(max(0, np.round(estimate)))
         se_k0 = float(np.maximum(0.0, se_k0))  # NaN stays NaN as in R (Python's max(0.0, nan) is 0.0)
-    filled_yi = sign * (2 * beta - y[k - k0:])
-    filled_vi = v[k - k0:]
+    filled_yi = sign * (2 * beta - y[k - k0 :])
+    filled_vi = v[k - k0 :]
     if k0 > 0:
-        adjusted = meta_analysis(np.concatenate([yi, filled_yi]), np.concatenate([vi, filled_vi]),
-                                 method, adjusted_test, level,
-                                 [*labels, *(f"Filled {i + 1}" for i in range(k0))], pi_type)
+        adjusted = meta_analysis(
+            np.concatenate([yi, filled_yi]),
+            np.concatenate([vi, filled_vi]),
+            method,
+            adjusted_test,
+            level,
+            [*labels, *(f"Filled {i + 1}" for i in range(k0))],
+            pi_type,
+        )
     else:
         adjusted = original
-    return TrimFillResult(k0=k0, se_k0=se_k0, side=side, estimator=estimator,
-                          p_k0=0.5 ** (k0 + 1) if estimator == "R0" else np.nan,
-                          filled_yi=filled_yi, filled_vi=filled_vi, adjusted=adjusted,
-                          original=original, side_given=side_given)
+    return TrimFillResult(
+        k0=k0,
+        se_k0=se_k0,
+        side=side,
+        estimator=estimator,
+        p_k0=0.5 ** (k0 + 1) if estimator == "R0" else np.nan,
+        filled_yi=filled_yi,
+        filled_vi=filled_vi,
+        adjusted=adjusted,
+        original=original,
+        side_given=side_given,
+    )
 
 
 @dataclass(frozen=True)
@@ -282,22 +340,34 @@ class SmallStudyChecks:
     k: int
 
     def summary(self) -> str:
-        parts = [check.summary() if check is not None else self.not_run[name]
-                 for name, check in (("egger", self.egger), ("rank", self.rank),
-                                     ("trim_and_fill", self.trimfill))]
+        parts = [
+            check.summary() if check is not None else self.not_run[name]
+            for name, check in (("egger", self.egger), ("rank", self.rank), ("trim_and_fill", self.trimfill))
+        ]
         return "\n".join(parts)
 
     def to_dict(self) -> dict:
-        return {"egger": self.egger.to_dict() if self.egger else None,
-                "rank_correlation": self.rank.to_dict() if self.rank else None,
-                "trim_and_fill": self.trimfill.to_dict() if self.trimfill else None,
-                "not_run": dict(self.not_run), "k": self.k}
+        return {
+            "egger": self.egger.to_dict() if self.egger else None,
+            "rank_correlation": self.rank.to_dict() if self.rank else None,
+            "trim_and_fill": self.trimfill.to_dict() if self.trimfill else None,
+            "not_run": dict(self.not_run),
+            "k": self.k,
+        }
 
 
-def small_study_checks(yi, vi, method: str = "REML", test: str = "z", level: float = 0.95,
-                       labels: Sequence[str] | None = None, estimator: str = "L0",
-                       side: str | None = None, adjusted_test: str | None = None,
-                       pi_type: str = "default") -> SmallStudyChecks:
+def small_study_checks(
+    yi,
+    vi,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    labels: Sequence[str] | None = None,
+    estimator: str = "L0",
+    side: str | None = None,
+    adjusted_test: str | None = None,
+    pi_type: str = "default",
+) -> SmallStudyChecks:
     """Egger's test (:func:`egger_test`, ``model="rma"``), the rank correlation test
     (:func:`rank_correlation_test`) and trim-and-fill (:func:`trim_and_fill`, with
     ``estimator``, ``side``, ``adjusted_test`` and ``pi_type``) for one set of studies.
@@ -315,18 +385,22 @@ def small_study_checks(yi, vi, method: str = "REML", test: str = "z", level: flo
         not_run = {}
     else:
         egger = rank = None
-        same = (f"every study has the same standard error ({np.sqrt(vi[0]):.3g}), so there is no "
-                "spread in precision")
-        not_run = {"egger": f"Egger's regression test cannot be estimated: {same} to regress the "
-                            "effects on.",
-                   "rank": f"The rank correlation test cannot be computed: {same} to rank the "
-                           "effects against."}
+        same = f"every study has the same standard error ({np.sqrt(vi[0]):.3g}), so there is no spread in precision"
+        not_run = {
+            "egger": f"Egger's regression test cannot be estimated: {same} to regress the effects on.",
+            "rank": f"The rank correlation test cannot be computed: {same} to rank the effects against.",
+        }
         if side is None:
             not_run["trim_and_fill"] = (
                 "Trim-and-fill was not run: it takes the side of the funnel on which studies are "
                 "missing from the regression on the standard error, which cannot be estimated "
-                "here; give the side (left or right) to run it.")
-    trimfill = (None if "trim_and_fill" in not_run else
-                trim_and_fill(yi, vi, method, test, level, estimator, side, labels,
-                              adjusted_test=adjusted_test, pi_type=pi_type))
+                "here; give the side (left or right) to run it."
+            )
+    trimfill = (
+        None
+        if "trim_and_fill" in not_run
+        else trim_and_fill(
+            yi, vi, method, test, level, estimator, side, labels, adjusted_test=adjusted_test, pi_type=pi_type
+        )
+    )
     return SmallStudyChecks(egger=egger, rank=rank, trimfill=trimfill, not_run=not_run, k=len(yi))

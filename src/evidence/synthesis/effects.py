@@ -45,20 +45,21 @@ class Measure:
 
 
 _GENERIC = ("yi_vi", "estimate_se", "estimate_ci")
-MEASURES: dict[str, Measure] = {m.code: m for m in (
-    Measure("SMD", "standardised mean difference (Hedges' g)", False, ("two_group", *_GENERIC)),
-    Measure("MD", "mean difference", False, ("two_group", *_GENERIC)),
-    Measure("MC", "mean change", False, ("pre_post", *_GENERIC)),
-    Measure("SMCR", "standardised mean change (raw-score standardisation)", False,
-            ("pre_post", *_GENERIC)),
-    Measure("SMCC", "standardised mean change (change-score standardisation)", False,
-            ("pre_post", *_GENERIC)),
-    Measure("RR", "risk ratio", True, ("two_by_two", "yi_vi", "estimate_ci")),
-    Measure("OR", "odds ratio", True, ("two_by_two", "yi_vi", "estimate_ci")),
-    Measure("RD", "risk difference", False, ("two_by_two", *_GENERIC)),
-    Measure("HR", "hazard ratio", True, ("yi_vi", "estimate_ci")),
-    Measure("GEN", "effect", False, _GENERIC),
-)}
+MEASURES: dict[str, Measure] = {
+    m.code: m
+    for m in (
+        Measure("SMD", "standardised mean difference (Hedges' g)", False, ("two_group", *_GENERIC)),
+        Measure("MD", "mean difference", False, ("two_group", *_GENERIC)),
+        Measure("MC", "mean change", False, ("pre_post", *_GENERIC)),
+        Measure("SMCR", "standardised mean change (raw-score standardisation)", False, ("pre_post", *_GENERIC)),
+        Measure("SMCC", "standardised mean change (change-score standardisation)", False, ("pre_post", *_GENERIC)),
+        Measure("RR", "risk ratio", True, ("two_by_two", "yi_vi", "estimate_ci")),
+        Measure("OR", "odds ratio", True, ("two_by_two", "yi_vi", "estimate_ci")),
+        Measure("RD", "risk difference", False, ("two_by_two", *_GENERIC)),
+        Measure("HR", "hazard ratio", True, ("yi_vi", "estimate_ci")),
+        Measure("GEN", "effect", False, _GENERIC),
+    )
+}
 
 
 def measure(code: str) -> Measure:
@@ -114,8 +115,7 @@ def mean_change(mean_pre, sd_pre, mean_post, sd_post, n, correlation, standardis
     ``"change"``: change over the SD of the change scores, corrected by ``J(n - 1)`` (metafor
     ``SMCC``), variance ``1/n + d^2 / (2 n)``.
     """
-    mean_pre, sd_pre, mean_post, sd_post, n, r = _floats(mean_pre, sd_pre, mean_post, sd_post, n,
-                                                          correlation)
+    mean_pre, sd_pre, mean_post, sd_post, n, r = _floats(mean_pre, sd_pre, mean_post, sd_post, n, correlation)
     change = mean_post - mean_pre
     if standardise is None:
         return change, (sd_pre**2 + sd_post**2 - 2 * r * sd_pre * sd_post) / n

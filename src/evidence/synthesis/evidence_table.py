@@ -52,8 +52,10 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 }
 CITATION_COLUMNS = (*SOURCE_COLUMNS, "source_doi", "source_copy")
 SYNTHETIC_LABEL = "SYNTHETIC"
-ADVICE = ("Fix the evidence table and run again; the layouts it may use are described in "
-          "evidence.synthesis.evidence_table and data/raw/published/README.md.")
+ADVICE = (
+    "Fix the evidence table and run again; the layouts it may use are described in "
+    "evidence.synthesis.evidence_table and data/raw/published/README.md."
+)
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,12 @@ class EvidenceTable:
 
     def manifest(self) -> dict:
         """What :func:`evidence.reporting.notebook.declare_inputs` records for this input."""
-        return {"dataset": f"evidence table ({self.measure.code}, {self.layout})",
-                "input": {"path": self.path, "sha256": self.sha256},
-                "synthetic": self.synthetic, "git_revision": provenance.git_revision()}
+        return {
+            "dataset": f"evidence table ({self.measure.code}, {self.layout})",
+            "input": {"path": self.path, "sha256": self.sha256},
+            "synthetic": self.synthetic,
+            "git_revision": provenance.git_revision(),
+        }
 
     def citations(self) -> list[str]:
         """One line per distinct source: authors and journal, title, year, DOI (as ``doi:``
@@ -91,7 +96,7 @@ class EvidenceTable:
 def _is_under(path: Path, folder: Path) -> bool:
     """Whether ``path`` lies in a folder ``folder`` (e.g. ``data/raw/sample``) of any project."""
     parts, wanted = path.resolve().parent.parts, folder.parts
-    return any(parts[i:i + len(wanted)] == wanted for i in range(len(parts)))
+    return any(parts[i : i + len(wanted)] == wanted for i in range(len(parts)))
 
 
 def _numbers(frame: pd.DataFrame, columns: Sequence[str], file: str, problems: list[Problem]) -> pd.DataFrame:
@@ -100,8 +105,10 @@ def _numbers(frame: pd.DataFrame, columns: Sequence[str], file: str, problems: l
         text = frame[column].astype(str).str.strip()
         values = pd.to_numeric(text, errors="coerce")
         bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float))
-        problems += [Problem(file, int(i) + 2, column, frame[column].iloc[i], "must be a number")
-                     for i in np.flatnonzero(bad.to_numpy())]
+        problems += [
+            Problem(file, int(i) + 2, column, frame[column].iloc[i], "must be a number")
+            for i in np.flatnonzero(bad.to_numpy())
+        ]
         out[column] = values.astype(float)
     return pd.DataFrame(out, index=frame.index)
 
@@ -121,8 +128,9 @@ def _layout_for(measure: Measure, columns: set[str]) -> str | None:
     return None
 
 
-def read_evidence_table(path: str | Path, measure: str = "GEN", correlation: float | None = None,
-                        level: float = 0.95) -> EvidenceTable:
+def read_evidence_table(
+    path: str | Path, measure: str = "GEN", correlation: float | None = None, level: float = 0.95
+) -> EvidenceTable:
     """Read and validate the evidence table at ``path`` (relative to the project root) and
     compute each study's effect size for ``measure`` (see :data:`evidence.synthesis.MEASURES`).
 
@@ -146,18 +154,35 @@ def read_evidence_table(path: str | Path, measure: str = "GEN", correlation: flo
     if raw.empty:
         raise ValidationError([Problem(file, None, None, None, "the table has no studies")], ADVICE)
     if "study" not in raw:
-        raise ValidationError([Problem(file, None, "study", None,
-                                       "a column 'study' with one unique label per row is required")], ADVICE)
+        raise ValidationError(
+            [Problem(file, None, "study", None, "a column 'study' with one unique label per row is required")], ADVICE
+        )
     layout = _layout_for(chosen, set(raw.columns))
     if layout is None:
         wanted = "; or ".join(", ".join(LAYOUTS[name]) for name in chosen.layouts)
-        raise ValidationError([Problem(file, None, None, sorted(raw.columns),
-                                       f"measure {chosen.code} ({chosen.name}) needs columns {wanted}")], ADVICE)
+        raise ValidationError(
+            [
+                Problem(
+                    file,
+                    None,
+                    None,
+                    sorted(raw.columns),
+                    f"measure {chosen.code} ({chosen.name}) needs columns {wanted}",
+                )
+            ],
+            ADVICE,
+        )
 
     study = raw["study"].str.strip()
     _rule(problems, file, raw, study == "", "study", "every study needs a label")
-    _rule(problems, file, raw, study.duplicated(keep=False) & (study != ""), "study",
-          "study labels must be unique (each study once)")
+    _rule(
+        problems,
+        file,
+        raw,
+        study.duplicated(keep=False) & (study != ""),
+        "study",
+        "study labels must be unique (each study once)",
+    )
     synthetic = _check_provenance(raw, full, file, problems)
 
     needed = list(LAYOUTS[layout])
@@ -168,21 +193,36 @@ def read_evidence_table(path: str | Path, measure: str = "GEN", correlation: flo
     if not problems:
         computable = np.isfinite(yi) & np.isfinite(vi) & (vi > 0)
         for i in np.flatnonzero(~computable):
-            problems.append(Problem(file, int(i) + 2, None, raw["study"].iloc[i],
-                                    f"no usable {chosen.code} from this row (effect {yi[i]}, "
-                                    f"variance {vi[i]}); check its numbers"))
+            problems.append(
+                Problem(
+                    file,
+                    int(i) + 2,
+                    None,
+                    raw["study"].iloc[i],
+                    f"no usable {chosen.code} from this row (effect {yi[i]}, variance {vi[i]}); check its numbers",
+                )
+            )
     if problems:
         raise ValidationError(problems, ADVICE)
 
-    carried = [c for c in raw.columns
-               if c not in ("study", *needed, *CITATION_COLUMNS, "data_label", "ci_level")]
+    carried = [c for c in raw.columns if c not in ("study", *needed, *CITATION_COLUMNS, "data_label", "ci_level")]
     effects = pd.DataFrame({"study": study, "yi": yi, "vi": vi})
     for column in carried:
         effects[column] = _typed(raw[column])
-    sources = (raw[[c for c in CITATION_COLUMNS if c in raw]].drop_duplicates().reset_index(drop=True)
-               if set(SOURCE_COLUMNS) <= set(raw.columns) else pd.DataFrame(columns=list(CITATION_COLUMNS)))
-    return EvidenceTable(effects=effects, measure=chosen, layout=layout, path=file,
-                         sha256=sha256_file(full), synthetic=synthetic, sources=sources)
+    sources = (
+        raw[[c for c in CITATION_COLUMNS if c in raw]].drop_duplicates().reset_index(drop=True)
+        if set(SOURCE_COLUMNS) <= set(raw.columns)
+        else pd.DataFrame(columns=list(CITATION_COLUMNS))
+    )
+    return EvidenceTable(
+        effects=effects,
+        measure=chosen,
+        layout=layout,
+        path=file,
+        sha256=sha256_file(full),
+        synthetic=synthetic,
+        sources=sources,
+    )
 
 
 def _typed(column: pd.Series) -> pd.Series:
@@ -196,26 +236,45 @@ def _check_provenance(raw: pd.DataFrame, full: Path, file: str, problems: list[P
     synthetic_rows = labels == SYNTHETIC_LABEL
     synthetic = bool(synthetic_rows.any())
     if synthetic and not synthetic_rows.all():
-        _rule(problems, file, raw, ~synthetic_rows, "data_label",
-              "a table is synthetic or not: label every row SYNTHETIC, or none")
+        _rule(
+            problems,
+            file,
+            raw,
+            ~synthetic_rows,
+            "data_label",
+            "a table is synthetic or not: label every row SYNTHETIC, or none",
+        )
     if _is_under(full, SAMPLE) and not synthetic:
-        problems.append(Problem(file, None, "data_label", None,
-                                "sample data must be labelled SYNTHETIC on every row"))
+        problems.append(Problem(file, None, "data_label", None, "sample data must be labelled SYNTHETIC on every row"))
     if _is_under(full, PUBLISHED):
         if synthetic:
-            problems.append(Problem(file, None, "data_label", SYNTHETIC_LABEL,
-                                    f"synthetic tables belong in {SAMPLE.as_posix()}, not published"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    "data_label",
+                    SYNTHETIC_LABEL,
+                    f"synthetic tables belong in {SAMPLE.as_posix()}, not published",
+                )
+            )
         for column in SOURCE_COLUMNS:
             if column not in raw:
-                problems.append(Problem(file, None, column, None,
-                                        "every published figure needs a source column"))
+                problems.append(Problem(file, None, column, None, "every published figure needs a source column"))
             else:
                 _rule(problems, file, raw, raw[column].str.strip() == "", column, "the source must be given")
     return synthetic
 
 
-def _effect_sizes(measure: Measure, layout: str, values: pd.DataFrame, raw: pd.DataFrame, file: str,
-                  problems: list[Problem], correlation: float | None, level: float):
+def _effect_sizes(
+    measure: Measure,
+    layout: str,
+    values: pd.DataFrame,
+    raw: pd.DataFrame,
+    file: str,
+    problems: list[Problem],
+    correlation: float | None,
+    level: float,
+):
     v = {c: values[c].to_numpy() for c in values}
     nan = np.full(len(values), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -223,8 +282,14 @@ def _effect_sizes(measure: Measure, layout: str, values: pd.DataFrame, raw: pd.D
             for column in ("sd_1", "sd_2"):
                 _rule(problems, file, raw, v[column] <= 0, column, "a standard deviation must be greater than 0")
             for column in ("n_1", "n_2"):
-                _rule(problems, file, raw, (v[column] < 2) | (v[column] % 1 != 0), column,
-                      "a group size must be a whole number of at least 2")
+                _rule(
+                    problems,
+                    file,
+                    raw,
+                    (v[column] < 2) | (v[column] % 1 != 0),
+                    column,
+                    "a group size must be a whole number of at least 2",
+                )
             args = [v[c] for c in LAYOUTS[layout]]
             if measure.code == "SMD":
                 return fx.standardised_mean_difference(*args)
@@ -232,15 +297,28 @@ def _effect_sizes(measure: Measure, layout: str, values: pd.DataFrame, raw: pd.D
         if layout == "pre_post":
             for column in ("sd_pre", "sd_post"):
                 _rule(problems, file, raw, v[column] <= 0, column, "a standard deviation must be greater than 0")
-            _rule(problems, file, raw, (v["n"] < 2) | (v["n"] % 1 != 0), "n",
-                  "the sample size must be a whole number of at least 2")
+            _rule(
+                problems,
+                file,
+                raw,
+                (v["n"] < 2) | (v["n"] % 1 != 0),
+                "n",
+                "the sample size must be a whole number of at least 2",
+            )
             if "correlation" in v:
                 r = v["correlation"]
                 _rule(problems, file, raw, np.abs(r) > 1, "correlation", "a correlation must lie between -1 and 1")
             elif correlation is None:
-                problems.append(Problem(file, None, "correlation", None,
-                                        "pre-post change needs the correlation between pre and post "
-                                        "scores: add a correlation column or give an assumed one"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        "correlation",
+                        None,
+                        "pre-post change needs the correlation between pre and post "
+                        "scores: add a correlation column or give an assumed one",
+                    )
+                )
                 return nan, nan
             else:
                 if not -1 <= correlation <= 1:
@@ -250,13 +328,24 @@ def _effect_sizes(measure: Measure, layout: str, values: pd.DataFrame, raw: pd.D
             return fx.mean_change(v["mean_pre"], v["sd_pre"], v["mean_post"], v["sd_post"], v["n"], r, standardise)
         if layout == "two_by_two":
             for column in ("n_1", "n_2"):
-                _rule(problems, file, raw, (v[column] < 1) | (v[column] % 1 != 0), column,
-                      "a group size must be a whole number of at least 1")
+                _rule(
+                    problems,
+                    file,
+                    raw,
+                    (v[column] < 1) | (v[column] % 1 != 0),
+                    column,
+                    "a group size must be a whole number of at least 1",
+                )
             for column, total in (("events_1", "n_1"), ("events_2", "n_2")):
-                _rule(problems, file, raw, (v[column] < 0) | (v[column] % 1 != 0), column,
-                      "an event count must be a whole number, 0 or more")
-                _rule(problems, file, raw, v[column] > v[total], column,
-                      f"events cannot outnumber the group ({total})")
+                _rule(
+                    problems,
+                    file,
+                    raw,
+                    (v[column] < 0) | (v[column] % 1 != 0),
+                    column,
+                    "an event count must be a whole number, 0 or more",
+                )
+                _rule(problems, file, raw, v[column] > v[total], column, f"events cannot outnumber the group ({total})")
             function = {"RR": fx.log_risk_ratio, "OR": fx.log_odds_ratio, "RD": fx.risk_difference}[measure.code]
             return function(v["events_1"], v["n_1"], v["events_2"], v["n_2"])
         if layout == "yi_vi":
@@ -269,21 +358,44 @@ def _effect_sizes(measure: Measure, layout: str, values: pd.DataFrame, raw: pd.D
         low, high, estimate = v["ci_low"], v["ci_high"], v["estimate"]
         if "ci_level" in raw:
             level = _numbers(raw, ["ci_level"], file, problems)["ci_level"].to_numpy()
-            _rule(problems, file, raw, ~((level > 0) & (level < 1)), "ci_level",
-                  "a confidence level must lie between 0 and 1 (e.g. 0.95)")
+            _rule(
+                problems,
+                file,
+                raw,
+                ~((level > 0) & (level < 1)),
+                "ci_level",
+                "a confidence level must lie between 0 and 1 (e.g. 0.95)",
+            )
         _rule(problems, file, raw, low >= high, "ci_low", "the lower limit must be below the upper limit")
-        _rule(problems, file, raw, (estimate < low) | (estimate > high), "estimate",
-              "the estimate must lie inside its interval (ci_low to ci_high)")
+        _rule(
+            problems,
+            file,
+            raw,
+            (estimate < low) | (estimate > high),
+            "estimate",
+            "the estimate must lie inside its interval (ci_low to ci_high)",
+        )
         if measure.ratio:
             for column in ("estimate", "ci_low"):
-                _rule(problems, file, raw, v[column] <= 0, column,
-                      f"a {measure.name} and its limits must be greater than 0")
+                _rule(
+                    problems,
+                    file,
+                    raw,
+                    v[column] <= 0,
+                    column,
+                    f"a {measure.name} and its limits must be greater than 0",
+                )
         return fx.from_confidence_interval(estimate, low, high, level, ratio=measure.ratio)
 
 
-def effects_from_groups(frame: pd.DataFrame, label: str = "label", estimate: str = "estimate",
-                        se: str = "se", subgroup: str | None = "subgroup",
-                        source: str = "per-group effects") -> pd.DataFrame:
+def effects_from_groups(
+    frame: pd.DataFrame,
+    label: str = "label",
+    estimate: str = "estimate",
+    se: str = "se",
+    subgroup: str | None = "subgroup",
+    source: str = "per-group effects",
+) -> pd.DataFrame:
     """Per-group effects (e.g. each service's effect from the outcomes analysis: a label, an
     estimate on the analysis scale and its standard error, optionally a subgroup) as an
     effects table: ``study``, ``yi``, ``vi``, ``subgroup`` and any other columns, validated
@@ -298,13 +410,13 @@ def effects_from_groups(frame: pd.DataFrame, label: str = "label", estimate: str
     err = pd.to_numeric(frame[se], errors="coerce").to_numpy(dtype=float)
     problems: list[Problem] = []
     for i in np.flatnonzero((labels == "").to_numpy() | labels.duplicated(keep=False).to_numpy()):
-        problems.append(Problem(source, int(i) + 1, label, frame[label].iloc[i],
-                                "labels must be present and unique"))
+        problems.append(Problem(source, int(i) + 1, label, frame[label].iloc[i], "labels must be present and unique"))
     for i in np.flatnonzero(~np.isfinite(est)):
         problems.append(Problem(source, int(i) + 1, estimate, frame[estimate].iloc[i], "must be a number"))
     for i in np.flatnonzero(~(err > 0)):
-        problems.append(Problem(source, int(i) + 1, se, frame[se].iloc[i],
-                                "a standard error must be a number greater than 0"))
+        problems.append(
+            Problem(source, int(i) + 1, se, frame[se].iloc[i], "a standard error must be a number greater than 0")
+        )
     if problems:
         raise ValidationError(problems)
     out = pd.DataFrame({"study": labels, "yi": est, "vi": err**2})

@@ -59,8 +59,9 @@ def _check_options(method: str, test: str, level: float) -> tuple[str, str]:
     return method, test
 
 
-def check_effects(yi, vi, labels: Sequence[str] | None = None, random_effects: bool = True,
-                  minimum: int = 1, source: str = INPUT) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def check_effects(
+    yi, vi, labels: Sequence[str] | None = None, random_effects: bool = True, minimum: int = 1, source: str = INPUT
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Validate effect sizes and variances; return them as float arrays with labels.
 
     Refused, each as a :class:`~evidence.errors.Problem`: different lengths, missing or
@@ -70,26 +71,38 @@ def check_effects(yi, vi, labels: Sequence[str] | None = None, random_effects: b
     vi = np.asarray(vi, dtype=float).ravel()
     labels = [f"Study {i + 1}" for i in range(len(yi))] if labels is None else [str(x) for x in labels]
     if not (len(yi) == len(vi) == len(labels)):
-        raise ValidationError([Problem(source, None, None, None,
-                                       f"yi, vi and labels must have the same length, got "
-                                       f"{len(yi)}, {len(vi)} and {len(labels)}")])
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    None,
+                    None,
+                    None,
+                    f"yi, vi and labels must have the same length, got {len(yi)}, {len(vi)} and {len(labels)}",
+                )
+            ]
+        )
     problems: list[Problem] = []
     for name, values in (("yi", yi), ("vi", vi)):
         for i in np.flatnonzero(~np.isfinite(values)):
-            problems.append(Problem(source, int(i) + 1, name, f"{labels[i]}: {values[i]}",
-                                    "must be a finite number"))
+            problems.append(Problem(source, int(i) + 1, name, f"{labels[i]}: {values[i]}", "must be a finite number"))
     for i in np.flatnonzero(np.isfinite(vi) & (vi <= 0)):
-        problems.append(Problem(source, int(i) + 1, "vi", f"{labels[i]}: {vi[i]}",
-                                "a sampling variance must be greater than 0"))
+        problems.append(
+            Problem(source, int(i) + 1, "vi", f"{labels[i]}: {vi[i]}", "a sampling variance must be greater than 0")
+        )
     seen = pd.Series(labels).duplicated(keep=False).to_numpy()
     for i in np.flatnonzero(seen):
-        problems.append(Problem(source, int(i) + 1, "study", labels[i],
-                                "study labels must be unique (each study once)"))
+        problems.append(
+            Problem(source, int(i) + 1, "study", labels[i], "study labels must be unique (each study once)")
+        )
     needed = max(minimum, 2 if random_effects else 1)
     if len(yi) < needed:
-        rule = ("random-effects pooling needs at least two studies (tau\u00b2 cannot be "
-                "estimated from one); use method='FE' or add studies"
-                if random_effects and needed == 2 else f"this analysis needs at least {needed} studies")
+        rule = (
+            "random-effects pooling needs at least two studies (tau\u00b2 cannot be "
+            "estimated from one); use method='FE' or add studies"
+            if random_effects and needed == 2
+            else f"this analysis needs at least {needed} studies"
+        )
         problems.append(Problem(source, None, None, len(yi), rule))
     if problems:
         raise ValidationError(problems)
@@ -178,8 +191,10 @@ class MetaAnalysisResult:
             f"{pct} CI: {self.ci_low:.4f} to {self.ci_high:.4f}",
         ]
         if self.random_effects:
-            lines.append(f"{pct} prediction interval ({prediction_quantile(self.pi_type, self.pi_df)}): "
-                         f"{self.pi_low:.4f} to {self.pi_high:.4f}")
+            lines.append(
+                f"{pct} prediction interval ({prediction_quantile(self.pi_type, self.pi_df)}): "
+                f"{self.pi_low:.4f} to {self.pi_high:.4f}"
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -200,8 +215,7 @@ def prediction_quantile(pi_type: str, pi_df: float) -> str:
     return quantile + (" \u00d7 \u03c4 only" if pi_type == "simple" else "")
 
 
-def prediction_bounds(estimate, se, tau2, critical,
-                      pi_type: str) -> tuple[np.ndarray | float, np.ndarray | float]:
+def prediction_bounds(estimate, se, tau2, critical, pi_type: str) -> tuple[np.ndarray | float, np.ndarray | float]:
     """``estimate -/+ critical * sqrt(se^2 + tau2)``; "simple" leaves out ``se^2``, as metafor.
     Arguments broadcast: arrays of estimates give arrays of bounds, one estimate two numbers."""
     variance = tau2 + (0.0 if pi_type == "simple" else np.asarray(se) ** 2)
@@ -222,8 +236,9 @@ def json_ready(value):
     return value
 
 
-def _pooled(fit: _engine.BatchFit, row: int, level: float, labels, ci=None,
-            pi_type: str = "default") -> MetaAnalysisResult:
+def _pooled(
+    fit: _engine.BatchFit, row: int, level: float, labels, ci=None, pi_type: str = "default"
+) -> MetaAnalysisResult:
     """Row ``row`` of a batch fit of intercept-only models as a result; ``ci`` holds the
     Q-profile bounds of tau^2 for the batch."""
     estimate, se = float(fit.beta[row, 0]), float(fit.se[row, 0])
@@ -245,19 +260,44 @@ def _pooled(fit: _engine.BatchFit, row: int, level: float, labels, ci=None,
         tau2_ci = i2_ci = h2_ci = (np.nan, np.nan)
     mask = fit.weights[row] > 0
     return MetaAnalysisResult(
-        estimate=estimate, se=se, statistic=estimate / se, pvalue=float(fit.pvalues()[row, 0]),
-        ci_low=estimate - critical * se, ci_high=estimate + critical * se,
-        pi_low=float(pi[0]), pi_high=float(pi[1]), tau2=tau2, tau2_ci=tau2_ci,
-        i2=float(fit.i2[row]), i2_ci=i2_ci, h2=float(fit.h2[row]), h2_ci=h2_ci,
-        q=float(fit.q[row]), q_df=int(fit.q_df[row]), q_pvalue=float(fit.q_pvalue[row]),
+        estimate=estimate,
+        se=se,
+        statistic=estimate / se,
+        pvalue=float(fit.pvalues()[row, 0]),
+        ci_low=estimate - critical * se,
+        ci_high=estimate + critical * se,
+        pi_low=float(pi[0]),
+        pi_high=float(pi[1]),
+        tau2=tau2,
+        tau2_ci=tau2_ci,
+        i2=float(fit.i2[row]),
+        i2_ci=i2_ci,
+        h2=float(fit.h2[row]),
+        h2_ci=h2_ci,
+        q=float(fit.q[row]),
+        q_df=int(fit.q_df[row]),
+        q_pvalue=float(fit.q_pvalue[row]),
         weights=fit.weights[row][mask],
-        labels=tuple(labels), k=int(fit.k[row]), method=fit.method, test=fit.test, level=level,
-        df=float(fit.df[row]), pi_type=pi_type, pi_df=pi_df,
+        labels=tuple(labels),
+        k=int(fit.k[row]),
+        method=fit.method,
+        test=fit.test,
+        level=level,
+        df=float(fit.df[row]),
+        pi_type=pi_type,
+        pi_df=pi_df,
     )
 
 
-def meta_analysis(yi, vi, method: str = "REML", test: str = "z", level: float = 0.95,
-                  labels: Sequence[str] | None = None, pi_type: str = "default") -> MetaAnalysisResult:
+def meta_analysis(
+    yi,
+    vi,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    labels: Sequence[str] | None = None,
+    pi_type: str = "default",
+) -> MetaAnalysisResult:
     """Pool effect sizes ``yi`` with sampling variances ``vi`` (inverse-variance weights).
 
     ``method``: FE (fixed/common effect), or the random-effects tau^2 estimator DL, HE, HS,
@@ -276,8 +316,7 @@ def meta_analysis(yi, vi, method: str = "REML", test: str = "z", level: float = 
     """
     method, test = _check_options(method, test, level)
     pi_type = _check_pi_type(pi_type)
-    yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE",
-                                   minimum=2 if test == "knha" else 1)
+    yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE", minimum=2 if test == "knha" else 1)
     y, v, X, mask = _engine.batch(yi, vi)
     fit = _engine.fit(y, v, X, mask, method, test)
     ci = _engine.q_profile_interval(y, v, X, mask, level) if method != "FE" else None
@@ -286,38 +325,66 @@ def meta_analysis(yi, vi, method: str = "REML", test: str = "z", level: float = 
 
 # ---- leave-one-out -----------------------------------------------------------------------
 
-def leave_one_out(yi, vi, method: str = "REML", test: str = "z", level: float = 0.95,
-                  labels: Sequence[str] | None = None) -> pd.DataFrame:
+
+def leave_one_out(
+    yi, vi, method: str = "REML", test: str = "z", level: float = 0.95, labels: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Re-fit the model ``k`` times, each time without one study (as metafor's
     ``leave1out``): one row per omitted study with estimate, se, statistic, pvalue, ci_low,
     ci_high, q, q_pvalue, tau2, i2 and h2. A study whose omission moves the estimate a lot,
     or removes most of the heterogeneity, deserves a closer look (Viechtbauer & Cheung 2010)."""
     method, test = _check_options(method, test, level)
-    yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE",
-                                   minimum=3 if method != "FE" or test == "knha" else 2)
+    yi, vi, labels = check_effects(
+        yi, vi, labels, random_effects=method != "FE", minimum=3 if method != "FE" or test == "knha" else 2
+    )
     masks = ~np.eye(len(yi), dtype=bool)
     y, v, X, mask = _engine.batch(yi, vi, mask=masks)
     fit = _engine.fit(y, v, X, mask, method, test)
     estimate, se = fit.beta[:, 0], fit.se[:, 0]
     critical = fit.critical(level)
-    return pd.DataFrame({
-        "omitted": labels, "estimate": estimate, "se": se, "statistic": estimate / se,
-        "pvalue": fit.pvalues()[:, 0], "ci_low": estimate - critical * se,
-        "ci_high": estimate + critical * se, "q": fit.q, "q_pvalue": fit.q_pvalue,
-        "tau2": fit.tau2, "i2": fit.i2, "h2": fit.h2,
-    })
+    return pd.DataFrame(
+        {
+            "omitted": labels,
+            "estimate": estimate,
+            "se": se,
+            "statistic": estimate / se,
+            "pvalue": fit.pvalues()[:, 0],
+            "ci_low": estimate - critical * se,
+            "ci_high": estimate + critical * se,
+            "q": fit.q,
+            "q_pvalue": fit.q_pvalue,
+            "tau2": fit.tau2,
+            "i2": fit.i2,
+            "h2": fit.h2,
+        }
+    )
 
 
-def compare_estimators(yi, vi, methods: Sequence[str] = ("FE", "DL", "PM", "REML"), test: str = "z",
-                       level: float = 0.95, labels: Sequence[str] | None = None,
-                       pi_type: str = "default") -> pd.DataFrame:
+def compare_estimators(
+    yi,
+    vi,
+    methods: Sequence[str] = ("FE", "DL", "PM", "REML"),
+    test: str = "z",
+    level: float = 0.95,
+    labels: Sequence[str] | None = None,
+    pi_type: str = "default",
+) -> pd.DataFrame:
     """The pooled estimate under several tau^2 estimators, a sensitivity analysis: one row per
     method with estimate, ci_low, ci_high, pi_low, pi_high (of kind ``pi_type``, see
     :func:`meta_analysis`), tau2 and i2."""
     rows = []
     for method in methods:
         r = meta_analysis(yi, vi, method, test if method != "FE" else "z", level, labels, pi_type)
-        rows.append({"method": r.method, "estimate": r.estimate, "ci_low": r.ci_low,
-                     "ci_high": r.ci_high, "pi_low": r.pi_low, "pi_high": r.pi_high,
-                     "tau2": r.tau2, "i2": r.i2})
+        rows.append(
+            {
+                "method": r.method,
+                "estimate": r.estimate,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "pi_low": r.pi_low,
+                "pi_high": r.pi_high,
+                "tau2": r.tau2,
+                "i2": r.i2,
+            }
+        )
     return pd.DataFrame(rows)

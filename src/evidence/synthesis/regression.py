@@ -58,21 +58,24 @@ class MetaRegressionResult:
         dof = f"df = ({self.qm_df[0]}, {self.qm_df[1]:g})" if self.test == "knha" else f"df = {self.qm_df[0]}"
         lines = [f"Meta-regression, {METHOD_NAMES[self.method]} ({self.method}), k = {self.k}", ""]
         if self.method != "FE":
-            lines.append(f"residual tau^2: {self.tau2:.4f} ({100 * self.level:g}% CI "
-                         f"{self.tau2_ci[0]:.4f} to {self.tau2_ci[1]:.4f}); residual I^2: "
-                         f"{self.i2:.2f}%; R^2: {self.r2:.2f}%")
-        lines += [f"Test for residual heterogeneity: QE(df = {self.q_df}) = {self.q:.4f}, "
-                  f"p {_p_text(self.q_pvalue)}",
-                  f"Test of moderators: {stat}({dof}) = {self.qm:.4f}, p {_p_text(self.qm_pvalue)}",
-                  "", self.coefficients.to_string(index=False, float_format=lambda x: f"{x:.4f}")]
+            lines.append(
+                f"residual tau^2: {self.tau2:.4f} ({100 * self.level:g}% CI "
+                f"{self.tau2_ci[0]:.4f} to {self.tau2_ci[1]:.4f}); residual I^2: "
+                f"{self.i2:.2f}%; R^2: {self.r2:.2f}%"
+            )
+        lines += [
+            f"Test for residual heterogeneity: QE(df = {self.q_df}) = {self.q:.4f}, p {_p_text(self.q_pvalue)}",
+            f"Test of moderators: {stat}({dof}) = {self.qm:.4f}, p {_p_text(self.qm_pvalue)}",
+            "",
+            self.coefficients.to_string(index=False, float_format=lambda x: f"{x:.4f}"),
+        ]
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.summary()
 
     def to_dict(self) -> dict:
-        out = {key: json_ready(value) for key, value in asdict(self).items()
-               if key not in ("coefficients", "weights")}
+        out = {key: json_ready(value) for key, value in asdict(self).items() if key not in ("coefficients", "weights")}
         out["coefficients"] = json_ready(self.coefficients.to_dict(orient="records"))
         return out
 
@@ -87,41 +90,65 @@ def design_matrix(moderators: pd.DataFrame) -> pd.DataFrame:
             parts.append(values.astype(float).rename(column))
         else:
             levels = sorted(values.astype(str).unique())
-            parts += [(values.astype(str) == level).astype(float).rename(f"{column}[{level}]")
-                      for level in levels[1:]]
+            parts += [(values.astype(str) == level).astype(float).rename(f"{column}[{level}]") for level in levels[1:]]
     return pd.concat(parts, axis=1)
 
 
-def meta_regression(yi, vi, moderators: pd.DataFrame, method: str = "REML", test: str = "z",
-                    level: float = 0.95, labels: Sequence[str] | None = None) -> MetaRegressionResult:
+def meta_regression(
+    yi,
+    vi,
+    moderators: pd.DataFrame,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    labels: Sequence[str] | None = None,
+) -> MetaRegressionResult:
     """Meta-regression of ``yi`` on ``moderators`` (one row per study; numeric columns enter
     as they are, text columns as indicators; an intercept is added). Estimates tau^2 by
     ``method`` from the residuals (Thompson & Higgins 2002; Viechtbauer 2005)."""
     method, test = _check_options(method, test, level)
     design = design_matrix(pd.DataFrame(moderators).reset_index(drop=True))
     p = design.shape[1]
-    yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE",
-                                   minimum=p + (0 if method == "FE" else 1))
+    yi, vi, labels = check_effects(
+        yi, vi, labels, random_effects=method != "FE", minimum=p + (0 if method == "FE" else 1)
+    )
     if len(design) != len(yi):
-        raise ValidationError([Problem(INPUT, None, None, len(design),
-                                       f"moderators need one row per study ({len(yi)})")])
+        raise ValidationError(
+            [Problem(INPUT, None, None, len(design), f"moderators need one row per study ({len(yi)})")]
+        )
     missing = design.isna().any(axis=1).to_numpy()
     if missing.any():
-        raise ValidationError([Problem(INPUT, int(i) + 1, None, labels[i], "a moderator is missing")
-                               for i in np.flatnonzero(missing)])
+        raise ValidationError(
+            [Problem(INPUT, int(i) + 1, None, labels[i], "a moderator is missing") for i in np.flatnonzero(missing)]
+        )
     X = design.to_numpy(dtype=float)
     if np.linalg.matrix_rank(X) < p:
-        raise ValidationError([Problem(INPUT, None, None, list(design.columns),
-                                       "the moderators are collinear (or a level has no "
-                                       "studies); drop or merge some")])
+        raise ValidationError(
+            [
+                Problem(
+                    INPUT,
+                    None,
+                    None,
+                    list(design.columns),
+                    "the moderators are collinear (or a level has no studies); drop or merge some",
+                )
+            ]
+        )
     y, v, Xb, mask = _engine.batch(yi, vi, X)
     fit = _engine.fit(y, v, Xb, mask, method, test)
     beta, se = fit.beta[0], fit.se[0]
     critical = float(fit.critical(level)[0])
-    coefficients = pd.DataFrame({
-        "term": list(design.columns), "estimate": beta, "se": se, "statistic": beta / se,
-        "pvalue": fit.pvalues()[0], "ci_low": beta - critical * se, "ci_high": beta + critical * se,
-    })
+    coefficients = pd.DataFrame(
+        {
+            "term": list(design.columns),
+            "estimate": beta,
+            "se": se,
+            "statistic": beta / se,
+            "pvalue": fit.pvalues()[0],
+            "ci_low": beta - critical * se,
+            "ci_high": beta + critical * se,
+        }
+    )
     moderator_b = beta[1:]
     qm = float(moderator_b @ np.linalg.solve(fit.vb[0, 1:, 1:], moderator_b))
     m = p - 1
@@ -141,10 +168,24 @@ def meta_regression(yi, vi, moderators: pd.DataFrame, method: str = "REML", test
         low, high = _engine.q_profile_interval(y, v, Xb, mask, level)
         tau2_ci = (float(low[0]), float(high[0]))
     return MetaRegressionResult(
-        coefficients=coefficients, tau2=float(fit.tau2[0]), tau2_ci=tau2_ci, i2=float(fit.i2[0]),
-        h2=float(fit.h2[0]), r2=r2, q=float(fit.q[0]), q_df=int(fit.q_df[0]),
-        q_pvalue=float(fit.q_pvalue[0]), qm=qm, qm_df=qm_df, qm_pvalue=qm_pvalue,
-        weights=fit.weights[0], k=len(yi), method=method, test=test, level=level)
+        coefficients=coefficients,
+        tau2=float(fit.tau2[0]),
+        tau2_ci=tau2_ci,
+        i2=float(fit.i2[0]),
+        h2=float(fit.h2[0]),
+        r2=r2,
+        q=float(fit.q[0]),
+        q_df=int(fit.q_df[0]),
+        q_pvalue=float(fit.q_pvalue[0]),
+        qm=qm,
+        qm_df=qm_df,
+        qm_pvalue=qm_pvalue,
+        weights=fit.weights[0],
+        k=len(yi),
+        method=method,
+        test=test,
+        level=level,
+    )
 
 
 def _fixed_effect_r2(yi, vi, X) -> float:
@@ -158,5 +199,3 @@ def _fixed_effect_r2(yi, vi, X) -> float:
         return 0.0
     n, p = X.shape
     return max(0.0, 100 * (1 - (rss / tss) * (n - 1) / (n - p)))
-
-

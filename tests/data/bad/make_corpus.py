@@ -78,7 +78,7 @@ def setcell(rows: Rows, row: int, column: str, value: str) -> Rows:
 
 def drop_column(rows: Rows, column: str) -> Rows:
     index = rows[0].index(column)
-    return [r[:index] + r[index + 1:] for r in rows]
+    return [r[:index] + r[index + 1 :] for r in rows]
 
 
 def rename_column(rows: Rows, old: str, new: str) -> Rows:
@@ -176,11 +176,14 @@ def survey_cases() -> dict[str, bytes]:
         "utf16_with_bom_ok.csv": text.encode("utf-16"),
         "double_bom.csv": ("\ufeff" + text).encode("utf-8-sig"),
         "undefined_cp1252_byte.csv": utf8(setcell(base, 9, "Q11", "Caf\xe9 meeting \x81 notes"), bom=False)
-        .replace("Caf\xe9".encode(), b"Caf\xe9").replace("\x81".encode(), b"\x81"),
-        "title_row_above_header.csv": utf8([["Children's OT workforce survey 2025: export"]
-                                            + [""] * (len(base[0]) - 1), *base]),
-        "merged_group_header.csv": utf8([[("About you" if i == 0 else "Your service" if i == 12 else "")
-                                          for i in range(len(base[0]))], *base]),
+        .replace("Caf\xe9".encode(), b"Caf\xe9")
+        .replace("\x81".encode(), b"\x81"),
+        "title_row_above_header.csv": utf8(
+            [["Children's OT workforce survey 2025: export"] + [""] * (len(base[0]) - 1), *base]
+        ),
+        "merged_group_header.csv": utf8(
+            [[("About you" if i == 0 else "Your service" if i == 12 else "") for i in range(len(base[0]))], *base]
+        ),
         "blank_header_name.csv": utf8(rename_column(base, "Q8", "")),
         "duplicate_header_name.csv": utf8(rename_column(base, "Q6", "Q5")),
         "missing_column.csv": utf8(drop_column(base, "Q7")),
@@ -192,18 +195,32 @@ def survey_cases() -> dict[str, bytes]:
         "mixed_date_formats.csv": utf8(setcell(base, 6, "StartDate", "06/05/2025 14:22")),
         "number_as_text_pound.csv": utf8(setcell(base, 10, "Q10", "£40")),
         "number_as_text_comma.csv": utf8(setcell(base, 11, "Q10", "1,200")),
-        "unbalanced_quote.csv": utf8(base[:7]) + b'R_x,"Waiting lists are long,no closing quote\r\n'
+        "unbalanced_quote.csv": utf8(base[:7])
+        + b'R_x,"Waiting lists are long,no closing quote\r\n'
         + utf8(base[7:], bom=False),
         "ragged_row_long.csv": utf8([*base[:9], base[9] + ["extra"], *base[10:]]),
         "ragged_row_short.csv": utf8([*base[:9], base[9][:-3], *base[10:]]),
         "nul_byte_in_text.csv": utf8(setcell(base, 13, "Q11", "before\x00after")),
-        "all_responses_excluded.csv": utf8([r if i < 3 else [("No" if name == "Consent" else value)
-                                                             for name, value in zip(base[0], r, strict=True)]
-                                            for i, r in enumerate(base)]),
+        "all_responses_excluded.csv": utf8(
+            [
+                r if i < 3 else [("No" if name == "Consent" else value) for name, value in zip(base[0], r, strict=True)]
+                for i, r in enumerate(base)
+            ]
+        ),
         "real_data_without_key.csv": utf8([r if i < 3 else r[:-1] + ["LIVE"] for i, r in enumerate(base)]),
         "formula_in_free_text_ok.csv": utf8(
-            setcell(setcell(setcell(setcell(base, 4, "Q11", FORMULA), 8, "Q11", "+cmd|' /C calc'!A0"),
-                            11, "Q11", "@SUM(1+1)*cmd|' /C calc'!A0"), 12, "Q11", "-1+1")),
+            setcell(
+                setcell(
+                    setcell(setcell(base, 4, "Q11", FORMULA), 8, "Q11", "+cmd|' /C calc'!A0"),
+                    11,
+                    "Q11",
+                    "@SUM(1+1)*cmd|' /C calc'!A0",
+                ),
+                12,
+                "Q11",
+                "-1+1",
+            )
+        ),
         "export.txt": text.encode("utf-8"),
         "export.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),  # an old binary workbook's signature
     }
@@ -261,30 +278,44 @@ def outcome_cases() -> dict[str, bytes]:
     cases |= case("prems_missing_column", "prems", enc(drop_column(prems, "Comment")))
     cases |= case("episodes_duplicate_ids", "episodes", enc(setcell(ep, 4, "EpisodeID", ep[2][0])))
     cases |= case("episodes_impossible_date", "episodes", enc(setcell(ep, 3, "ReferralDate", "31/02/2025")))
-    cases |= case("assessments_mixed_date_formats", "assessments",
-                  enc(setcell(assess, 5, "AssessmentDate", "2024-12-30")))
+    cases |= case(
+        "assessments_mixed_date_formats", "assessments", enc(setcell(assess, 5, "AssessmentDate", "2024-12-30"))
+    )
     cases |= case("episodes_minutes_with_commas", "episodes", enc(setcell(ep, 5, "Band6Minutes", "1,200")))
-    cases |= case("episodes_out_of_range_codes", "episodes",
-                  enc(setcell(setcell(ep, 2, "IMDDecile", "11"), 6, "Tier", "Enhanced")))
+    cases |= case(
+        "episodes_out_of_range_codes",
+        "episodes",
+        enc(setcell(setcell(ep, 2, "IMDDecile", "11"), 6, "Tier", "Enhanced")),
+    )
     cases |= case("assessments_item_out_of_range", "assessments", enc(setcell(assess, 3, "Item5", "12")))
     cases |= case("prems_unknown_fft_answer", "prems", enc(setcell(prems, 2, "FFT", "Excellent")))
     cases |= case("assessments_unknown_episode", "assessments", enc(setcell(assess, 10, "EpisodeID", "EP999999")))
     cases |= case("episodes_semicolon_delimited", "episodes", csv_text(ep, ";").encode("utf-8"))
-    cases |= case("prems_undefined_cp1252_byte", "prems",
-                  enc(setcell(prems, 4, "Comment", "Great \x8d help")).replace("\x8d".encode(), b"\x8d"))
+    cases |= case(
+        "prems_undefined_cp1252_byte",
+        "prems",
+        enc(setcell(prems, 4, "Comment", "Great \x8d help")).replace("\x8d".encode(), b"\x8d"),
+    )
     cases |= case("prems_utf16_without_bom", "prems", csv_text(prems).encode("utf-16-le"))
     cases |= case("prems_nul_byte", "prems", enc(setcell(prems, 6, "Comment", "Clear\x00advice")))
     cases |= case("prems_ragged_row", "prems", enc([*prems[:3], prems[3] + ["", "extra"], *prems[4:]]))
     cases |= case("prems_blank_header_name", "prems", enc(rename_column(prems, "Exp3", " ")))
-    cases |= case("assessments_unbalanced_quote", "assessments",
-                  enc(assess[:6]) + b'EP100662,"COPM,Baseline,30/12/2024\r\n' + enc(assess[7:]))
+    cases |= case(
+        "assessments_unbalanced_quote",
+        "assessments",
+        enc(assess[:6]) + b'EP100662,"COPM,Baseline,30/12/2024\r\n' + enc(assess[7:]),
+    )
     cases |= case("assessments_corrupt_xlsx", "assessments", plain["assessments"], ".xlsx")
-    cases |= case("assessments_formula_cells", "assessments",
-                  xlsx({"assessments": setcell(assess, 4, "Item1", "=2+3")}), ".xlsx")
+    cases |= case(
+        "assessments_formula_cells", "assessments", xlsx({"assessments": setcell(assess, 4, "Item1", "=2+3")}), ".xlsx"
+    )
     cases |= case("episodes_corrupt_sav", "episodes", bytes(range(256)) * 4, ".sav")
     cases |= case("episodes_utf8_bom_ok", "episodes", csv_text(ep).encode("utf-8-sig"))
-    cases |= case("prems_formula_in_comment_ok", "prems",
-                  enc(setcell(setcell(prems, 2, "Comment", FORMULA), 4, "Comment", "-2+3 stars")))
+    cases |= case(
+        "prems_formula_in_comment_ok",
+        "prems",
+        enc(setcell(setcell(prems, 2, "Comment", FORMULA), 4, "Comment", "-2+3 stars")),
+    )
     return cases
 
 
@@ -358,11 +389,24 @@ def extract_definition_cases() -> dict[str, bytes]:
         order = list(reversed(range(len(rows[0]))))
         return [[row[i] for i in order] for row in rows]
 
-    spaced = reordered(headers(ep, {"EpisodeID": "Episode ID", "NHSNumber": "NHS NUMBER", "ChildID": "child_id",
-                                    "DateOfBirth": "DOB", "ReferralDate": "Referral Date"}))
+    spaced = reordered(
+        headers(
+            ep,
+            {
+                "EpisodeID": "Episode ID",
+                "NHSNumber": "NHS NUMBER",
+                "ChildID": "child_id",
+                "DateOfBirth": "DOB",
+                "ReferralDate": "Referral Date",
+            },
+        )
+    )
     baseline = next(i for i, r in enumerate(assess) if r[2] == "Baseline" and i > 0)
-    follow = next(i for i, r in enumerate(assess)
-                  if r[2] == "Follow-up" and r[0] == assess[baseline][0] and r[1] == assess[baseline][1])
+    follow = next(
+        i
+        for i, r in enumerate(assess)
+        if r[2] == "Follow-up" and r[0] == assess[baseline][0] and r[1] == assess[baseline][1]
+    )
     early = setcell(assess, follow + 1, "AssessmentDate", _day_before(assess[baseline][3]))
     pedsql = [i + 1 for i, r in enumerate(assess) if r[1] == "PedsQL"]
     labelled = assess
@@ -375,17 +419,33 @@ def extract_definition_cases() -> dict[str, bytes]:
     cases: dict[str, bytes] = {}
     cases |= folder("episodes_spaced_upper_headers_ok", {"episodes.csv": enc(spaced)})
     cases |= folder("assessments_follow_up_before_baseline", {"assessments.csv": enc(early)})
-    cases |= folder("assessments_case_only_duplicate_header",
-                    {"assessments.csv": enc([r + [r[assess[0].index("Item5")] if i else "item5"]
-                                             for i, r in enumerate(assess)])})
-    cases |= folder("renamed_headers_in_two_tables",
-                    {"episodes.csv": enc(rename_column(ep, "Tier", "Level of Service")),
-                     "prems.csv": enc(rename_column(prems, "FFT", "Overall Rating"))})
+    cases |= folder(
+        "assessments_case_only_duplicate_header",
+        {"assessments.csv": enc([r + [r[assess[0].index("Item5")] if i else "item5"] for i, r in enumerate(assess)])},
+    )
+    cases |= folder(
+        "renamed_headers_in_two_tables",
+        {
+            "episodes.csv": enc(rename_column(ep, "Tier", "Level of Service")),
+            "prems.csv": enc(rename_column(prems, "FFT", "Overall Rating")),
+        },
+    )
     cases |= folder("assessments_excel_date_cells_ok", {"assessments.xlsx": xlsx({"assessments": dated})})
-    cases |= folder("assessments_xlsx_text_date",
-                    {"assessments.xlsx": xlsx({"assessments": [dated[0], *dated[1:4],
-                                                               setcell(assess, 5, "AssessmentDate", "30 June 2025")[4],
-                                                               *dated[5:]]})})
+    cases |= folder(
+        "assessments_xlsx_text_date",
+        {
+            "assessments.xlsx": xlsx(
+                {
+                    "assessments": [
+                        dated[0],
+                        *dated[1:4],
+                        setcell(assess, 5, "AssessmentDate", "30 June 2025")[4],
+                        *dated[5:],
+                    ]
+                }
+            )
+        },
+    )
     cases |= folder("assessments_labels_for_codes", {"assessments.csv": enc(labelled)})
     return cases
 
