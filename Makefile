@@ -57,11 +57,11 @@ chromium: ## Install Debian's Chromium for the browser test, if missing (needs r
 test: setup ingest chromium ## Run every test (unit, ingest, notebooks under nbval, batch, browser with axe-core), ruff and mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 	$(BIN)/python -m pytest --nbval-lax notebooks
-	$(BIN)/ruff check src tests notebooks benchmarks
-	$(BIN)/mypy src
+	$(MAKE) --no-print-directory lint
 
-lint: setup ## ruff on the code and notebooks, mypy (the type checker) on src
+lint: setup ## ruff (lint and format check) on the code and notebooks, mypy (the type checker) on src
 	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/ruff format --check src tests notebooks benchmarks
 	$(BIN)/mypy src
 
 lab: setup ingest ## Open JupyterLab on the notebooks with the project's kernel

@@ -31,7 +31,14 @@ def test_every_hook_is_local_and_installed_by_the_dev_extra():
     config = yaml.safe_load(CONFIG.read_text())
     assert [repo["repo"] for repo in config["repos"]] == ["local"]  # nothing to download
     hooks = config["repos"][0]["hooks"]
-    assert {h["id"] for h in hooks} == {"ruff", "mypy", "nbstripout", "detect-secrets", "check-added-large-files"}
+    assert {h["id"] for h in hooks} == {
+        "ruff",
+        "ruff-format",
+        "mypy",
+        "nbstripout",
+        "detect-secrets",
+        "check-added-large-files",
+    }
     dev = (ROOT / "pyproject.toml").read_text()
     for hook in hooks:
         assert hook["language"] == "system"
@@ -88,4 +95,4 @@ def test_pre_commit_passes_on_a_copy_of_the_repository(tmp_path):
     env = {**ENV, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "SKIP": ""}
     run = subprocess.run([pre_commit, "run", "--all-files"], cwd=copy, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.count("Passed") == 5
+    assert run.stdout.count("Passed") == 6
