@@ -16,10 +16,10 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import stats
 
 from evidence.plots.theme import QUALITATIVE, THEME, Chart
-from evidence.synthesis.bias import TrimFillResult
 from evidence.synthesis.effects import Measure, confidence_limits
 from evidence.synthesis.models import MetaAnalysisResult, prediction_quantile
 from evidence.synthesis.subgroups import SubgroupResult
+from evidence.synthesis.trimfill import TrimFillResult
 
 STUDY_COLOUR = QUALITATIVE[0]
 POOLED_COLOUR = "#000000"

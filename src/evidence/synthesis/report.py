@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 
 from evidence.disclosure import DisclosureRule, PublishedTable, publish_estimates
-from evidence.synthesis.bias import SmallStudyChecks, TrimFillResult
 from evidence.synthesis.effects import Measure, confidence_limits
 from evidence.synthesis.evidence_table import EvidenceTable
 from evidence.synthesis.models import METHOD_NAMES, MetaAnalysisResult, json_ready
 from evidence.synthesis.regression import MetaRegressionResult
+from evidence.synthesis.small_studies import SmallStudyChecks
 from evidence.synthesis.subgroups import SubgroupResult
+from evidence.synthesis.trimfill import TrimFillResult
 
 #: Fewer studies than this and funnel-plot tests have too little power (Sterne et al. 2011).
 SMALL_STUDY_MINIMUM = 10
