@@ -21,6 +21,9 @@ from evidence.synthesis.bias import (
 from evidence.synthesis.models import check_effects
 from evidence.synthesis.trimfill import TrimFillResult, trim_and_fill
 
+#: Fewer studies than this and funnel-plot tests have too little power (Sterne et al. 2011).
+SMALL_STUDY_MINIMUM = 10
+
 
 @dataclass(frozen=True)
 class SmallStudyChecks:
