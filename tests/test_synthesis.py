@@ -641,7 +641,7 @@ def _bcg():
 
 
 def test_forest_plot_draws_every_study_on_a_log_axis_with_the_numbers_in_its_alt_text():
-    from evidence.plots.synthesis import forest_plot
+    from evidence.plots.synthesis_forest import forest_plot
 
     table, e, result = _bcg()
     sub = synthesis.subgroup_analysis(e["yi"], e["vi"], e["alloc"], labels=e["study"])
@@ -662,7 +662,7 @@ def test_forest_plot_draws_every_study_on_a_log_axis_with_the_numbers_in_its_alt
 
 
 def test_funnel_plot_shows_filled_studies():
-    from evidence.plots.synthesis import funnel_plot
+    from evidence.plots.synthesis_funnel import funnel_plot
 
     table, e, result = _bcg()
     filled = synthesis.trim_and_fill(e["yi"], e["vi"], "FE")
@@ -762,7 +762,7 @@ def test_small_study_checks_run_all_three_when_precision_varies():
 
 @pytest.mark.parametrize("method", ["FE", "DL", "HE", "REML"])
 def test_equal_variances_give_sentences_not_errors_and_trim_and_fill_runs_with_a_side(method):
-    from evidence.plots.synthesis import funnel_plot
+    from evidence.plots.synthesis_funnel import funnel_plot
     from evidence.synthesis import report_tables, report_text
 
     gen = synthesis.measure("GEN")
