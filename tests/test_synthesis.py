@@ -641,7 +641,7 @@ def _bcg():
 
 
 def test_forest_plot_draws_every_study_on_a_log_axis_with_the_numbers_in_its_alt_text():
-    from evidence.plots.synthesis import forest_plot
+    from evidence.plots.synthesis_forest import forest_plot
 
     table, e, result = _bcg()
     sub = synthesis.subgroup_analysis(e["yi"], e["vi"], e["alloc"], labels=e["study"])
@@ -662,7 +662,7 @@ def test_forest_plot_draws_every_study_on_a_log_axis_with_the_numbers_in_its_alt
 
 
 def test_funnel_plot_shows_filled_studies():
-    from evidence.plots.synthesis import funnel_plot
+    from evidence.plots.synthesis_funnel import funnel_plot
 
     table, e, result = _bcg()
     filled = synthesis.trim_and_fill(e["yi"], e["vi"], "FE")
@@ -762,17 +762,17 @@ def test_small_study_checks_run_all_three_when_precision_varies():
 
 @pytest.mark.parametrize("method", ["FE", "DL", "HE", "REML"])
 def test_equal_variances_give_sentences_not_errors_and_trim_and_fill_runs_with_a_side(method):
-    from evidence.plots.synthesis import funnel_plot
-    from evidence.synthesis import report
+    from evidence.plots.synthesis_funnel import funnel_plot
+    from evidence.synthesis import report_tables, report_text
 
     gen = synthesis.measure("GEN")
     checks = synthesis.small_study_checks(EQUAL["yi"], EQUAL["vi"], method, "z")
     assert checks.egger is checks.rank is checks.trimfill is None
     assert set(checks.not_run) == {"egger", "rank", "trim_and_fill"}
-    text = report.describe_small_studies(checks, gen)
+    text = report_text.describe_small_studies(checks, gen)
     assert "Egger's regression test cannot be estimated: every study has the same standard error (0.2)" in text
     assert "give the side (left or right) to run it" in text and "nan" not in text.lower()
-    table = report.small_study_table(checks, gen, "Checks").frame
+    table = report_tables.small_study_table(checks, gen, "Checks").frame
     assert table["Result"].tolist() == ["not estimable", "not estimable", "not run"]
     effects_frame = pd.DataFrame({"study": EQUAL["labels"], "yi": EQUAL["yi"], "vi": EQUAL["vi"]})
     pooled = synthesis.meta_analysis(EQUAL["yi"], EQUAL["vi"], method)
@@ -782,31 +782,33 @@ def test_equal_variances_give_sentences_not_errors_and_trim_and_fill_runs_with_a
     reference = next(e for e in REFERENCE["trimfill"] if e["name"] == f"equal_variance_0.04_{method}_R0_left")
     assert sided.trimfill.k0 == reference["k0"] == 3
     assert sided.trimfill.adjusted.estimate == pytest.approx(reference["estimate"], abs=TOLERANCE)
-    text = report.describe_small_studies(sided, gen)
+    text = report_text.describe_small_studies(sided, gen)
     assert "estimates 3 missing studies on the left (the side given for this analysis)" in text
     assert "the model refitted with a z-test, as the main analysis" in text
 
 
 def test_report_says_which_prediction_interval_and_which_refit():
-    from evidence.synthesis import report
+    from evidence.synthesis import report_tables, report_text
 
     table, e, _ = _bcg()
     pooled = synthesis.meta_analysis(e["yi"], e["vi"], "REML", "knha", pi_type="riley")
     assert (
         "95% prediction interval, from a t-distribution on k \u2212 2 = 11 degrees of freedom, as "
         "Higgins, Thompson & Spiegelhalter (2009)"
-    ) in report.describe_pooled(pooled, table.measure)
+    ) in report_text.describe_pooled(pooled, table.measure)
     default = synthesis.meta_analysis(e["yi"], e["vi"], "REML", "z")
-    assert "from the normal quantile, as the confidence interval" in report.describe_pooled(default, table.measure)
+    assert "from the normal quantile, as the confidence interval" in report_text.describe_pooled(default, table.measure)
     checks = synthesis.small_study_checks(e["yi"], e["vi"], "REML", "knha", adjusted_test="z", pi_type="riley")
-    text = report.describe_small_studies(checks, table.measure)
+    text = report_text.describe_small_studies(checks, table.measure)
     assert (
         "the model refitted with a z-test, as R's metafor trimfill does by default, where the main "
         "analysis uses the Knapp-Hartung adjustment"
     ) in text
     assert "adding its mirror image" in text
-    assert report.small_study_table(checks, table.measure, "x").frame["Result"][2] == "1 study filled on the right"
-    methods = report.describe_methods(pooled, table, 0.5, checks)
+    assert (
+        report_tables.small_study_table(checks, table.measure, "x").frame["Result"][2] == "1 study filled on the right"
+    )
+    methods = report_text.describe_methods(pooled, table, 0.5, checks)
     assert "critical value from a t-distribution on k \u2212 2 degrees of freedom" in methods
     assert "L0 estimator, studies filled on the side opposite the slope" in methods
     assert "the model with the filled studies refitted with a z-test" in methods

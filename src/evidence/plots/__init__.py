@@ -1,7 +1,7 @@
 """Figures for reports, separate from analysis: each function takes results (never raw
 records) and returns a :class:`~evidence.plots.theme.Chart`, a matplotlib Figure plus the alt
-text that describes it for screen-reader users. One module per report family; all share
-:mod:`evidence.plots.theme`."""
+text that describes it for screen-reader users. One module per report family (synthesis has
+one per figure, sharing :mod:`evidence.plots.synthesis`); all share :mod:`evidence.plots.theme`."""
 
 import matplotlib
 

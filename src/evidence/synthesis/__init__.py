@@ -11,13 +11,9 @@ Typical use::
 from evidence.synthesis.bias import (
     EggerTest,
     RankCorrelationTest,
-    SmallStudyChecks,
-    TrimFillResult,
     egger_test,
     precision_varies,
     rank_correlation_test,
-    small_study_checks,
-    trim_and_fill,
 )
 from evidence.synthesis.effects import (
     MEASURES,
@@ -49,7 +45,9 @@ from evidence.synthesis.models import (
     meta_analysis,
 )
 from evidence.synthesis.regression import MetaRegressionResult, meta_regression
+from evidence.synthesis.small_studies import SmallStudyChecks, small_study_checks
 from evidence.synthesis.subgroups import SubgroupResult, subgroup_analysis
+from evidence.synthesis.trimfill import TrimFillResult, trim_and_fill
 
 __all__ = [
     "MEASURES",

@@ -27,7 +27,6 @@ read directly, like :mod:`evidence.published`. Columns:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +40,8 @@ from evidence.paths import PUBLISHED, SAMPLE, display_path, resolve
 from evidence.published import SOURCE_COLUMNS
 from evidence.synthesis import effects as fx
 from evidence.synthesis.effects import Measure
+from evidence.synthesis.layouts import LAYOUTS, check_rule, effect_sizes, layout_for, numeric_columns
 
-LAYOUTS: dict[str, tuple[str, ...]] = {
-    "two_group": ("mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2"),
-    "pre_post": ("mean_pre", "sd_pre", "mean_post", "sd_post", "n"),
-    "two_by_two": ("events_1", "n_1", "events_2", "n_2"),
-    "yi_vi": ("yi", "vi"),
-    "estimate_se": ("estimate", "se"),
-    "estimate_ci": ("estimate", "ci_low", "ci_high"),
-}
 CITATION_COLUMNS = (*SOURCE_COLUMNS, "source_doi", "source_copy")
 SYNTHETIC_LABEL = "SYNTHETIC"
 ADVICE = (
@@ -99,35 +91,6 @@ def _is_under(path: Path, folder: Path) -> bool:
     return any(parts[i : i + len(wanted)] == wanted for i in range(len(parts)))
 
 
-def _numbers(frame: pd.DataFrame, columns: Sequence[str], file: str, problems: list[Problem]) -> pd.DataFrame:
-    out = {}
-    for column in columns:
-        text = frame[column].astype(str).str.strip()
-        values = pd.to_numeric(text, errors="coerce")
-        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float))
-        problems += [
-            Problem(file, int(i) + 2, column, frame[column].iloc[i], "must be a number")
-            for i in np.flatnonzero(bad.to_numpy())
-        ]
-        out[column] = values.astype(float)
-    return pd.DataFrame(out, index=frame.index)
-
-
-def _rule(problems: list[Problem], file: str, frame: pd.DataFrame, broken, column: str, rule: str) -> None:
-    """Add a problem for every row where ``broken`` (a boolean array; NaN rows never break a
-    rule here, they are already reported as not numbers)."""
-    for i in np.flatnonzero(np.asarray(broken, dtype=bool)):
-        problems.append(Problem(file, int(i) + 2, column, frame[column].iloc[i], rule))
-
-
-def _layout_for(measure: Measure, columns: set[str]) -> str | None:
-    """The first of the measure's layouts whose columns the table has."""
-    for layout in measure.layouts:
-        if set(LAYOUTS[layout]) <= columns:
-            return layout
-    return None
-
-
 def read_evidence_table(
     path: str | Path, measure: str = "GEN", correlation: float | None = None, level: float = 0.95
 ) -> EvidenceTable:
@@ -157,7 +120,7 @@ def read_evidence_table(
         raise ValidationError(
             [Problem(file, None, "study", None, "a column 'study' with one unique label per row is required")], ADVICE
         )
-    layout = _layout_for(chosen, set(raw.columns))
+    layout = layout_for(chosen, set(raw.columns))
     if layout is None:
         wanted = "; or ".join(", ".join(LAYOUTS[name]) for name in chosen.layouts)
         raise ValidationError(
@@ -174,8 +137,8 @@ def read_evidence_table(
         )
 
     study = raw["study"].str.strip()
-    _rule(problems, file, raw, study == "", "study", "every study needs a label")
-    _rule(
+    check_rule(problems, file, raw, study == "", "study", "every study needs a label")
+    check_rule(
         problems,
         file,
         raw,
@@ -188,8 +151,8 @@ def read_evidence_table(
     needed = list(LAYOUTS[layout])
     if layout == "pre_post" and "correlation" in raw:
         needed.append("correlation")
-    values = _numbers(raw, needed, file, problems)
-    yi, vi = _effect_sizes(chosen, layout, values, raw, file, problems, correlation, level)
+    values = numeric_columns(raw, needed, file, problems)
+    yi, vi = effect_sizes(chosen, layout, values, raw, file, problems, correlation, level)
     if not problems:
         computable = np.isfinite(yi) & np.isfinite(vi) & (vi > 0)
         for i in np.flatnonzero(~computable):
@@ -236,7 +199,7 @@ def _check_provenance(raw: pd.DataFrame, full: Path, file: str, problems: list[P
     synthetic_rows = labels == SYNTHETIC_LABEL
     synthetic = bool(synthetic_rows.any())
     if synthetic and not synthetic_rows.all():
-        _rule(
+        check_rule(
             problems,
             file,
             raw,
@@ -261,131 +224,8 @@ def _check_provenance(raw: pd.DataFrame, full: Path, file: str, problems: list[P
             if column not in raw:
                 problems.append(Problem(file, None, column, None, "every published figure needs a source column"))
             else:
-                _rule(problems, file, raw, raw[column].str.strip() == "", column, "the source must be given")
+                check_rule(problems, file, raw, raw[column].str.strip() == "", column, "the source must be given")
     return synthetic
-
-
-def _effect_sizes(
-    measure: Measure,
-    layout: str,
-    values: pd.DataFrame,
-    raw: pd.DataFrame,
-    file: str,
-    problems: list[Problem],
-    correlation: float | None,
-    level: float,
-):
-    v = {c: values[c].to_numpy() for c in values}
-    nan = np.full(len(values), np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if layout == "two_group":
-            for column in ("sd_1", "sd_2"):
-                _rule(problems, file, raw, v[column] <= 0, column, "a standard deviation must be greater than 0")
-            for column in ("n_1", "n_2"):
-                _rule(
-                    problems,
-                    file,
-                    raw,
-                    (v[column] < 2) | (v[column] % 1 != 0),
-                    column,
-                    "a group size must be a whole number of at least 2",
-                )
-            args = [v[c] for c in LAYOUTS[layout]]
-            if measure.code == "SMD":
-                return fx.standardised_mean_difference(*args)
-            return fx.mean_difference(*args)
-        if layout == "pre_post":
-            for column in ("sd_pre", "sd_post"):
-                _rule(problems, file, raw, v[column] <= 0, column, "a standard deviation must be greater than 0")
-            _rule(
-                problems,
-                file,
-                raw,
-                (v["n"] < 2) | (v["n"] % 1 != 0),
-                "n",
-                "the sample size must be a whole number of at least 2",
-            )
-            if "correlation" in v:
-                r = v["correlation"]
-                _rule(problems, file, raw, np.abs(r) > 1, "correlation", "a correlation must lie between -1 and 1")
-            elif correlation is None:
-                problems.append(
-                    Problem(
-                        file,
-                        None,
-                        "correlation",
-                        None,
-                        "pre-post change needs the correlation between pre and post "
-                        "scores: add a correlation column or give an assumed one",
-                    )
-                )
-                return nan, nan
-            else:
-                if not -1 <= correlation <= 1:
-                    raise ValueError(f"correlation must lie between -1 and 1, got {correlation}")
-                r = np.full(len(values), float(correlation))
-            standardise = {"MC": None, "SMCR": "raw", "SMCC": "change"}[measure.code]
-            return fx.mean_change(v["mean_pre"], v["sd_pre"], v["mean_post"], v["sd_post"], v["n"], r, standardise)
-        if layout == "two_by_two":
-            for column in ("n_1", "n_2"):
-                _rule(
-                    problems,
-                    file,
-                    raw,
-                    (v[column] < 1) | (v[column] % 1 != 0),
-                    column,
-                    "a group size must be a whole number of at least 1",
-                )
-            for column, total in (("events_1", "n_1"), ("events_2", "n_2")):
-                _rule(
-                    problems,
-                    file,
-                    raw,
-                    (v[column] < 0) | (v[column] % 1 != 0),
-                    column,
-                    "an event count must be a whole number, 0 or more",
-                )
-                _rule(problems, file, raw, v[column] > v[total], column, f"events cannot outnumber the group ({total})")
-            function = {"RR": fx.log_risk_ratio, "OR": fx.log_odds_ratio, "RD": fx.risk_difference}[measure.code]
-            return function(v["events_1"], v["n_1"], v["events_2"], v["n_2"])
-        if layout == "yi_vi":
-            _rule(problems, file, raw, v["vi"] <= 0, "vi", "a sampling variance must be greater than 0")
-            return v["yi"], v["vi"]
-        if layout == "estimate_se":
-            _rule(problems, file, raw, v["se"] <= 0, "se", "a standard error must be greater than 0")
-            return fx.from_standard_error(v["estimate"], v["se"])
-        # estimate_ci: at each row's ci_level if the table gives one, else at ``level``
-        low, high, estimate = v["ci_low"], v["ci_high"], v["estimate"]
-        if "ci_level" in raw:
-            level = _numbers(raw, ["ci_level"], file, problems)["ci_level"].to_numpy()
-            _rule(
-                problems,
-                file,
-                raw,
-                ~((level > 0) & (level < 1)),
-                "ci_level",
-                "a confidence level must lie between 0 and 1 (e.g. 0.95)",
-            )
-        _rule(problems, file, raw, low >= high, "ci_low", "the lower limit must be below the upper limit")
-        _rule(
-            problems,
-            file,
-            raw,
-            (estimate < low) | (estimate > high),
-            "estimate",
-            "the estimate must lie inside its interval (ci_low to ci_high)",
-        )
-        if measure.ratio:
-            for column in ("estimate", "ci_low"):
-                _rule(
-                    problems,
-                    file,
-                    raw,
-                    v[column] <= 0,
-                    column,
-                    f"a {measure.name} and its limits must be greater than 0",
-                )
-        return fx.from_confidence_interval(estimate, low, high, level, ratio=measure.ratio)
 
 
 def effects_from_groups(
