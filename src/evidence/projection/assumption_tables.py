@@ -16,7 +16,8 @@ import html
 
 import pandas as pd
 
-from evidence.projection.assumptions import Assumptions, Quantity, Scenario
+from evidence.projection.assumptions import Assumptions, Scenario
+from evidence.projection.quantities import Quantity
 from evidence.projection.scenarios import Projection
 from evidence.projection.summary import whole_number
 from evidence.published import citation
