@@ -21,7 +21,7 @@ from hypothesis.extra.numpy import arrays
 from evidence.disclosure import PublishedTable, publish_estimates
 from evidence.errors import ConfigError, EvidenceError
 from evidence.plots.projection import fan_chart, flows_chart
-from evidence.projection import checks, summary
+from evidence.projection import assumption_tables, checks, summary
 from evidence.projection.assumptions import BASELINE_SPECS, input_manifests, load_assumptions
 from evidence.projection.model import (
     group_leaver_rates,
@@ -620,26 +620,26 @@ def test_headlines_name_every_scenario_with_an_interval(runs):
 
 
 def test_assumption_tables_show_every_assumption_and_flag_the_illustrative(assumptions, runs):
-    table = summary.assumptions_table(assumptions)
+    table = assumption_tables.assumptions_table(assumptions)
     assert len(table) == len(assumptions.parameters)
     for quantity, source in zip(assumptions.parameters.values(), table["Source"], strict=True):
         assert source.startswith("ILLUSTRATIVE") == quantity.illustrative
     assert table.loc[table["Assumption"].str.startswith("Annual leaver rate"), "Value"].item() == "8%"
-    scenarios = summary.scenario_table(runs["scenarios"])
+    scenarios = assumption_tables.scenario_table(runs["scenarios"])
     assert set(scenarios["Scenario"]) == set(runs["mc"].labels)
     assert scenarios.loc[scenarios["Value"] == "6.9%", "Source"].item().startswith("Published")
-    notice = summary.illustrative_notice(assumptions, runs["scenarios"])
-    named = summary.illustrative_names(assumptions, runs["scenarios"])
+    notice = assumption_tables.illustrative_notice(assumptions, runs["scenarios"])
+    named = assumption_tables.illustrative_names(assumptions, runs["scenarios"])
     assert named["values"][:2] == ["children_share", "international_share"] and "leaver_rate" not in named["values"]
     assert "wte_per_person" not in named["values"]
     assert "better_retention.leaver_rate_by" in named["values"] and "leaver_rate" in named["ranges"]
     for quantity in assumptions.parameters.values():
         assert (quantity.description in notice) == quantity.illustrative, quantity.name
     assert f"{len(named['values'])} of the 27 inputs" in notice and "not as forecasts" in notice
-    derived = summary.derived_table(runs["central"], assumptions)
+    derived = assumption_tables.derived_table(runs["central"], assumptions)
     assert derived["Status"].str.startswith("ILLUSTRATIVE").all()  # every one rests on an illustrative input
     assert derived.loc[derived["Derived quantity"] == "Referrals", "Value"].item() == "38,140"  # 19,070 x 12 / 6
-    assert summary.citations(assumptions, runs["scenarios"]) == [
+    assert assumption_tables.citations(assumptions, runs["scenarios"]) == [
         assumptions.parameters["nhs_occupational_therapists"].citation,
         assumptions.parameters["wte_per_person"].citation,
     ]
@@ -648,7 +648,7 @@ def test_assumption_tables_show_every_assumption_and_flag_the_illustrative(assum
 def test_registrant_snapshots_are_context_labelled_with_their_dates():
     from evidence.published import read_published
 
-    table, text = summary.registrant_context(read_published("hcpc_registrant_snapshots"))
+    table, text = assumption_tables.registrant_context(read_published("hcpc_registrant_snapshots"))
     assert table["Snapshot"].tolist()[0] == "1 October 2020" and table["Snapshot"].tolist()[-1] == "1 January 2025"
     assert table.iloc[-1, 1] == "46,992" and "HCPC" in table.iloc[-1, 2]
     # 46,992 / 41,123 - 1 = 14.27% over 4.25 years: (1.1427) ** (1 / 4.25) - 1 = 3.19% a year

@@ -178,7 +178,7 @@ def build(out: Path, word_list: Path = WORD_LIST) -> None:
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Names and word lists the name detector uses (see :mod:`evidence.detectors`)."""
+    """Names and word lists the name detector uses (see :mod:`evidence.name_detector`)."""
 
     names: tuple[str, ...]  # as written, title case
     first: frozenset[str]

@@ -1,20 +1,11 @@
 """Projection assumptions: read and check ``config/projection/<nation>.yml`` and
 ``config/projection/scenarios.yml``.
 
-Every number the projection uses is a :class:`Quantity` with a unit and exactly one of
-
-* ``published: <file>/<measure_id>``: the value is read from ``data/raw/published/<file>.csv``
-  (percentages become proportions) and cited from that row; ``published: <a> / <b>`` is the
-  ratio of two such figures (e.g. full-time equivalents per head), shown with its arithmetic;
-* ``source: <text>``: a value quoted or read from a named document (for example the year in
-  "by 2036/37"), with the reading explained in ``note``;
-* ``illustrative: true``: no published source; the value is shown as illustrative wherever it
-  appears.
-
-An uncertain quantity also carries a Monte Carlo ``distribution`` (``triangular`` with its mode
-at the value, or ``uniform``), whose range is itself illustrative unless given a ``source``.
-Each quantity is a sourced value (:class:`~evidence.sourced.SourcedValue`), drawn by
-:func:`evidence.sourced.draw_values`; this module holds only the projection's schema.
+A nation file gives every baseline quantity in :data:`BASELINE_SPECS`; the scenarios file
+names scenarios, each changing some of :data:`SCENARIO_SPECS`, and sets of them. Every number
+is a :class:`~evidence.projection.quantities.Quantity` with a unit and exactly one of
+``published``, ``source`` or ``illustrative: true`` (:mod:`evidence.projection.quantities`
+says what each means and how an entry is checked); this module holds the files' schema.
 
 Everything is checked on load; all problems are reported together, each naming the file, the
 line, the key, the value and the rule broken (:mod:`evidence.sourced.problems`).
@@ -29,49 +20,15 @@ from typing import Any
 from evidence.errors import ConfigError
 from evidence.files import sha256_file
 from evidence.paths import PROJECTION_CONFIG, display_path, resolve
+from evidence.projection.quantities import Quantity, Spec, read_quantity
 from evidence.projection.references import PublishedFigures
 from evidence.published import PUBLISHED_FOLDER
-from evidence.sourced import (
-    ConfigProblem,
-    Distribution,
-    Problems,
-    SourcedValue,
-    check_keys,
-    is_number,
-    raise_if_any,
-    read_yaml,
-)
+from evidence.sourced import ConfigProblem, Problems, check_keys, raise_if_any, read_yaml
 
 NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
 SCENARIOS_FILE = "scenarios.yml"
 REFERENCE_SCENARIO = "baseline"
-DISTRIBUTIONS = {"triangular", "uniform"}
 GROWTH_READINGS = ("total", "per_year")
-
-
-@dataclass(frozen=True)
-class Spec:
-    """What the model does with a quantity and the values it accepts.
-
-    ``kind`` sets how it is shown: ``proportion`` (as a percentage), ``count``, ``year``,
-    ``number``. ``low``/``high`` are the accepted range; ``open_high`` excludes ``high``.
-    """
-
-    name: str
-    description: str
-    kind: str
-    low: float | None = None
-    high: float | None = None
-    open_high: bool = False
-
-    def check(self, value: float) -> str | None:
-        """The rule ``value`` breaks, or None."""
-        if self.low is not None and value < self.low:
-            return f"must be at least {self.low:g}"
-        if self.high is not None and (value >= self.high if self.open_high else value > self.high):
-            return f"must be {'below' if self.open_high else 'at most'} {self.high:g}"
-        return None
-
 
 #: The baseline quantities every nation file must give, in the order they are sampled.
 BASELINE_SPECS: tuple[Spec, ...] = (
@@ -142,30 +99,8 @@ SCENARIO_PAIRS = (
     ("apprenticeship_share_to", "apprenticeship_share_by"),
     ("workforce_growth", "workforce_growth_by"),
 )
-QUANTITY_KEYS = {"value", "unit", "published", "source", "illustrative", "note", "distribution"}
 NATION_KEYS = {"nation", "start_year", "description", "parameters"}
 SCENARIO_KEYS = {"label", "description", "workforce_growth_reading"} | {s.name for s in SCENARIO_SPECS}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Quantity(SourcedValue):
-    """One number the projection uses, with its unit and where it comes from.
-
-    ``status`` is ``published`` (value read from ``data/raw/published``), ``source`` (quoted
-    or read from a named document) or ``illustrative`` (then ``illustrative`` is true).
-    ``citation`` names the document (empty when illustrative); ``detail`` says which figure in
-    it (for a published figure: its statement, nation, period and value as published); ``note``
-    says how the figure is read. A ``distribution`` is ``triangular`` (mode at the value) or
-    ``uniform`` between ``low`` and ``high``; its ``source`` None means the range is
-    illustrative.
-    """
-
-    value: float  # always a number here (SourcedValue allows None)
-    name: str
-    description: str
-    kind: str
-    status: str
-    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,111 +133,6 @@ class Assumptions:
                 f"unknown scenario set {name!r}; {SCENARIOS_FILE} defines {', '.join(map(repr, self.sets))}"
             )
         return [self.scenarios[s] for s in self.sets[name]]
-
-
-def _quantity(
-    spec: Spec,
-    entry: object,
-    where: tuple[str, ...],
-    problems: Problems,
-    published: PublishedFigures,
-    nation: str | None,
-    uncertain: bool = True,
-) -> Quantity | None:
-    """Check one quantity entry and build it; problems are collected, None if any.
-    ``nation``: the nation a published figure must be for (None: any); ``uncertain``: whether
-    a Monte Carlo distribution is allowed."""
-    before = len(problems.found)
-    if not isinstance(entry, dict):
-        problems.add(
-            where,
-            entry,
-            "must be a mapping with value (or published), unit, and source, published or illustrative: true",
-        )
-        return None
-    check_keys(entry, where, QUANTITY_KEYS, problems)
-    origins = [k for k in ("published", "source") if entry.get(k) not in (None, "")]
-    if entry.get("illustrative") is True:
-        origins.append("illustrative")
-    elif "illustrative" in entry and entry["illustrative"] is not False:
-        problems.add((*where, "illustrative"), entry["illustrative"], "must be true or false")
-    if len(origins) != 1:
-        problems.add(
-            where,
-            None,
-            "needs exactly one of published: <file>/<measure_id>, "
-            "source: <citation> or illustrative: true" + (f" (found {', '.join(origins)})" if origins else ""),
-        )
-    unit = entry.get("unit")
-    if not isinstance(unit, str) or not unit.strip():
-        problems.add((*where, "unit"), unit, "a unit is required (e.g. 'proportion per year')")
-    value, cited, detail, note = entry.get("value"), "", "", str(entry.get("note") or "")
-    status = origins[0] if len(origins) == 1 else ""
-    if status == "published":
-        if "value" in entry:
-            problems.add(
-                (*where, "value"),
-                value,
-                "a published quantity takes its value from the published file; remove value here",
-            )
-        value, cited, detail = published.figure(str(entry["published"]), (*where, "published"), problems, nation)
-    elif (status or "value" in entry) and not is_number(value, finite=True):
-        problems.add((*where, "value"), value, "a number is required")
-    elif status == "source":
-        cited = str(entry["source"])
-    if is_number(value, finite=True):
-        broken = spec.check(float(value))
-        if broken:
-            problems.add((*where, "value" if status != "published" else "published"), value, broken)
-    distribution = None
-    if "distribution" in entry and not uncertain:
-        problems.add(
-            (*where, "distribution"),
-            entry["distribution"],
-            "scenario settings are fixed; uncertainty comes from the baseline's distributions",
-        )
-    elif "distribution" in entry and is_number(value, finite=True):
-        distribution = _distribution(spec, float(value), entry["distribution"], (*where, "distribution"), problems)
-    if len(problems.found) > before:
-        return None
-    # Without a problem recorded, the checks above found a finite number and a unit.
-    assert is_number(value, finite=True) and isinstance(unit, str)
-    return Quantity(
-        name=spec.name,
-        description=spec.description,
-        kind=spec.kind,
-        value=float(value),
-        unit=unit.strip(),
-        status=status,
-        citation=cited,
-        detail=detail,
-        note=note,
-        distribution=distribution,
-        illustrative=status == "illustrative",
-    )
-
-
-def _distribution(
-    spec: Spec, value: float, entry: object, where: tuple[str, ...], problems: Problems
-) -> Distribution | None:
-    if not isinstance(entry, dict) or entry.get("kind") not in DISTRIBUTIONS:
-        problems.add(where, entry, f"must be a mapping with kind ({' or '.join(sorted(DISTRIBUTIONS))}), low and high")
-        return None
-    check_keys(entry, where, ("kind", "low", "high", "source"), problems)
-    low, high = entry.get("low"), entry.get("high")
-    if not (is_number(low, finite=True) and is_number(high, finite=True)):
-        problems.add(where, {"low": low, "high": high}, "low and high must be numbers")
-        return None
-    if not low < high:
-        problems.add((*where, "low"), low, f"low must be below high ({high})")
-        return None
-    if not low <= value <= high:
-        problems.add(where, {"low": low, "high": high}, f"the range must contain the value {value:g}")
-    for bound, number in (("low", low), ("high", high)):
-        broken = spec.check(float(number))
-        if broken:
-            problems.add((*where, bound), number, broken)
-    return Distribution(entry["kind"], low=float(low), high=float(high), source=entry.get("source"))
 
 
 def _check_nation(nation: str, folder: Path) -> Path:
@@ -356,7 +186,7 @@ def load_assumptions(
         if spec.name not in entries:
             problems.add(("parameters",), None, f"missing quantity {spec.name!r} ({spec.description})")
             continue
-        quantity = _quantity(spec, entries[spec.name], ("parameters", spec.name), problems, published, nation)
+        quantity = read_quantity(spec, entries[spec.name], ("parameters", spec.name), problems, published, nation)
         if quantity is not None:
             parameters[spec.name] = quantity
     scenarios_path = folder / SCENARIOS_FILE
@@ -402,7 +232,7 @@ def _load_scenarios(
                 problems.add((*where, key), entry.get(key), "text is required")
         changes = {}
         for key in [k for k in entry if k in specs]:
-            quantity = _quantity(specs[key], entry[key], (*where, key), problems, published, None, uncertain=False)
+            quantity = read_quantity(specs[key], entry[key], (*where, key), problems, published, None, uncertain=False)
             if quantity is not None:
                 changes[key] = quantity
         for first, second in SCENARIO_PAIRS:
