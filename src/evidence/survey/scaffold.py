@@ -27,7 +27,8 @@ from evidence.errors import ConfigError
 from evidence.files import write_text_atomic
 from evidence.paths import SURVEYS_CONFIG, resolve
 from evidence.readers import read_raw
-from evidence.survey.clean import IMPORT_ID_PREFIX, slug
+from evidence.survey.answers import slug
+from evidence.survey.clean import IMPORT_ID_PREFIX
 from evidence.survey.definition import load_definition, load_scales, normalise_header
 from evidence.survey.dialects import DESCRIPTIONS, _tool
 
