@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from evidence.survey.clean import slug
+from evidence.survey.answers import slug
 from evidence.survey.definition import DEFAULT_DEFINITION, SurveyDefinition, load_definition
 
 KEY = "bench"  # pragma: allowlist secret  (not a secret: the baseline's pseudonym salt)

@@ -1,7 +1,8 @@
 """Surveys, each defined by a project file ``config/surveys/<name>.yml``: the definition
 (:mod:`.definition`), the export dialects of survey tools (:mod:`.dialects`), cleaning a raw
-export (:mod:`.clean`), the statistics (:mod:`.analysis`: weighting, headline proportions with
-intervals, answer distributions) and the report's reading of the definition (:mod:`.report`).
+export (:mod:`.clean`, reading each column's answers with :mod:`.answers`), the statistics
+(:mod:`.analysis`: weighting, headline proportions with intervals, answer distributions) and
+the report's reading of the definition (:mod:`.report`).
 
 The analysis names are imported when first used (PEP 562), so that ingesting a survey does not
 load what only reports need (scipy and the sourced-value layer): an ingest starts faster and

@@ -13,7 +13,7 @@ import pandas as pd
 
 from evidence import disclosure, sourced, stats
 from evidence.paths import display_path, resolve
-from evidence.survey.clean import slug as _slug
+from evidence.survey.answers import slug as _slug
 from evidence.survey.definition import SurveyDefinition, workforce_survey
 
 MARGINS_ADVICE = "Fix these entries (see the comments at the top of config/survey_margins.yml) and run again."

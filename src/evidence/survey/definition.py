@@ -3,10 +3,11 @@
 A definition says what a survey export holds: its questions (with the question text, aliases
 other tools use, the answer scale and, for coded exports, the choice codes), the respondent-ID
 column, identifier columns to drop, exclusions, missing codes, the headlines (each the share of
-valid answers in some codes of a question) and what the report shows. Answer scales (canonical answers, their
-codes and every accepted wording) are a
-CSV file beside the definition (``scales:``), editable by the user. Both are checked on load:
-an error names the file, the line, the key and what is allowed (see ``config/surveys/README.md``).
+valid answers in some codes of a question) and what the report shows. Answer scales (canonical
+answers, their codes and every accepted wording) are a CSV file beside the definition
+(``scales:``), editable by the user, read by :mod:`.scales`. Both are checked on load: an error
+names the file, the line, the key and what is allowed (see ``config/surveys/README.md``);
+:mod:`.definition_checks` collects a definition's mistakes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import yaml
 
 from evidence.errors import ConfigError
 from evidence.paths import SURVEYS_CONFIG, display_path, resolve
+from evidence.survey.definition_checks import DefinitionChecker, line_map
+from evidence.survey.scales import load_scales
 
 DEFAULT_DEFINITION = SURVEYS_CONFIG / "workforce_survey.yml"
 KINDS = ("category", "multiselect", "integer", "datetime", "free_text")
@@ -79,7 +82,6 @@ REPORT_KEYS = {
     "multiselects": "{column: label}: multi-select questions to count",
     "comments": "free-text columns whose answers are counted (never shown)",
 }
-SCALE_COLUMNS = ("scale", "label", "code", "canonical")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -159,92 +161,6 @@ class SurveyDefinition:
         return names
 
 
-def _line_map(node: yaml.Node, path: tuple = (), lines: dict | None = None) -> dict[tuple, int]:
-    """YAML key paths -> 1-based line numbers, from the composed node tree."""
-    lines = {} if lines is None else lines
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines[(*path, key.value)] = key.start_mark.line + 1
-            _line_map(value, (*path, key.value), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _line_map(item, (*path, index), lines)
-    return lines
-
-
-class _Checker:
-    """Collects definition errors, each naming file, line, key and what is allowed."""
-
-    def __init__(self, path: Path, lines: dict[tuple, int]):
-        self.path, self.lines = path, lines
-        self.errors: list[str] = []
-
-    def fail(self, at: tuple, message: str) -> None:
-        line = self.lines.get(at) or self.lines.get(at[:-1]) or self.lines.get(at[:-2], 1)
-        key = ".".join(str(p) for p in at) or "(top level)"
-        self.errors.append(f"{self.path}, line {line}, key {key}: {message}")
-
-    def keys(self, value: Any, at: tuple, allowed: dict[str, str], required: tuple[str, ...]) -> bool:
-        if not isinstance(value, dict):
-            self.fail(at, f"must be a mapping with keys {', '.join(allowed)}")
-            return False
-        for key in value:
-            if key not in allowed:
-                self.fail(
-                    (*at, key), f"unknown key {key!r}; allowed: " + "; ".join(f"{k} ({v})" for k, v in allowed.items())
-                )
-        for key in required:
-            if key not in value:
-                self.fail(at, f"missing key {key!r} ({allowed[key]})")
-        return True
-
-    def raise_any(self) -> None:
-        if self.errors:
-            raise ConfigError(
-                "the survey definition is not valid:\n"
-                + "\n".join(f"  - {e}" for e in self.errors)
-                + "\nSee config/surveys/README.md for the format."
-            )
-
-
-def load_scales(path: Path) -> pd.DataFrame:
-    """An answer-scales CSV (scale, label, code, canonical), checked: every row complete, codes
-    whole numbers, one code per canonical answer, no wording twice in a scale."""
-    try:
-        rows = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"{path}: the answer-scales file cannot be read ({error})") from None
-    if tuple(rows.columns) != SCALE_COLUMNS:
-        raise ConfigError(
-            f"{path}, line 1: the columns must be {', '.join(SCALE_COLUMNS)} (found {', '.join(rows.columns)})"
-        )
-    errors = []
-    lines = pd.Series(range(2, len(rows) + 2), index=rows.index)
-    blank = (rows.apply(lambda c: c.str.strip()) == "").any(axis=1)
-    errors += [f"{path}, line {n}: every cell needs a value (scale, label, code, canonical)" for n in lines[blank]]
-    not_code = ~rows["code"].str.fullmatch(r"-?\d+")
-    errors += [
-        f"{path}, line {n}, column code: {v!r} is not a whole number"
-        for n, v in zip(lines[not_code & ~blank], rows.loc[not_code & ~blank, "code"], strict=True)
-    ]
-    if errors:
-        raise ConfigError("\n".join(errors))
-    rows["label"] = rows["label"].str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
-    rows["code"] = rows["code"].astype(int)
-    twice = rows.duplicated(["scale", "label"], keep="first")
-    errors += [
-        f"{path}, line {n}: the wording {label!r} appears twice in scale {scale!r}"
-        for n, label, scale in zip(lines[twice], rows.loc[twice, "label"], rows.loc[twice, "scale"], strict=True)
-    ]
-    codes = rows.groupby(["scale", "canonical"])["code"].nunique()
-    for (scale, canonical), count in codes[codes > 1].items():
-        errors += [f"{path}: scale {scale!r} gives {canonical!r} {count} different codes; give it one"]
-    if errors:
-        raise ConfigError("\n".join(errors))
-    return rows
-
-
 def load_definition(path: str | Path = DEFAULT_DEFINITION) -> SurveyDefinition:
     """Load and check a survey definition (relative paths from the project root)."""
     path = resolve(path)
@@ -266,7 +182,7 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
         mark = getattr(error, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
-    check = _Checker(path, _line_map(node) if node else {})
+    check = DefinitionChecker(path, line_map(node) if node else {})
     if not check.keys(spec, (), TOP_LEVEL, REQUIRED):
         check.raise_any()
     if "name" in spec and not (isinstance(spec["name"], str) and _NAME.match(spec["name"])):
@@ -408,7 +324,7 @@ def _load(path: Path, _mtime: int) -> SurveyDefinition:
     return definition
 
 
-def _check_headers_unique(definition: SurveyDefinition, check: _Checker) -> None:
+def _check_headers_unique(definition: SurveyDefinition, check: DefinitionChecker) -> None:
     """No header may name two columns (it could not be told which is meant)."""
     owner: dict[str, str] = {}
     for source, headers in definition.header_names().items():

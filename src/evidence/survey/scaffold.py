@@ -27,9 +27,11 @@ from evidence.errors import ConfigError
 from evidence.files import write_text_atomic
 from evidence.paths import SURVEYS_CONFIG, resolve
 from evidence.readers import read_raw
-from evidence.survey.clean import IMPORT_ID_PREFIX, slug
-from evidence.survey.definition import load_definition, load_scales, normalise_header
+from evidence.survey.answers import slug
+from evidence.survey.clean import IMPORT_ID_PREFIX
+from evidence.survey.definition import load_definition, normalise_header
 from evidence.survey.dialects import DESCRIPTIONS, _tool
+from evidence.survey.scales import load_scales
 
 SHIPPED_SCALES = SURVEYS_CONFIG / "answer_scales.csv"  # from the project root
 #: Known scales proposed when a question's answers are all among their wordings, most specific first.
