@@ -643,8 +643,9 @@ def _negative(rng) -> str:
     if kind == 3:
         return _pick(rng, NUMBERS)
     if kind == 4:
+        months = _pick(rng, MONTH_PHRASES)  # drawn first, as before the line was rewrapped
         waited_for = _pick(rng, ["Occupational Therapy", "a wheelchair", "a hoist", "CAMHS"])
-        return f"We waited {_pick(rng, MONTH_PHRASES)} for {waited_for}."
+        return f"We waited {months} for {waited_for}."
     return f"Thanks to the team at {_pick(rng, SERVICES)}."
 
 
