@@ -18,7 +18,7 @@ import yaml
 from evidence import roi
 from evidence.errors import ConfigError, EvidenceError
 from evidence.ingest import ingest_outcomes, load_outcomes
-from evidence.roi import analysis, report
+from evidence.roi import analysis, report, scenarios, sensitivity
 
 from .conftest import ROOT
 
@@ -570,7 +570,7 @@ def _prepared(specialist) -> analysis.Prepared:
 
 def test_one_way_analysis_varies_every_parameter_with_a_range(specialist):
     prepared = _prepared(specialist)
-    table = analysis.one_way(prepared, "npv")
+    table = sensitivity.one_way(prepared, "npv")
     varied = table.dropna(subset=["output_low"])
     with_range = [p for p in prepared.assumptions.parameters.values() if p.one_way_range() is not None]
     assert len(varied) == len(with_range) and set(table["parameter"]) == set(prepared.assumptions.parameters)
@@ -590,7 +590,7 @@ def test_one_way_analysis_varies_every_parameter_with_a_range(specialist):
 def test_break_even_values(specialist):
     prepared = _prepared(specialist)
     names = ["qaly.value", "utility.per_point", "staff.salary_band7", "discount.health_rate"]
-    table = analysis.break_even(prepared, names).set_index("parameter")
+    table = sensitivity.break_even(prepared, names).set_index("parameter")
     base = roi.evaluate(prepared.assumptions.values(), prepared.settings)
     # NPV = threshold x QALYs + avoided - cost = 0
     closed_form = (base.incremental_cost[0] - base.avoided_costs[0]) / base.qalys[0]
@@ -600,7 +600,7 @@ def test_break_even_values(specialist):
         assert roi.evaluate(values, prepared.settings).npv[0] == pytest.approx(0, abs=1e-6)
     assert np.isnan(table.loc["discount.health_rate", "break_even"])  # positive NPV at every rate
     with pytest.raises(EvidenceError):
-        analysis.break_even(prepared, ["no.such"])
+        sensitivity.break_even(prepared, ["no.such"])
 
 
 def test_psa_summary_thresholds_and_probabilities(specialist):
@@ -636,7 +636,7 @@ def test_psa_summary_thresholds_and_probabilities(specialist):
     assert np.mean(psa.nmb_at(icer * 1.001)) > 0 > np.mean(psa.nmb_at(icer * 0.999))
     direct = np.mean(30000 * result.psa.qalys - result.psa.net_cost() > 0)
     assert table.loc[1, "p_cost_effective"] == pytest.approx(direct)
-    horizon = analysis.horizon_scenarios(prepared, [1, 5], 2000, 9)
+    horizon = scenarios.horizon_scenarios(prepared, [1, 5], 2000, 9)
     assert horizon.loc[1, "npv"] > horizon.loc[0, "npv"]  # benefits accrue over time; costs do not
 
 
@@ -763,7 +763,7 @@ def test_same_seed_gives_identical_figures(specialist):
 def test_tornado_alt_text_names_the_largest_effects(specialist):
     from evidence.plots import roi as roi_plots
 
-    table = analysis.one_way(_prepared(specialist), "npv")
+    table = sensitivity.one_way(_prepared(specialist), "npv")
     chart = roi_plots.tornado_chart(table, "NPV", "Net present value per child", top=10)
     _png(chart)
     assert table.loc[0, "label"] in chart.alt and "Base case" in chart.alt
@@ -914,7 +914,7 @@ def test_the_exclusion_lifetime_cost_is_a_labelled_scenario_never_the_base_case(
     assert lifetime.value == 370000 and lifetime.price_year == "not stated" and not lifetime.illustrative
     assert lifetime.describe_price_year() == "not stated (used as published, not inflated)"
     prepared = _prepared(specialist)
-    table = analysis.scenario_analysis(prepared, 500, 3).set_index("scenario")
+    table = scenarios.scenario_analysis(prepared, 500, 3).set_index("scenario")
     assert list(table.index) == ["base", "permanent_exclusion_lifetime_cost"]
     base = analysis.analyse(prepared, 500, np.random.default_rng(3))
     assert table.loc["base", "bcr"] == pytest.approx(base.psa.benefits.mean() / base.psa.incremental_cost.mean())
@@ -924,7 +924,7 @@ def test_the_exclusion_lifetime_cost_is_a_labelled_scenario_never_the_base_case(
     assert table.loc["permanent_exclusion_lifetime_cost", "bcr_base"] == pytest.approx(with_lifetime.bcr[0])
     with pytest.raises(ConfigError, match="no scenario 'nope'"):
         assumptions.with_scenario("nope")
-    display = report.scenario_display(analysis.scenario_analysis(prepared, 200, 3))
+    display = report.scenario_display(scenarios.scenario_analysis(prepared, 200, 3))
     assert display.loc[1, "Scenario"].startswith("Scenario:")
 
 

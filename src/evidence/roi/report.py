@@ -438,7 +438,7 @@ def settings_markdown(prepared: Prepared) -> str:
 
 
 def tier_display(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`evidence.roi.analysis.tier_scenarios` with text columns, keeping ``n`` for
+    """:func:`evidence.roi.scenarios.tier_scenarios` with text columns, keeping ``n`` for
     :func:`evidence.disclosure.publish_summary`."""
     out = table[["tier", "n"]].copy()
     out["cost"] = [money(x) for x in table["cost"]]
@@ -519,5 +519,5 @@ def results_record(analysis: Analysis, level: float = 0.95) -> dict:
 
 
 def scenario_display(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`evidence.roi.analysis.scenario_analysis` as text."""
+    """:func:`evidence.roi.scenarios.scenario_analysis` as text."""
     return pd.DataFrame({"Scenario": table["label"], **_expected_columns(table), "What changes": table["description"]})
