@@ -18,7 +18,7 @@ import yaml
 from evidence import roi
 from evidence.errors import ConfigError, EvidenceError
 from evidence.ingest import ingest_outcomes, load_outcomes
-from evidence.roi import analysis, report, scenarios, sensitivity
+from evidence.roi import analysis, formatting, report, report_assumptions, report_sensitivity, scenarios, sensitivity
 
 from .conftest import ROOT
 
@@ -711,7 +711,7 @@ def test_headline_in_plain_words(tables):
     assert "**Read with care:** 33 of the 57 assumptions" in text
     assert "The spread used for 1 sourced value in the simulations is illustrative too." in text
     assert f"{100 * np.mean(result.psa.npv > 0):.0f}%" in text
-    table = report.assumptions_display(prepared.assumptions)
+    table = report_assumptions.assumptions_display(prepared.assumptions)
     assert "staff time" not in " ".join(table["Assumption"]).lower()  # records go through disclosure instead
     assert table["Illustrative"].str.startswith("sourced").sum() == 24
     assert (
@@ -777,10 +777,10 @@ def test_cohort_total_does_not_give_away_the_exact_count():
 
 
 def test_money_formatting():
-    assert report.money(-1234.5) == "\u2212£1,234"
-    assert report.money(4.549, 2) == "£4.55"
-    assert report.format_output("payback_year", 0) == "immediately"
-    assert report.format_output("bcr", math.nan) == "not defined"
+    assert formatting.money(-1234.5) == "\u2212£1,234"
+    assert formatting.money(4.549, 2) == "£4.55"
+    assert formatting.format_output("payback_year", 0) == "immediately"
+    assert formatting.format_output("bcr", math.nan) == "not defined"
     fixed = pd.DataFrame(
         {
             "parameter": ["x"],
@@ -793,7 +793,7 @@ def test_money_formatting():
             "output_high": [np.nan],
         }
     )
-    assert report.one_way_display(fixed).loc[0, "Range tested"] == "fixed, not varied"
+    assert report_sensitivity.one_way_display(fixed).loc[0, "Range tested"] == "fixed, not varied"
     varied = pd.DataFrame(
         {
             "parameter": ["y", "x", "z"],
@@ -806,7 +806,7 @@ def test_money_formatting():
             "output_high": [7.0, np.nan, np.nan],
         }
     )
-    shown = report.one_way_display(varied)  # the varied first, the fixed named in one last row
+    shown = report_sensitivity.one_way_display(varied)  # the varied first, the fixed named in one last row
     assert shown["Parameter"].tolist() == ["Y", "Held fixed, not varied (2): X; Z"]
     assert shown.loc[0, "Range tested"] == "£1.00 to £3.00"
 
@@ -897,7 +897,11 @@ def test_a_cost_from_another_price_year_is_inflated_and_shown_with_its_index(tmp
     assert training.value == pytest.approx(20 * factor)
     assert training.distribution.se == pytest.approx(6 * factor)  # the spread moves with it
     assert (training.original_value, training.original_price_year, training.price_year) == (20, "2021/22", "2023/24")
-    row = report.assumptions_display(assumptions).set_index("Assumption").loc["Training and groups, per child"]
+    row = (
+        report_assumptions.assumptions_display(assumptions)
+        .set_index("Assumption")
+        .loc["Training and groups, per child"]
+    )
     assert row["Price year"].startswith(
         "2023/24, from 20 in 2021/22 prices (NHS Cost Inflation Index (pay and prices), 2021/22 to 2023/24: x1.1195"
     )
@@ -924,7 +928,7 @@ def test_the_exclusion_lifetime_cost_is_a_labelled_scenario_never_the_base_case(
     assert table.loc["permanent_exclusion_lifetime_cost", "bcr_base"] == pytest.approx(with_lifetime.bcr[0])
     with pytest.raises(ConfigError, match="no scenario 'nope'"):
         assumptions.with_scenario("nope")
-    display = report.scenario_display(scenarios.scenario_analysis(prepared, 200, 3))
+    display = report_sensitivity.scenario_display(scenarios.scenario_analysis(prepared, 200, 3))
     assert display.loc[1, "Scenario"].startswith("Scenario:")
 
 
@@ -961,10 +965,12 @@ def test_cost_and_benefit_tables_show_expected_values_beside_the_base_case(speci
     costs = report.cost_table(result).set_index("Cost")
     hourly = report.staff_hourly_costs(prepared.assumptions)
     assert sum(hourly["band6"]) == pytest.approx((39133 + 12940 + 11612 + 17840 + 7689) / 1574)
-    assert costs.loc["Incremental cost", "Per child"] == report.money(result.base.incremental_cost[0], 2)
-    assert costs.loc["Incremental cost, expected", "Per child"] == report.money(result.psa.incremental_cost.mean(), 2)
+    assert costs.loc["Incremental cost", "Per child"] == formatting.money(result.base.incremental_cost[0], 2)
+    assert costs.loc["Incremental cost, expected", "Per child"] == formatting.money(
+        result.psa.incremental_cost.mean(), 2
+    )
     benefits = report.benefit_table(result)
-    assert benefits.loc[0, "Present value per child, expected"] == report.money(result.psa.qaly_value.mean())
-    assert benefits.loc[0, "Base case"] == report.money(result.base.qaly_value[0])
+    assert benefits.loc[0, "Present value per child, expected"] == formatting.money(result.psa.qaly_value.mean())
+    assert benefits.loc[0, "Base case"] == formatting.money(result.base.qaly_value[0])
     shares = benefits["Share"].str.rstrip("%").astype(float)
     assert shares.sum() == pytest.approx(100, abs=len(shares))  # rounded shares of the expected benefits

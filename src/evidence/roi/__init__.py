@@ -13,7 +13,10 @@
   values (the headline), acceptability curve; :mod:`evidence.roi.sensitivity`: one-way analysis
   and break-even values; :mod:`evidence.roi.scenarios`: the analysis for each tier, horizon and
   scenario.
-* :mod:`evidence.roi.report`: display tables and plain-language text.
+* :mod:`evidence.roi.report`: the headline in plain words and the main results as display
+  tables; :mod:`evidence.roi.report_sensitivity`: the sensitivity and scenario displays;
+  :mod:`evidence.roi.report_assumptions`: the assumptions, sources and settings; number formats
+  in :mod:`evidence.roi.formatting`.
 
 Figures are in :mod:`evidence.plots.roi`.
 """
