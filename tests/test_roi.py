@@ -18,7 +18,7 @@ import yaml
 from evidence import roi
 from evidence.errors import ConfigError, EvidenceError
 from evidence.ingest import ingest_outcomes, load_outcomes
-from evidence.roi import analysis, report
+from evidence.roi import analysis, formatting, report, report_assumptions, report_sensitivity, scenarios, sensitivity
 
 from .conftest import ROOT
 
@@ -570,7 +570,7 @@ def _prepared(specialist) -> analysis.Prepared:
 
 def test_one_way_analysis_varies_every_parameter_with_a_range(specialist):
     prepared = _prepared(specialist)
-    table = analysis.one_way(prepared, "npv")
+    table = sensitivity.one_way(prepared, "npv")
     varied = table.dropna(subset=["output_low"])
     with_range = [p for p in prepared.assumptions.parameters.values() if p.one_way_range() is not None]
     assert len(varied) == len(with_range) and set(table["parameter"]) == set(prepared.assumptions.parameters)
@@ -590,7 +590,7 @@ def test_one_way_analysis_varies_every_parameter_with_a_range(specialist):
 def test_break_even_values(specialist):
     prepared = _prepared(specialist)
     names = ["qaly.value", "utility.per_point", "staff.salary_band7", "discount.health_rate"]
-    table = analysis.break_even(prepared, names).set_index("parameter")
+    table = sensitivity.break_even(prepared, names).set_index("parameter")
     base = roi.evaluate(prepared.assumptions.values(), prepared.settings)
     # NPV = threshold x QALYs + avoided - cost = 0
     closed_form = (base.incremental_cost[0] - base.avoided_costs[0]) / base.qalys[0]
@@ -600,7 +600,7 @@ def test_break_even_values(specialist):
         assert roi.evaluate(values, prepared.settings).npv[0] == pytest.approx(0, abs=1e-6)
     assert np.isnan(table.loc["discount.health_rate", "break_even"])  # positive NPV at every rate
     with pytest.raises(EvidenceError):
-        analysis.break_even(prepared, ["no.such"])
+        sensitivity.break_even(prepared, ["no.such"])
 
 
 def test_psa_summary_thresholds_and_probabilities(specialist):
@@ -636,7 +636,7 @@ def test_psa_summary_thresholds_and_probabilities(specialist):
     assert np.mean(psa.nmb_at(icer * 1.001)) > 0 > np.mean(psa.nmb_at(icer * 0.999))
     direct = np.mean(30000 * result.psa.qalys - result.psa.net_cost() > 0)
     assert table.loc[1, "p_cost_effective"] == pytest.approx(direct)
-    horizon = analysis.horizon_scenarios(prepared, [1, 5], 2000, 9)
+    horizon = scenarios.horizon_scenarios(prepared, [1, 5], 2000, 9)
     assert horizon.loc[1, "npv"] > horizon.loc[0, "npv"]  # benefits accrue over time; costs do not
 
 
@@ -711,7 +711,7 @@ def test_headline_in_plain_words(tables):
     assert "**Read with care:** 33 of the 57 assumptions" in text
     assert "The spread used for 1 sourced value in the simulations is illustrative too." in text
     assert f"{100 * np.mean(result.psa.npv > 0):.0f}%" in text
-    table = report.assumptions_display(prepared.assumptions)
+    table = report_assumptions.assumptions_display(prepared.assumptions)
     assert "staff time" not in " ".join(table["Assumption"]).lower()  # records go through disclosure instead
     assert table["Illustrative"].str.startswith("sourced").sum() == 24
     assert (
@@ -763,7 +763,7 @@ def test_same_seed_gives_identical_figures(specialist):
 def test_tornado_alt_text_names_the_largest_effects(specialist):
     from evidence.plots import roi as roi_plots
 
-    table = analysis.one_way(_prepared(specialist), "npv")
+    table = sensitivity.one_way(_prepared(specialist), "npv")
     chart = roi_plots.tornado_chart(table, "NPV", "Net present value per child", top=10)
     _png(chart)
     assert table.loc[0, "label"] in chart.alt and "Base case" in chart.alt
@@ -777,10 +777,10 @@ def test_cohort_total_does_not_give_away_the_exact_count():
 
 
 def test_money_formatting():
-    assert report.money(-1234.5) == "\u2212£1,234"
-    assert report.money(4.549, 2) == "£4.55"
-    assert report.format_output("payback_year", 0) == "immediately"
-    assert report.format_output("bcr", math.nan) == "not defined"
+    assert formatting.money(-1234.5) == "\u2212£1,234"
+    assert formatting.money(4.549, 2) == "£4.55"
+    assert formatting.format_output("payback_year", 0) == "immediately"
+    assert formatting.format_output("bcr", math.nan) == "not defined"
     fixed = pd.DataFrame(
         {
             "parameter": ["x"],
@@ -793,7 +793,7 @@ def test_money_formatting():
             "output_high": [np.nan],
         }
     )
-    assert report.one_way_display(fixed).loc[0, "Range tested"] == "fixed, not varied"
+    assert report_sensitivity.one_way_display(fixed).loc[0, "Range tested"] == "fixed, not varied"
     varied = pd.DataFrame(
         {
             "parameter": ["y", "x", "z"],
@@ -806,7 +806,7 @@ def test_money_formatting():
             "output_high": [7.0, np.nan, np.nan],
         }
     )
-    shown = report.one_way_display(varied)  # the varied first, the fixed named in one last row
+    shown = report_sensitivity.one_way_display(varied)  # the varied first, the fixed named in one last row
     assert shown["Parameter"].tolist() == ["Y", "Held fixed, not varied (2): X; Z"]
     assert shown.loc[0, "Range tested"] == "£1.00 to £3.00"
 
@@ -897,7 +897,11 @@ def test_a_cost_from_another_price_year_is_inflated_and_shown_with_its_index(tmp
     assert training.value == pytest.approx(20 * factor)
     assert training.distribution.se == pytest.approx(6 * factor)  # the spread moves with it
     assert (training.original_value, training.original_price_year, training.price_year) == (20, "2021/22", "2023/24")
-    row = report.assumptions_display(assumptions).set_index("Assumption").loc["Training and groups, per child"]
+    row = (
+        report_assumptions.assumptions_display(assumptions)
+        .set_index("Assumption")
+        .loc["Training and groups, per child"]
+    )
     assert row["Price year"].startswith(
         "2023/24, from 20 in 2021/22 prices (NHS Cost Inflation Index (pay and prices), 2021/22 to 2023/24: x1.1195"
     )
@@ -914,7 +918,7 @@ def test_the_exclusion_lifetime_cost_is_a_labelled_scenario_never_the_base_case(
     assert lifetime.value == 370000 and lifetime.price_year == "not stated" and not lifetime.illustrative
     assert lifetime.describe_price_year() == "not stated (used as published, not inflated)"
     prepared = _prepared(specialist)
-    table = analysis.scenario_analysis(prepared, 500, 3).set_index("scenario")
+    table = scenarios.scenario_analysis(prepared, 500, 3).set_index("scenario")
     assert list(table.index) == ["base", "permanent_exclusion_lifetime_cost"]
     base = analysis.analyse(prepared, 500, np.random.default_rng(3))
     assert table.loc["base", "bcr"] == pytest.approx(base.psa.benefits.mean() / base.psa.incremental_cost.mean())
@@ -924,7 +928,7 @@ def test_the_exclusion_lifetime_cost_is_a_labelled_scenario_never_the_base_case(
     assert table.loc["permanent_exclusion_lifetime_cost", "bcr_base"] == pytest.approx(with_lifetime.bcr[0])
     with pytest.raises(ConfigError, match="no scenario 'nope'"):
         assumptions.with_scenario("nope")
-    display = report.scenario_display(analysis.scenario_analysis(prepared, 200, 3))
+    display = report_sensitivity.scenario_display(scenarios.scenario_analysis(prepared, 200, 3))
     assert display.loc[1, "Scenario"].startswith("Scenario:")
 
 
@@ -961,10 +965,12 @@ def test_cost_and_benefit_tables_show_expected_values_beside_the_base_case(speci
     costs = report.cost_table(result).set_index("Cost")
     hourly = report.staff_hourly_costs(prepared.assumptions)
     assert sum(hourly["band6"]) == pytest.approx((39133 + 12940 + 11612 + 17840 + 7689) / 1574)
-    assert costs.loc["Incremental cost", "Per child"] == report.money(result.base.incremental_cost[0], 2)
-    assert costs.loc["Incremental cost, expected", "Per child"] == report.money(result.psa.incremental_cost.mean(), 2)
+    assert costs.loc["Incremental cost", "Per child"] == formatting.money(result.base.incremental_cost[0], 2)
+    assert costs.loc["Incremental cost, expected", "Per child"] == formatting.money(
+        result.psa.incremental_cost.mean(), 2
+    )
     benefits = report.benefit_table(result)
-    assert benefits.loc[0, "Present value per child, expected"] == report.money(result.psa.qaly_value.mean())
-    assert benefits.loc[0, "Base case"] == report.money(result.base.qaly_value[0])
+    assert benefits.loc[0, "Present value per child, expected"] == formatting.money(result.psa.qaly_value.mean())
+    assert benefits.loc[0, "Base case"] == formatting.money(result.base.qaly_value[0])
     shares = benefits["Share"].str.rstrip("%").astype(float)
     assert shares.sum() == pytest.approx(100, abs=len(shares))  # rounded shares of the expected benefits

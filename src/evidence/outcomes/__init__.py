@@ -6,8 +6,8 @@
 * :mod:`evidence.outcomes.clean`: validating, typing, scoring and de-identifying an extract
   (episodes, assessments, prems) into the processed tables.
 * :mod:`evidence.outcomes.analysis`: the statistics of change over those tables (paired
-  change, effect sizes, reliable and meaningful change, attrition and weighting) and their
-  plain-language descriptions;
+  change, effect sizes, reliable and meaningful change, attrition and weighting);
+  :mod:`evidence.outcomes.report`: their plain-language descriptions;
 * :mod:`evidence.outcomes.services`: comparing services (case-mix adjustment, funnel limits,
   per-service effects for evidence synthesis);
 * :mod:`evidence.outcomes.waits`: waiting times and their interrupted time series;
@@ -15,7 +15,7 @@
 
 Figures are in :mod:`evidence.plots.outcomes`. The statistics are this package's public face,
 so ``from evidence import outcomes; outcomes.change_summary(...)`` keeps working: every public
-name of those four modules is found here (looked up in them when first asked for, PEP 562, so
+name of those five modules is found here (looked up in them when first asked for, PEP 562, so
 that a function added to one is available here without a second list to keep in step, and
 ingesting an extract does not load the statistics).
 """
@@ -28,7 +28,7 @@ import types
 from typing import Any
 
 #: The modules whose public names this package answers for, in the order they are searched.
-STATISTICS = ("analysis", "experience", "services", "waits")
+STATISTICS = ("analysis", "experience", "report", "services", "waits")
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evidence.outcomes.analysis import _rounded
+from evidence.outcomes.report import _rounded
 
 
 def fft_table(prems: pd.DataFrame, by: str, include_dont_know: bool = True) -> pd.DataFrame:

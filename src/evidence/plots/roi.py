@@ -1,7 +1,7 @@
 """Return-on-investment figures: tornado (one-way sensitivity), cost-effectiveness plane,
 cost-effectiveness acceptability curve and cumulative benefits against cost (payback). Each
-takes results from :mod:`evidence.roi.analysis` and returns a :class:`Chart` whose alt text
-carries the numbers a sighted reader would take from it."""
+takes results from :mod:`evidence.roi.analysis` (the tornado from :mod:`evidence.roi.sensitivity`)
+and returns a :class:`Chart` whose alt text carries the numbers a sighted reader would take from it."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _axis_pounds(axis) -> None:
 def tornado_chart(table: pd.DataFrame, title: str, output_label: str, top: int = 15, money: bool = True) -> Chart:
     """One-way sensitivity as a tornado: for the ``top`` parameters with the largest swing, a
     bar from the base-case output to the output at each end of the parameter's range
-    (``table`` from :func:`evidence.roi.analysis.one_way`)."""
+    (``table`` from :func:`evidence.roi.sensitivity.one_way`)."""
     base = float(table.attrs["base"])
     shown = table.dropna(subset=["output_low"]).head(top)
     fmt = _pounds if money else (lambda x: f"{x:.2f}")

@@ -10,8 +10,13 @@
   :mod:`evidence.sourced`'s.
 * :mod:`evidence.roi.records`: inputs from the processed activity and outcome records.
 * :mod:`evidence.roi.analysis`: base case, probabilistic sensitivity analysis and its expected
-  values (the headline), one-way analysis, break-even values, acceptability curve, scenarios.
-* :mod:`evidence.roi.report`: display tables and plain-language text.
+  values (the headline), acceptability curve; :mod:`evidence.roi.sensitivity`: one-way analysis
+  and break-even values; :mod:`evidence.roi.scenarios`: the analysis for each tier, horizon and
+  scenario.
+* :mod:`evidence.roi.report`: the headline in plain words and the main results as display
+  tables; :mod:`evidence.roi.report_sensitivity`: the sensitivity and scenario displays;
+  :mod:`evidence.roi.report_assumptions`: the assumptions, sources and settings; number formats
+  in :mod:`evidence.roi.formatting`.
 
 Figures are in :mod:`evidence.plots.roi`.
 """
@@ -21,18 +26,13 @@ from evidence.roi.analysis import (
     Prepared,
     acceptability_curve,
     analyse,
-    break_even,
     cumulative_benefits,
     expected_icer,
     expected_values,
-    horizon_scenarios,
-    one_way,
     prepare,
     probabilities,
-    scenario_analysis,
     summary_table,
     threshold_table,
-    tier_scenarios,
 )
 from evidence.roi.assumption_set import AssumptionSet, ModelInput, Scenario
 from evidence.roi.assumptions import load_assumptions
@@ -52,6 +52,8 @@ from evidence.roi.present_value import (
     sroi_yearly_values,
 )
 from evidence.roi.records import TIERS, CohortInputs, cohort_inputs
+from evidence.roi.scenarios import horizon_scenarios, scenario_analysis, tier_scenarios
+from evidence.roi.sensitivity import break_even, one_way
 from evidence.sourced import Distribution, Source
 
 __all__ = [

@@ -13,29 +13,29 @@
   which agree with the expected net present value (the ratio exceeds 1 exactly when the
   expected NPV is positive) and, unlike a mean of per-draw ratios, stay defined when some
   draws have no cost to divide by.
-* :func:`one_way` varies each parameter over its range with the others at base case (the
-  tornado); :func:`break_even` finds, for chosen parameters, the value at which the net present
-  value is zero; :func:`acceptability_curve` gives the probability that the intervention is
-  cost-effective at each threshold (van Hout et al. 1994, Health Econ 3:309-319; Fenwick et al.
-  2001, Health Econ 10:779-787).
+* :func:`acceptability_curve` gives the probability that the intervention is cost-effective
+  at each threshold (van Hout et al. 1994, Health Econ 3:309-319; Fenwick et al. 2001, Health
+  Econ 10:779-787).
 
-All functions are pure; loops run over parameters, thresholds or scenarios, never over draws.
+The one-way analysis and break-even values (the tornado) are in :mod:`evidence.roi.sensitivity`;
+the analysis rerun for each tier, horizon or scenario is in :mod:`evidence.roi.scenarios`.
+
+All functions are pure; loops run over parameters or thresholds, never over draws.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from evidence.disclosure import DisclosureRule
-from evidence.errors import EvidenceError
-from evidence.roi.assumption_set import KIND_BOUNDS, AssumptionSet, ModelInput
+from evidence.roi.assumption_set import AssumptionSet
 from evidence.roi.model import OUTPUTS, ModelResults, ModelSettings, evaluate
-from evidence.roi.records import DEFAULT_RULE, TIERS, CohortInputs, cohort_inputs
+from evidence.roi.records import DEFAULT_RULE, CohortInputs, cohort_inputs
 from evidence.scale_defaults import scale_defaults
 
 
@@ -283,226 +283,3 @@ def expected_icer(analysis: Analysis) -> tuple[float, float]:
     expected values changes, the point to mark on the acceptability curve (Fenwick, Claxton &
     Sculpher 2001, Health Econ 10:779-787); NaN without an expected QALY gain."""
     return expected_values(analysis.psa)["icer"], float(analysis.base.icer[0])
-
-
-def _varied(assumptions: AssumptionSet, level: float) -> list[tuple[ModelInput, tuple[float, float]]]:
-    found = []
-    for parameter in assumptions.parameters.values():
-        spread = parameter.one_way_range(level)
-        if spread is not None:
-            found.append((parameter, spread))
-    return found
-
-
-def one_way(prepared: Prepared, output: str = "npv", level: float = 0.95) -> pd.DataFrame:
-    """One-way sensitivity analysis: each parameter at the low and the high end of its range
-    (explicit, or the central ``level`` interval of its distribution) with every other at its
-    base value, all 2k runs in one evaluation. Rows sorted by swing (largest first); fixed
-    parameters without a range are listed with no values."""
-    assumptions = prepared.assumptions
-    varied = _varied(assumptions, level)
-    base_values = assumptions.values()
-    k = len(varied)
-    values = {name: np.repeat(v, 2 * k) for name, v in base_values.items()}
-    for i, (parameter, (low, high)) in enumerate(varied):
-        values[parameter.name] = values[parameter.name].copy()
-        values[parameter.name][2 * i : 2 * i + 2] = (low, high)
-    results = evaluate(values, prepared.settings).output(output) if k else np.empty(0)
-    base = float(evaluate(base_values, prepared.settings).output(output)[0])
-    rows = [
-        {
-            "parameter": p.name,
-            "label": p.label,
-            "unit": p.unit,
-            "value": p.value,
-            "low": low,
-            "high": high,
-            "output_low": float(results[2 * i]),
-            "output_high": float(results[2 * i + 1]),
-        }
-        for i, (p, (low, high)) in enumerate(varied)
-    ]
-    table = pd.DataFrame(
-        rows, columns=["parameter", "label", "unit", "value", "low", "high", "output_low", "output_high"]
-    )
-    table["swing"] = (table["output_high"] - table["output_low"]).abs()
-    table = table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
-    fixed = [p for p in assumptions.parameters.values() if p.one_way_range(level) is None]
-    if fixed:
-        table = pd.concat(
-            [
-                table,
-                pd.DataFrame(
-                    {
-                        "parameter": [p.name for p in fixed],
-                        "label": [p.label for p in fixed],
-                        "unit": [p.unit for p in fixed],
-                        "value": [p.value for p in fixed],
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
-    table.attrs.update(output=output, base=base)
-    return table
-
-
-def _search_bracket(parameter: ModelInput) -> tuple[float, float]:
-    """Where to look for a break-even value: the kind's valid range, or for unbounded kinds a
-    generous multiple of the value or range."""
-    low, high, exclusive = KIND_BOUNDS[parameter.kind]
-    spread = parameter.one_way_range() or (parameter.value, parameter.value)
-    scale = max(abs(parameter.value), abs(spread[0]), abs(spread[1]), 1e-9)
-    if math.isinf(high):
-        high = max(100 * scale, 10 * spread[1])
-    elif exclusive:
-        high = np.nextafter(high, low)
-    if math.isinf(low):
-        low = -100 * scale
-    return float(low), float(high)
-
-
-def break_even(
-    prepared: Prepared, names: Sequence[str], output: str = "npv", target: float = 0.0, iterations: int = 80
-) -> pd.DataFrame:
-    """For each parameter in ``names``, the value at which ``output`` equals ``target`` (net
-    present value zero by default) with every other parameter at base case, by bisection run
-    on all parameters at once. Searched over the parameter's valid range (probabilities 0 to 1;
-    costs and quantities 0 to 100 times the value); NaN where the output does not cross the
-    target there."""
-    assumptions = prepared.assumptions
-    unknown = [n for n in names if n not in assumptions.parameters]
-    if unknown:
-        raise EvidenceError(f"unknown parameter(s) for break-even: {', '.join(unknown)}")
-    params = [assumptions.parameters[n] for n in names]
-    k = len(params)
-    base_values = assumptions.values()
-    brackets = np.array([_search_bracket(p) for p in params]).reshape(k, 2)
-
-    def gap(points: np.ndarray) -> np.ndarray:
-        values = {name: np.repeat(v, k) for name, v in base_values.items()}
-        for i, p in enumerate(params):
-            values[p.name] = values[p.name].copy()
-            values[p.name][i] = points[i]
-        return evaluate(values, prepared.settings).output(output) - target
-
-    low, high = brackets[:, 0].copy(), brackets[:, 1].copy()
-    f_low, f_high = gap(low), gap(high)
-    crosses = np.sign(f_low) * np.sign(f_high) <= 0
-    for _ in range(iterations):
-        middle = (low + high) / 2
-        f_middle = gap(middle)
-        left = np.sign(f_middle) == np.sign(f_low)
-        low, f_low = np.where(left, middle, low), np.where(left, f_middle, f_low)
-        high = np.where(left, high, middle)
-    found = np.where(crosses, (low + high) / 2, np.nan)
-    return pd.DataFrame(
-        {
-            "parameter": [p.name for p in params],
-            "label": [p.label for p in params],
-            "unit": [p.unit for p in params],
-            "value": [p.value for p in params],
-            "break_even": found,
-            "searched_low": brackets[:, 0],
-            "searched_high": brackets[:, 1],
-        }
-    )
-
-
-def tier_scenarios(
-    assumptions: AssumptionSet,
-    tables: dict[str, pd.DataFrame],
-    n_draws: int,
-    seed: int,
-    start: str | None = None,
-    end: str | None = None,
-    horizon_years: int | None = None,
-    discount_rates: dict[str, float] | None = None,
-    rule: DisclosureRule = DEFAULT_RULE,
-    level: float = 0.95,
-    tiers: Sequence[str] = TIERS,
-) -> pd.DataFrame:
-    """The analysis for each tier (its records and overrides), with the same seed for each so
-    the tiers are compared on common random numbers: children, cost per child, QALYs, benefit-
-    cost ratio and NPV per child (expected value from the PSA, its interval, and the base case
-    beside it) and the probability that benefits exceed costs. ``n`` is the number of completed
-    episodes (for disclosure control)."""
-    rows = []
-    for tier in tiers:
-        prepared = prepare(assumptions, tier, tables, start, end, horizon_years, discount_rates, rule)
-        result = analyse(prepared, n_draws, np.random.default_rng(seed))
-        psa, base = result.psa, result.base
-        expected = expected_values(psa)
-        rows.append(
-            {
-                "tier": tier,
-                "n": prepared.children,
-                "cost": expected["incremental_cost"],
-                "qalys": expected["qalys"],
-                "bcr": expected["bcr"],
-                "bcr_low": interval(psa.bcr, level)[0],
-                "bcr_high": interval(psa.bcr, level)[1],
-                "bcr_base": float(base.bcr[0]),
-                "npv": expected["npv"],
-                "npv_low": interval(psa.npv, level)[0],
-                "npv_high": interval(psa.npv, level)[1],
-                "npv_base": float(base.npv[0]),
-                "p_npv_positive": float(np.mean(psa.npv > 0)),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def horizon_scenarios(
-    prepared: Prepared, horizons: Sequence[int], n_draws: int, seed: int, level: float = 0.95
-) -> pd.DataFrame:
-    """The analysis at other horizons (same draws for each: the seed is reused): expected values
-    from the PSA, with the base case beside them."""
-    rows = []
-    for horizon in horizons:
-        other = replace(prepared, settings=replace(prepared.settings, horizon_years=int(horizon)))
-        result = analyse(other, n_draws, np.random.default_rng(seed))
-        expected = expected_values(result.psa)
-        rows.append(
-            {
-                "horizon": int(horizon),
-                "bcr": expected["bcr"],
-                "bcr_base": float(result.base.bcr[0]),
-                "bcr_low": interval(result.psa.bcr, level)[0],
-                "bcr_high": interval(result.psa.bcr, level)[1],
-                "npv": expected["npv"],
-                "npv_base": float(result.base.npv[0]),
-                "p_npv_positive": float(np.mean(result.psa.npv > 0)),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def scenario_analysis(prepared: Prepared, n_draws: int, seed: int, level: float = 0.95) -> pd.DataFrame:
-    """The base case and each labelled scenario of the assumption set (its entries replacing
-    the base case's), all on the same seed: expected benefit-cost ratio with its interval and
-    base case, expected NPV per child with its base case, and the chance benefits exceed costs.
-    Scenarios hold figures that may not enter the base case (e.g. one with no stated price
-    year); they are reported beside it."""
-    rows = []
-    options: list[tuple[str | None, str, str]] = [(None, "Base case assumptions", "The assumption set as it is.")]
-    options += [(name, s.label, s.description) for name, s in prepared.assumptions.scenarios.items()]
-    for name, label, description in options:
-        used = prepared if name is None else replace(prepared, assumptions=prepared.assumptions.with_scenario(name))
-        result = analyse(used, n_draws, np.random.default_rng(seed))
-        expected = expected_values(result.psa)
-        rows.append(
-            {
-                "scenario": name or "base",
-                "label": label,
-                "description": description,
-                "bcr": expected["bcr"],
-                "bcr_low": interval(result.psa.bcr, level)[0],
-                "bcr_high": interval(result.psa.bcr, level)[1],
-                "bcr_base": float(result.base.bcr[0]),
-                "npv": expected["npv"],
-                "npv_base": float(result.base.npv[0]),
-                "p_npv_positive": float(np.mean(result.psa.npv > 0)),
-            }
-        )
-    return pd.DataFrame(rows)

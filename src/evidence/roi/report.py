@@ -1,5 +1,13 @@
-"""Display tables and plain-language text for the ROI report: pure functions from analysis
-results to DataFrames of text (for :mod:`evidence.disclosure`) and Markdown strings."""
+"""The ROI report's headline and main results: pure functions from analysis results to
+Markdown strings and DataFrames of text (for :mod:`evidence.disclosure`): the headline in plain
+words, what it costs and what it returns per child, every result with its uncertainty, results
+at each threshold, published figures quoted for context, and the headline numbers for the tidy
+results file.
+
+The displays of the one-way, break-even and scenario analyses are in
+:mod:`evidence.roi.report_sensitivity`; the assumption set's tables and settings in
+:mod:`evidence.roi.report_assumptions`; the number formats all three use in
+:mod:`evidence.roi.formatting`."""
 
 from __future__ import annotations
 
@@ -10,32 +18,9 @@ import pandas as pd
 
 from evidence.disclosure import DisclosureRule, round_counts
 from evidence.roi.analysis import Analysis, Prepared, expected_values, interval, probabilities
-from evidence.roi.assumption_set import AssumptionSet, ModelInput, Threshold
-from evidence.roi.model import BAND_LABELS, BANDS, OUTPUTS, STAFF_COMPONENTS, hourly_cost
-
-
-def money(x: float, decimals: int = 0) -> str:
-    """Pounds with thousands separators and a proper minus sign: -1234.5 -> '-£1,235'."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "not defined"
-    sign = "\u2212" if x < 0 else ""
-    return f"{sign}£{abs(x):,.{decimals}f}"
-
-
-def format_output(name: str, x: float) -> str:
-    """An output value in its unit (pounds, pounds per QALY, QALYs, ratio or year)."""
-    if x is None or math.isnan(x):
-        return "not defined"
-    unit = OUTPUTS[name][1] if name in OUTPUTS else ""
-    if name in ("bcr", "roi"):
-        return f"{x:.2f}"
-    if unit == "QALY":
-        return f"{x:.3f}"
-    if unit == "year":
-        return f"year {x:.0f}" if x >= 1 else "immediately"
-    if unit.startswith("GBP"):
-        return money(x)
-    return f"{x:,.3g}"
+from evidence.roi.assumption_set import AssumptionSet
+from evidence.roi.formatting import expected_text, format_output, money, ratio_text
+from evidence.roi.model import BAND_LABELS, BANDS, STAFF_COMPONENTS, hourly_cost
 
 
 def cohort_total(children: int | None, per_child: float, rule: DisclosureRule) -> str:
@@ -250,40 +235,6 @@ def benefit_table(analysis: Analysis, level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def stream_adjustment_table(assumptions: AssumptionSet) -> pd.DataFrame:
-    """The SROI adjustments of each avoided-cost stream (base-case values)."""
-    p = assumptions.parameters
-    rows = []
-    for name, stream in assumptions.streams.items():
-
-        def value(key: str, name: str = name) -> ModelInput:
-            return p[f"stream.{name}.{key}"]
-
-        rows.append(
-            {
-                "Stream": stream.label,
-                "Quantity": f"{value('quantity').value:g} {value('quantity').unit}",
-                "Financial proxy": f"{money(value('unit_value').value)} ({value('unit_value').unit})",
-                "Deadweight": f"{100 * value('deadweight').value:.0f}%",
-                "Attribution": f"{100 * value('attribution').value:.0f}%",
-                "Displacement": f"{100 * value('displacement').value:.0f}%",
-                "Drop-off": f"{100 * value('drop_off').value:.0f}% a year",
-                "Duration": f"{value('duration_years').value:g} year"
-                + ("" if value("duration_years").value == 1 else "s"),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _expected_text(expected: float, low: float, high: float, base: float, fmt) -> str:
-    """'E (L to H); base case B' for a display cell."""
-    return f"{fmt(expected)} ({fmt(low)} to {fmt(high)}); base case {fmt(base)}"
-
-
-def _ratio_text(x: float) -> str:
-    return "not defined" if math.isnan(x) else f"{x:.2f}"
-
-
 def threshold_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """:func:`evidence.roi.analysis.threshold_table` as text: expected values (interval), base
     case beside."""
@@ -291,188 +242,19 @@ def threshold_display(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         {
             "Value of a QALY": [money(x) for x in table["threshold"]],
             "£ returned per £1, expected (interval)": [
-                _expected_text(b, lo, hi, bb, _ratio_text)
+                expected_text(b, lo, hi, bb, ratio_text)
                 for b, lo, hi, bb in zip(
                     table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True
                 )
             ],
             "Net monetary benefit per child, expected (interval)": [
-                _expected_text(b, lo, hi, bb, money)
+                expected_text(b, lo, hi, bb, money)
                 for b, lo, hi, bb in zip(
                     table["nmb"], table["nmb_low"], table["nmb_high"], table["nmb_base"], strict=True
                 )
             ],
             "Chance cost-effective": [f"{100 * p:.0f}%" for p in table["p_cost_effective"]],
         }
-    )
-
-
-def _value_text(parameter_unit: str, x: float) -> str:
-    if isinstance(x, float) and math.isnan(x):
-        return ""
-    return (
-        money(x, 2)
-        if parameter_unit.startswith("GBP") and abs(x) < 1000
-        else (money(x) if parameter_unit.startswith("GBP") else f"{x:,.4g}")
-    )
-
-
-def one_way_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The one-way table as text: each varied parameter's range and the output at each end, in
-    the table's order; the parameters held fixed (published point values such as PSSRU's unit
-    cost components, which have no published spread) are named together in one last row."""
-    name = table.attrs.get("output", "npv")
-    rows, fixed = [], []
-    for row in table.itertuples():
-        if isinstance(row.low, float) and math.isnan(row.low):
-            fixed.append(row.label)
-            continue
-        rows.append(
-            {
-                "Parameter": row.label,
-                "Base value": _value_text(row.unit, row.value),
-                "Range tested": f"{_value_text(row.unit, row.low)} to {_value_text(row.unit, row.high)}",
-                f"{OUTPUTS[name][0]} at low end": format_output(name, row.output_low),
-                "at high end": format_output(name, row.output_high),
-            }
-        )
-    if fixed:
-        rows.append(
-            {
-                "Parameter": f"Held fixed, not varied ({len(fixed)}): " + "; ".join(fixed),
-                "Base value": "",
-                "Range tested": "fixed, not varied",
-                f"{OUTPUTS[name][0]} at low end": "",
-                "at high end": "",
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["Parameter", "Base value", "Range tested", f"{OUTPUTS[name][0]} at low end", "at high end"]
-    )
-
-
-def break_even_display(table: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Parameter": table["label"],
-            "Base value": [_value_text(u, v) for u, v in zip(table["unit"], table["value"], strict=True)],
-            "Break-even value (net present value zero)": [
-                _value_text(u, b) if not np.isnan(b) else f"none between {_value_text(u, lo)} and {_value_text(u, hi)}"
-                for u, b, lo, hi in zip(
-                    table["unit"], table["break_even"], table["searched_low"], table["searched_high"], strict=True
-                )
-            ],
-            "Unit": table["unit"],
-        }
-    )
-
-
-def assumptions_display(assumptions: AssumptionSet) -> pd.DataFrame:
-    """Every assumption from the set (and any value set by the report) with its unit, price
-    year, distribution, range and source; illustrative ones flagged. Values taken from the
-    records are tabulated separately, through disclosure control. A source or note the same as
-    the row above's (PSSRU's one table serves every staff cost component) reads "As the row
-    above", so the table prints in a few pages rather than repeating one citation."""
-    rows = []
-    previous = None
-    for p in assumptions.parameters.values():
-        if p.origin == "records":
-            continue
-        spread = p.one_way_range()
-        rows.append(
-            {
-                "Assumption": p.label,
-                "Value": _value_text(p.unit, p.value),
-                "Unit": p.unit,
-                "Price year": p.describe_price_year(),
-                "Distribution": p.distribution.describe(),
-                "One-way range": f"{_value_text(p.unit, spread[0])} to {_value_text(p.unit, spread[1])}"
-                if spread
-                else "",
-                "Illustrative": "ILLUSTRATIVE"
-                if p.illustrative
-                else ("sourced (spread illustrative)" if p.illustrative_spread else "sourced"),
-                "Source or note": "As the row above." if p.describe_source() == previous else p.describe_source(),
-            }
-        )
-        previous = p.describe_source()
-    return pd.DataFrame(rows)
-
-
-def _threshold_source(threshold: Threshold) -> str:
-    if threshold.illustrative:
-        return "ILLUSTRATIVE: " + threshold.note
-    assert threshold.source is not None  # a threshold that is not illustrative is refused without one
-    return threshold.source.cite()
-
-
-def settings_markdown(prepared: Prepared) -> str:
-    """The model's structural settings and their sources, in words."""
-    a, s = prepared.assumptions, prepared.settings
-    source = a.schedule_source.cite() if a.schedule_source else "no source given"
-    ranges = "; ".join(
-        f"{t.label} {money(t.low)} to {money(t.high)} per QALY ({_threshold_source(t)})" for t in a.thresholds
-    )
-    perspective = ", ".join(a.icer_perspective) or "none"
-    return "\n".join(
-        [
-            f"- **Assumption set:** {a.title} (`{a.path}`), prices in {a.price_year} pounds.",
-            f"- **Comparator:** {a.comparator}. {a.comparator_description}",
-            f"- **Horizon:** {s.horizon_years} years; costs of care in year 0; year 1 "
-            + ("discounted (the SROI guide's convention)." if s.discount_first_year else "not discounted."),
-            f"- **Discounting:** declining schedules after year 30 from {source}.",
-            f"- **Thresholds reported:** {ranges}.",
-            f"- **ICER perspective:** avoided costs falling to {perspective} offset costs in the ICER and net monetary "
-            "benefit; all streams count in the net present value and benefit-cost ratio.",
-            f"- **Outcome:** {a.instrument} {a.scale}, mapped to utility through the utility-per-point parameter"
-            + (
-                " (ILLUSTRATIVE: see its note in the table below)."
-                if a.parameters["utility.per_point"].illustrative
-                else "."
-            ),
-            f"- **Prices:** {a.price_year} pounds; a cost its source prices in another year is moved with the NHS Cost "
-            "Inflation Index (its original value, year and the index used are in the Price year column).",
-            "- **Headline figures** are expected values over the simulations, with the base case beside them.",
-        ]
-    )
-
-
-def tier_display(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`evidence.roi.analysis.tier_scenarios` with text columns, keeping ``n`` for
-    :func:`evidence.disclosure.publish_summary`."""
-    out = table[["tier", "n"]].copy()
-    out["cost"] = [money(x) for x in table["cost"]]
-    out["qalys"] = [f"{x:.3f}" for x in table["qalys"]]
-    out["bcr"] = [
-        _expected_text(b, lo, hi, bb, _ratio_text)
-        for b, lo, hi, bb in zip(table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True)
-    ]
-    out["npv"] = [
-        _expected_text(b, lo, hi, bb, money)
-        for b, lo, hi, bb in zip(table["npv"], table["npv_low"], table["npv_high"], table["npv_base"], strict=True)
-    ]
-    out["p"] = [f"{100 * p:.0f}%" for p in table["p_npv_positive"]]
-    return out
-
-
-def _expected_columns(table: pd.DataFrame) -> dict[str, list[str]]:
-    """The expected ratio (interval; base case), expected NPV and chance of a positive NPV of each
-    row of a horizon or scenario table, as text."""
-    return {
-        "£ returned per £1, expected (interval)": [
-            _expected_text(b, lo, hi, bb, _ratio_text)
-            for b, lo, hi, bb in zip(table["bcr"], table["bcr_low"], table["bcr_high"], table["bcr_base"], strict=True)
-        ],
-        "Net present value per child, expected": [
-            f"{money(x)}; base case {money(b)}" for x, b in zip(table["npv"], table["npv_base"], strict=True)
-        ],
-        "Chance benefits exceed costs": [f"{100 * p:.0f}%" for p in table["p_npv_positive"]],
-    }
-
-
-def horizon_display(table: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {"Horizon": [f"{h} year{'s' if h != 1 else ''}" for h in table["horizon"]], **_expected_columns(table)}
     )
 
 
@@ -516,8 +298,3 @@ def results_record(analysis: Analysis, level: float = 0.95) -> dict:
         "assumptions_from_the_set": total,
         "illustrative_spreads_of_sourced_values": assumptions.illustrative_spread_count(),
     }
-
-
-def scenario_display(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`evidence.roi.analysis.scenario_analysis` as text."""
-    return pd.DataFrame({"Scenario": table["label"], **_expected_columns(table), "What changes": table["description"]})
