@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from evidence import privacy
+from evidence.dates import dates_written
 from evidence.errors import Problem, RepeatedProblem, ValidationError
 from evidence.readers import RawTable
 
@@ -49,8 +50,6 @@ def is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
-#: The unit pandas gives dates parsed from text (the same for every format read).
-_DATETIME = pd.to_datetime(pd.Series(["2000-01-01"]), format="%Y-%m-%d").dtype
 #: How a date cell of a workbook, or an SPSS date variable, reaches the text table.
 CELL_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 #: At most this many rows breaking one rule in one column are reported one by one; more
@@ -292,13 +291,12 @@ def to_date(
     cells = raw.path.suffix.lower() in (".xlsx", ".sav")
     extra: tuple[str, ...] = CELL_DATE_FORMATS if cells else ()
     first, *others = [*formats.values(), *extra]
-    stamp = pd.to_datetime(text, format=first, errors="coerce")
+    stamp = dates_written(text, first)
     for fmt in others:
         todo = stamp.isna() & text.notna()
         if not todo.any():
             break
-        stamp = stamp.where(~todo, pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
-    stamp = stamp.astype(_DATETIME)  # one unit whichever format read the dates
+        stamp = stamp.where(~todo, dates_written(text.where(todo), fmt))
     described = " or ".join(formats)
     if raw.path.suffix.lower() == ".xlsx":
         rule = (

@@ -37,7 +37,6 @@ def __getattr__(name: str) -> Any:
         for module_name in STATISTICS:
             module = importlib.import_module(f"evidence.outcomes.{module_name}")
             value = getattr(module, name, None)
-            defined_there = getattr(value, "__module__", module.__name__) == module.__name__
-            if value is not None and defined_there and not isinstance(value, types.ModuleType):
+            if value is not None and not isinstance(value, types.ModuleType):  # what a star import gave
                 return value
     raise AttributeError(f"module 'evidence.outcomes' has no attribute {name!r}")
