@@ -10,9 +10,9 @@ import pyarrow as pa
 
 from evidence.errors import Problem
 from evidence.instruments import get_instrument
-from evidence.outcomes.reading import Reading, missing
+from evidence.outcomes.reading import Reading, missing, unmatched_episodes
 from evidence.readers import RawTable
-from evidence.validation import as_numbers, is_in, problems_at, problems_where
+from evidence.validation import as_numbers, problems_at, problems_where
 
 
 def clean_assessments(
@@ -22,14 +22,7 @@ def clean_assessments(
     could not be read) questionnaires are not matched to episodes."""
     data = raw.data
     problems: list[Problem] = []
-    if episode_ids is not None:
-        problems += problems_at(
-            raw,
-            ~is_in(data["EpisodeID"], episode_ids),
-            "EpisodeID",
-            data["EpisodeID"],
-            "no episode with this ID in the episodes table",
-        )
+    problems += unmatched_episodes(raw, episode_ids)
     instrument, found = reading.instrument(raw)
     problems += found + problems_at(
         raw, missing(data["Instrument"]), "Instrument", data["Instrument"], "an instrument is required"

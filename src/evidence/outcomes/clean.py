@@ -54,12 +54,11 @@ from evidence.outcomes.assessments import (
 from evidence.outcomes.blocks import BlockwiseAssessments, Shared, header_only
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
-from evidence.outcomes.reading import Reading, item_frame, missing
+from evidence.outcomes.reading import Reading, item_frame, missing, unmatched_episodes
 from evidence.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
 from evidence.validation import (
     as_numbers,
     condensed,
-    is_in,
     masked,
     names_in,
     problems_at,
@@ -169,14 +168,7 @@ def _clean_episodes(raw: RawTable, reading: Reading) -> tuple[pd.DataFrame, list
 def _clean_prems(raw: RawTable, episode_ids: pa.Array | None, reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
     data = raw.data
     problems: list[Problem] = []
-    if episode_ids is not None:
-        problems += problems_at(
-            raw,
-            ~is_in(data["EpisodeID"], episode_ids),
-            "EpisodeID",
-            data["EpisodeID"],
-            "no episode with this ID in the episodes table",
-        )
+    problems += unmatched_episodes(raw, episode_ids)
     fft, found = reading.coded(raw, "FFT")
     problems += found
     date, found = reading.date(raw, "CompletedDate")

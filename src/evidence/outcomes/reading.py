@@ -5,11 +5,12 @@ messages), and a table's numbered item columns."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 from evidence.errors import Problem
 from evidence.outcomes.extract_layout import DATE_FORMATS, ExtractDefinition
 from evidence.readers import RawTable
-from evidence.validation import to_coded, to_date
+from evidence.validation import is_in, problems_at, to_coded, to_date
 
 
 def missing(values: pd.Series) -> pd.Series:
@@ -58,4 +59,18 @@ class Reading:
 def item_frame(data: pd.DataFrame, prefix: str, count: int) -> pd.DataFrame:
     return data[[f"{prefix}{i}" for i in range(1, count + 1)]].set_axis(
         [f"item_{i}" for i in range(1, count + 1)], axis=1
+    )
+
+
+def unmatched_episodes(raw: RawTable, episode_ids: pa.Array | None) -> list[Problem]:
+    """Rows of a questionnaire table (assessments, PREMs) whose episode is not in the episodes
+    table; none when the episodes table could not be read (``episode_ids`` is None)."""
+    if episode_ids is None:
+        return []
+    return problems_at(
+        raw,
+        ~is_in(raw.data["EpisodeID"], episode_ids),
+        "EpisodeID",
+        raw.data["EpisodeID"],
+        "no episode with this ID in the episodes table",
     )
