@@ -115,6 +115,7 @@ def _toy_extract(folder: Path) -> dict[str, list[int | None]]:
     return {"baseline": first, "follow_up": second}
 
 
+@pytest.mark.slow  # a copy of the repository, run in a subprocess
 def test_a_questionnaire_is_one_module_plus_its_defaults(tmp_path):
     """CONTRIBUTING.md, "A questionnaire": steps 1 to 3, then ingest an extract that uses it."""
     assert "src/evidence/instruments/<name>.py" in CONTRIBUTING and "config/outcomes/measures.yml" in CONTRIBUTING

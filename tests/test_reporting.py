@@ -211,6 +211,7 @@ def test_batch_isolates_a_failure_and_names_it(batch):
     assert "Workforce survey" in annual and "run.html#job-broken" in annual_page.links
 
 
+@pytest.mark.slow
 def test_published_files_have_normal_permissions(batch):
     """Reports, results, run log and pages are readable by others under the usual umask (the
     atomic writer once left them 0600)."""
@@ -298,6 +299,7 @@ def test_cli_run_exit_code_reflects_failure(batch, tmp_path):
     assert bad.returncode == 2 and "no such config file" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_a_rerun_keeps_the_findings_on_the_front_page(batch):
     """A routine rerun skips the unchanged report; the front page still gives its findings
     (from the results file kept beside it), not a list of "skipped"."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,9 @@ from evidence.errors import ValidationError
 from evidence.readers import RawTable
 
 DEFINITION = survey.workforce_survey()
+#: Property tests over many generated exports: part of `make test`, not of the quick loop.
+pytestmark = pytest.mark.slow
+
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OPTIONAL_MISSING = ["", "Prefer not to say", "99", "Don't know", "n/a", "-99"]
 CATEGORY_COLUMNS = [c for c in DEFINITION.columns if c["kind"] == "category"]
