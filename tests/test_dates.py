@@ -52,3 +52,16 @@ def test_formats_the_fast_path_cannot_read_go_to_pandas():
     text = pd.Series(["26 Dec 2024", "26 December 2024", "31 Feb 2024", None], dtype="string")
     for fmt in ("%d %b %Y", "%d %B %Y"):
         pd.testing.assert_series_equal(dates_written(text, fmt), reference(text, fmt))
+
+
+def test_a_column_read_in_pieces_is_read_whole():
+    """Arrow-backed text as a CSV reader gives it: several chunks, large_string, a slice."""
+    import pyarrow as pa
+
+    chunks = [
+        pa.array(["26/12/2024", None, "31/02/2025"], type=pa.large_string()),
+        pa.array(["01/01/2000", "1/2/2025"]),
+    ]
+    text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([c.cast(pa.large_string()) for c in chunks])))
+    text = text.iloc[1:]  # an offset into the first chunk
+    pd.testing.assert_series_equal(dates_written(text, "%d/%m/%Y"), reference(text, "%d/%m/%Y"))

@@ -52,7 +52,7 @@ def _days_since_1970(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np
     return era * 146_097 + day_of_era - 719_468
 
 
-def _fixed_width_dates(values: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray] | None:
+def _fixed_width_dates(values: pa.Array | pa.ChunkedArray, fmt: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Dates written exactly in a fixed-width format (``26/12/2024`` for ``%d/%m/%Y``), read by
     arithmetic on the bytes: (datetime64[us] values, which values were read). A value is read
     only when every byte is the format's (digits where a field is, its literals elsewhere) and
@@ -61,9 +61,11 @@ def _fixed_width_dates(values: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarr
     if spec is None:
         return None
     width, literals, fields = spec
+    if isinstance(values, pa.ChunkedArray):  # a column read in several pieces
+        values = values.combine_chunks()
     fits = pc.fill_null(pc.equal(pc.binary_length(values), width), False)
-    filled = pc.if_else(fits, values, "0" * width).cast(pa.binary())
-    start = np.frombuffer(filled.buffers()[1], dtype=np.int32)[filled.offset]
+    filled = pc.if_else(fits, values, "0" * width).cast(pa.large_binary())
+    start = np.frombuffer(filled.buffers()[1], dtype=np.int64)[filled.offset]
     data = np.frombuffer(filled.buffers()[2], dtype=np.uint8)[start : start + width * len(filled)]
     cells = data.reshape(len(filled), width)
     read = fits.to_numpy(zero_copy_only=False).copy()
