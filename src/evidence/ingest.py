@@ -16,7 +16,7 @@ import pandas as pd
 
 from evidence import provenance, survey
 from evidence.errors import ConfigError, InputFileError
-from evidence.files import sha256_file, sha256_text, write_all_atomic
+from evidence.files import sha256_file, sha256_text, text_writer, write_all_atomic
 from evidence.outcomes import clean as outcomes_clean
 from evidence.outcomes.blocks import write_streamed
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
@@ -94,9 +94,7 @@ def ingest_survey(
     write_all_atomic(
         {
             out / f"{spec.name}.parquet": lambda p: table.to_parquet(p, index=False),
-            out / f"{spec.name}.manifest.json": lambda p: p.write_text(
-                json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
-            ),
+            out / f"{spec.name}.manifest.json": text_writer(json.dumps(manifest, indent=2) + "\n"),
         }
     )
     return manifest
@@ -164,21 +162,15 @@ def _write_outcomes(
         "scores": clean.scores,
         "prems": clean.prems,
     }
-    lazy = {name: table for name, table in tables.items() if not isinstance(table, pd.DataFrame)}
-    rows_out = {name: len(table) for name, table in tables.items() if name not in lazy}
-    if lazy and staging is None:
-        raise ValueError("block-wise tables need a staging folder to be written through")
-    if lazy and staging is not None:
+    rows_out = {name: len(table) for name, table in tables.items() if isinstance(table, pd.DataFrame)}
+    staged: dict[str, Path] = {}  # the streamed tables, already written under staging
+    if len(rows_out) < len(tables):
+        if staging is None:
+            raise ValueError("block-wise tables need a staging folder to be written through")
+        staged = {name: staging / f"{name}.parquet" for name in ("assessments", "scores")}
         rows_out["assessments"], rows_out["scores"] = write_streamed(
-            clean.assessments,
-            clean.scores,
-            (staging / "assessments.parquet", staging / "scores.parquet"),
-            staging,
-            regroup,
+            clean.assessments, clean.scores, (staged["assessments"], staged["scores"]), staging, regroup
         )
-
-    def staged_file(table: str) -> Path | None:
-        return staging / f"{table}.parquet" if staging is not None and table in lazy else None
 
     definition = clean.definition
     if definition is None:
@@ -197,7 +189,7 @@ def _write_outcomes(
                     "path": display_path(path),
                     "sha256": sha256_file(path),
                     "rows": clean.rows_in[table],
-                    "encoding": clean.raw[table].encoding,
+                    "encoding": clean.encodings[table],
                 }
                 for table, path in clean.sources.items()
             },
@@ -224,11 +216,9 @@ def _write_outcomes(
         "created_utc": provenance.utc_now(),
     }
     writers = {
-        out / f"{name}_{table}.parquet": _parquet_writer(frame, staged_file(table)) for table, frame in tables.items()
+        out / f"{name}_{table}.parquet": _parquet_writer(frame, staged.get(table)) for table, frame in tables.items()
     }
-    writers[out / f"{name}.manifest.json"] = lambda p: p.write_text(
-        json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
-    )
+    writers[out / f"{name}.manifest.json"] = text_writer(json.dumps(manifest, indent=2) + "\n")
     write_all_atomic(writers)
     return manifest
 

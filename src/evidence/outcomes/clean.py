@@ -74,8 +74,8 @@ BANDS = {"Band5Minutes": "band5", "Band6Minutes": "band6", "Band7Minutes": "band
 class CleanOutcomes:
     """A cleaned extract. ``assessments`` and ``scores`` are dask DataFrames (computed when
     written) when the extract was cleaned block by block, pandas DataFrames otherwise;
-    ``raw`` holds each table's reading (header, encoding) without its rows, ``rows_in`` counts
-    the raw rows of each table and ``sources`` names its file;
+    ``encodings`` says how each table's file was decoded, ``rows_in`` counts the raw rows of
+    each table and ``sources`` names its file;
     ``definition`` is the extract definition it was read with."""
 
     episodes: pd.DataFrame
@@ -83,7 +83,7 @@ class CleanOutcomes:
     scores: pd.DataFrame
     prems: pd.DataFrame
     synthetic: bool
-    raw: dict[str, RawTable]
+    encodings: dict[str, str | None]
     duplicates: dict[str, object]
     redactions: dict[str, int]
     key_origin: str
@@ -329,16 +329,9 @@ def clean_extract(
         "flagged": flagged,
     }
     present = [c for c in DIRECT_IDENTIFIERS if c in raw["episodes"].data]
-    # the raw cells are not needed past here (an empty slice would keep their buffers alive);
-    # Arrow's allocator keeps freed memory for reuse unless told to give it back
-    headers_only = {
-        name: dataclasses.replace(
-            table,
-            data=pd.DataFrame(columns=table.data.columns, dtype="string"),
-            row_numbers=pd.Series([], dtype="int64"),
-        )
-        for name, table in raw.items()
-    }
+    encodings = {name: table.encoding for name, table in raw.items()}
+    # the raw cells are not needed past here; Arrow's allocator keeps freed memory for reuse
+    # unless told to give it back
     raw.clear()
     pa.default_memory_pool().release_unused()
     return CleanOutcomes(
@@ -347,7 +340,7 @@ def clean_extract(
         scores,
         prems.reset_index(drop=True),
         synthetic,
-        headers_only,
+        encodings,
         duplicates,
         redactions,
         key.origin,
