@@ -244,8 +244,8 @@ def to_datetime(
     raw: RawTable, column: str, values: pd.Series, missing: pd.Series, fmt: str, described: str
 ) -> tuple[pd.Series, list[Problem]]:
     """Dates or timestamps in exactly one format (``described`` says it in words); impossible
-    dates such as 31/02/2025 and other formats are problems."""
-    stamp = pd.to_datetime(values.where(~missing).str.strip(), format=fmt, errors="coerce")
+    dates such as 31/02/2025 and other formats are problems. Read by :func:`~evidence.dates.dates_written`."""
+    stamp = dates_written(values.where(~missing).str.strip(), fmt)
     problems = problems_at(raw, ~missing & stamp.isna(), column, values, f"must be a real date written {described}")
     return stamp, problems
 
