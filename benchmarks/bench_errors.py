@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +29,7 @@ from evidence.paths import project_root
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ingest import SAMPLE, TABLES, tiled_extract  # noqa: E402
+from common import in_fresh_process, write_summary  # noqa: E402
 
 #: PedsQL answer labels by code (the instrument's response scale, 0-4).
 PEDSQL_LABELS = {
@@ -74,15 +72,8 @@ def labelled(folder: Path) -> Path:
 
 def timed(folder: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-errors-") as out:
-        done = subprocess.run(
-            [sys.executable, "-c", RUN, str(folder), out],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=project_root(),
-            env={"PATH": "/usr/bin:/bin", **_python_path()},
-        )
-    seconds, problems = done.stdout.split()
+        output = in_fresh_process(RUN, str(folder), out, env={"PATH": "/usr/bin:/bin", **_python_path()})
+    seconds, problems = output.split()
     return {"seconds": round(float(seconds), 2), "problems": int(problems)}
 
 
@@ -111,13 +102,8 @@ def main() -> None:
         "benchmark": "time to refuse an outcomes extract with every PedsQL item written '3 - Often'",
         "baseline": "the same extract without the mistake, ingested successfully",
         "results": results,
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "measured": time.strftime("%Y-%m-%d %H:%M"),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
+    write_summary(summary, args.out)
 
 
 if __name__ == "__main__":

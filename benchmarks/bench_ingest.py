@@ -31,16 +31,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import in_fresh_process, last_json_line, write_summary
 
 from evidence.paths import project_root
 
@@ -90,14 +86,7 @@ def tiled_extract(rows: int, folder: Path) -> Path:
 
 def run(engine: str, folder: Path, block_mb: int) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{engine}-") as out:
-        done = subprocess.run(
-            [sys.executable, "-c", RUN, engine, str(folder), out, str(block_mb)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=project_root(),
-        )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = last_json_line(in_fresh_process(RUN, engine, str(folder), out, str(block_mb)))
     rows = result["rows_in"]["assessments"]
     result.update(
         rows_per_second=round(rows / result["seconds"]),
@@ -166,10 +155,6 @@ def main() -> None:
             "peak_mib_at_most": MEMORY_GOAL_MIB,
             "at_rows": int(large),
         },
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cores": os.cpu_count(),
-        "measured": time.strftime("%Y-%m-%d %H:%M"),
     }
     summary["goals_met"] = {
         **{
@@ -184,9 +169,7 @@ def main() -> None:
             if engine in results[large]
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
+    write_summary(summary, args.out)
 
 
 if __name__ == "__main__":

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import re
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import write_summary
 
 from evidence import privacy
 from evidence.paths import project_root
@@ -114,13 +114,8 @@ def main() -> None:
         },
         "time_vs_baseline": round(detectors_seconds / baseline_seconds, 2),
         "removed": {"detectors": detectors_counts, "baseline": baseline_counts},
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "measured": time.strftime("%Y-%m-%d %H:%M"),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
+    write_summary(summary, args.out)
 
 
 if __name__ == "__main__":

@@ -27,15 +27,12 @@ import argparse
 import csv
 import json
 import os
-import platform
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import in_fresh_process, last_json_line, write_summary
 
 from evidence.paths import project_root
 from evidence.survey.definition import DEFAULT_DEFINITION, load_definition
@@ -98,15 +95,9 @@ def run(name: str, export: Path, definition: Path) -> dict:
     """One run of engine ``name`` on ``export`` in a fresh process: its figures."""
     engine, _ = RUNS[name]
     with tempfile.TemporaryDirectory(prefix=f"bench-survey-{name}-") as out:
-        done = subprocess.run(
-            [sys.executable, "-c", RUN, engine, str(export), out, str(definition)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=project_root(),
-            env={k: v for k, v in os.environ.items() if k != "EVIDENCE_PSEUDONYM_KEY"},
-        )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+        environment = {k: v for k, v in os.environ.items() if k != "EVIDENCE_PSEUDONYM_KEY"}
+        output = in_fresh_process(RUN, engine, str(export), out, str(definition), env=environment)
+    result = last_json_line(output)
     print(name, json.dumps(result), flush=True)
     return result
 
@@ -184,10 +175,6 @@ def main() -> None:
             "peak_mib_at_most": {"evidence": MEMORY_GOAL_MIB},
             "at_rows": args.rows,
         },
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cores": os.cpu_count(),
-        "measured": time.strftime("%Y-%m-%d %H:%M"),
     }
     summary["goals_met"] = {
         **{f"time {name} at {args.rows}": ratio <= TIME_GOAL_VS_DUCKDB for name, ratio in ratios.items()},
@@ -197,9 +184,7 @@ def main() -> None:
             if RUNS[name][0] == "evidence"
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
+    write_summary(summary, args.out)
 
 
 if __name__ == "__main__":
