@@ -18,11 +18,6 @@ POOLED_COLOUR = "#000000"
 _NICE_RATIOS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100)
 
 
-def number(value: float, digits: int = 2) -> str:
-    """A number for a figure's text, with a true minus sign; "NA" when not finite."""
-    return "NA" if not np.isfinite(value) else f"{value:.{digits}f}".replace("-", "\u2212")
-
-
 def _ratio_ticks(low: float, high: float) -> list[float]:
     ticks = [t for t in _NICE_RATIOS if low <= t <= high]
     if len(ticks) < 3:

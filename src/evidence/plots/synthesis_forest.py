@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Polygon
 
-from evidence.plots.synthesis import POOLED_COLOUR, STUDY_COLOUR, number, style_effect_axis
+from evidence.plots.synthesis import POOLED_COLOUR, STUDY_COLOUR, style_effect_axis
 from evidence.plots.theme import QUALITATIVE, THEME, Chart
 from evidence.synthesis.effects import Measure, confidence_limits
 from evidence.synthesis.models import MetaAnalysisResult, prediction_quantile
+from evidence.synthesis.report_format import number, p_text
 from evidence.synthesis.subgroups import SubgroupResult
 
 SUBGROUP_COLOUR = QUALITATIVE[2]
@@ -32,10 +33,6 @@ def _interval(measure: Measure, estimate: float, low: float, high: float, digits
     return f"{number(float(measure.display(estimate)), digits)} {_bracket(measure, low, high, digits)}"
 
 
-def _p(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
-
-
 def heterogeneity_text(result: MetaAnalysisResult) -> str:
     """One line in metafor's manner: tau^2, I^2 (with Q-profile intervals) and the Q test."""
     if result.random_effects:
@@ -44,9 +41,9 @@ def heterogeneity_text(result: MetaAnalysisResult) -> str:
         return (
             f"Heterogeneity: \u03c4\u00b2 = {result.tau2:.3f} [{lo:.3f}, {hi:.3f}]; "
             f"I\u00b2 = {result.i2:.0f}% [{i_lo:.0f}%, {i_hi:.0f}%]; "
-            f"Q({result.q_df}) = {result.q:.2f}, {_p(result.q_pvalue)}"
+            f"Q({result.q_df}) = {result.q:.2f}, {p_text(result.q_pvalue)}"
         )
-    return f"Heterogeneity: I\u00b2 = {result.i2:.0f}%; Q({result.q_df}) = {result.q:.2f}, {_p(result.q_pvalue)}"
+    return f"Heterogeneity: I\u00b2 = {result.i2:.0f}%; Q({result.q_df}) = {result.q:.2f}, {p_text(result.q_pvalue)}"
 
 
 def model_label(result: MetaAnalysisResult) -> str:
@@ -99,7 +96,7 @@ def forest_plot(
                 "kind": "note",
                 "text": (
                     f"Test for subgroup differences: Q({subgroups.q_between_df}) = "
-                    f"{subgroups.q_between:.2f}, {_p(subgroups.q_between_pvalue)}"
+                    f"{subgroups.q_between:.2f}, {p_text(subgroups.q_between_pvalue)}"
                     + (" (common \u03c4\u00b2)" if subgroups.common_tau2 else "")
                 ),
             }
@@ -269,5 +266,5 @@ def _forest_alt(
             f"{row.subgroup} {number(measure.display(row.estimate))} (k = {int(row.k)})"
             for row in subgroups.table.itertuples()
         ]
-        text += f" Subgroup estimates: {'; '.join(parts)}; test for differences {_p(subgroups.q_between_pvalue)}."
+        text += f" Subgroup estimates: {'; '.join(parts)}; test for differences {p_text(subgroups.q_between_pvalue)}."
     return text

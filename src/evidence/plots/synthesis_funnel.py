@@ -17,10 +17,11 @@ import pandas as pd
 from matplotlib.patches import Patch
 from scipy import stats
 
-from evidence.plots.synthesis import POOLED_COLOUR, STUDY_COLOUR, number, style_effect_axis
+from evidence.plots.synthesis import POOLED_COLOUR, STUDY_COLOUR, style_effect_axis
 from evidence.plots.theme import QUALITATIVE, THEME, Chart
 from evidence.synthesis.effects import Measure
 from evidence.synthesis.models import MetaAnalysisResult
+from evidence.synthesis.report_format import number
 from evidence.synthesis.trimfill import TrimFillResult
 
 FILLED_COLOUR = QUALITATIVE[5]
