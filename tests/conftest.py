@@ -4,6 +4,8 @@ altered copies of it (the sample itself is never modified)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -49,3 +51,11 @@ def write_export(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` as a survey-export CSV with the three header rows."""
     path.write_bytes(samples.workforce_survey.export_csv_bytes(frame))
     return path
+
+
+def run_audit_command(processed: Path, interim: Path, reports: Path) -> subprocess.CompletedProcess:
+    """``evidence audit`` over these folders, run as a user runs it (its own process, output
+    captured)."""
+    command = [sys.executable, "-m", "evidence.cli", "audit"]
+    command += ["--processed", str(processed), "--interim", str(interim), "--reports", str(reports)]
+    return subprocess.run(command, capture_output=True, text=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
 
 from evidence import audit
+
+from .conftest import run_audit_command
 
 
 @pytest.mark.parametrize(
@@ -92,26 +91,14 @@ def test_audit_command(tmp_path, ingested):
     reports.mkdir()
     interim = tmp_path / "interim"
     interim.mkdir()
-    run = [
-        sys.executable,
-        "-m",
-        "evidence.cli",
-        "audit",
-        "--processed",
-        str(processed),
-        "--interim",
-        str(interim),
-        "--reports",
-        str(reports),
-    ]
-    clean = subprocess.run(run, capture_output=True, text=True)
+    clean = run_audit_command(processed, interim, reports)
     assert clean.returncode == 0, clean.stderr
     (reports / "leak.html").write_text("<p>Jasmine Ahmed</p><p>call 07700 900489</p>")
-    leaked = subprocess.run(run, capture_output=True, text=True)
+    leaked = run_audit_command(processed, interim, reports)
     assert leaked.returncode == 2 and "Traceback" not in leaked.stderr
     assert "07700 900489" in leaked.stderr
     assert "raw identifier value: ...Jasmine Ahmed" in leaked.stderr  # a respondent's name in the raw export
     (reports / "leak.html").unlink()
     (interim / "derived.csv").write_text("service,note\nRiverside,ask Jasmine Ahmed on 07700 900489\n")
-    derived = subprocess.run(run, capture_output=True, text=True)
+    derived = run_audit_command(processed, interim, reports)
     assert derived.returncode == 2 and "07700 900489" in derived.stderr  # derived tables are audited too

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +29,7 @@ from evidence.ingest import ingest_outcomes, ingest_survey
 from evidence.privacy import nhs_number_is_valid
 from evidence.reporting.batch import run_batch
 
-from .conftest import ROOT
+from .conftest import ROOT, run_audit_command
 
 pytestmark = pytest.mark.slow
 
@@ -250,22 +248,7 @@ def test_audit_is_clean(planted_run, fmt):
     processed, reports = planted_run["processed"][fmt], planted_run["reports"]
     interim = processed.parent / f"interim_{fmt}"  # none derived: only the processed tables and reports
     assert audit.audit(processed, reports, interim) == []
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "evidence.cli",
-            "audit",
-            "--processed",
-            str(processed),
-            "--interim",
-            str(interim),
-            "--reports",
-            str(reports),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    run = run_audit_command(processed, interim, reports)
     assert run.returncode == 0, run.stderr
     # the raw-value check knows the planted values, so a leak would have been found
     raw_values = audit.raw_identifier_values(processed)
