@@ -38,5 +38,6 @@ def __getattr__(name: str) -> Any:
             module = importlib.import_module(f"evidence.outcomes.{module_name}")
             value = getattr(module, name, None)
             if value is not None and not isinstance(value, types.ModuleType):  # what a star import gave
+                globals()[name] = value  # found once; later lookups do not come here
                 return value
     raise AttributeError(f"module 'evidence.outcomes' has no attribute {name!r}")

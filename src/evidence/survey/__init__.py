@@ -46,7 +46,9 @@ _ANALYSIS = (
 
 def __getattr__(name: str) -> object:
     if name in _ANALYSIS:
-        return getattr(importlib.import_module("evidence.survey.analysis"), name)
+        value = getattr(importlib.import_module("evidence.survey.analysis"), name)
+        globals()[name] = value  # found once; later lookups do not come here
+        return value
     raise AttributeError(f"module 'evidence.survey' has no attribute {name!r}")
 
 
