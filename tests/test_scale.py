@@ -14,7 +14,7 @@ from evidence import csv_blocks, readers
 from evidence.cli import main
 from evidence.errors import PseudonymKeyError, ValidationError
 from evidence.ingest import ingest_outcomes
-from evidence.outcomes import blocks as outcomes_blocks
+from evidence.outcomes import streamed
 from evidence.paths import project_root
 
 SAMPLE = project_root() / "data/raw/sample/outcomes_2025_synthetic"
@@ -128,17 +128,22 @@ def test_block_ingest_reports_every_problem_with_its_file_row(tmp_path):
 
 def test_block_ingest_reads_and_cleans_each_block_once(tmp_path, monkeypatch):
     """With a key at hand, the check writes each cleaned block (pseudonymised) beside the
-    output and the tables are read back from there: every block is read from the CSV once, and
-    the temporary blocks are gone afterwards."""
+    output and the tables are read back from there: every block of every table is read from
+    the CSV once, and the temporary blocks are gone afterwards."""
     reads = []
-    real_read = outcomes_blocks.read_csv_block
+    real_read = streamed.read_csv_block
     monkeypatch.setattr(
-        outcomes_blocks, "read_csv_block", lambda block: reads.append(block.first_row) or real_read(block)
+        streamed, "read_csv_block", lambda block: reads.append((block.path.name, block.first_row)) or real_read(block)
     )
     folder = _extract(tmp_path)
     ingest_outcomes(folder, tmp_path / "blocks", block_bytes=100_000)
-    blocks = csv_blocks.csv_blocks(folder / "assessments.csv", 100_000)
-    assert sorted(reads) == sorted(block.first_row for block in blocks)
+    blocks = [
+        b
+        for name in ("episodes", "assessments", "prems")
+        for b in csv_blocks.csv_blocks(folder / f"{name}.csv", 100_000)
+    ]
+    assert len(blocks) > 6
+    assert sorted(reads) == sorted((block.path.name, block.first_row) for block in blocks)
     assert not list((tmp_path / "blocks").glob(".blocks-*"))
 
 

@@ -18,7 +18,8 @@ from evidence import provenance, survey
 from evidence.errors import ConfigError, InputFileError
 from evidence.files import sha256_file, sha256_text, text_writer, write_all_atomic
 from evidence.outcomes import clean as outcomes_clean
-from evidence.outcomes.blocks import write_streamed
+from evidence.outcomes import streamed
+from evidence.outcomes.blocks import write_streamed, write_streamed_table
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.paths import PROCESSED, display_path, resolve
 from evidence.readers import read_raw
@@ -137,9 +138,13 @@ def ingest_outcomes(
     out.mkdir(parents=True, exist_ok=True)
     try:  # cleaned blocks, pseudonymised, and then the streamed tables wait beside the output
         with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as staging:
-            clean = outcomes_clean.clean_extract(
-                folder, environ, block_bytes or DEFAULT_BLOCK_BYTES, staging, definition=extract
+            clean = (
+                streamed.clean_streamed(folder, environ, block_bytes, Path(staging), extract) if block_bytes else None
             )
+            if clean is None:  # by default, or when a table must be read whole: only assessments in blocks
+                clean = outcomes_clean.clean_extract(
+                    folder, environ, block_bytes or DEFAULT_BLOCK_BYTES, staging, definition=extract
+                )
             return _write_outcomes(clean, folder, out, Path(staging), regroup=block_bytes is None)
     finally:
         if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
@@ -167,7 +172,10 @@ def _write_outcomes(
     if len(rows_out) < len(tables):
         if staging is None:
             raise ValueError("block-wise tables need a staging folder to be written through")
-        staged = {name: staging / f"{name}.parquet" for name in ("assessments", "scores")}
+        staged = {name: staging / f"{name}.parquet" for name in tables if name not in rows_out}
+        for name in ("episodes", "prems"):
+            if name in staged:
+                rows_out[name] = write_streamed_table(tables[name], staged[name], regroup)
         rows_out["assessments"], rows_out["scores"] = write_streamed(
             clean.assessments, clean.scores, (staged["assessments"], staged["scores"]), staging, regroup
         )

@@ -4,15 +4,17 @@ table of scale scores. Used whole by :mod:`evidence.outcomes.clean` and block by
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from evidence.errors import Problem
+from evidence.errors import Problem, RepeatedProblem
 from evidence.instruments import get_instrument
 from evidence.outcomes.reading import Reading, missing, unmatched_episodes
 from evidence.readers import RawTable
-from evidence.validation import as_numbers, problems_at, problems_where
+from evidence.validation import SINGLE_LIMIT, as_numbers, problems_at, problems_where
 
 
 def clean_assessments(
@@ -103,13 +105,29 @@ def follow_up_before_baseline(keys: pd.DataFrame, file: str) -> list[Problem]:
     """Problems for follow-up questionnaires dated before the baseline of the same episode and
     instrument (the first baseline row, the one analysis uses). ``keys`` holds episode_id,
     instrument, timepoint, assessment_date, the raw ``value`` of the date and the file ``row``."""
+    early = early_follow_ups(keys)
+    return follow_up_problems(early, len(early), file)
+
+
+def early_follow_ups(keys: pd.DataFrame) -> pd.DataFrame:
+    """The follow-ups of ``keys`` (see :func:`follow_up_before_baseline`) dated before their
+    baseline, in file order: ``row``, ``value``, ``row_baseline``, ``assessment_date_baseline``."""
     dated = keys.dropna(subset=["episode_id", "instrument", "timepoint", "assessment_date"])
     pair = ["episode_id", "instrument"]
     baseline = dated[dated["timepoint"] == "Baseline"].drop_duplicates(pair, keep="first")
     follow_up = dated[dated["timepoint"] == "Follow-up"]
     joined = follow_up.merge(baseline[[*pair, "assessment_date", "row"]], on=pair, suffixes=("", "_baseline"))
     early = joined[joined["assessment_date"] < joined["assessment_date_baseline"]].sort_values("row")
-    if len(early) and len(early) <= 5:
+    return early[["row", "value", "row_baseline", "assessment_date_baseline"]].reset_index(drop=True)
+
+
+def follow_up_problems(early: pd.DataFrame, count: int, file: str) -> list[Problem]:
+    """The problems of ``count`` early follow-ups, of which ``early`` (see
+    :func:`early_follow_ups`) holds the first in file order: at least the first
+    :data:`~evidence.validation.FIRST_ROWS` (all of them when there are a handful)."""
+    if not count:
+        return []
+    if count <= SINGLE_LIMIT:
         return [
             Problem(
                 file,
@@ -122,7 +140,7 @@ def follow_up_before_baseline(keys: pd.DataFrame, file: str) -> list[Problem]:
             )
             for r in early.itertuples()
         ]
-    return problems_where(
+    found = problems_where(
         file,
         early["row"],
         np.ones(len(early), dtype=bool),
@@ -131,6 +149,7 @@ def follow_up_before_baseline(keys: pd.DataFrame, file: str) -> list[Problem]:
         "a follow-up dated before its baseline for the same episode and instrument; "
         "correct the dates, or the timepoints",
     )
+    return [dataclasses.replace(p, count=count) if isinstance(p, RepeatedProblem) else p for p in found]
 
 
 def assessment_keys(cleaned: pd.DataFrame, raw: RawTable) -> pd.DataFrame:

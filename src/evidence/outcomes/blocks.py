@@ -272,6 +272,26 @@ class ScoresInTableOrder:
                             writer.add(pa.Table.from_batches([batch]))
 
 
+def write_streamed_table(frame: dd.DataFrame, path: Path, regroup: bool = True) -> int:
+    """Write a lazy table (a dask DataFrame) to ``path`` as :func:`write_streamed` writes the
+    assessments, :data:`BLOCKS_IN_FLIGHT` partitions computed at a time; return its rows."""
+    import dask
+
+    writer = RowGroupWriter(path, regroup)
+    parts = frame.to_delayed()
+    try:
+        for start in range(0, len(parts), BLOCKS_IN_FLIGHT):
+            with dask.config.set(KEEP_DTYPES):
+                window = dask.compute(*parts[start : start + BLOCKS_IN_FLIGHT])
+            for part in window:
+                writer.add(arrow_table(part))
+        if writer.writer is None:
+            writer.add(arrow_table(frame._meta))
+    finally:
+        writer.close()
+    return writer.rows
+
+
 def write_streamed(
     assessments: dd.DataFrame, scores: dd.DataFrame, paths: tuple[Path, Path], spill: Path, regroup: bool = True
 ) -> tuple[int, int]:

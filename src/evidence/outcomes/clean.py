@@ -67,6 +67,7 @@ from evidence.validation import (
 
 TABLES = ("episodes", "assessments", "prems")
 DIRECT_IDENTIFIERS = ("NHSNumber", "ChildName", "DateOfBirth", "Postcode")
+REPEATED_EPISODE = "episode IDs must be unique; the same ID appears on another row"
 BANDS = {"Band5Minutes": "band5", "Band6Minutes": "band6", "Band7Minutes": "band7", "Band8aMinutes": "band8a"}
 
 
@@ -115,16 +116,17 @@ def find_tables(folder: str | Path, definition: ExtractDefinition | None = None)
     return found
 
 
-def _clean_episodes(raw: RawTable, reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
+def _clean_episodes(raw: RawTable, reading: Reading, unique_ids: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
+    """The typed episodes and their problems; without ``unique_ids`` repeated episode IDs are
+    left for the caller to find (across the blocks of a file read block by block)."""
     data = raw.data
     problems: list[Problem] = []
     out: dict[str, object] = {}
     for column in ("EpisodeID", "ChildID", "Service"):
         problems += problems_at(raw, missing(data[column]), column, data[column], "a value is required")
-    repeated = data["EpisodeID"].duplicated(keep=False) & ~missing(data["EpisodeID"])
-    problems += problems_at(
-        raw, repeated, "EpisodeID", data["EpisodeID"], "episode IDs must be unique; the same ID appears on another row"
-    )
+    if unique_ids:
+        repeated = data["EpisodeID"].duplicated(keep=False) & ~missing(data["EpisodeID"])
+        problems += problems_at(raw, repeated, "EpisodeID", data["EpisodeID"], REPEATED_EPISODE)
     for column, name in (("Sex", "sex"), ("PrimaryNeed", "primary_need"), ("Tier", "tier")):
         out[name], found = reading.coded(raw, column)
         problems += found

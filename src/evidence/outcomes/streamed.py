@@ -1,0 +1,347 @@
+"""A whole outcomes extract read block by block: memory follows the block, not the extract.
+
+:func:`clean_streamed` reads each of the three tables (episodes, assessments, PREMs) in
+blocks of whole CSV records (:func:`evidence.csv_blocks.csv_blocks`), each block a dask task:
+checked as the whole-table path checks it (:mod:`evidence.outcomes.clean`), its keys spilled
+in buckets by episode (:mod:`evidence.outcomes.keys`), and, when it has no problems,
+pseudonymised and spilled as an uncompressed Arrow file. Episodes come first, since their names
+(``ChildName`` and undeclared name columns) are redacted from every comment. The checks that
+span blocks (unique episode IDs, every questionnaire matched to an episode, repeated
+questionnaires, follow-ups dated before their baseline) then run bucket by bucket, also as dask
+tasks. The cleaned tables come back as lazy dask DataFrames over the spilled blocks, written
+block by block by :mod:`evidence.ingest`. On a dask.distributed cluster (``evidence ingest
+outcomes --scheduler``) the tasks run on its workers, which must see the spill folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evidence import privacy
+from evidence.csv_blocks import CsvBlock, csv_blocks, read_csv_block
+from evidence.errors import Problem, PseudonymKeyError, ValidationError
+from evidence.instruments.experience import EXPERIENCE
+from evidence.outcomes import clean as whole
+from evidence.outcomes.assessments import assessment_keys, clean_assessments, follow_up_problems, score_assessments
+from evidence.outcomes.blocks import KEEP_DTYPES, Shared
+from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
+from evidence.outcomes.keys import bucket_count, check_bucket, id_keys, write_keys
+from evidence.outcomes.reading import Reading
+from evidence.readers import RawTable
+from evidence.validation import condensed, masked, names_in
+
+#: The file row of each spilled questionnaire, to set its duplicate flag when read back.
+ROW = "__row"
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    """What a block's task needs: the block, the renames from the file's headers to the
+    fields, the spill files for its cleaned rows and its keys, the number of key buckets, and
+    the key (None when no usable key is at hand: the block is then checked only)."""
+
+    block: CsvBlock
+    renames: dict[str, str]
+    part: Path
+    keys: Path
+    buckets: int
+    key: privacy.PseudonymKey | None
+
+    def read(self) -> RawTable:
+        raw = read_csv_block(self.block)
+        return RawTable(raw.path, raw.data.rename(columns=self.renames), raw.row_numbers, raw.encoding)
+
+
+@dataclass
+class EpisodeBlock:
+    """What an episodes block tells the extract: its problems and rows, the names in it, its
+    services (each distinct value with its file rows, for the known-name check), and whether
+    every row carries the synthetic-data marker."""
+
+    problems: list[Problem]
+    rows: int
+    names: set[str]
+    services: dict[str, np.ndarray]
+    marked: bool
+
+
+def episode_block(task: BlockTask, reading: Reading, name_columns: list[str], marker: tuple[str, str]) -> EpisodeBlock:
+    raw = task.read()
+    cleaned, problems = whole._clean_episodes(raw, reading, unique_ids=False)
+    problems += privacy.identifier_problems(raw.name, cleaned["service"], raw.row_numbers, "Service")
+    names = {str(v) for c in name_columns if c in raw.data for v in raw.data[c].dropna().unique()}
+    codes, values = pd.factorize(cleaned["service"].astype(object))
+    order = np.argsort(codes, kind="stable")
+    rows = np.split(
+        raw.row_numbers.to_numpy(dtype=np.int64)[order], np.searchsorted(codes[order], np.arange(1, len(values)))
+    )
+    write_keys(id_keys(raw.data["EpisodeID"], raw.row_numbers), task.buckets, task.keys)
+    if task.key is not None and not problems:
+        cleaned.insert(0, "child_id", privacy.pseudonymise(raw.data["ChildID"], task.key))
+        cleaned.insert(
+            0, "episode_id", privacy.Pseudonyms.of(raw.data["EpisodeID"], task.key).apply(raw.data["EpisodeID"])
+        )
+        cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
+    return EpisodeBlock(
+        problems, len(raw.data), names, dict(zip(values, rows, strict=True)), whole._marked_synthetic(raw, marker)
+    )
+
+
+def prem_block(task: BlockTask, reading: Reading, names: Shared) -> tuple[list[Problem], int, dict[str, int]]:
+    """A PREMs block's problems, rows and redactions (by kind)."""
+    raw = task.read()
+    cleaned, problems = whole._clean_prems(raw, None, reading)
+    keys = id_keys(raw.data["EpisodeID"], raw.row_numbers)
+    write_keys(keys, task.buckets, task.keys)
+    redactions: dict[str, int] = {}
+    if task.key is not None and not problems:
+        cleaned["episode_id"] = privacy.Pseudonyms.of(cleaned["episode_id"], task.key).apply(cleaned["episode_id"])
+        cleaned["comment"], redactions = privacy.redact_free_text(cleaned["comment"], names.value)
+        cleaned["experience"] = EXPERIENCE.score(cleaned[[f"item_{i}" for i in range(1, 6)]])["experience"]
+        cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
+    return problems, len(raw.data), redactions
+
+
+def assessment_block(task: BlockTask, reading: Reading) -> tuple[list[Problem], int]:
+    """An assessments block's problems and rows."""
+    raw = task.read()
+    cleaned, problems = clean_assessments(raw, None, reading)
+    keys = assessment_keys(cleaned, raw)
+    keys.insert(0, "raw_id", raw.data["EpisodeID"].astype("string").reset_index(drop=True))
+    write_keys(keys.rename(columns={"episode_id": "trimmed"}), task.buckets, task.keys)
+    if task.key is not None and not problems:
+        cleaned["episode_id"] = privacy.Pseudonyms.of(cleaned["episode_id"], task.key).apply(cleaned["episode_id"])
+        cleaned[ROW] = raw.row_numbers.to_numpy(dtype=np.int64)
+        cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
+    return problems, len(raw.data)
+
+
+def read_part(part: Path) -> pd.DataFrame:
+    return pd.read_feather(part)
+
+
+def episodes_part(part: Path, synthetic: bool) -> pd.DataFrame:
+    cleaned = pd.read_feather(part)
+    cleaned["synthetic"] = synthetic
+    return cleaned
+
+
+def assessments_part(part: Path, flagged: np.ndarray) -> pd.DataFrame:
+    """A spilled assessments block, each row flagged when it repeats an earlier questionnaire
+    (``flagged``: the sorted file rows of those that do)."""
+    cleaned = pd.read_feather(part)
+    cleaned["duplicate_of_earlier"] = np.isin(cleaned.pop(ROW).to_numpy(), flagged)
+    return cleaned
+
+
+def streamable(paths: dict[str, Path], block_bytes: int) -> dict[str, list[CsvBlock]] | None:
+    """Every table's blocks, or None when one of them is not plainly well-formed CSV with rows
+    (it is then read whole, the careful way, by :func:`evidence.outcomes.clean.clean_extract`)."""
+    blocks = {name: csv_blocks(path, block_bytes) for name, path in paths.items()}
+    if not all(blocks.values()):
+        return None
+    return {name: found for name, found in blocks.items() if found}
+
+
+def clean_streamed(
+    folder: str | Path,
+    environ: dict[str, str] | None,
+    block_bytes: int,
+    spill: Path,
+    definition: ExtractDefinition,
+) -> whole.CleanOutcomes | None:
+    """:func:`evidence.outcomes.clean.clean_extract` of ``folder``, every table read in blocks
+    of about ``block_bytes`` bytes (see the module's description), the cleaned blocks waiting
+    in ``spill`` (a folder the caller owns and removes); None when a table must be read whole."""
+    import dask
+
+    paths = whole.find_tables(folder, definition)
+    blocks = streamable(paths, block_bytes)
+    if blocks is None:
+        return None
+    reading = Reading(definition)
+    raw = whole._read_tables(paths, {name: found[0] for name, found in blocks.items()})
+    problems: list[Problem] = []
+    headers: dict[str, dict[str, str]] = {}
+    complete = set()
+    for name in whole.TABLES:
+        raw[name], headers[raw[name].name], found = definition.match_headers(name, raw[name])
+        problems += found
+        if not found:
+            complete.add(name)
+    marker = definition.synthetic_marker
+    extra = {
+        name: privacy.identifier_columns(table.data.columns, [*FIELDS[name], marker[0]]) for name, table in raw.items()
+    }
+    name_columns = {
+        name: [c for c, kind in found.items() if kind == "name"] + (["ChildName"] if name == "episodes" else [])
+        for name, found in extra.items()
+    }
+    key = None
+    try:  # the key the data will need if every episode turns out marked synthetic; checked again below
+        key = privacy.pseudonym_key(True, environ)
+    except PseudonymKeyError:
+        pass
+    buckets = bucket_count(sum(path.stat().st_size for path in paths.values()))
+    tasks = {
+        name: [
+            BlockTask(
+                block,
+                {header: target for target, header in headers[raw[name].name].items()},
+                spill / f"{name}-{number:06d}.arrow",
+                spill / f"{name}-keys-{number:06d}.arrow",
+                buckets,
+                key,
+            )
+            for number, block in enumerate(blocks[name])
+        ]
+        for name in complete
+    }
+    files = {name: table.name for name, table in raw.items()}
+
+    episodes = dask.compute(
+        *[
+            dask.delayed(episode_block)(task, reading, name_columns["episodes"], marker)
+            for task in tasks.get("episodes", [])
+        ]
+    )
+    names = set().union(*(found.names for found in episodes))
+    for name in ("assessments", "prems"):
+        if name_columns[name] and name in tasks:  # rare: a name column in a questionnaire table
+            names |= set().union(
+                *dask.compute(*[dask.delayed(_names_in_block)(t, name_columns[name]) for t in tasks[name]])
+            )
+    known_names = Shared(sorted(names), f"names-{len(names)}-{hash(frozenset(names))}")
+    questionnaires = dask.compute(
+        [dask.delayed(assessment_block)(task, reading) for task in tasks.get("assessments", [])],
+        [dask.delayed(prem_block)(task, reading, known_names) for task in tasks.get("prems", [])],
+    )
+    assessed, prems = questionnaires
+    keys = {name: [task.keys for task in tasks.get(name, [])] for name in whole.TABLES}
+    buckets_checked = dask.compute(
+        *[
+            dask.delayed(check_bucket)(n, keys["episodes"], keys["assessments"], keys["prems"], files)
+            for n in range(buckets)
+        ]
+    )
+
+    for found in episodes:
+        problems += found.problems
+    problems += _service_name_problems(episodes, names, files["episodes"])
+    for found, _ in assessed:
+        problems += found
+    for found, _, _ in prems:
+        problems += found
+    for found, _, _, _ in buckets_checked:
+        problems += found
+    early = pd.concat([e for _, _, e, _ in buckets_checked if len(e)] or [pd.DataFrame()], ignore_index=True)
+    if len(early):
+        early = early.sort_values("row", kind="stable").reset_index(drop=True)
+    problems += follow_up_problems(early, sum(c for _, _, _, c in buckets_checked), files["assessments"])
+    rows_in = {
+        "episodes": sum(found.rows for found in episodes),
+        "assessments": sum(rows for _, rows in assessed),
+        "prems": sum(rows for _, rows, _ in prems),
+    }
+    for name in whole.TABLES:
+        if name in complete and not rows_in[name]:
+            problems.append(Problem(files[name], None, None, None, "the table has a header but no rows"))
+    if problems:
+        raise ValidationError(
+            masked(whole._as_in_file(condensed(problems), headers), names),
+            "Correct the extract (the raw files are unchanged) and ingest again.",
+        )
+
+    synthetic = bool(episodes) and all(found.marked for found in episodes)
+    final = privacy.pseudonym_key(synthetic, environ)  # no usable key: an error, after the problems
+    assert key == final, "the key the blocks were pseudonymised with is the run's key"
+    flagged = np.sort(np.concatenate([f for _, f, _, _ in buckets_checked] or [np.zeros(0, dtype=np.int64)]))
+    redactions: dict[str, int] = {}
+    for _, _, counts in prems:
+        for kind, count in counts.items():
+            redactions[kind] = redactions.get(kind, 0) + count
+    episodes_table, assessments_table, scores_table, prems_table = _lazy_tables(tasks, synthetic, flagged)
+    return whole.CleanOutcomes(
+        episodes_table,
+        assessments_table,
+        scores_table,
+        prems_table,
+        synthetic,
+        {name: table.encoding for name, table in raw.items()},
+        {
+            "rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
+            "flagged": len(flagged),
+        },
+        redactions,
+        final.origin,
+        {name: list(found) for name, found in extra.items() if found},
+        rows_in,
+        paths,
+        definition,
+        [c for c in whole.DIRECT_IDENTIFIERS if c in raw["episodes"].data],
+    )
+
+
+def _names_in_block(task: BlockTask, columns: list[str]) -> set[str]:
+    data = task.read().data
+    return {str(v) for c in columns if c in data for v in data[c].dropna().unique()}
+
+
+def _service_name_problems(episodes: tuple[EpisodeBlock, ...], names: set[str], file: str) -> list[Problem]:
+    """The rows whose service holds a known name (a child's name from any block); services
+    holding another kind of identifier were reported by their block."""
+    services: dict[str, list[np.ndarray]] = {}
+    for found in episodes:
+        for value, rows in found.services.items():
+            services.setdefault(value, []).append(rows)
+    hits = names_in(services, names)
+    if not hits:
+        return []
+    named = [v for v in services if privacy.identifier_kind(v) is None and privacy.identifier_kind(v, hits) == "name"]
+    rows_of = {v: np.concatenate(services[v]) for v in named}
+    values = pd.Series([v for v in named for _ in rows_of[v]], dtype="string")
+    numbers = pd.Series(np.concatenate([rows_of[v] for v in named] or [np.zeros(0, dtype=np.int64)]))
+    order = np.argsort(numbers.to_numpy(), kind="stable")
+    return privacy.identifier_problems(
+        file, values.iloc[order].reset_index(drop=True), numbers.iloc[order].reset_index(drop=True), "Service", hits
+    )
+
+
+def _lazy_tables(tasks: dict[str, list[BlockTask]], synthetic: bool, flagged: np.ndarray):
+    """The cleaned episodes, assessments, scores and PREMs as lazy dask DataFrames over the
+    spilled blocks (one partition per block)."""
+    import dask
+    import dask.dataframe as dd
+
+    parts = {name: [task.part for task in found] for name, found in tasks.items()}
+    with dask.config.set(KEEP_DTYPES):
+        episodes = dd.from_map(
+            episodes_part,
+            parts["episodes"],
+            synthetic=synthetic,
+            meta=episodes_part(parts["episodes"][0], synthetic).iloc[:0],
+            label="outcome-episodes",
+            enforce_metadata=False,
+        )
+        example = assessments_part(parts["assessments"][0], flagged)
+        assessments = dd.from_map(
+            assessments_part,
+            parts["assessments"],
+            flagged=flagged,
+            meta=example.iloc[:0],
+            label="outcome-assessments",
+            enforce_metadata=False,
+        )
+        scores = assessments.map_partitions(score_assessments, meta=score_assessments(example).iloc[:0])
+        prems = dd.from_map(
+            read_part,
+            parts["prems"],
+            meta=read_part(parts["prems"][0]).iloc[:0],
+            label="outcome-prems",
+            enforce_metadata=False,
+        )
+    return episodes, assessments, scores, prems
