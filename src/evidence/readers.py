@@ -10,6 +10,7 @@ definition; readers only decide whether the file can be read at all.
 from __future__ import annotations
 
 import csv
+import ctypes
 import io
 import mmap
 import unicodedata
@@ -265,6 +266,19 @@ def release(raw: np.ndarray, start: int, stop: int) -> None:
         return
     first = start // mmap.PAGESIZE * mmap.PAGESIZE
     mapping.madvise(mmap.MADV_DONTNEED, first, min(stop, len(raw)) - first)
+
+
+def give_back_memory() -> None:
+    """Return freed memory to the kernel: Arrow's pool keeps it for reuse, and glibc's
+    ``malloc`` keeps freed pages in each thread's arena, so a process working through blocks
+    would otherwise hold the peak of every block it has seen (``malloc_trim``; elsewhere, a
+    no-op)."""
+    pa.default_memory_pool().release_unused()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return
+    libc.malloc_trim(0)
 
 
 def _read_csv_arrow(path: Path) -> RawTable | None:

@@ -30,7 +30,7 @@ from evidence.outcomes.assessments import (
     score_assessments,
 )
 from evidence.outcomes.reading import Reading
-from evidence.readers import RawTable, check_header
+from evidence.readers import RawTable, check_header, give_back_memory
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -285,6 +285,8 @@ def write_streamed_table(frame: dd.DataFrame, path: Path, regroup: bool = True) 
                 window = dask.compute(*parts[start : start + BLOCKS_IN_FLIGHT])
             for part in window:
                 writer.add(arrow_table(part))
+            del window
+            give_back_memory()
         if writer.writer is None:
             writer.add(arrow_table(frame._meta))
     finally:
@@ -316,6 +318,8 @@ def write_streamed(
                     aside.add(arrow_table(scored))
                 elif len(scored):
                     writers[1].add(arrow_table(scored))
+            del window, assessed, scored
+            give_back_memory()
         if aside is not None:
             aside.write_to(writers[1])
         for writer, table in zip(writers, (assessments, scores), strict=True):

@@ -55,7 +55,7 @@ from evidence.outcomes.blocks import BlockwiseAssessments, Shared, header_only
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
 from evidence.outcomes.reading import Reading, item_frame, missing, unmatched_episodes
-from evidence.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
+from evidence.readers import SUPPORTED_SUFFIXES, RawTable, give_back_memory, read_raw
 from evidence.validation import (
     as_numbers,
     condensed,
@@ -332,10 +332,8 @@ def clean_extract(
     }
     present = [c for c in DIRECT_IDENTIFIERS if c in raw["episodes"].data]
     encodings = {name: table.encoding for name, table in raw.items()}
-    # the raw cells are not needed past here; Arrow's allocator keeps freed memory for reuse
-    # unless told to give it back
-    raw.clear()
-    pa.default_memory_pool().release_unused()
+    raw.clear()  # the raw cells are not needed past here
+    give_back_memory()
     return CleanOutcomes(
         episodes.reset_index(drop=True),
         assessments,

@@ -25,8 +25,10 @@ from evidence.outcomes.reading import missing
 from evidence.validation import FIRST_ROWS, is_in, problems_where
 
 #: CSV bytes (of the three tables together) per bucket: a bucket's keys then take some tens
-#: of MB in memory whatever the size of the extract.
-BUCKET_BYTES = 128 << 20
+#: of MB in memory (Arrow text, not Python strings) whatever the size of the extract.
+BUCKET_BYTES = 64 << 20
+#: Keys' text read back as Arrow-backed strings: a Python object per ID would be ten times the size.
+ARROW_TEXT = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
 UNMATCHED = "no episode with this ID in the episodes table"
 
 
@@ -61,7 +63,7 @@ def read_bucket(paths: list[Path], number: int) -> pd.DataFrame | None:
     for path in paths:
         with pa.memory_map(str(path)) as source:
             batches.append(pa.ipc.open_file(source).get_batch(number))
-    return pa.Table.from_batches(batches).to_pandas()
+    return pa.Table.from_batches(batches).to_pandas(types_mapper=ARROW_TEXT.get)
 
 
 def check_bucket(

@@ -31,7 +31,7 @@ from evidence.outcomes.blocks import KEEP_DTYPES, Shared
 from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
 from evidence.outcomes.keys import bucket_count, check_bucket, id_keys, write_keys
 from evidence.outcomes.reading import Reading
-from evidence.readers import RawTable
+from evidence.readers import RawTable, give_back_memory
 from evidence.validation import condensed, masked, names_in
 
 #: The file row of each spilled questionnaire, to set its duplicate flag when read back.
@@ -86,9 +86,12 @@ def episode_block(task: BlockTask, reading: Reading, name_columns: list[str], ma
             0, "episode_id", privacy.Pseudonyms.of(raw.data["EpisodeID"], task.key).apply(raw.data["EpisodeID"])
         )
         cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
-    return EpisodeBlock(
+    found = EpisodeBlock(
         problems, len(raw.data), names, dict(zip(values, rows, strict=True)), whole._marked_synthetic(raw, marker)
     )
+    del raw, cleaned
+    give_back_memory()
+    return found
 
 
 def prem_block(task: BlockTask, reading: Reading, names: Shared) -> tuple[list[Problem], int, dict[str, int]]:
@@ -103,7 +106,10 @@ def prem_block(task: BlockTask, reading: Reading, names: Shared) -> tuple[list[P
         cleaned["comment"], redactions = privacy.redact_free_text(cleaned["comment"], names.value)
         cleaned["experience"] = EXPERIENCE.score(cleaned[[f"item_{i}" for i in range(1, 6)]])["experience"]
         cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
-    return problems, len(raw.data), redactions
+    rows = len(raw.data)
+    del raw, cleaned
+    give_back_memory()
+    return problems, rows, redactions
 
 
 def assessment_block(task: BlockTask, reading: Reading) -> tuple[list[Problem], int]:
@@ -117,7 +123,10 @@ def assessment_block(task: BlockTask, reading: Reading) -> tuple[list[Problem], 
         cleaned["episode_id"] = privacy.Pseudonyms.of(cleaned["episode_id"], task.key).apply(cleaned["episode_id"])
         cleaned[ROW] = raw.row_numbers.to_numpy(dtype=np.int64)
         cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
-    return problems, len(raw.data)
+    rows = len(raw.data)
+    del raw, cleaned, keys
+    give_back_memory()
+    return problems, rows
 
 
 def read_part(part: Path) -> pd.DataFrame:
