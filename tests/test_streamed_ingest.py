@@ -139,3 +139,34 @@ def test_a_table_that_must_be_read_whole_sends_the_extract_the_default_way(tmp_p
     assert csv_blocks.csv_blocks(folder / "prems.csv", BLOCK) is None
     streamed = ingest_outcomes(folder, tmp_path / "streamed", block_bytes=BLOCK)
     assert streamed["rows"]["out"]["prems"] == streamed["rows"]["in"]["prems"] > 0
+
+
+def test_on_a_dask_cluster_the_blocks_run_on_its_workers_and_give_the_same_files(tmp_path):
+    """A real dask.distributed cluster (two worker processes): every block's task runs on a
+    worker, and the tables are those of the threaded run."""
+    from dask.distributed import Client, LocalCluster
+
+    folder = _extract(tmp_path)
+    here = ingest_outcomes(folder, tmp_path / "here", block_bytes=BLOCK)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            there = ingest_outcomes(folder, tmp_path / "there", block_bytes=BLOCK, scheduler=cluster.scheduler_address)
+            done = client.run_on_scheduler(
+                lambda dask_scheduler: sorted(
+                    {key[0] if isinstance(key, tuple) else key for key in dask_scheduler.task_prefixes}
+                )
+            )
+    assert {"episode_block", "assessment_block", "prem_block", "check_bucket"} <= set(done)
+    assert there["rows"] == here["rows"] and there["duplicates"] == here["duplicates"]
+    for name in ("episodes", "assessments", "scores", "prems"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "there" / f"outcomes_{name}.parquet"),
+            pd.read_parquet(tmp_path / "here" / f"outcomes_{name}.parquet"),
+        )
+
+
+def test_a_cluster_ingest_needs_blocks(tmp_path):
+    from evidence.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--block-mb"):
+        ingest_outcomes(SAMPLE, tmp_path / "out", scheduler="tcp://127.0.0.1:1")

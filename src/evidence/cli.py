@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
         "this many MiB through dask (for extracts larger than memory); same output",
     )
 
+    ingest.add_argument(
+        "--scheduler",
+        default=None,
+        help="outcomes with --block-mb only: run the blocks' tasks on the dask.distributed scheduler "
+        "at this address (e.g. tcp://host:8786); workers must see the extract and --out at the same paths",
+    )
+
     run = commands.add_parser("run", help="run the report batch described by a config file")
     run.add_argument("config", type=Path, help="e.g. config/annual_report.yml")
     run.add_argument(
@@ -149,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.block_mb is not None and args.block_mb < 1:
                 raise ConfigError(f"--block-mb {args.block_mb}: a block is at least 1 MiB")
             if args.kind == "survey":
-                if args.block_mb:
-                    raise ConfigError("--block-mb applies to outcomes extracts only")
+                if args.block_mb or args.scheduler:
+                    raise ConfigError("--block-mb and --scheduler apply to outcomes extracts only")
                 from evidence.survey.definition import DEFAULT_DEFINITION
 
                 manifest = ingest_survey(args.path, args.out, definition=args.definition or DEFAULT_DEFINITION)
@@ -160,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.out,
                     block_bytes=args.block_mb << 20 if args.block_mb else None,
                     definition=args.definition,
+                    scheduler=args.scheduler,
                 )
             rows = manifest["rows"]
             print(

@@ -15,6 +15,7 @@ outcomes --scheduler``) the tasks run on its workers, which must see the spill f
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,10 @@ class BlockTask:
     key: privacy.PseudonymKey | None
 
     def read(self) -> RawTable:
-        raw = read_csv_block(self.block)
-        return RawTable(raw.path, raw.data.rename(columns=self.renames), raw.row_numbers, raw.encoding)
+        """The block's rows under the fields' names; the file is opened by its absolute path (a
+        worker of a cluster may run elsewhere), and named in messages as the extract names it."""
+        raw = read_csv_block(dataclasses.replace(self.block, path=self.block.path.resolve()))
+        return RawTable(self.block.path, raw.data.rename(columns=self.renames), raw.row_numbers, raw.encoding)
 
 
 @dataclass
