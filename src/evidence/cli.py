@@ -45,8 +45,9 @@ def _parser() -> argparse.ArgumentParser:
         "--block-mb",
         type=int,
         default=None,
-        help="outcomes only: read, check and score the assessments table in blocks of about "
-        "this many MiB through dask (for extracts larger than memory); same output",
+        help="outcomes only: read, check and score every table in blocks of about this many MiB "
+        "through dask, the checks across blocks made over keys spilled to disk (for extracts much "
+        "larger than memory); the same tables",
     )
 
     ingest.add_argument(

@@ -123,14 +123,17 @@ def ingest_outcomes(
     ``OUT/<name>.manifest.json``, ``<name>`` being the definition's (``outcomes`` for the
     shipped one); return the manifest.
 
-    The assessments table (one row per questionnaire) is cleaned in blocks of about
-    ``block_bytes`` bytes (default :data:`DEFAULT_BLOCK_BYTES`, 32 MiB) through dask.dataframe (see
-    :func:`evidence.outcomes.clean.clean_extract`) and written block by block, so an extract
-    larger than memory can be ingested; ``block_bytes=0`` reads it whole. An assessments file
-    that is not plainly well-formed UTF-8 CSV (and .xlsx/.sav) is read whole either way. The
-    tables written are the same, but for the order of the scores table's rows, which are laid
-    out block by block; by default the files are as a whole-table write lays them out (parquet
-    row groups of 2**20 rows), with ``block_bytes`` given one block's rows at a time."""
+    By default the assessments table (one row per questionnaire) is cleaned in blocks of
+    about :data:`DEFAULT_BLOCK_BYTES` (32 MiB) of CSV through dask.dataframe (see
+    :func:`evidence.outcomes.clean.clean_extract`) and the files are as a whole-table write lays
+    them out (parquet row groups of 2**20 rows); ``block_bytes=0`` reads it whole. With
+    ``block_bytes`` every table is read in blocks of about that many bytes and the checks across
+    blocks are made over keys spilled to disk (:func:`evidence.outcomes.streamed.clean_streamed`),
+    so memory does not grow with the extract; the tables are the same, each block's rows written
+    as they come. ``scheduler`` (with ``block_bytes``) runs the blocks' tasks on the
+    dask.distributed scheduler at that address. A table that is not plainly well-formed UTF-8 CSV
+    (and .xlsx/.sav) is read whole either way (with ``block_bytes``, the extract then takes the
+    default route)."""
     out = _checked_out(out)
     if scheduler is not None:
         return _on_cluster(scheduler, folder, out, environ, block_bytes, definition)
