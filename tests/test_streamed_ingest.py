@@ -79,6 +79,15 @@ def _prem_of_no_episode(table):
     table.loc[600, "EpisodeID"] = "EP999999"
 
 
+def _no_service_column(table):  # the episodes table is then not cleaned, but its names still mask
+    del table["Service"]
+
+
+def _instrument_written_as_a_childs_name(table):
+    episodes = pd.read_csv(SAMPLE / "episodes.csv", dtype=str)
+    table.loc[7, "Instrument"] = episodes["ChildName"].iloc[-1]
+
+
 def _follow_ups_before_baseline(count):
     def edit(table):
         follow_ups = np.flatnonzero(table["Timepoint"].eq("Follow-up").to_numpy())[::97][:count]
@@ -99,12 +108,15 @@ def _follow_ups_before_baseline(count):
         {"assessments": _follow_ups_before_baseline(3)},
         {"assessments": _follow_ups_before_baseline(40)},
         {"episodes": _repeat_episode_far_away, "assessments": _unknown_episodes, "prems": _prem_of_no_episode},
+        {"episodes": _no_service_column, "assessments": _instrument_written_as_a_childs_name},
     ],
     ids=lambda edits: "+".join(f"{table}:{edit.__name__}" for table, edit in edits.items()),
 )
 def test_the_problems_across_blocks_are_those_of_the_whole_tables(tmp_path, edits):
     whole, streamed = _problems_both_ways(tmp_path, _extract(tmp_path, **edits))
     assert whole and streamed == whole
+    names = set(pd.read_csv(SAMPLE / "episodes.csv", dtype=str)["ChildName"])
+    assert not any(name in str(problem) for problem in streamed for name in names)  # masked
 
 
 def test_a_clean_extract_gives_the_tables_and_manifest_of_the_whole_tables(tmp_path):

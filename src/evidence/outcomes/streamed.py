@@ -211,29 +211,24 @@ def clean_streamed(
             )
             for number, block in enumerate(blocks[name])
         ]
-        for name in complete
+        for name in whole.TABLES
     }
     files = {name: table.name for name, table in raw.items()}
 
+    checked = {name: tasks[name] if name in complete else [] for name in whole.TABLES}  # cleaned and keyed
     episodes = dask.compute(
-        *[
-            dask.delayed(episode_block)(task, reading, name_columns["episodes"], marker)
-            for task in tasks.get("episodes", [])
-        ]
+        *[dask.delayed(episode_block)(task, reading, name_columns["episodes"], marker) for task in checked["episodes"]]
     )
     names = set().union(*(found.names for found in episodes))
-    for name in ("assessments", "prems"):
-        if name_columns[name] and name in tasks:  # rare: a name column in a questionnaire table
-            names |= set().union(
-                *dask.compute(*[dask.delayed(_names_in_block)(t, name_columns[name]) for t in tasks[name]])
-            )
+    for name, columns in name_columns.items():  # names in a table not cleaned, or in a questionnaire table
+        if columns and (name != "episodes" or name not in complete):
+            names |= set().union(*dask.compute(*[dask.delayed(_names_in_block)(t, columns) for t in tasks[name]]))
     known_names = Shared(sorted(names), f"names-{len(names)}-{hash(frozenset(names))}")
-    questionnaires = dask.compute(
-        [dask.delayed(assessment_block)(task, reading) for task in tasks.get("assessments", [])],
-        [dask.delayed(prem_block)(task, reading, known_names) for task in tasks.get("prems", [])],
+    assessed, prems = dask.compute(
+        [dask.delayed(assessment_block)(task, reading) for task in checked["assessments"]],
+        [dask.delayed(prem_block)(task, reading, known_names) for task in checked["prems"]],
     )
-    assessed, prems = questionnaires
-    keys = {name: [task.keys for task in tasks.get(name, [])] for name in whole.TABLES}
+    keys = {name: [task.keys for task in found] for name, found in checked.items()}
     buckets_checked = dask.compute(
         *[
             dask.delayed(check_bucket)(n, keys["episodes"], keys["assessments"], keys["prems"], files)
