@@ -46,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="outcomes only: read, check and score every table in blocks of about this many MiB "
-        "through dask, the checks across blocks made over keys spilled to disk (for extracts much "
-        "larger than memory); the same tables",
+        "(default 32) and write each block's rows as they come (the least memory; the same tables)",
     )
 
     ingest.add_argument(

@@ -123,17 +123,17 @@ def ingest_outcomes(
     ``OUT/<name>.manifest.json``, ``<name>`` being the definition's (``outcomes`` for the
     shipped one); return the manifest.
 
-    By default the assessments table (one row per questionnaire) is cleaned in blocks of
-    about :data:`DEFAULT_BLOCK_BYTES` (32 MiB) of CSV through dask.dataframe (see
-    :func:`evidence.outcomes.clean.clean_extract`) and the files are as a whole-table write lays
-    them out (parquet row groups of 2**20 rows); ``block_bytes=0`` reads it whole. With
-    ``block_bytes`` every table is read in blocks of about that many bytes and the checks across
-    blocks are made over keys spilled to disk (:func:`evidence.outcomes.streamed.clean_streamed`),
-    so memory does not grow with the extract; the tables are the same, each block's rows written
-    as they come. ``scheduler`` (with ``block_bytes``) runs the blocks' tasks on the
-    dask.distributed scheduler at that address. A table that is not plainly well-formed UTF-8 CSV
-    (and .xlsx/.sav) is read whole either way (with ``block_bytes``, the extract then takes the
-    default route)."""
+    Every table is read in blocks of whole CSV records, of about ``block_bytes`` bytes
+    (default :data:`DEFAULT_BLOCK_BYTES`, 32 MiB), through dask, and the checks across blocks
+    are made over keys spilled to disk (:func:`evidence.outcomes.streamed.clean_streamed`), so
+    memory does not grow with the extract; a table that is not plainly well-formed UTF-8 CSV
+    (and .xlsx/.sav) is read whole, as one block. By default the files are byte for byte those
+    of a whole-table write (parquet row groups of 2**20 rows; the scores laid out instrument by
+    instrument); with ``block_bytes`` the tables are the same, each block's rows written as they
+    come (less memory). ``block_bytes=0`` reads every table whole
+    (:func:`evidence.outcomes.clean.clean_extract`: the reference the blocks are tested
+    against). ``scheduler`` (with ``block_bytes``) runs the blocks' tasks on the
+    dask.distributed scheduler at that address."""
     out = _checked_out(out)
     if scheduler is not None:
         return _on_cluster(scheduler, folder, out, environ, block_bytes, definition)
@@ -144,14 +144,9 @@ def ingest_outcomes(
     out.mkdir(parents=True, exist_ok=True)
     try:  # cleaned blocks, pseudonymised, and then the streamed tables wait beside the output
         with tempfile.TemporaryDirectory(prefix=".blocks-", dir=out) as staging:
-            clean = (
-                streamed.clean_streamed(folder, environ, block_bytes, Path(staging), extract) if block_bytes else None
-            )
-            if clean is None:  # by default, or when a table must be read whole: only assessments in blocks
-                clean = outcomes_clean.clean_extract(
-                    folder, environ, block_bytes or DEFAULT_BLOCK_BYTES, staging, definition=extract
-                )
-            return _write_outcomes(clean, folder, out, Path(staging), regroup=block_bytes is None)
+            spill = Path(staging).resolve()  # absolute: the blocks' tasks may run on a cluster's workers
+            clean = streamed.clean_streamed(folder, environ, block_bytes or DEFAULT_BLOCK_BYTES, spill, extract)
+            return _write_outcomes(clean, folder, out, spill, regroup=block_bytes is None)
     finally:
         if created and not any(out.iterdir()):  # a failed ingest leaves no folder behind either
             out.rmdir()

@@ -1,13 +1,10 @@
-"""The assessments table cleaned block by block, and the streamed writing of what it makes.
+"""The streamed writing of tables cleaned block by block (:mod:`evidence.outcomes.streamed`).
 
-:func:`evidence.outcomes.clean.clean_extract` reads the long table (one row per questionnaire)
-in blocks of whole CSV records (:func:`evidence.csv_blocks.csv_blocks`) through dask: every block is
-checked (all problems reported together, with the file's row numbers), duplicates and follow-ups
-dated before their baseline are found across blocks from compact keys, and each cleaned block
-waits in a spill folder, already pseudonymised, as an uncompressed Arrow file. The cleaned and
-scored tables are lazy dask DataFrames over those blocks, which :func:`write_streamed` writes
-block by block, in order, into parquet row groups of the size pandas' ``to_parquet`` uses, so
-memory is bounded by the blocks in flight and the files are those a whole-table write makes.
+The cleaned tables are lazy dask DataFrames over blocks spilled to disk, which
+:func:`write_streamed` and :func:`write_streamed_table` write block by block, in order: into
+parquet row groups of the size pandas' ``to_parquet`` uses (the scores laid out as a whole-table
+scoring lays them out), so that the files are those a whole-table write makes, or, to hold
+less, each block's rows as they come. Memory is bounded by the blocks in flight.
 """
 
 from __future__ import annotations
@@ -18,18 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from evidence.csv_blocks import CsvBlock, read_csv_block
-from evidence.errors import Problem
-from evidence.outcomes.assessments import (
-    assessment_keys,
-    clean_assessments,
-    follow_up_before_baseline,
-    score_assessments,
-)
-from evidence.outcomes.reading import Reading
+from evidence.csv_blocks import CsvBlock
 from evidence.readers import RawTable, check_header, give_back_memory
 
 if TYPE_CHECKING:
@@ -55,144 +43,14 @@ def header_only(block: CsvBlock) -> RawTable:
 
 
 class Shared:
-    """A large value every block needs (the episode IDs, their pseudonyms), with a cheap dask
-    token (the episodes file's hash) so that dask does not hash millions of IDs to name tasks."""
+    """A large value every block needs (the names redacted from comments), with a cheap dask
+    token given by the caller, so that dask does not hash every value to name the tasks."""
 
     def __init__(self, value, token: str):
         self.value, self.token = value, token
 
     def __dask_tokenize__(self) -> str:
         return self.token
-
-
-class BlockwiseAssessments:
-    """The assessments table of an extract, cleaned block by block.
-
-    Construction checks every block (in parallel through dask) and keeps the problems, the row
-    count and the duplicate keys; with ``pseudonyms`` (the episodes' IDs and pseudonyms, when a
-    key is at hand) it also writes each cleaned block without problems to ``folder``,
-    pseudonymised. :meth:`cleaned` returns the lazy cleaned and scored tables, read back from
-    those blocks. ``ids`` are the episodes' IDs as written (for the match check) and ``known``
-    the same IDs trimmed, each once (the keys name an episode by its position there)."""
-
-    def __init__(
-        self,
-        blocks: list[CsvBlock],
-        ids: Shared,
-        known: Shared,
-        pseudonyms: Shared | None,
-        folder: Path,
-        reading: Reading,
-        headers: dict[str, str],
-    ):
-        import dask
-
-        self.parts = [folder / f"block-{number:06d}.arrow" for number in range(len(blocks))]
-        renames = {header: target for target, header in headers.items()}
-        checked = dask.compute(
-            *[
-                dask.delayed(check_block)(block, ids, known, pseudonyms, part, reading, renames)
-                for block, part in zip(blocks, self.parts, strict=True)
-            ]
-        )
-        self.problems = [problem for _, _, found in checked for problem in found]
-        self.rows = sum(len(keys) for keys, _, _ in checked)
-        keys = _joined_keys([keys for keys, _, _ in checked], len(known.value))
-        later = keys.duplicated(["episode_id", "instrument", "timepoint"], keep="first").to_numpy()
-        self.flags = np.split(later, np.cumsum([len(keys) for keys, _, _ in checked])[:-1])
-        self.problems += follow_up_before_baseline(keys, str(blocks[0].path))
-        self.example = checked[0][1]  # a few cleaned rows of the first block: the tables' shape
-        self.pseudonyms = pseudonyms
-
-    def cleaned(self):
-        """The cleaned assessments and their scores (lazy dask DataFrames, one partition per
-        block), and the number of questionnaires flagged as duplicates."""
-        import dask
-        import dask.dataframe as dd
-
-        if self.problems or self.pseudonyms is None:  # clean_extract raises before it gets here
-            raise RuntimeError("the cleaned blocks were not kept (problems found, or no key when checked)")
-        example = self.example.assign(episode_id=self.pseudonyms.value.apply(self.example["episode_id"]))
-        with dask.config.set(KEEP_DTYPES):
-            assessments = dd.from_map(
-                kept_block,
-                self.parts,
-                self.flags,
-                meta=example.iloc[:0],
-                label="outcome-assessments",
-                enforce_metadata=False,
-            )
-            scores = assessments.map_partitions(score_assessments, meta=score_assessments(example).iloc[:0])
-        return assessments, scores, int(sum(flags.sum() for flags in self.flags))
-
-
-def check_block(
-    block: CsvBlock,
-    ids: Shared,
-    known: Shared,
-    pseudonyms: Shared | None,
-    part: Path,
-    reading: Reading,
-    renames: dict[str, str],
-) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """A block's compact keys (see :func:`_compact_keys`; one row per raw row), first cleaned
-    rows, and problems; with ``pseudonyms``, a block without problems is also written to
-    ``part``, pseudonymised. ``renames`` maps the file's headers to the fields they name."""
-    raw = read_csv_block(block)
-    raw = RawTable(raw.path, raw.data.rename(columns=renames), raw.row_numbers, raw.encoding)
-    cleaned, problems = clean_assessments(raw, ids.value, reading)
-    keys, example = _compact_keys(assessment_keys(cleaned, raw), known.value), cleaned.head(100)
-    if pseudonyms is not None and not problems:
-        cleaned["episode_id"] = pseudonyms.value.apply(cleaned["episode_id"])
-        cleaned.reset_index(drop=True).to_feather(part, compression="uncompressed")
-    return keys, example, problems
-
-
-def _compact_keys(keys: pd.DataFrame, known: pa.Array) -> pd.DataFrame:
-    """Keys small enough to hold for ten million rows (about 20 bytes a row): the episode as its
-    position among the ``known`` IDs (an ID not among them, a problem already, is kept as text
-    in an ``unknown_episode`` column, there only when the block has one), the date's text as a
-    categorical, the row as 32 bits."""
-    position = pc.index_in(pa.array(keys["episode_id"].array), value_set=known)
-    compact = keys.assign(
-        episode_id=pd.array(position, dtype="Int32"),
-        value=pd.Categorical(keys["value"]),
-        row=keys["row"].astype(np.int32),
-    )
-    unknown = compact["episode_id"].isna() & keys["episode_id"].notna()
-    if unknown.any():
-        compact["unknown_episode"] = keys["episode_id"].where(unknown)
-    return compact
-
-
-def _joined_keys(parts: list[pd.DataFrame], known: int) -> pd.DataFrame:
-    """The blocks' compact keys as one table, an unknown episode ID numbered after the known."""
-    values = pd.api.types.union_categoricals([part["value"] for part in parts])
-    keys = pd.concat(
-        [part.drop(columns=["value", "unknown_episode"], errors="ignore") for part in parts], ignore_index=True
-    )
-    keys["value"] = values
-    if any("unknown_episode" in part for part in parts):
-        unknown = pd.concat(
-            [
-                part["unknown_episode"]
-                if "unknown_episode" in part
-                else pd.Series(pd.NA, index=part.index, dtype="string")
-                for part in parts
-            ],
-            ignore_index=True,
-        )
-        codes, _ = pd.factorize(unknown)
-        keys["episode_id"] = keys["episode_id"].astype("Int64")
-        keys.loc[codes >= 0, "episode_id"] = codes[codes >= 0] + known
-    return keys
-
-
-def kept_block(part: Path, later: np.ndarray) -> pd.DataFrame:
-    """A block written by :func:`check_block`, with its rows' duplicate flags across blocks."""
-    cleaned = pd.read_feather(part)
-    cleaned["duplicate_of_earlier"] = later
-    return cleaned
 
 
 class RowGroupWriter:

@@ -31,7 +31,6 @@ silently dropped.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +40,8 @@ import pandas as pd
 import pyarrow as pa
 
 from evidence import privacy
-from evidence.csv_blocks import CsvBlock, csv_blocks
-from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
-from evidence.files import sha256_file
+from evidence.csv_blocks import CsvBlock
+from evidence.errors import InputFileError, Problem, ValidationError
 from evidence.instruments.experience import EXPERIENCE
 from evidence.outcomes.assessments import (
     assessment_keys,
@@ -51,7 +49,7 @@ from evidence.outcomes.assessments import (
     follow_up_before_baseline,
     score_assessments,
 )
-from evidence.outcomes.blocks import BlockwiseAssessments, Shared, header_only
+from evidence.outcomes.blocks import header_only
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
 from evidence.outcomes.reading import Reading, item_frame, missing, unmatched_episodes
@@ -198,51 +196,30 @@ def _as_in_file(problems: list[Problem], headers: dict[str, dict[str, str]]) -> 
 def clean_extract(
     folder: str | Path,
     environ: dict[str, str] | None = None,
-    block_bytes: int | None = None,
-    spill: str | Path | None = None,
     definition: ExtractDefinition | str | Path | None = None,
 ) -> CleanOutcomes:
-    """Validate, type, score and de-identify an outcomes extract folder, read as ``definition``
-    says (an :class:`ExtractDefinition` or the path of one; default
-    ``config/extracts/outcomes.yml``).
+    """Validate, type, score and de-identify an outcomes extract folder, every table read
+    whole, as ``definition`` says (an :class:`ExtractDefinition` or the path of one; default
+    ``config/extracts/outcomes.yml``). The reference for the ingest's block-wise cleaning
+    (:func:`evidence.outcomes.streamed.clean_streamed`), which gives the same tables and problems.
 
     Every problem of every table is reported in one :class:`ValidationError`: headers that
     are missing or name a column twice, empty tables, and the values of every table whose
     header is complete (questionnaires are matched to episodes when the episodes table could be
-    read). A problem on more rows than a few is one line with its count and first rows.
-
-    With ``block_bytes``, the assessments table (the long one: one row per questionnaire) is
-    read and cleaned in blocks of about that many bytes through ``dask.dataframe`` rather
-    than loaded whole: every block is checked first (all problems reported together, file
-    row numbers as in the whole-file path), duplicates and follow-ups dated before their
-    baseline are found across blocks from their keys, and ``assessments`` and ``scores`` come
-    back as lazy dask DataFrames that a writer computes block by block, so memory is bounded
-    by the blocks in flight, not the file. Episodes and experience questionnaires (one row per
-    episode at most) are read whole. A CSV that is not plainly well formed, and .xlsx/.sav,
-    are read whole either way.
-
-    The block-wise path needs ``spill``, a folder the caller owns and removes (the ingest uses
-    a temporary folder inside the output folder): each block is read and cleaned once, and
-    while the problems of later blocks are still being gathered, the cleaned block waits there,
-    already pseudonymised; the lazy tables read those parts back. Without a usable
-    pseudonymisation key nothing is kept, and the missing key is reported after the problems,
-    as in the whole-file path."""
-    if block_bytes and spill is None:
-        raise ValueError("block-wise cleaning needs a spill folder for the cleaned blocks")
-    spill_folder = Path(spill) if spill is not None else None
+    read). A problem on more rows than a few is one line with its count and first rows. Without
+    a usable pseudonymisation key, the missing key is reported after the problems."""
     if not isinstance(definition, ExtractDefinition):
         definition = load_extract_definition(definition or DEFAULT_DEFINITION)
     reading = Reading(definition)
     paths = find_tables(folder, definition)
-    blocks = csv_blocks(paths["assessments"], block_bytes) if block_bytes else None
-    raw = _read_tables(paths, {"assessments": blocks[0]} if blocks else {})
+    raw = _read_tables(paths, {})
     problems: list[Problem] = []
     headers: dict[str, dict[str, str]] = {}
     complete = set()
     for name in TABLES:
         raw[name], headers[raw[name].name], found = definition.match_headers(name, raw[name])
         problems += found
-        if raw[name].data.empty and not (blocks and name == "assessments"):
+        if raw[name].data.empty:
             problems.append(Problem(raw[name].name, None, None, None, "the table has a header but no rows"))
         elif not found:
             complete.add(name)
@@ -269,30 +246,7 @@ def clean_extract(
         ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
     synthetic = _marked_synthetic(raw["episodes"], marker)
     rows_in = {name: len(table.data) for name, table in raw.items()}
-    if blocks and "assessments" in complete:
-        early_key = None
-        with contextlib.suppress(PseudonymKeyError):  # reported below, after the problems
-            early_key = privacy.pseudonym_key(synthetic, environ)
-        token = sha256_file(paths["episodes"])
-        pseudonyms = privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], early_key) if early_key else None
-        known = (
-            pseudonyms.distinct
-            if pseudonyms
-            else privacy.Pseudonyms.trimmed_distinct(raw["episodes"].data["EpisodeID"])
-        )
-        assert spill_folder is not None  # blocks come only with block_bytes, which needs spill (above)
-        checked = BlockwiseAssessments(
-            blocks,
-            Shared(ids, token),
-            Shared(known, token),
-            Shared(pseudonyms, token) if pseudonyms else None,
-            spill_folder,
-            reading,
-            headers[raw["assessments"].name],
-        )
-        problems += checked.problems
-        rows_in["assessments"] = checked.rows  # not the header-only table's 0
-    elif "assessments" in complete:
+    if "assessments" in complete:
         assessments, found = clean_assessments(raw["assessments"], ids, reading)
         problems += found + follow_up_before_baseline(
             assessment_keys(assessments, raw["assessments"]), raw["assessments"].name
@@ -300,8 +254,6 @@ def clean_extract(
     if "prems" in complete:
         prems, found = _clean_prems(raw["prems"], ids, reading)
         problems += found
-    if blocks and "assessments" in complete and not rows_in["assessments"]:
-        problems.append(Problem(raw["assessments"].name, None, None, None, "the table has a header but no rows"))
     if problems:
         raise ValidationError(
             masked(_as_in_file(condensed(problems), headers), names),
@@ -309,9 +261,7 @@ def clean_extract(
         )
 
     key = privacy.pseudonym_key(synthetic, environ)
-    episode_pseudonyms = (
-        pseudonyms if blocks and pseudonyms else privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], key)
-    )
+    episode_pseudonyms = privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], key)
     episodes.insert(0, "child_id", privacy.pseudonymise(raw["episodes"].data["ChildID"], key))
     episodes.insert(0, "episode_id", episode_pseudonyms.apply(raw["episodes"].data["EpisodeID"]))
     prems["episode_id"] = episode_pseudonyms.apply(prems["episode_id"])
@@ -319,13 +269,10 @@ def clean_extract(
     prems["experience"] = EXPERIENCE.score(prems[[f"item_{i}" for i in range(1, 6)]])["experience"]
     episodes["synthetic"] = synthetic
 
-    if blocks:
-        assessments, scores, flagged = checked.cleaned()
-    else:
-        assessments["episode_id"] = episode_pseudonyms.apply(assessments["episode_id"])
-        assessments = assessments.reset_index(drop=True)
-        scores = score_assessments(assessments)
-        flagged = int(assessments["duplicate_of_earlier"].sum())
+    assessments["episode_id"] = episode_pseudonyms.apply(assessments["episode_id"])
+    assessments = assessments.reset_index(drop=True)
+    scores = score_assessments(assessments)
+    flagged = int(assessments["duplicate_of_earlier"].sum())
     duplicates = {
         "rule": "same episode, instrument and timepoint; the first row is used, later ones flagged",
         "flagged": flagged,

@@ -24,7 +24,7 @@ import pandas as pd
 
 from evidence import privacy
 from evidence.csv_blocks import CsvBlock, csv_blocks, read_csv_block
-from evidence.errors import Problem, PseudonymKeyError, ValidationError
+from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
 from evidence.instruments.experience import EXPERIENCE
 from evidence.outcomes import clean as whole
 from evidence.outcomes.assessments import assessment_keys, clean_assessments, follow_up_problems, score_assessments
@@ -32,7 +32,7 @@ from evidence.outcomes.blocks import KEEP_DTYPES, Shared
 from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
 from evidence.outcomes.keys import bucket_count, check_bucket, id_keys, write_keys
 from evidence.outcomes.reading import Reading
-from evidence.readers import RawTable, give_back_memory
+from evidence.readers import RawTable, give_back_memory, read_raw
 from evidence.validation import condensed, masked, names_in
 
 #: The file row of each spilled questionnaire, to set its duplicate flag when read back.
@@ -41,21 +41,31 @@ ROW = "__row"
 
 @dataclass(frozen=True)
 class BlockTask:
-    """What a block's task needs: the block, the renames from the file's headers to the
+    """What a block's task needs: the block (or, for a table read whole, the ``table``
+    itself, already under the fields' names), the renames from the file's headers to the
     fields, the spill files for its cleaned rows and its keys, the number of key buckets, and
     the key (None when no usable key is at hand: the block is then checked only)."""
 
-    block: CsvBlock
+    block: CsvBlock | None
     renames: dict[str, str]
     part: Path
     keys: Path
     buckets: int
     key: privacy.PseudonymKey | None
+    table: RawTable | None = None
 
     def read(self) -> RawTable:
         """The block's rows under the fields' names; the file is opened by its absolute path (a
         worker of a cluster may run elsewhere), and named in messages as the extract names it."""
-        raw = read_csv_block(dataclasses.replace(self.block, path=self.block.path.resolve()))
+        if self.block is None:
+            if self.table is None:
+                raise ValueError("a block task reads a block of a CSV file, or holds its whole table")
+            return self.table
+        try:
+            raw = read_csv_block(dataclasses.replace(self.block, path=self.block.path.resolve()))
+        except InputFileError:  # a block Arrow cannot read: the whole-file reader names the row at fault
+            read_raw(self.block.path.resolve())
+            raise
         return RawTable(self.block.path, raw.data.rename(columns=self.renames), raw.row_numbers, raw.encoding)
 
 
@@ -150,13 +160,10 @@ def assessments_part(part: Path, flagged: np.ndarray) -> pd.DataFrame:
     return cleaned
 
 
-def streamable(paths: dict[str, Path], block_bytes: int) -> dict[str, list[CsvBlock]] | None:
-    """Every table's blocks, or None when one of them is not plainly well-formed CSV with rows
-    (it is then read whole, the careful way, by :func:`evidence.outcomes.clean.clean_extract`)."""
-    blocks = {name: csv_blocks(path, block_bytes) for name, path in paths.items()}
-    if not all(blocks.values()):
-        return None
-    return {name: found for name, found in blocks.items() if found}
+def table_blocks(paths: dict[str, Path], block_bytes: int) -> dict[str, list[CsvBlock] | None]:
+    """Each table's blocks; None for a table read whole (an .xlsx/.sav file, a CSV that is not
+    plainly well formed, one with no rows), the careful way, by :func:`evidence.readers.read_raw`."""
+    return {name: csv_blocks(path, block_bytes) or None for name, path in paths.items()}
 
 
 def clean_streamed(
@@ -165,25 +172,26 @@ def clean_streamed(
     block_bytes: int,
     spill: Path,
     definition: ExtractDefinition,
-) -> whole.CleanOutcomes | None:
+) -> whole.CleanOutcomes:
     """:func:`evidence.outcomes.clean.clean_extract` of ``folder``, every table read in blocks
     of about ``block_bytes`` bytes (see the module's description), the cleaned blocks waiting
-    in ``spill`` (a folder the caller owns and removes); None when a table must be read whole."""
+    in ``spill`` (a folder the caller owns and removes). A table that is not plainly
+    well-formed CSV is read whole, as one block."""
     import dask
 
     paths = whole.find_tables(folder, definition)
-    blocks = streamable(paths, block_bytes)
-    if blocks is None:
-        return None
+    blocks = table_blocks(paths, block_bytes)
     reading = Reading(definition)
-    raw = whole._read_tables(paths, {name: found[0] for name, found in blocks.items()})
+    raw = whole._read_tables(paths, {name: found[0] for name, found in blocks.items() if found})
     problems: list[Problem] = []
     headers: dict[str, dict[str, str]] = {}
     complete = set()
     for name in whole.TABLES:
         raw[name], headers[raw[name].name], found = definition.match_headers(name, raw[name])
         problems += found
-        if not found:
+        if blocks[name] is None and raw[name].data.empty:
+            problems.append(Problem(raw[name].name, None, None, None, "the table has a header but no rows"))
+        elif not found:
             complete.add(name)
     marker = definition.synthetic_marker
     extra = {
@@ -208,8 +216,9 @@ def clean_streamed(
                 spill / f"{name}-keys-{number:06d}.arrow",
                 buckets,
                 key,
+                None if block else raw[name],
             )
-            for number, block in enumerate(blocks[name])
+            for number, block in enumerate(blocks[name] or [None])
         ]
         for name in whole.TABLES
     }
