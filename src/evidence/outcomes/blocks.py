@@ -42,17 +42,6 @@ def header_only(block: CsvBlock) -> RawTable:
     return table
 
 
-class Shared:
-    """A large value every block needs (the names redacted from comments), with a cheap dask
-    token given by the caller, so that dask does not hash every value to name the tasks."""
-
-    def __init__(self, value, token: str):
-        self.value, self.token = value, token
-
-    def __dask_tokenize__(self) -> str:
-        return self.token
-
-
 class RowGroupWriter:
     """A parquet file written from tables given in order. With ``regroup``, in row groups of
     :data:`ROW_GROUP_ROWS` rows (the last one shorter): the file ``DataFrame.to_parquet`` makes

@@ -67,7 +67,12 @@ def read_bucket(paths: list[Path], number: int) -> pd.DataFrame | None:
 
 
 def check_bucket(
-    number: int, episodes: list[Path], assessments: list[Path], prems: list[Path], files: dict[str, str]
+    number: int,
+    episodes: list[Path],
+    assessments: list[Path],
+    prems: list[Path],
+    files: dict[str, str],
+    after: object = None,
 ) -> tuple[list[Problem], np.ndarray, pd.DataFrame, int]:
     """The checks across blocks for the episodes of bucket ``number``: repeated episode IDs,
     questionnaires (assessments, PREMs) of no episode, follow-ups dated before their baseline.
@@ -75,7 +80,8 @@ def check_bucket(
     episode, instrument and timepoint), and the first early follow-ups with their count (see
     :func:`~evidence.outcomes.assessments.follow_up_problems`). ``episodes`` is empty when the
     episodes table could not be read: questionnaires are then not matched. ``files`` names
-    each table's file, for the messages."""
+    each table's file, for the messages; ``after`` is what the check waits for (in a dask graph:
+    the tasks that write the keys)."""
     problems: list[Problem] = []
     episode_keys = read_bucket(episodes, number)
     known = None

@@ -28,7 +28,7 @@ from evidence.errors import InputFileError, Problem, PseudonymKeyError, Validati
 from evidence.instruments.experience import EXPERIENCE
 from evidence.outcomes import clean as whole
 from evidence.outcomes.assessments import assessment_keys, clean_assessments, follow_up_problems, score_assessments
-from evidence.outcomes.blocks import KEEP_DTYPES, Shared
+from evidence.outcomes.blocks import KEEP_DTYPES
 from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
 from evidence.outcomes.keys import bucket_count, check_bucket, id_keys, write_keys
 from evidence.outcomes.reading import Reading
@@ -107,7 +107,7 @@ def episode_block(task: BlockTask, reading: Reading, name_columns: list[str], ma
     return found
 
 
-def prem_block(task: BlockTask, reading: Reading, names: Shared) -> tuple[list[Problem], int, dict[str, int]]:
+def prem_block(task: BlockTask, reading: Reading, names: list[str]) -> tuple[list[Problem], int, dict[str, int]]:
     """A PREMs block's problems, rows and redactions (by kind)."""
     raw = task.read()
     cleaned, problems = whole._clean_prems(raw, None, reading)
@@ -116,7 +116,7 @@ def prem_block(task: BlockTask, reading: Reading, names: Shared) -> tuple[list[P
     redactions: dict[str, int] = {}
     if task.key is not None and not problems:
         cleaned["episode_id"] = privacy.Pseudonyms.of(cleaned["episode_id"], task.key).apply(cleaned["episode_id"])
-        cleaned["comment"], redactions = privacy.redact_free_text(cleaned["comment"], names.value)
+        cleaned["comment"], redactions = privacy.redact_free_text(cleaned["comment"], names)
         cleaned["experience"] = EXPERIENCE.score(cleaned[[f"item_{i}" for i in range(1, 6)]])["experience"]
         cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
     rows = len(raw.data)
@@ -225,25 +225,26 @@ def clean_streamed(
     files = {name: table.name for name, table in raw.items()}
 
     checked = {name: tasks[name] if name in complete else [] for name in whole.TABLES}  # cleaned and keyed
-    episodes = dask.compute(
-        *[dask.delayed(episode_block)(task, reading, name_columns["episodes"], marker) for task in checked["episodes"]]
-    )
-    names = set().union(*(found.names for found in episodes))
-    for name, columns in name_columns.items():  # names in a table not cleaned, or in a questionnaire table
-        if columns and (name != "episodes" or name not in complete):
-            names |= set().union(*dask.compute(*[dask.delayed(_names_in_block)(t, columns) for t in tasks[name]]))
-    known_names = Shared(sorted(names), f"names-{len(names)}-{hash(frozenset(names))}")
-    assessed, prems = dask.compute(
-        [dask.delayed(assessment_block)(task, reading) for task in checked["assessments"]],
-        [dask.delayed(prem_block)(task, reading, known_names) for task in checked["prems"]],
-    )
+    # one graph: assessments alongside episodes; PREMs once every name is known (they redact
+    # comments with them); the buckets once every block has spilled its keys
+    delayed = dask.delayed
+    episodes = [delayed(episode_block)(task, reading, name_columns["episodes"], marker) for task in checked["episodes"]]
+    named = [  # names in a table not cleaned, or in a questionnaire table
+        delayed(_names_in_block)(task, columns)
+        for name, columns in name_columns.items()
+        if columns and (name != "episodes" or name not in complete)
+        for task in tasks[name]
+    ]
+    names = delayed(_all_names)(episodes, named)
+    assessed = [delayed(assessment_block)(task, reading) for task in checked["assessments"]]
+    prems = [delayed(prem_block)(task, reading, names) for task in checked["prems"]]
     keys = {name: [task.keys for task in found] for name, found in checked.items()}
-    buckets_checked = dask.compute(
-        *[
-            dask.delayed(check_bucket)(n, keys["episodes"], keys["assessments"], keys["prems"], files)
-            for n in range(buckets)
-        ]
-    )
+    spilled = delayed(_all_done)(episodes, assessed, prems)
+    buckets_checked = [
+        delayed(check_bucket)(n, keys["episodes"], keys["assessments"], keys["prems"], files, spilled)
+        for n in range(buckets)
+    ]
+    episodes, names, assessed, prems, buckets_checked = dask.compute(episodes, names, assessed, prems, buckets_checked)
 
     for found in episodes:
         problems += found.problems
@@ -302,6 +303,15 @@ def clean_streamed(
     )
 
 
+def _all_names(episodes: list[EpisodeBlock], named: list[set[str]]) -> list[str]:
+    """Every name of the extract, each once, in order (for redaction and masking)."""
+    return sorted(set().union(*(found.names for found in episodes), *named))
+
+
+def _all_done(*results) -> None:
+    """Nothing: a task that waits for every block's task (the buckets read their keys' files)."""
+
+
 def _names_in_block(task: BlockTask, columns: list[str]) -> set[str]:
     data = task.read().data
     return {str(v) for c in columns if c in data for v in data[c].dropna().unique()}
@@ -343,7 +353,7 @@ def _lazy_tables(tasks: dict[str, list[BlockTask]], synthetic: bool, flagged: np
             label="outcome-episodes",
             enforce_metadata=False,
         )
-        example = assessments_part(parts["assessments"][0], flagged)
+        example = assessments_part(parts["assessments"][0], flagged).head(100)  # the tables' shape
         assessments = dd.from_map(
             assessments_part,
             parts["assessments"],
