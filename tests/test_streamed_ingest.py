@@ -144,13 +144,19 @@ def test_a_clean_extract_gives_the_tables_and_manifest_of_the_whole_tables(tmp_p
     assert not list((tmp_path / "streamed").glob(".blocks-*"))
 
 
-def test_a_table_that_must_be_read_whole_sends_the_extract_the_default_way(tmp_path):
+def test_a_table_that_must_be_read_whole_is_one_block_beside_the_others(tmp_path):
     folder = _extract(tmp_path)
     text = (folder / "prems.csv").read_text(encoding="utf-8")
     (folder / "prems.csv").write_text("sep=,\n" + text, encoding="utf-8")  # Excel's first line: read whole
     assert csv_blocks.csv_blocks(folder / "prems.csv", BLOCK) is None
+    whole = ingest_outcomes(folder, tmp_path / "whole", block_bytes=0)
     streamed = ingest_outcomes(folder, tmp_path / "streamed", block_bytes=BLOCK)
-    assert streamed["rows"]["out"]["prems"] == streamed["rows"]["in"]["prems"] > 0
+    assert streamed["rows"] == whole["rows"] and streamed["input"] == whole["input"]
+    for name in ("episodes", "prems"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "streamed" / f"outcomes_{name}.parquet"),
+            pd.read_parquet(tmp_path / "whole" / f"outcomes_{name}.parquet"),
+        )
 
 
 def test_on_a_dask_cluster_the_blocks_run_on_its_workers_and_give_the_same_files(tmp_path):
