@@ -114,7 +114,7 @@ def find_tables(folder: str | Path, definition: ExtractDefinition | None = None)
     return found
 
 
-def _clean_episodes(raw: RawTable, reading: Reading, unique_ids: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
+def clean_episodes(raw: RawTable, reading: Reading, unique_ids: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
     """The typed episodes and their problems; without ``unique_ids`` repeated episode IDs are
     left for the caller to find (across the blocks of a file read block by block)."""
     data = raw.data
@@ -165,7 +165,10 @@ def _clean_episodes(raw: RawTable, reading: Reading, unique_ids: bool = True) ->
     return pd.DataFrame(out, index=data.index), problems
 
 
-def _clean_prems(raw: RawTable, episode_ids: pa.Array | None, reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
+def clean_prems(raw: RawTable, episode_ids: pa.Array | None, reading: Reading) -> tuple[pd.DataFrame, list[Problem]]:
+    """The typed experience questionnaires and their problems; without ``episode_ids`` they
+    are not matched to episodes (the episodes table could not be read, or the caller matches
+    them across blocks)."""
     data = raw.data
     problems: list[Problem] = []
     problems += unmatched_episodes(raw, episode_ids)
@@ -184,7 +187,7 @@ def _clean_prems(raw: RawTable, episode_ids: pa.Array | None, reading: Reading) 
     return out, problems
 
 
-def _as_in_file(problems: list[Problem], headers: dict[str, dict[str, str]]) -> list[Problem]:
+def as_in_file(problems: list[Problem], headers: dict[str, dict[str, str]]) -> list[Problem]:
     """Problems naming each column by its header in the file (``Episode ID``), not the field."""
     out = []
     for problem in problems:
@@ -212,7 +215,7 @@ def clean_extract(
         definition = load_extract_definition(definition or DEFAULT_DEFINITION)
     reading = Reading(definition)
     paths = find_tables(folder, definition)
-    raw = _read_tables(paths, {})
+    raw = read_tables(paths, {})
     problems: list[Problem] = []
     headers: dict[str, dict[str, str]] = {}
     complete = set()
@@ -235,7 +238,7 @@ def clean_extract(
     ).dropna()
     ids = None
     if "episodes" in complete:
-        episodes, found = _clean_episodes(raw["episodes"], reading)
+        episodes, found = clean_episodes(raw["episodes"], reading)
         problems += found + privacy.identifier_problems(
             raw["episodes"].name,
             episodes["service"],
@@ -244,7 +247,7 @@ def clean_extract(
             names_in(episodes["service"].dropna().unique(), names),
         )
         ids = pa.array(raw["episodes"].data["EpisodeID"].dropna().unique(), type=pa.string())
-    synthetic = _marked_synthetic(raw["episodes"], marker)
+    synthetic = marked_synthetic(raw["episodes"], marker)
     rows_in = {name: len(table.data) for name, table in raw.items()}
     if "assessments" in complete:
         assessments, found = clean_assessments(raw["assessments"], ids, reading)
@@ -252,11 +255,11 @@ def clean_extract(
             assessment_keys(assessments, raw["assessments"]), raw["assessments"].name
         )
     if "prems" in complete:
-        prems, found = _clean_prems(raw["prems"], ids, reading)
+        prems, found = clean_prems(raw["prems"], ids, reading)
         problems += found
     if problems:
         raise ValidationError(
-            masked(_as_in_file(condensed(problems), headers), names),
+            masked(as_in_file(condensed(problems), headers), names),
             "Correct the extract (the raw files are unchanged) and ingest again.",
         )
 
@@ -299,7 +302,7 @@ def clean_extract(
     )
 
 
-def _read_tables(paths: dict[str, Path], headers_only: dict[str, CsvBlock]) -> dict[str, RawTable]:
+def read_tables(paths: dict[str, Path], headers_only: dict[str, CsvBlock]) -> dict[str, RawTable]:
     """Every table read (of those in ``headers_only``, the header only: their rows are read in
     blocks); a file that cannot be read at all is reported together with any other (one
     :class:`InputFileError` naming each)."""
@@ -319,7 +322,7 @@ def _read_tables(paths: dict[str, Path], headers_only: dict[str, CsvBlock]) -> d
     return tables
 
 
-def _marked_synthetic(episodes: RawTable, marker: tuple[str, str] = ("DataLabel", "SYNTHETIC")) -> bool:
+def marked_synthetic(episodes: RawTable, marker: tuple[str, str] = ("DataLabel", "SYNTHETIC")) -> bool:
     """Whether every episode carries the synthetic-data marker."""
     column, value = marker
     values = episodes.data.get(column)

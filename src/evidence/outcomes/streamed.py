@@ -84,7 +84,7 @@ class EpisodeBlock:
 
 def episode_block(task: BlockTask, reading: Reading, name_columns: list[str], marker: tuple[str, str]) -> EpisodeBlock:
     raw = task.read()
-    cleaned, problems = whole._clean_episodes(raw, reading, unique_ids=False)
+    cleaned, problems = whole.clean_episodes(raw, reading, unique_ids=False)
     problems += privacy.identifier_problems(raw.name, cleaned["service"], raw.row_numbers, "Service")
     names = {str(v) for c in name_columns if c in raw.data for v in raw.data[c].dropna().unique()}
     codes, values = pd.factorize(cleaned["service"].astype(object))
@@ -100,7 +100,7 @@ def episode_block(task: BlockTask, reading: Reading, name_columns: list[str], ma
         )
         cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
     found = EpisodeBlock(
-        problems, len(raw.data), names, dict(zip(values, rows, strict=True)), whole._marked_synthetic(raw, marker)
+        problems, len(raw.data), names, dict(zip(values, rows, strict=True)), whole.marked_synthetic(raw, marker)
     )
     del raw, cleaned
     give_back_memory()
@@ -110,7 +110,7 @@ def episode_block(task: BlockTask, reading: Reading, name_columns: list[str], ma
 def prem_block(task: BlockTask, reading: Reading, names: list[str]) -> tuple[list[Problem], int, dict[str, int]]:
     """A PREMs block's problems, rows and redactions (by kind)."""
     raw = task.read()
-    cleaned, problems = whole._clean_prems(raw, None, reading)
+    cleaned, problems = whole.clean_prems(raw, None, reading)
     keys = id_keys(raw.data["EpisodeID"], raw.row_numbers)
     write_keys(keys, task.buckets, task.keys)
     redactions: dict[str, int] = {}
@@ -182,7 +182,7 @@ def clean_streamed(
     paths = whole.find_tables(folder, definition)
     blocks = table_blocks(paths, block_bytes)
     reading = Reading(definition)
-    raw = whole._read_tables(paths, {name: found[0] for name, found in blocks.items() if found})
+    raw = whole.read_tables(paths, {name: found[0] for name, found in blocks.items() if found})
     problems: list[Problem] = []
     headers: dict[str, dict[str, str]] = {}
     complete = set()
@@ -269,7 +269,7 @@ def clean_streamed(
             problems.append(Problem(files[name], None, None, None, "the table has a header but no rows"))
     if problems:
         raise ValidationError(
-            masked(whole._as_in_file(condensed(problems), headers), names),
+            masked(whole.as_in_file(condensed(problems), headers), names),
             "Correct the extract (the raw files are unchanged) and ingest again.",
         )
 

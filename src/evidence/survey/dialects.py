@@ -93,7 +93,8 @@ class Dialect:
         }
 
 
-def _tool(raw: RawTable, headers: list[str]) -> str:
+def detected_tool(raw: RawTable, headers: list[str]) -> str:
+    """The survey tool whose export layout ``raw`` (with these ``headers``) has."""
     folded = [normalise_header(h) for h in headers]
     if raw.path.suffix.lower() == ".sav":
         return "qualtrics_spss"
@@ -124,7 +125,7 @@ def prepare(raw: RawTable, definition: SurveyDefinition) -> tuple[RawTable, Dial
     header_rows = raw.layout.get("header_rows", 1)
     assert isinstance(header_rows, int)  # the readers record it as a count of rows
     dialect = Dialect(
-        _tool(raw, headers), header_rows=header_rows, excel_sep_line=bool(raw.layout.get("excel_sep_line"))
+        detected_tool(raw, headers), header_rows=header_rows, excel_sep_line=bool(raw.layout.get("excel_sep_line"))
     )
     wanted = {header: source for source, names in definition.header_names().items() for header in names}
     # a column under the definition's own name wins; question texts and aliases match the rest

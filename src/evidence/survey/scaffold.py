@@ -30,7 +30,7 @@ from evidence.readers import read_raw
 from evidence.survey.answers import slug
 from evidence.survey.clean import IMPORT_ID_PREFIX
 from evidence.survey.definition import load_definition, normalise_header
-from evidence.survey.dialects import DESCRIPTIONS, _tool
+from evidence.survey.dialects import DESCRIPTIONS, detected_tool
 from evidence.survey.scales import load_scales
 
 SHIPPED_SCALES = SURVEYS_CONFIG / "answer_scales.csv"  # from the project root
@@ -147,7 +147,7 @@ def scaffold(export: str | Path, out: str | Path, name: str | None = None) -> tu
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise ConfigError(f"{out}: the file name must give a survey name of lower-case letters, digits and _")
     raw = read_raw(export)
-    tool = _tool(raw, [str(c) for c in raw.data.columns])
+    tool = detected_tool(raw, [str(c) for c in raw.data.columns])
     data = raw.data
     questions = {str(c): raw.column_labels.get(str(c), str(c)) for c in data.columns}
     if len(data) >= 2 and data.iloc[1].astype("string").str.startswith(IMPORT_ID_PREFIX).mean() > 0.5:

@@ -22,7 +22,7 @@ from scipy import stats
 
 from evidence.errors import Problem, ValidationError
 from evidence.synthesis import _engine
-from evidence.synthesis.models import INPUT, _check_options, check_effects, json_ready
+from evidence.synthesis.models import INPUT, check_effects, check_options, json_ready
 
 #: A regressor is collinear with the intercept when the part of it orthogonal to the intercept
 #: is shorter than this fraction of its length: the tolerance of R's ``lm`` (``qr`` with
@@ -89,7 +89,7 @@ def egger_test(yi, vi, method: str = "REML", test: str = "z", model: str = "rma"
     Refused (:class:`~evidence.errors.ValidationError`) when every study has the same variance
     (see :func:`precision_varies`): the slope on the standard error is not estimable, and
     metafor refuses too."""
-    method, test = _check_options(method, test, level)
+    method, test = check_options(method, test, level)
     if model not in ("rma", "lm"):
         raise ValueError(f"model must be 'rma' or 'lm', got {model!r}")
     yi, vi, _ = check_effects(yi, vi, random_effects=method != "FE" and model == "rma", minimum=3)

@@ -46,7 +46,9 @@ def _check_pi_type(pi_type: str) -> str:
     return pi_type
 
 
-def _check_options(method: str, test: str, level: float) -> tuple[str, str]:
+def check_options(method: str, test: str, level: float) -> tuple[str, str]:
+    """A meta-analysis' options checked: the method (upper case; metafor's ``EE`` is ``FE``) and
+    the test (lower case), or a ValueError naming what is allowed."""
     method, test = method.upper(), test.lower()
     if method == "EE":
         method = "FE"
@@ -314,7 +316,7 @@ def meta_analysis(
     tau^2 being estimated; "t", t on k - 1 df; "simple", the normal quantile times tau alone
     (leaving out ``se^2``). All are approximations (metafor's documentation).
     """
-    method, test = _check_options(method, test, level)
+    method, test = check_options(method, test, level)
     pi_type = _check_pi_type(pi_type)
     yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE", minimum=2 if test == "knha" else 1)
     y, v, X, mask = _engine.batch(yi, vi)
@@ -333,7 +335,7 @@ def leave_one_out(
     ``leave1out``): one row per omitted study with estimate, se, statistic, pvalue, ci_low,
     ci_high, q, q_pvalue, tau2, i2 and h2. A study whose omission moves the estimate a lot,
     or removes most of the heterogeneity, deserves a closer look (Viechtbauer & Cheung 2010)."""
-    method, test = _check_options(method, test, level)
+    method, test = check_options(method, test, level)
     yi, vi, labels = check_effects(
         yi, vi, labels, random_effects=method != "FE", minimum=3 if method != "FE" or test == "knha" else 2
     )

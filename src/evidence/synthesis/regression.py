@@ -20,9 +20,9 @@ from evidence.synthesis import _engine
 from evidence.synthesis.models import (
     INPUT,
     METHOD_NAMES,
-    _check_options,
     _p_text,
     check_effects,
+    check_options,
     json_ready,
 )
 
@@ -106,7 +106,7 @@ def meta_regression(
     """Meta-regression of ``yi`` on ``moderators`` (one row per study; numeric columns enter
     as they are, text columns as indicators; an intercept is added). Estimates tau^2 by
     ``method`` from the residuals (Thompson & Higgins 2002; Viechtbauer 2005)."""
-    method, test = _check_options(method, test, level)
+    method, test = check_options(method, test, level)
     design = design_matrix(pd.DataFrame(moderators).reset_index(drop=True))
     p = design.shape[1]
     yi, vi, labels = check_effects(

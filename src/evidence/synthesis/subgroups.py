@@ -21,11 +21,11 @@ from evidence.synthesis import _engine
 from evidence.synthesis.models import (
     INPUT,
     MetaAnalysisResult,
-    _check_options,
     _check_pi_type,
     _p_text,
     _pooled,
     check_effects,
+    check_options,
     json_ready,
     meta_analysis,
     prediction_bounds,
@@ -111,7 +111,7 @@ def subgroup_analysis(
     indicators) and the subgroup estimates are its fitted values. ``pi_type``: the prediction
     intervals', as in :func:`meta_analysis` (with a common tau^2, the t quantiles have one
     degree of freedom fewer per extra subgroup, as metafor's ``predict`` on that model)."""
-    method, test = _check_options(method, test, level)
+    method, test = check_options(method, test, level)
     pi_type = _check_pi_type(pi_type)
     yi, vi, labels = check_effects(yi, vi, labels, random_effects=method != "FE")
     groups = pd.Series(np.asarray(groups, dtype=object)).astype(str).to_numpy()

@@ -14,7 +14,7 @@ from scipy import stats
 
 from evidence.synthesis import _engine
 from evidence.synthesis.bias import precision_varies, same_precision_problem
-from evidence.synthesis.models import MetaAnalysisResult, _check_options, check_effects, json_ready, meta_analysis
+from evidence.synthesis.models import MetaAnalysisResult, check_effects, check_options, json_ready, meta_analysis
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,8 @@ def trim_and_fill(
     With every study of the same variance (see :func:`precision_varies`) the slope is not
     estimable: the side must then be given, else a
     :class:`~evidence.errors.ValidationError` says so (metafor stops with an error)."""
-    method, test = _check_options(method, test, level)
-    adjusted_test = test if adjusted_test is None else _check_options(method, adjusted_test, level)[1]
+    method, test = check_options(method, test, level)
+    adjusted_test = test if adjusted_test is None else check_options(method, adjusted_test, level)[1]
     estimator = estimator.upper()
     if estimator not in ("L0", "R0"):
         raise ValueError(f"estimator must be 'L0' or 'R0', got {estimator!r}")
