@@ -32,6 +32,7 @@ silently dropped.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,20 +217,8 @@ def clean_extract(
     reading = Reading(definition)
     paths = find_tables(folder, definition)
     raw = read_tables(paths, {})
-    problems: list[Problem] = []
-    headers: dict[str, dict[str, str]] = {}
-    complete = set()
-    for name in TABLES:
-        raw[name], headers[raw[name].name], found = definition.match_headers(name, raw[name])
-        problems += found
-        if raw[name].data.empty:
-            problems.append(Problem(raw[name].name, None, None, None, "the table has a header but no rows"))
-        elif not found:
-            complete.add(name)
+    problems, headers, complete, extra = match_tables(raw, definition, TABLES)
     marker = definition.synthetic_marker
-    extra = {
-        name: privacy.identifier_columns(table.data.columns, [*FIELDS[name], marker[0]]) for name, table in raw.items()
-    }
     name_columns = [raw["episodes"].data[c] for c in ("ChildName",) if c in raw["episodes"].data]
     names = pd.concat(
         name_columns
@@ -300,6 +289,31 @@ def clean_extract(
         definition,
         present,
     )
+
+
+def match_tables(
+    raw: dict[str, RawTable], definition: ExtractDefinition, read: Iterable[str]
+) -> tuple[list[Problem], dict[str, dict[str, str]], set[str], dict[str, dict[str, str]]]:
+    """Each table's header matched to the definition, ``raw`` renamed to the fields in place.
+    Return the problems (of the headers, and of each table of ``read``, those read with their
+    rows, that has none), the headers of each file by field, the tables whose header is
+    complete (and, if read, that have rows), and each table's undeclared identifier columns
+    with their kinds."""
+    problems: list[Problem] = []
+    headers: dict[str, dict[str, str]] = {}
+    complete = set()
+    for name in TABLES:
+        raw[name], headers[raw[name].name], found = definition.match_headers(name, raw[name])
+        problems += found
+        if name in read and raw[name].data.empty:
+            problems.append(Problem(raw[name].name, None, None, None, "the table has a header but no rows"))
+        elif not found:
+            complete.add(name)
+    marker = definition.synthetic_marker[0]
+    extra = {
+        name: privacy.identifier_columns(table.data.columns, [*FIELDS[name], marker]) for name, table in raw.items()
+    }
+    return problems, headers, complete, extra
 
 
 def read_tables(paths: dict[str, Path], headers_only: dict[str, CsvBlock]) -> dict[str, RawTable]:

@@ -29,7 +29,7 @@ from evidence.instruments.experience import EXPERIENCE
 from evidence.outcomes import clean as whole
 from evidence.outcomes.assessments import assessment_keys, clean_assessments, follow_up_problems, score_assessments
 from evidence.outcomes.blocks import KEEP_DTYPES
-from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
+from evidence.outcomes.extract_layout import ExtractDefinition
 from evidence.outcomes.keys import bucket_count, check_bucket, id_keys, write_keys
 from evidence.outcomes.reading import Reading
 from evidence.readers import RawTable, give_back_memory, read_raw
@@ -183,20 +183,9 @@ def clean_streamed(
     blocks = table_blocks(paths, block_bytes)
     reading = Reading(definition)
     raw = whole.read_tables(paths, {name: found[0] for name, found in blocks.items() if found})
-    problems: list[Problem] = []
-    headers: dict[str, dict[str, str]] = {}
-    complete = set()
-    for name in whole.TABLES:
-        raw[name], headers[raw[name].name], found = definition.match_headers(name, raw[name])
-        problems += found
-        if blocks[name] is None and raw[name].data.empty:
-            problems.append(Problem(raw[name].name, None, None, None, "the table has a header but no rows"))
-        elif not found:
-            complete.add(name)
+    read_whole = [name for name, found in blocks.items() if found is None]
+    problems, headers, complete, extra = whole.match_tables(raw, definition, read_whole)
     marker = definition.synthetic_marker
-    extra = {
-        name: privacy.identifier_columns(table.data.columns, [*FIELDS[name], marker[0]]) for name, table in raw.items()
-    }
     name_columns = {
         name: [c for c, kind in found.items() if kind == "name"] + (["ChildName"] if name == "episodes" else [])
         for name, found in extra.items()
