@@ -193,15 +193,14 @@ def _write_outcomes(
         "scores": clean.scores,
         "prems": clean.prems,
     }
-    rows_out = {name: len(table) for name, table in tables.items() if isinstance(table, pd.DataFrame)}
     staged: dict[str, Path] = {}  # the streamed tables, already written under staging
-    if len(rows_out) < len(tables):
+    if isinstance(clean.episodes, pd.DataFrame):  # cleaned whole
+        rows_out = {name: len(table) for name, table in tables.items()}
+    else:  # cleaned block by block: lazy tables, streamed into their files
         if staging is None:
             raise ValueError("block-wise tables need a staging folder to be written through")
-        staged = {name: staging / f"{name}.parquet" for name in tables if name not in rows_out}
-        for name in ("episodes", "prems"):
-            if name in staged:
-                rows_out[name] = write_streamed_table(tables[name], staged[name], regroup)
+        staged = {name: staging / f"{name}.parquet" for name in tables}
+        rows_out = {name: write_streamed_table(tables[name], staged[name], regroup) for name in ("episodes", "prems")}
         rows_out["assessments"], rows_out["scores"] = write_streamed(
             clean.assessments, clean.scores, (staged["assessments"], staged["scores"]), staging, regroup
         )

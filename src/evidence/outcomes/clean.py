@@ -72,8 +72,9 @@ BANDS = {"Band5Minutes": "band5", "Band6Minutes": "band6", "Band7Minutes": "band
 
 @dataclass
 class CleanOutcomes:
-    """A cleaned extract. ``assessments`` and ``scores`` are dask DataFrames (computed when
-    written) when the extract was cleaned block by block, pandas DataFrames otherwise;
+    """A cleaned extract. The four tables are dask DataFrames (computed when written) when the
+    extract was cleaned block by block (:mod:`evidence.outcomes.streamed`), pandas DataFrames
+    when it was cleaned whole;
     ``encodings`` says how each table's file was decoded, ``rows_in`` counts the raw rows of
     each table and ``sources`` names its file;
     ``definition`` is the extract definition it was read with."""
