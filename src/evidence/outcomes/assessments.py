@@ -24,7 +24,7 @@ def clean_assessments(
     could not be read) questionnaires are not matched to episodes."""
     data = raw.data
     problems: list[Problem] = []
-    problems += unmatched_episodes(raw, episode_ids)
+    problems += unmatched_episodes(raw.name, raw.data["EpisodeID"], raw.row_numbers, episode_ids)
     instrument, found = reading.instrument(raw)
     problems += found + problems_at(
         raw, missing(data["Instrument"]), "Instrument", data["Instrument"], "an instrument is required"

@@ -53,7 +53,7 @@ from evidence.outcomes.assessments import (
 from evidence.outcomes.blocks import header_only
 from evidence.outcomes.definition import DEFAULT_DEFINITION, load_extract_definition
 from evidence.outcomes.extract_layout import FIELDS, ExtractDefinition
-from evidence.outcomes.reading import Reading, item_frame, missing, unmatched_episodes
+from evidence.outcomes.reading import Reading, item_frame, missing, repeated_episodes, unmatched_episodes
 from evidence.readers import SUPPORTED_SUFFIXES, RawTable, give_back_memory, read_raw
 from evidence.validation import (
     as_numbers,
@@ -66,7 +66,6 @@ from evidence.validation import (
 
 TABLES = ("episodes", "assessments", "prems")
 DIRECT_IDENTIFIERS = ("NHSNumber", "ChildName", "DateOfBirth", "Postcode")
-REPEATED_EPISODE = "episode IDs must be unique; the same ID appears on another row"
 BANDS = {"Band5Minutes": "band5", "Band6Minutes": "band6", "Band7Minutes": "band7", "Band8aMinutes": "band8a"}
 
 
@@ -125,8 +124,7 @@ def clean_episodes(raw: RawTable, reading: Reading, unique_ids: bool = True) -> 
     for column in ("EpisodeID", "ChildID", "Service"):
         problems += problems_at(raw, missing(data[column]), column, data[column], "a value is required")
     if unique_ids:
-        repeated = data["EpisodeID"].duplicated(keep=False) & ~missing(data["EpisodeID"])
-        problems += problems_at(raw, repeated, "EpisodeID", data["EpisodeID"], REPEATED_EPISODE)
+        problems += repeated_episodes(raw.name, data["EpisodeID"], raw.row_numbers)
     for column, name in (("Sex", "sex"), ("PrimaryNeed", "primary_need"), ("Tier", "tier")):
         out[name], found = reading.coded(raw, column)
         problems += found
@@ -173,7 +171,7 @@ def clean_prems(raw: RawTable, episode_ids: pa.Array | None, reading: Reading) -
     them across blocks)."""
     data = raw.data
     problems: list[Problem] = []
-    problems += unmatched_episodes(raw, episode_ids)
+    problems += unmatched_episodes(raw.name, raw.data["EpisodeID"], raw.row_numbers, episode_ids)
     fft, found = reading.coded(raw, "FFT")
     problems += found
     date, found = reading.date(raw, "CompletedDate")

@@ -20,16 +20,14 @@ import pyarrow as pa
 
 from evidence.errors import Problem
 from evidence.outcomes.assessments import early_follow_ups
-from evidence.outcomes.clean import REPEATED_EPISODE
-from evidence.outcomes.reading import missing
-from evidence.validation import FIRST_ROWS, is_in, problems_where
+from evidence.outcomes.reading import repeated_episodes, unmatched_episodes
+from evidence.validation import FIRST_ROWS
 
 #: CSV bytes (of the three tables together) per bucket: a bucket's keys then take some tens
 #: of MB in memory (Arrow text, not Python strings) whatever the size of the extract.
 BUCKET_BYTES = 64 << 20
 #: Keys' text read back as Arrow-backed strings: a Python object per ID would be ten times the size.
 ARROW_TEXT = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
-UNMATCHED = "no episode with this ID in the episodes table"
 
 
 def bucket_count(total_bytes: int) -> int:
@@ -86,20 +84,14 @@ def check_bucket(
     episode_keys = read_bucket(episodes, number)
     known = None
     if episode_keys is not None:
-        raw_id = episode_keys["raw_id"]
-        repeated = raw_id.duplicated(keep=False) & ~missing(raw_id)
-        problems += problems_where(
-            files["episodes"], episode_keys["row"], repeated, "EpisodeID", raw_id, REPEATED_EPISODE
-        )
-        known = pa.array(raw_id.dropna().unique(), type=pa.string())
+        problems += repeated_episodes(files["episodes"], episode_keys["raw_id"], episode_keys["row"])
+        known = pa.array(episode_keys["raw_id"].dropna().unique(), type=pa.string())
     flagged, early, count = np.zeros(0, dtype=np.int64), pd.DataFrame(), 0
     for table, paths in (("assessments", assessments), ("prems", prems)):
         keys = read_bucket(paths, number)
         if keys is None:
             continue
-        if known is not None:
-            unmatched = ~is_in(keys["raw_id"], known)
-            problems += problems_where(files[table], keys["row"], unmatched, "EpisodeID", keys["raw_id"], UNMATCHED)
+        problems += unmatched_episodes(files[table], keys["raw_id"], keys["row"], known)
         if table == "assessments":
             keys = keys.rename(columns={"trimmed": "episode_id"})
             later = keys.duplicated(["episode_id", "instrument", "timepoint"], keep="first").to_numpy()

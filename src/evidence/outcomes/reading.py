@@ -10,7 +10,10 @@ import pyarrow as pa
 from evidence.errors import Problem
 from evidence.outcomes.extract_layout import DATE_FORMATS, ExtractDefinition
 from evidence.readers import RawTable
-from evidence.validation import is_in, problems_at, to_coded, to_date
+from evidence.validation import is_in, problems_where, to_coded, to_date
+
+UNMATCHED = "no episode with this ID in the episodes table"
+REPEATED = "episode IDs must be unique; the same ID appears on another row"
 
 
 def missing(values: pd.Series) -> pd.Series:
@@ -62,15 +65,17 @@ def item_frame(data: pd.DataFrame, prefix: str, count: int) -> pd.DataFrame:
     )
 
 
-def unmatched_episodes(raw: RawTable, episode_ids: pa.Array | None) -> list[Problem]:
-    """Rows of a questionnaire table (assessments, PREMs) whose episode is not in the episodes
-    table; none when the episodes table could not be read (``episode_ids`` is None)."""
+def unmatched_episodes(file: str, ids: pd.Series, rows: pd.Series, episode_ids: pa.Array | None) -> list[Problem]:
+    """Rows of a questionnaire table (assessments, PREMs; episode IDs ``ids`` as written, at
+    file rows ``rows``) whose episode is not among ``episode_ids``, the episodes table's IDs;
+    none when the episodes table could not be read (``episode_ids`` is None)."""
     if episode_ids is None:
         return []
-    return problems_at(
-        raw,
-        ~is_in(raw.data["EpisodeID"], episode_ids),
-        "EpisodeID",
-        raw.data["EpisodeID"],
-        "no episode with this ID in the episodes table",
-    )
+    return problems_where(file, rows, ~is_in(ids, episode_ids), "EpisodeID", ids, UNMATCHED)
+
+
+def repeated_episodes(file: str, ids: pd.Series, rows: pd.Series) -> list[Problem]:
+    """Every row of the episodes table (IDs ``ids`` as written, at file rows ``rows``) whose
+    episode ID is on another row too."""
+    repeated = ids.duplicated(keep=False) & ~missing(ids)
+    return problems_where(file, rows, repeated, "EpisodeID", ids, REPEATED)
