@@ -309,20 +309,19 @@ def _names_in_block(task: BlockTask, columns: list[str]) -> set[str]:
 def _service_name_problems(episodes: tuple[EpisodeBlock, ...], names: set[str], file: str) -> list[Problem]:
     """The rows whose service holds a known name (a child's name from any block); services
     holding another kind of identifier were reported by their block."""
-    services: dict[str, list[np.ndarray]] = {}
+    rows: dict[str, list[np.ndarray]] = {}
     for found in episodes:
-        for value, rows in found.services.items():
-            services.setdefault(value, []).append(rows)
-    hits = names_in(services, names)
-    if not hits:
+        for value, found_rows in found.services.items():
+            rows.setdefault(value, []).append(found_rows)
+    hits = names_in(rows, names)
+    named = [v for v in rows if privacy.identifier_kind(v) is None and privacy.identifier_kind(v, hits) == "name"]
+    if not hits or not named:
         return []
-    named = [v for v in services if privacy.identifier_kind(v) is None and privacy.identifier_kind(v, hits) == "name"]
-    rows_of = {v: np.concatenate(services[v]) for v in named}
-    values = pd.Series([v for v in named for _ in rows_of[v]], dtype="string")
-    numbers = pd.Series(np.concatenate([rows_of[v] for v in named] or [np.zeros(0, dtype=np.int64)]))
-    order = np.argsort(numbers.to_numpy(), kind="stable")
+    numbers = np.concatenate([part for value in named for part in rows[value]])
+    values = np.repeat(np.array(named, dtype=object), [sum(len(part) for part in rows[value]) for value in named])
+    order = np.argsort(numbers, kind="stable")
     return privacy.identifier_problems(
-        file, values.iloc[order].reset_index(drop=True), numbers.iloc[order].reset_index(drop=True), "Service", hits
+        file, pd.Series(values[order], dtype="string"), pd.Series(numbers[order]), "Service", hits
     )
 
 
