@@ -9,6 +9,7 @@ less, each block's rows as they come. Memory is bounded by the blocks in flight.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,23 +120,36 @@ class ScoresInTableOrder:
                             writer.add(pa.Table.from_batches([batch]))
 
 
-def write_streamed_table(frame: dd.DataFrame, path: Path, regroup: bool = True) -> int:
-    """Write a lazy table (a dask DataFrame) to ``path`` as :func:`write_streamed` writes the
-    assessments, :data:`BLOCKS_IN_FLIGHT` partitions computed at a time; return its rows."""
+def computed_partitions(*frames: dd.DataFrame) -> Iterator[tuple[pd.DataFrame, ...]]:
+    """The partitions of lazy tables of the same partitions, in order, one of each at a time;
+    :data:`BLOCKS_IN_FLIGHT` are computed together (one dask compute, so tables made from the
+    same blocks read them once), and the memory of each window is given back before the next."""
     import dask
 
+    parts = [frame.to_delayed() for frame in frames]
+    for start in range(0, len(parts[0]), BLOCKS_IN_FLIGHT):
+        with dask.config.set(KEEP_DTYPES):
+            window = dask.compute([delayed[start : start + BLOCKS_IN_FLIGHT] for delayed in parts])[0]
+        yield from zip(*window, strict=True)
+        del window
+        give_back_memory()
+
+
+def give_schema(writer: RowGroupWriter, frame: dd.DataFrame) -> None:
+    """A table whose partitions held no rows still gets its file: the schema of the lazy
+    table's ``_meta``, no rows."""
+    if writer.writer is None:
+        writer.add(arrow_table(frame._meta))
+
+
+def write_streamed_table(frame: dd.DataFrame, path: Path, regroup: bool = True) -> int:
+    """Write a lazy table (a dask DataFrame) to ``path`` as :func:`write_streamed` writes the
+    assessments; return its rows."""
     writer = RowGroupWriter(path, regroup)
-    parts = frame.to_delayed()
     try:
-        for start in range(0, len(parts), BLOCKS_IN_FLIGHT):
-            with dask.config.set(KEEP_DTYPES):
-                window = dask.compute(*parts[start : start + BLOCKS_IN_FLIGHT])
-            for part in window:
-                writer.add(arrow_table(part))
-            del window
-            give_back_memory()
-        if writer.writer is None:
-            writer.add(arrow_table(frame._meta))
+        for (part,) in computed_partitions(frame):
+            writer.add(arrow_table(part))
+        give_schema(writer, frame)
     finally:
         writer.close()
     return writer.rows
@@ -145,33 +159,21 @@ def write_streamed(
     assessments: dd.DataFrame, scores: dd.DataFrame, paths: tuple[Path, Path], spill: Path, regroup: bool = True
 ) -> tuple[int, int]:
     """Write the lazy cleaned assessments and their scores (dask DataFrames of the same
-    partitions) to ``paths``, :data:`BLOCKS_IN_FLIGHT` partitions computed at a time and
-    assessments added in order. With ``regroup`` the files are those a whole-table write makes
-    (row groups: :class:`RowGroupWriter`; the scores' order: :class:`ScoresInTableOrder`, kept
-    aside in ``spill``); without, each block's rows are written as they come. Return the row
-    counts. A table whose partitions hold no rows still gets its file (its ``_meta``'s schema)."""
-    import dask
-
+    partitions) to ``paths``, assessments added in order (:func:`computed_partitions`). With
+    ``regroup`` the files are those a whole-table write makes (row groups:
+    :class:`RowGroupWriter`; the scores' order: :class:`ScoresInTableOrder`, kept aside in
+    ``spill``); without, each block's rows are written as they come. Return the row counts."""
     writers = RowGroupWriter(paths[0], regroup), RowGroupWriter(paths[1], regroup)
     aside = ScoresInTableOrder(spill) if regroup else None
-    parts = assessments.to_delayed(), scores.to_delayed()
     try:
-        for start in range(0, len(parts[0]), BLOCKS_IN_FLIGHT):
-            with dask.config.set(KEEP_DTYPES):
-                window = dask.compute([delayed[start : start + BLOCKS_IN_FLIGHT] for delayed in parts])[0]
-            for assessed, scored in zip(*window, strict=True):
-                writers[0].add(arrow_table(assessed))
-                if len(scored) and aside is not None:
-                    aside.add(arrow_table(scored))
-                elif len(scored):
-                    writers[1].add(arrow_table(scored))
-            del window, assessed, scored
-            give_back_memory()
+        for assessed, scored in computed_partitions(assessments, scores):
+            writers[0].add(arrow_table(assessed))
+            if len(scored):
+                (aside or writers[1]).add(arrow_table(scored))
         if aside is not None:
             aside.write_to(writers[1])
         for writer, table in zip(writers, (assessments, scores), strict=True):
-            if writer.writer is None:
-                writer.add(arrow_table(table._meta))
+            give_schema(writer, table)
     finally:
         for writer in writers:
             writer.close()
