@@ -187,6 +187,25 @@ def clean_prems(raw: RawTable, episode_ids: pa.Array | None, reading: Reading) -
     return out, problems
 
 
+def pseudonymise_episodes(
+    episodes: pd.DataFrame, raw: RawTable, key: privacy.PseudonymKey, pseudonyms: privacy.Pseudonyms
+) -> None:
+    """Put the pseudonymised episode and child IDs first in the cleaned ``episodes`` (of the
+    episodes table ``raw``), the episodes' through ``pseudonyms`` (see :class:`privacy.Pseudonyms`)."""
+    episodes.insert(0, "child_id", privacy.pseudonymise(raw.data["ChildID"], key))
+    episodes.insert(0, "episode_id", pseudonyms.apply(raw.data["EpisodeID"]))
+
+
+def finish_prems(prems: pd.DataFrame, pseudonyms: privacy.Pseudonyms, names) -> dict[str, int]:
+    """Pseudonymise the cleaned experience questionnaires' episodes (through ``pseudonyms``),
+    redact identifiers and the known ``names`` from their comments, and score them, in place;
+    return the redactions by kind."""
+    prems["episode_id"] = pseudonyms.apply(prems["episode_id"])
+    prems["comment"], redactions = privacy.redact_free_text(prems["comment"], names)
+    prems["experience"] = EXPERIENCE.score(prems[[f"item_{i}" for i in range(1, 6)]])["experience"]
+    return redactions
+
+
 def as_in_file(problems: list[Problem], headers: dict[str, dict[str, str]]) -> list[Problem]:
     """Problems naming each column by its header in the file (``Episode ID``), not the field."""
     out = []
@@ -253,11 +272,8 @@ def clean_extract(
 
     key = privacy.pseudonym_key(synthetic, environ)
     episode_pseudonyms = privacy.Pseudonyms.of(raw["episodes"].data["EpisodeID"], key)
-    episodes.insert(0, "child_id", privacy.pseudonymise(raw["episodes"].data["ChildID"], key))
-    episodes.insert(0, "episode_id", episode_pseudonyms.apply(raw["episodes"].data["EpisodeID"]))
-    prems["episode_id"] = episode_pseudonyms.apply(prems["episode_id"])
-    prems["comment"], redactions = privacy.redact_free_text(prems["comment"], names)
-    prems["experience"] = EXPERIENCE.score(prems[[f"item_{i}" for i in range(1, 6)]])["experience"]
+    pseudonymise_episodes(episodes, raw["episodes"], key, episode_pseudonyms)
+    redactions = finish_prems(prems, episode_pseudonyms, names)
     episodes["synthetic"] = synthetic
 
     assessments["episode_id"] = episode_pseudonyms.apply(assessments["episode_id"])

@@ -25,7 +25,6 @@ import pandas as pd
 from evidence import privacy
 from evidence.csv_blocks import CsvBlock, csv_blocks, read_csv_block
 from evidence.errors import InputFileError, Problem, PseudonymKeyError, ValidationError
-from evidence.instruments.experience import EXPERIENCE
 from evidence.outcomes import clean as whole
 from evidence.outcomes.assessments import assessment_keys, clean_assessments, follow_up_problems, score_assessments
 from evidence.outcomes.blocks import KEEP_DTYPES
@@ -94,10 +93,7 @@ def episode_block(task: BlockTask, reading: Reading, name_columns: list[str], ma
     )
     write_keys(id_keys(raw.data["EpisodeID"], raw.row_numbers), task.buckets, task.keys)
     if task.key is not None and not problems:
-        cleaned.insert(0, "child_id", privacy.pseudonymise(raw.data["ChildID"], task.key))
-        cleaned.insert(
-            0, "episode_id", privacy.Pseudonyms.of(raw.data["EpisodeID"], task.key).apply(raw.data["EpisodeID"])
-        )
+        whole.pseudonymise_episodes(cleaned, raw, task.key, privacy.Pseudonyms.of(raw.data["EpisodeID"], task.key))
         cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
     found = EpisodeBlock(
         problems, len(raw.data), names, dict(zip(values, rows, strict=True)), whole.marked_synthetic(raw, marker)
@@ -115,9 +111,7 @@ def prem_block(task: BlockTask, reading: Reading, names: list[str]) -> tuple[lis
     write_keys(keys, task.buckets, task.keys)
     redactions: dict[str, int] = {}
     if task.key is not None and not problems:
-        cleaned["episode_id"] = privacy.Pseudonyms.of(cleaned["episode_id"], task.key).apply(cleaned["episode_id"])
-        cleaned["comment"], redactions = privacy.redact_free_text(cleaned["comment"], names)
-        cleaned["experience"] = EXPERIENCE.score(cleaned[[f"item_{i}" for i in range(1, 6)]])["experience"]
+        redactions = whole.finish_prems(cleaned, privacy.Pseudonyms.of(cleaned["episode_id"], task.key), names)
         cleaned.reset_index(drop=True).to_feather(task.part, compression="uncompressed")
     rows = len(raw.data)
     del raw, cleaned
